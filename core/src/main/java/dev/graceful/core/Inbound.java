@@ -1,0 +1,58 @@
+package dev.graceful.core;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * What happens to application data that arrives while a shutdown waits for the peer (T5). It is
+ * never dropped silently: it is handed to a consumer, discarded because the caller said so, or the
+ * shutdown is refused with {@link ShutdownException.Reason#UNREAD_DATA} and the data stays pending.
+ */
+public sealed interface Inbound {
+
+  /**
+   * Hand every chunk to {@code consumer}, on the loop thread, in order. The buffer is read-only and
+   * valid only during the call: copy what you keep. The consumer must not block.
+   *
+   * @param consumer receives each chunk
+   * @return the policy
+   */
+  static Inbound deliverTo(Consumer<? super ByteBuffer> consumer) {
+    return new Deliver(consumer);
+  }
+
+  /** @return a policy that counts and drops data: the caller's explicit choice */
+  static Inbound discard() {
+    return Discard.INSTANCE;
+  }
+
+  /** @return the default: refuse to complete while data is pending (OpenSSL's behaviour) */
+  static Inbound refuse() {
+    return Refuse.INSTANCE;
+  }
+
+  /**
+   * Delivers to a consumer.
+   *
+   * @param consumer receives each chunk
+   */
+  record Deliver(Consumer<? super ByteBuffer> consumer) implements Inbound {
+    /** Checks the consumer. */
+    public Deliver {
+      Objects.requireNonNull(consumer, "consumer");
+    }
+  }
+
+  /** Counts and drops. */
+  enum Discard implements Inbound {
+    /** The one instance. */
+    INSTANCE
+  }
+
+  /** Refuses with UNREAD_DATA. */
+  enum Refuse implements Inbound {
+    /** The one instance. */
+    INSTANCE
+  }
+}

@@ -1,0 +1,88 @@
+package dev.graceful.core.internal;
+
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.spi.ShutdownEngine;
+import dev.graceful.core.spi.ShutdownRequest;
+import dev.graceful.core.spi.Step;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Runs one exchange on the engine's executor: step, and on WANT_READ / WANT_WRITE wait for
+ * readiness and step again, as an application calls SSL_shutdown() again after SSL_ERROR_WANT_*.
+ * Confined to the executor: fields are touched only there.
+ */
+final class StepDriver {
+  private final ShutdownEngine engine;
+  private final ShutdownRequest request;
+  private final MonoSink<ShutdownResult> sink;
+  private final Scheduler clock;
+  private long startNanos;
+  private long startBytesRead;
+  private boolean started;
+  private boolean finished;
+
+  StepDriver(ShutdownEngine engine, ShutdownSpec spec, MonoSink<ShutdownResult> sink) {
+    this.engine = engine;
+    this.request = new ShutdownRequest(spec.mode(), spec.ignoresUnexpectedEof(), spec.inbound());
+    this.sink = sink;
+    this.clock = spec.scheduler();
+  }
+
+  /** Starts or continues the exchange; runs on the executor. */
+  void step() {
+    if (finished) {
+      return;
+    }
+    if (!started) {
+      started = true;
+      startNanos = clock.now(TimeUnit.NANOSECONDS);
+      startBytesRead = engine.describe().build().connectionBytesRead();
+    }
+    Step answer;
+    try {
+      answer = engine.step(request);
+    } catch (ShutdownException e) {
+      finished = true;
+      sink.error(e);
+      return;
+    } catch (RuntimeException | Error e) {
+      finished = true;
+      engine.cancelReadiness();
+      sink.error(e);
+      return;
+    }
+    switch (answer) {
+      case COMPLETE -> finish(Outcome.COMPLETE);
+      case SENT -> finish(Outcome.SENT);
+      case WANT_READ, WANT_WRITE -> engine.awaitReadiness(answer, this::step);
+      default -> throw new AssertionError(answer);
+    }
+  }
+
+  /** Stops waiting after a cancel or timeout; runs on the executor. */
+  void abandon() {
+    if (!finished) {
+      finished = true;
+      engine.cancelReadiness();
+    }
+  }
+
+  private void finish(Outcome outcome) {
+    finished = true;
+    ShutdownResult.Builder facts = engine.describe();
+    long total = facts.build().connectionBytesRead();
+    sink.success(
+        facts
+            .outcome(outcome)
+            .mode(request.mode())
+            .elapsed(Duration.ofNanos(clock.now(TimeUnit.NANOSECONDS) - startNanos))
+            .bytesRead(total - startBytesRead)
+            .build());
+  }
+}

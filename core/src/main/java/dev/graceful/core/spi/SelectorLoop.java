@@ -1,0 +1,226 @@
+package dev.graceful.core.spi;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.NonBlocking;
+
+/**
+ * One thread owning one {@link Selector}: it runs submitted tasks and dispatches readiness to the
+ * channels registered on it. Everything a connection does happens here, so engines need no locks.
+ * The thread is a Reactor {@link NonBlocking} thread: {@code block()} on it fails loudly, and under
+ * BlockHound any blocking call but the selector's own wait is reported. It keeps no timers: all
+ * timing runs on a Reactor {@code Scheduler} (R3).
+ */
+public final class SelectorLoop implements Executor {
+  private static final System.Logger LOG = System.getLogger(SelectorLoop.class.getName());
+
+  /** Receives readiness of a registered channel, on the loop thread. */
+  @FunctionalInterface
+  public interface Readiness {
+    /**
+     * @param key the channel's key; its {@code readyOps()} say what is ready
+     */
+    void onReady(SelectionKey key);
+  }
+
+  private final Selector selector;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final Sinks.Empty<Void> terminated = Sinks.empty();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  private SelectorLoop(String name) {
+    try {
+      selector = Selector.open();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a selector", e);
+    }
+    thread = new LoopThread(this::run, name);
+  }
+
+  /**
+   * Opens a selector and starts its thread (a daemon).
+   *
+   * @param name the thread's name
+   * @return the running loop
+   */
+  public static SelectorLoop start(String name) {
+    SelectorLoop loop = new SelectorLoop(Objects.requireNonNull(name, "name"));
+    loop.thread.start();
+    return loop;
+  }
+
+  /** @return true when called on this loop's thread */
+  public boolean inLoop() {
+    return Thread.currentThread() == thread;
+  }
+
+  /**
+   * Runs {@code task} on the loop thread, after the tasks already submitted.
+   *
+   * @throws RejectedExecutionException once the loop is shut down
+   */
+  @Override
+  public void execute(Runnable task) {
+    Objects.requireNonNull(task, "task");
+    if (!running) {
+      throw new RejectedExecutionException("selector loop " + thread.getName() + " is shut down");
+    }
+    pending.incrementAndGet();
+    tasks.add(task);
+    if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+      selector.wakeup();
+    }
+  }
+
+  /**
+   * Registers a channel with no interest; the caller sets interest on the returned key. Loop thread
+   * only.
+   *
+   * @param channel a non-blocking channel
+   * @param handler receives its readiness
+   * @return the key
+   * @throws ClosedChannelException if the channel is closed
+   */
+  public SelectionKey register(SelectableChannel channel, Readiness handler)
+      throws ClosedChannelException {
+    assertInLoop();
+    return channel.register(selector, 0, Objects.requireNonNull(handler, "handler"));
+  }
+
+  /**
+   * Counts the channels registered and not cancelled, and the tasks not yet run, as the loop sees
+   * them after flushing cancelled keys. For leak checks.
+   *
+   * @return a Mono of {@code [keys, tasks]} evaluated on the loop
+   */
+  public Mono<int[]> census() {
+    return Mono.create(
+        sink ->
+            execute(
+                () -> {
+                  try {
+                    selector.selectNow(); // drops cancelled keys from the key set
+                  } catch (IOException e) {
+                    sink.error(e);
+                    return;
+                  }
+                  int keys = 0;
+                  for (SelectionKey k : selector.keys()) {
+                    if (k.isValid()) {
+                      keys++;
+                    }
+                  }
+                  // the census task itself was counted and has been taken off the queue
+                  sink.success(new int[] {keys, pending.get() - 1});
+                }));
+  }
+
+  /**
+   * Stops the loop after the tasks already submitted; closes the selector. Channels stay open:
+   * they belong to their connections.
+   *
+   * @return completes when the thread has ended
+   */
+  public Mono<Void> shutdown() {
+    if (running) {
+      try {
+        execute(() -> running = false);
+      } catch (RejectedExecutionException alreadyStopping) {
+        // another caller won the race
+      }
+    }
+    return terminated.asMono();
+  }
+
+  private void assertInLoop() {
+    if (!inLoop()) {
+      throw new IllegalStateException("must be called on loop " + thread.getName());
+    }
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        runTasks();
+        if (!running) {
+          break;
+        }
+        wakeupPending.set(false);
+        if (tasks.isEmpty()) {
+          awaitReadiness();
+        } else {
+          selector.selectNow();
+        }
+        dispatch();
+      }
+      runTasks();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "selector loop " + thread.getName() + " failed", e);
+    } finally {
+      running = false;
+      try {
+        selector.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "closing selector failed", e);
+      }
+      terminated.tryEmitEmpty();
+    }
+  }
+
+  /** The loop's one allowed wait; named in the BlockHound integration. */
+  private void awaitReadiness() throws IOException {
+    selector.select();
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      pending.decrementAndGet();
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "task failed on loop " + thread.getName(), e);
+      }
+    }
+  }
+
+  private void dispatch() {
+    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+    while (it.hasNext()) {
+      SelectionKey key = it.next();
+      it.remove();
+      if (!key.isValid()) {
+        continue;
+      }
+      try {
+        ((Readiness) key.attachment()).onReady(key);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "readiness handler failed on " + thread.getName(), e);
+      }
+    }
+  }
+
+  private static final class LoopThread extends Thread implements NonBlocking {
+    LoopThread(Runnable body, String name) {
+      super(body, name);
+      setDaemon(true);
+    }
+  }
+}

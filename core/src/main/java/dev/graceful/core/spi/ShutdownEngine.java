@@ -1,0 +1,54 @@
+package dev.graceful.core.spi;
+
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownState;
+import java.util.concurrent.Executor;
+
+/**
+ * One connection's non-blocking shutdown state machine, implemented by a protocol module. Every
+ * method but {@link #state()}, {@link #connectionId()} and {@link #executor()} is called only on
+ * the engine's executor (the loop thread that owns the connection).
+ */
+public interface ShutdownEngine {
+
+  /** @return the connection's identity */
+  String connectionId();
+
+  /** @return the executor that owns the engine; all stepping happens there */
+  Executor executor();
+
+  /** @return the current state, readable from any thread */
+  ShutdownState state();
+
+  /**
+   * Advances the shutdown as far as it can without waiting, like one call of SSL_shutdown().
+   *
+   * @param request what is asked
+   * @return {@link Step#COMPLETE} or {@link Step#SENT} when the request is satisfied, or what to
+   *     wait for before stepping again
+   * @throws ShutdownException when the shutdown cannot succeed
+   */
+  Step step(ShutdownRequest request) throws ShutdownException;
+
+  /**
+   * Arranges for {@code onReady} to run once, on the executor, when the transport may allow
+   * progress for {@code want}. A later call replaces an earlier one.
+   *
+   * @param want {@link Step#WANT_READ} or {@link Step#WANT_WRITE}
+   * @param onReady what to run
+   */
+  void awaitReadiness(Step want, Runnable onReady);
+
+  /** Withdraws a pending {@link #awaitReadiness}; nothing remains registered for it. */
+  void cancelReadiness();
+
+  /** Closes the underlying transport (socket, channel); idempotent. */
+  void closeTransport();
+
+  /**
+   * @return a builder filled with what the engine knows: protocol, state, initiator, flags, bytes
+   *     read over the connection; the caller adds outcome, mode and timing
+   */
+  ShutdownResult.Builder describe();
+}
