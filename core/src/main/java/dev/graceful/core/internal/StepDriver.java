@@ -51,6 +51,8 @@ final class StepDriver {
       finished = true;
       sink.error(e);
       return;
+    } catch (VirtualMachineError e) {
+      throw e;
     } catch (RuntimeException | Error e) {
       finished = true;
       engine.cancelReadiness();

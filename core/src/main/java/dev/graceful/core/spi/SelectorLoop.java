@@ -195,7 +195,10 @@ public final class SelectorLoop implements Executor {
       pending.decrementAndGet();
       try {
         task.run();
-      } catch (RuntimeException e) {
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (RuntimeException | Error e) {
+        // A task's own failure must not end the loop that serves every other connection.
         LOG.log(System.Logger.Level.ERROR, "task failed on loop " + thread.getName(), e);
       }
     }
@@ -211,7 +214,9 @@ public final class SelectorLoop implements Executor {
       }
       try {
         ((Readiness) key.attachment()).onReady(key);
-      } catch (RuntimeException e) {
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (RuntimeException | Error e) {
         LOG.log(System.Logger.Level.ERROR, "readiness handler failed on " + thread.getName(), e);
       }
     }

@@ -1,0 +1,153 @@
+package dev.graceful.tls;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A self-signed EC P-256 certificate for {@code localhost} and {@code 127.0.0.1}, generated in
+ * process with BouncyCastle (an optional dependency). For loopback servers, tests and demos.
+ */
+public final class SelfSignedCertificate {
+  private static final char[] PASSWORD = "graceful".toCharArray();
+
+  private final KeyPair keys;
+  private final X509Certificate certificate;
+
+  private SelfSignedCertificate(KeyPair keys, X509Certificate certificate) {
+    this.keys = keys;
+    this.certificate = certificate;
+  }
+
+  /**
+   * @return a new certificate valid from an hour ago for a year
+   * @throws GeneralSecurityException if the JDK lacks EC or SHA256withECDSA
+   */
+  public static SelfSignedCertificate generate() throws GeneralSecurityException {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+    gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+    KeyPair keys = gen.generateKeyPair();
+    X500Name name = new X500Name("CN=localhost");
+    Instant now = Instant.now();
+    JcaX509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            name,
+            new BigInteger(64, new SecureRandom()),
+            Date.from(now.minus(Duration.ofHours(1))),
+            Date.from(now.plus(Duration.ofDays(365))),
+            name,
+            keys.getPublic());
+    try {
+      builder.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(
+              new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+              }));
+      X509Certificate cert =
+          new JcaX509CertificateConverter()
+              .getCertificate(
+                  builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+      return new SelfSignedCertificate(keys, cert);
+    } catch (IOException | OperatorCreationException e) {
+      throw new GeneralSecurityException("cannot build a self-signed certificate", e);
+    }
+  }
+
+  /** @return the certificate */
+  public X509Certificate certificate() {
+    return certificate;
+  }
+
+  /** @return the key pair */
+  public KeyPair keys() {
+    return keys;
+  }
+
+  /**
+   * @return a server context presenting this certificate (TLS 1.2 and 1.3 enabled)
+   * @throws GeneralSecurityException on a JDK without TLS
+   */
+  public SSLContext serverContext() throws GeneralSecurityException {
+    KeyStore ks = emptyStore();
+    ks.setKeyEntry("server", keys.getPrivate(), PASSWORD, new X509Certificate[] {certificate});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, PASSWORD);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+    return ctx;
+  }
+
+  /**
+   * @return a client context that trusts exactly this certificate
+   * @throws GeneralSecurityException on a JDK without TLS
+   */
+  public SSLContext trustingClientContext() throws GeneralSecurityException {
+    KeyStore ks = emptyStore();
+    ks.setCertificateEntry("server", certificate);
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), new SecureRandom());
+    return ctx;
+  }
+
+  /**
+   * Writes the certificate and the private key as PEM, e.g. for {@code openssl s_server}.
+   *
+   * @param certFile where the certificate goes
+   * @param keyFile where the key goes
+   * @throws IOException if writing fails
+   */
+  public void writePem(Path certFile, Path keyFile) throws IOException {
+    write(certFile, certificate);
+    // PKCS#8 ("BEGIN PRIVATE KEY"): the form every OpenSSL 3 build reads.
+    write(keyFile, new JcaPKCS8Generator(keys.getPrivate(), null));
+  }
+
+  private static void write(Path file, Object pemObject) throws IOException {
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII);
+        JcaPEMWriter pem = new JcaPEMWriter(w)) {
+      pem.writeObject(pemObject);
+    }
+  }
+
+  private static KeyStore emptyStore() throws GeneralSecurityException {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try {
+      ks.load(null, null);
+    } catch (IOException e) {
+      throw new GeneralSecurityException(e);
+    }
+    return ks;
+  }
+}

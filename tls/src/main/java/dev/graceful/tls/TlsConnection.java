@@ -1,0 +1,351 @@
+package dev.graceful.tls;
+
+import dev.graceful.core.Inbound;
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.Shutdownable;
+import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.tls.internal.LoopTask;
+import dev.graceful.tls.internal.TlsEngine;
+import dev.graceful.tls.internal.TlsEngine.Progress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+
+/**
+ * A TLS connection driven by a selector loop (or by hand over a {@link MemoryTransport}), with
+ * OpenSSL's shutdown semantics. Its engine is confined to the transport's executor; every method
+ * here may be called from any thread and hops there.
+ */
+public final class TlsConnection implements Shutdownable {
+  private final TlsEngine engine;
+  private final ShutdownCoordinator coordinator;
+  private final SSLContext context;
+  private volatile long handshakeStartMillis;
+  private volatile boolean resumed;
+  private volatile boolean released;
+
+  private TlsConnection(SSLEngine ssl, TlsTransport transport, SSLContext context) {
+    this.engine = new TlsEngine(ssl, transport);
+    this.coordinator = new ShutdownCoordinator(engine);
+    this.context = context;
+  }
+
+  /**
+   * A connection over any transport, not yet handshaken: call {@link #handshake()}.
+   *
+   * @param transport the byte pipe (a {@link MemoryTransport} for a BIO pair)
+   * @param ssl a configured engine
+   * @param context the context {@code ssl} came from, whose session cache T9 maintains
+   * @return the connection
+   */
+  public static TlsConnection over(TlsTransport transport, SSLEngine ssl, SSLContext context) {
+    return new TlsConnection(
+        Objects.requireNonNull(ssl, "ssl"),
+        Objects.requireNonNull(transport, "transport"),
+        Objects.requireNonNull(context, "context"));
+  }
+
+  /**
+   * Connects, handshakes, and emits the ready connection. The engine is created with the peer's
+   * host and port so that sessions in {@code context} can be resumed.
+   *
+   * @param address where to connect
+   * @param context the client context
+   * @param loops the loop group; one loop is picked
+   * @param configure adjusts the engine (protocols, parameters) before the handshake
+   * @return a cold Mono of the handshaken connection
+   */
+  public static Mono<TlsConnection> connect(
+      InetSocketAddress address, SSLContext context, LoopGroup loops, Consumer<SSLEngine> configure) {
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(configure, "configure");
+    return Mono.defer(
+        () -> {
+          SelectorLoop loop = loops.next();
+          return Mono.<SocketChannel>create(
+                  sink -> {
+                    SocketChannel ch;
+                    try {
+                      ch = SocketChannel.open();
+                      ch.configureBlocking(false);
+                    } catch (IOException e) {
+                      sink.error(e);
+                      return;
+                    }
+                    sink.onCancel(() -> closeQuietly(ch));
+                    loop.execute(() -> startConnect(ch, address, loop, sink));
+                  })
+              .flatMap(
+                  ch -> {
+                    SSLEngine ssl =
+                        context.createSSLEngine(address.getHostString(), address.getPort());
+                    ssl.setUseClientMode(true);
+                    configure.accept(ssl);
+                    ChannelTransport transport;
+                    try {
+                      transport = new ChannelTransport(ch, loop);
+                    } catch (IOException e) {
+                      closeQuietly(ch);
+                      return Mono.error(e);
+                    }
+                    TlsConnection c = new TlsConnection(ssl, transport, context);
+                    return c.handshake().doOnError(e -> c.engine.executor().execute(transport::close));
+                  });
+        });
+  }
+
+  private static void startConnect(
+      SocketChannel ch,
+      InetSocketAddress address,
+      SelectorLoop loop,
+      reactor.core.publisher.MonoSink<SocketChannel> sink) {
+    try {
+      if (ch.connect(address)) {
+        sink.success(ch);
+        return;
+      }
+      SelectionKey key =
+          loop.register(
+              ch,
+              k -> {
+                try {
+                  if (ch.finishConnect()) {
+                    k.interestOps(0);
+                    sink.success(ch);
+                  }
+                } catch (IOException e) {
+                  k.cancel();
+                  closeQuietly(ch);
+                  sink.error(e);
+                }
+              });
+      key.interestOps(SelectionKey.OP_CONNECT);
+    } catch (IOException e) {
+      closeQuietly(ch);
+      sink.error(e);
+    }
+  }
+
+  static void closeQuietly(SocketChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // nothing more to do
+    }
+  }
+
+  /**
+   * Runs the handshake on the connection's loop.
+   *
+   * @return this connection once handshaken
+   */
+  public Mono<TlsConnection> handshake() {
+    return Mono.defer(
+        () -> {
+          handshakeStartMillis = System.currentTimeMillis();
+          return LoopTask.run(
+                  engine,
+engine::handshake)
+              .then(Mono.fromRunnable(this::noteResumption))
+              .thenReturn(this);
+        });
+  }
+
+  private void noteResumption() {
+    // A resumed session keeps the creation time of the session it resumes (JDK 17 and 25), so a
+    // session created before this handshake started is a resumed one.
+    resumed = engine.ssl().getSession().getCreationTime() < handshakeStartMillis;
+  }
+
+  /**
+   * Encrypts and writes {@code data}. Refused with {@code ILLEGAL_STATE} once our close_notify was
+   * sent (T2). The buffer must not be changed until the Mono completes.
+   *
+   * @param data plaintext
+   * @return completes when every byte was handed to the transport
+   */
+  public Mono<Void> send(ByteBuffer data) {
+    Objects.requireNonNull(data, "data");
+    return Mono.defer(
+        () -> {
+          ByteBuffer src = data.duplicate();
+          return LoopTask.run(engine, () -> engine.write(src));
+        });
+  }
+
+  /**
+   * Reads application data until the peer's close_notify, which completes the Flux as an
+   * end-of-stream after all data sent before it (T3). A transport EOF without close_notify errors
+   * with {@code TRUNCATED}. Each buffer is a copy the subscriber owns. Do not overlap it with a
+   * shutdown that reads (bidirectional, wait-peer): that shutdown reads the same stream.
+   *
+   * @return the data
+   */
+  public Flux<ByteBuffer> receive() {
+    return Flux.create(
+        sink -> {
+          Consumer<ByteBuffer> copy =
+              b -> sink.next(ByteBuffer.allocate(b.remaining()).put(b).flip());
+          Inbound into = Inbound.deliverTo(copy);
+          Receiver r = new Receiver(sink, into);
+          sink.onRequest(n -> engine.executor().execute(r));
+          sink.onDispose(() -> engine.executor().execute(r::stop));
+        },
+        FluxSink.OverflowStrategy.BUFFER);
+  }
+
+  private final class Receiver implements Runnable {
+    private final FluxSink<ByteBuffer> sink;
+    private final Inbound into;
+    private boolean stopped;
+    private boolean waiting;
+
+    Receiver(FluxSink<ByteBuffer> sink, Inbound into) {
+      this.sink = sink;
+      this.into = into;
+    }
+
+    @Override
+    public void run() {
+      waiting = false;
+      if (stopped || sink.requestedFromDownstream() == 0) {
+        return;
+      }
+      try {
+        if (engine.read(into, false) == Progress.DONE) {
+          stopped = true;
+          sink.complete();
+        } else if (!waiting) {
+          waiting = true;
+          engine.transport().awaitReadiness(false, this);
+        }
+      } catch (dev.graceful.core.ShutdownException e) {
+        stopped = true;
+        sink.error(e);
+      }
+    }
+
+    void stop() {
+      if (!stopped) {
+        stopped = true;
+        engine.transport().cancelReadiness();
+      }
+    }
+  }
+
+  @Override
+  public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+    return coordinator.shutdown(spec);
+  }
+
+  /**
+   * @return the shutdown with the default policy (bidirectional, 10 s deadline)
+   */
+  public Mono<ShutdownResult> shutdown() {
+    return shutdown(ShutdownSpec.bidirectional());
+  }
+
+  @Override
+  public ShutdownState shutdownState() {
+    return engine.state();
+  }
+
+  /**
+   * SSL_set_shutdown: marks bits without sending anything, e.g. SENT so that the session stays
+   * resumable and no close_notify will be sent. Bits can be added, never cleared.
+   *
+   * @param state a superset of the current state
+   * @return completes once applied on the loop
+   */
+  public Mono<Void> setShutdownState(ShutdownState state) {
+    Objects.requireNonNull(state, "state");
+    return Mono.create(
+        sink ->
+            engine
+                .executor()
+                .execute(
+                    () -> {
+                      try {
+                        engine.setState(state);
+                        sink.success();
+                      } catch (IllegalArgumentException e) {
+                        sink.error(e);
+                      }
+                    }));
+  }
+
+  /**
+   * Releases the connection (SSL_free): closes the transport. T9: "If the session is still open,
+   * when SSL_clear(3) or SSL_free(3) is called, it is considered bad and removed": a session is
+   * kept for resumption only if SENT was set; otherwise it is invalidated.
+   *
+   * @return completes when released
+   */
+  public Mono<Void> release() {
+    return Mono.create(
+        sink ->
+            engine
+                .executor()
+                .execute(
+                    () -> {
+                      if (!released) {
+                        released = true;
+                        if (!engine.state().sent() || engine.isFatal()) {
+                          SessionCache.invalidate(context, engine.ssl());
+                        }
+                        engine.closeTransport();
+                      }
+                      sink.success();
+                    }));
+  }
+
+  @Override
+  public String connectionId() {
+    return engine.connectionId();
+  }
+
+  /** @return the negotiated protocol, e.g. {@code TLSv1.3} */
+  public String protocol() {
+    return engine.ssl().getSession().getProtocol();
+  }
+
+  /** @return the session */
+  public SSLSession session() {
+    return engine.ssl().getSession();
+  }
+
+  /** @return true if the handshake resumed an earlier session */
+  public boolean resumed() {
+    return resumed;
+  }
+
+  /** @return application bytes read over the connection so far */
+  public long bytesRead() {
+    return engine.bytesRead();
+  }
+
+  /** @return true once {@link #release()} ran */
+  public boolean isReleased() {
+    return released;
+  }
+
+  /** @return the transport */
+  public TlsTransport transport() {
+    return engine.transport();
+  }
+}

@@ -1,0 +1,572 @@
+package dev.graceful.tls.internal;
+
+import dev.graceful.core.Inbound;
+import dev.graceful.core.Initiator;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownException.Reason;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.spi.ShutdownEngine;
+import dev.graceful.core.spi.ShutdownRequest;
+import dev.graceful.core.spi.Step;
+import dev.graceful.tls.TlsTransport;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+
+/**
+ * One TLS connection's state machine on a JDK {@link SSLEngine} over a {@link TlsTransport}:
+ * handshake, application reads and writes, and SSL_shutdown. Confined to the transport's executor;
+ * only {@link #state()} is read from other threads.
+ *
+ * <p>Where the JDK engine differs from OpenSSL: with TLS 1.2, once the peer's close_notify is
+ * unwrapped the engine closes its outbound side too and insists on wrapping its own close_notify
+ * (NEED_WRAP), so the application cannot write after the peer closed; graceful does not let that
+ * reply leave before the application asks for it (a shutdown step sends it and sets SENT). With TLS
+ * 1.3 the engine half-closes like OpenSSL and the application may still write before answering.
+ */
+public final class TlsEngine implements ShutdownEngine {
+  /** Records unwrapped per step before yielding the loop to other connections and timers. */
+  static final int RECORDS_PER_STEP = 16;
+
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+  /** What a non-shutdown operation needs next. */
+  public enum Progress {
+    /** Finished. */
+    DONE,
+    /** Needs the transport to be readable. */
+    WANT_READ,
+    /** Needs the transport to be writable. */
+    WANT_WRITE,
+    /** Needs {@link #runDelegatedTasks()} off the loop. */
+    TASKS
+  }
+
+  /** How reading stopped. */
+  private enum Pumped {
+    CLOSED,
+    NEED_INPUT,
+    YIELD
+  }
+
+  private final SSLEngine ssl;
+  private final TlsTransport transport;
+  private ByteBuffer netIn; // write mode: [0, position) not yet unwrapped
+  private ByteBuffer netOut; // write mode: [0, position) not yet written
+  private ByteBuffer appIn; // write mode: [0, position) decrypted, not yet delivered
+  private volatile ShutdownState state = ShutdownState.NONE;
+  private boolean fatal;
+  private boolean peerFirst;
+  private boolean quiet;
+  private boolean unauthenticatedEof;
+  private boolean closeWrapped;
+  private boolean yielded;
+  private boolean handshakeBegun;
+  private volatile long bytesRead;
+
+  /**
+   * @param ssl a configured engine (client or server mode set)
+   * @param transport the byte pipe
+   */
+  public TlsEngine(SSLEngine ssl, TlsTransport transport) {
+    this.ssl = ssl;
+    this.transport = transport;
+    int packet = ssl.getSession().getPacketBufferSize();
+    this.netIn = ByteBuffer.allocate(packet);
+    this.netOut = ByteBuffer.allocate(packet);
+    this.appIn = ByteBuffer.allocate(ssl.getSession().getApplicationBufferSize());
+  }
+
+  /** @return the JDK engine */
+  public SSLEngine ssl() {
+    return ssl;
+  }
+
+  /** @return the transport */
+  public TlsTransport transport() {
+    return transport;
+  }
+
+  @Override
+  public String connectionId() {
+    return transport.describe();
+  }
+
+  @Override
+  public Executor executor() {
+    return transport.executor();
+  }
+
+  @Override
+  public ShutdownState state() {
+    return state;
+  }
+
+  /** @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL) */
+  public boolean isFatal() {
+    return fatal;
+  }
+
+  /** @return application bytes read over the connection */
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  /**
+   * SSL_set_shutdown: adds bits without sending anything. Clearing bits is refused: the state must
+   * stay truthful, and a close_notify already sent or received cannot be taken back.
+   *
+   * @param next the new state, a superset of the current one
+   */
+  public void setState(ShutdownState next) {
+    ShutdownState now = state;
+    if (now.with(next) != next) {
+      throw new IllegalArgumentException(
+          "cannot clear shutdown bits: " + now + " -> " + next + " (a sent or received close stays so)");
+    }
+    if (!now.sent() && next.sent()) {
+      closeWrapped = true; // SSL_set_shutdown(SENT): SSL_shutdown() will not send close_notify
+    }
+    if (!now.received() && next.received() && !now.sent()) {
+      peerFirst = true;
+    }
+    state = next;
+  }
+
+  // ------------------------------------------------------------------ handshake
+
+  /**
+   * Advances the handshake.
+   *
+   * @return what is needed next
+   * @throws ShutdownException on failure (the connection is then unusable)
+   */
+  public Progress handshake() throws ShutdownException {
+    checkUsable();
+    if (!handshakeBegun) {
+      handshakeBegun = true;
+      try {
+        ssl.beginHandshake();
+      } catch (SSLException e) {
+        throw fail(Reason.PROTOCOL, "cannot begin the handshake: " + e.getMessage(), e);
+      }
+    }
+    for (; ; ) {
+      HandshakeStatus hs = ssl.getHandshakeStatus();
+      switch (hs) {
+        case NEED_TASK:
+          return Progress.TASKS;
+        case NEED_WRAP:
+          SSLEngineResult w = wrap(EMPTY);
+          if (w.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW && !flush()) {
+            return Progress.WANT_WRITE;
+          }
+          if (w.getStatus() == SSLEngineResult.Status.CLOSED) {
+            flushQuietly();
+            throw fail(Reason.PROTOCOL, "the handshake was closed", null);
+          }
+          break;
+        case NEED_UNWRAP:
+        case NEED_UNWRAP_AGAIN:
+          if (!flush()) {
+            return Progress.WANT_WRITE;
+          }
+          SSLEngineResult r = unwrapOnce();
+          if (r == null || r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+            int n = readTransport();
+            if (n < 0) {
+              throw fail(Reason.TRUNCATED, "the transport closed during the handshake", null);
+            }
+            if (n == 0) {
+              return Progress.WANT_READ;
+            }
+          } else if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+            throw fail(Reason.PROTOCOL, "the peer closed during the handshake", null);
+          }
+          break;
+        default: // FINISHED, NOT_HANDSHAKING
+          return flush() ? Progress.DONE : Progress.WANT_WRITE;
+      }
+    }
+  }
+
+  /** Runs the engine's delegated tasks; call off the loop (they may be slow). */
+  public void runDelegatedTasks() {
+    Runnable task;
+    while ((task = ssl.getDelegatedTask()) != null) {
+      task.run();
+    }
+  }
+
+  // ------------------------------------------------------------------ application data
+
+  /**
+   * Encrypts and writes as much of {@code src} as the transport takes. T2: refused once SENT is
+   * set ("Once SSL_shutdown() is called, SSL_write(3) can no longer be used").
+   *
+   * @param src plaintext; its position advances
+   * @return DONE when all of it is written, WANT_WRITE otherwise
+   * @throws ShutdownException ILLEGAL_STATE after shutdown or a fatal error; TRANSPORT, PROTOCOL
+   */
+  public Progress write(ByteBuffer src) throws ShutdownException {
+    if (fatal) {
+      throw error(Reason.ILLEGAL_STATE, "write after a fatal error");
+    }
+    if (state.sent()) {
+      throw error(Reason.ILLEGAL_STATE, "write after shutdown: our close_notify was already sent");
+    }
+    for (; ; ) {
+      if (!flush()) {
+        return Progress.WANT_WRITE;
+      }
+      if (!src.hasRemaining()) {
+        return Progress.DONE;
+      }
+      SSLEngineResult r = wrap(src);
+      if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+        throw error(
+            Reason.ILLEGAL_STATE,
+            "the engine refuses to write: the peer closed and the JDK's "
+                + ssl.getSession().getProtocol()
+                + " engine closed its outbound side too");
+      }
+    }
+  }
+
+  /**
+   * Reads application data until the peer's close_notify or until nothing more is available.
+   *
+   * @param inbound where data goes
+   * @param ignoreUnexpectedEof whether EOF without close_notify counts as the peer's close
+   * @return DONE when the peer closed (RECEIVED set), WANT_READ to wait for more
+   * @throws ShutdownException TRUNCATED, PROTOCOL, TRANSPORT, or UNREAD_DATA for {@code refuse}
+   */
+  public Progress read(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
+    checkUsable();
+    return pump(inbound, ignoreUnexpectedEof) == Pumped.CLOSED ? Progress.DONE : Progress.WANT_READ;
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  @Override
+  public Step step(ShutdownRequest request) throws ShutdownException {
+    checkUsable();
+    switch (request.mode()) {
+      case QUIET:
+        // "When quiet shutdown is enabled, SSL_shutdown() will always succeed and return 1
+        // immediately." Nothing is sent; both bits are set.
+        if (!state.sent()) {
+          quiet = true;
+          closeWrapped = true;
+        }
+        if (!state.received() && !state.sent()) {
+          peerFirst = false;
+        }
+        state = ShutdownState.SENT_AND_RECEIVED;
+        return Step.COMPLETE;
+      case WAIT_PEER:
+        if (!state.received()) {
+          Step waiting = awaitPeer(request);
+          if (waiting != null) {
+            return waiting;
+          }
+        }
+        return sendClose() ? Step.COMPLETE : Step.WANT_WRITE;
+      case FAST:
+        // "call SSL_shutdown() once (such that it returns 0) and then close the underlying
+        // connection without waiting for the peer's response."
+        if (!sendClose()) {
+          return Step.WANT_WRITE;
+        }
+        return state.received() ? Step.COMPLETE : Step.SENT;
+      case BIDIRECTIONAL:
+        if (!sendClose()) {
+          return Step.WANT_WRITE;
+        }
+        if (!state.received()) {
+          Step waiting = awaitPeer(request);
+          if (waiting != null) {
+            return waiting;
+          }
+        }
+        return Step.COMPLETE;
+      default:
+        throw new IllegalArgumentException("TLS does not support mode " + request.mode());
+    }
+  }
+
+  @Override
+  public void awaitReadiness(Step want, Runnable onReady) {
+    if (yielded) {
+      // Input is buffered inside the engine: the socket may never signal it. Step again after the
+      // loop has run its other work.
+      yielded = false;
+      transport.executor().execute(onReady);
+      return;
+    }
+    transport.awaitReadiness(want == Step.WANT_WRITE, onReady);
+  }
+
+  @Override
+  public void cancelReadiness() {
+    yielded = false;
+    transport.cancelReadiness();
+  }
+
+  @Override
+  public void closeTransport() {
+    transport.close();
+  }
+
+  @Override
+  public ShutdownResult.Builder describe() {
+    ShutdownState s = state;
+    return ShutdownResult.builder(connectionId())
+        .protocol(ssl.getSession().getProtocol())
+        .state(s)
+        .initiator(peerFirst ? Initiator.PEER : Initiator.LOCAL)
+        .connectionBytesRead(bytesRead)
+        .unauthenticatedEof(unauthenticatedEof)
+        .quiet(quiet)
+        .sessionResumable(s.sent() && !fatal)
+        .truncationRisk(!s.received());
+  }
+
+  /**
+   * Sends our close_notify once and flushes. T1: "the SSL_SENT_SHUTDOWN flag is set once an attempt
+   * is made to send a close_notify alert, regardless of whether the attempt was successful."
+   *
+   * @return true when nothing is left to write
+   */
+  private boolean sendClose() throws ShutdownException {
+    if (!state.sent()) {
+      state = state.with(ShutdownState.SENT);
+      ssl.closeOutbound();
+    }
+    while (!closeWrapped) {
+      SSLEngineResult r = wrap(EMPTY);
+      if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+        if (!flush()) {
+          return false;
+        }
+      } else if (ssl.isOutboundDone()) {
+        closeWrapped = true;
+      }
+    }
+    return flush();
+  }
+
+  /** @return null once the peer's close is processed, else the step to wait for */
+  private Step awaitPeer(ShutdownRequest request) throws ShutdownException {
+    Pumped p = pump(request.inbound(), request.ignoreUnexpectedEof());
+    if (p == Pumped.CLOSED) {
+      return null;
+    }
+    if (p == Pumped.YIELD) {
+      yielded = true;
+    }
+    return Step.WANT_READ;
+  }
+
+  // ------------------------------------------------------------------ reading machinery
+
+  /**
+   * Unwraps records and hands out application data until the peer's close_notify, no more input,
+   * or the per-step budget is spent. Post-handshake messages (TLS 1.3 tickets, key updates) are
+   * processed on the way: "any final handshake-layer messages received are processed".
+   */
+  private Pumped pump(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
+    int budget = RECORDS_PER_STEP;
+    for (; ; ) {
+      deliver(inbound);
+      if (state.received()) {
+        return Pumped.CLOSED;
+      }
+      if (budget-- == 0) {
+        return Pumped.YIELD;
+      }
+      SSLEngineResult r = unwrapOnce();
+      if (r != null && r.getStatus() != SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+        if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+          received();
+        } else {
+          afterPostHandshake(r);
+        }
+        continue;
+      }
+      int n = readTransport();
+      if (n == 0) {
+        return Pumped.NEED_INPUT;
+      }
+      if (n < 0) {
+        if (netIn.position() > 0) {
+          throw fail(Reason.TRUNCATED, "the transport closed in the middle of a TLS record", null);
+        }
+        if (!ignoreUnexpectedEof) {
+          // "There are SSL/TLS implementations that never send the required close_notify alert
+          // but simply close the underlying transport ... This will ordinarily result in an error"
+          throw fail(Reason.TRUNCATED, "the transport closed without a close_notify", null);
+        }
+        unauthenticatedEof = true;
+        received();
+      }
+    }
+  }
+
+  private void received() {
+    if (!state.received()) {
+      if (!state.sent()) {
+        peerFirst = true;
+      }
+      state = state.with(ShutdownState.RECEIVED);
+    }
+  }
+
+  /** Hands decrypted bytes to the inbound policy; refuses with UNREAD_DATA, keeping them. */
+  private void deliver(Inbound inbound) throws ShutdownException {
+    if (appIn.position() == 0) {
+      return;
+    }
+    if (inbound instanceof Inbound.Refuse) {
+      throw error(
+          Reason.UNREAD_DATA,
+          appIn.position()
+              + " bytes of application data are pending and the caller chose not to read them");
+    }
+    appIn.flip();
+    int n = appIn.remaining();
+    if (inbound instanceof Inbound.Deliver d) {
+      d.consumer().accept(appIn.asReadOnlyBuffer());
+    }
+    appIn.clear();
+    bytesRead += n;
+  }
+
+  private void afterPostHandshake(SSLEngineResult r) throws ShutdownException {
+    HandshakeStatus hs = r.getHandshakeStatus();
+    if (hs == HandshakeStatus.NEED_TASK) {
+      runDelegatedTasks();
+      hs = ssl.getHandshakeStatus();
+    }
+    if (hs == HandshakeStatus.NEED_WRAP && !ssl.isInboundDone() && !state.sent()) {
+      wrap(EMPTY); // e.g. a TLS 1.3 KeyUpdate answer
+      flush();
+    }
+  }
+
+  /** @return the result, or null if no bytes are buffered */
+  private SSLEngineResult unwrapOnce() throws ShutdownException {
+    if (netIn.position() == 0) {
+      return null;
+    }
+    netIn.flip();
+    try {
+      SSLEngineResult r = ssl.unwrap(netIn, appIn);
+      if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+        appIn = grow(appIn, ssl.getSession().getApplicationBufferSize());
+      }
+      return r;
+    } catch (SSLException e) {
+      if (String.valueOf(e.getMessage()).startsWith("Received fatal alert")) {
+        received(); // "A shutdown alert was received form the peer, either ... or a fatal error."
+      }
+      sendAlertQuietly();
+      throw fail(Reason.PROTOCOL, "bad TLS input: " + e.getMessage(), e);
+    } finally {
+      netIn.compact();
+    }
+  }
+
+  private int readTransport() throws ShutdownException {
+    if (!netIn.hasRemaining()) {
+      netIn = grow(netIn, netIn.capacity());
+    }
+    try {
+      return transport.read(netIn);
+    } catch (IOException e) {
+      throw fail(Reason.TRANSPORT, "read failed: " + e.getMessage(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ writing machinery
+
+  private SSLEngineResult wrap(ByteBuffer src) throws ShutdownException {
+    try {
+      SSLEngineResult r = ssl.wrap(src, netOut);
+      if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW && netOut.position() == 0) {
+        netOut = grow(netOut, ssl.getSession().getPacketBufferSize());
+      }
+      return r;
+    } catch (SSLException e) {
+      throw fail(Reason.PROTOCOL, "cannot encrypt: " + e.getMessage(), e);
+    }
+  }
+
+  /** @return true when everything wrapped has been handed to the transport */
+  private boolean flush() throws ShutdownException {
+    if (netOut.position() == 0) {
+      return true;
+    }
+    netOut.flip();
+    try {
+      transport.write(netOut);
+    } catch (IOException e) {
+      throw fail(Reason.TRANSPORT, "write failed: " + e.getMessage(), e);
+    } finally {
+      netOut.compact();
+    }
+    return netOut.position() == 0;
+  }
+
+  private void flushQuietly() {
+    try {
+      flush();
+    } catch (ShutdownException ignored) {
+      // best effort: the connection is failing anyway
+    }
+  }
+
+  /** Best effort: send the fatal alert the JDK engine prepared after bad input. */
+  private void sendAlertQuietly() {
+    try {
+      if (ssl.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+        ssl.wrap(EMPTY, netOut);
+      }
+      netOut.flip();
+      transport.write(netOut);
+      netOut.compact();
+    } catch (IOException | RuntimeException ignored) {
+      // best effort
+    }
+  }
+
+  // ------------------------------------------------------------------ errors
+
+  private void checkUsable() throws ShutdownException {
+    if (fatal) {
+      // "SSL_shutdown() should not be called if a previous fatal error has occurred" (T11)
+      throw error(Reason.ILLEGAL_STATE, "a fatal error already ended this connection");
+    }
+  }
+
+  private ShutdownException fail(Reason reason, String message, Throwable cause) {
+    fatal = true;
+    return new ShutdownException(reason, connectionId(), state, message, cause);
+  }
+
+  private ShutdownException error(Reason reason, String message) {
+    return new ShutdownException(reason, connectionId(), state, message, null);
+  }
+
+  private static ByteBuffer grow(ByteBuffer b, int atLeast) {
+    ByteBuffer bigger = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + atLeast));
+    b.flip();
+    bigger.put(b);
+    return bigger;
+  }
+}

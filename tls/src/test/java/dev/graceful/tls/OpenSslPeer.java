@@ -1,0 +1,195 @@
+package dev.graceful.tls;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A real {@code openssl s_server} or {@code s_client} process. Its merged output is collected by a
+ * reader thread; tests wait for lines with a deadline (a condition variable, not sleep polling).
+ */
+final class OpenSslPeer implements AutoCloseable {
+  private final Process process;
+  private final List<String> lines = new ArrayList<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private boolean ended;
+
+  private OpenSslPeer(List<String> command) {
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command, e);
+    }
+    Thread reader = new Thread(this::collect, "openssl-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  static OpenSslPeer start(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("openssl");
+    cmd.addAll(List.of(args));
+    return new OpenSslPeer(cmd);
+  }
+
+  /** Starts s_server on {@code port} and waits until it listens. */
+  static OpenSslPeer server(int port, TestCerts certs, String... extra) {
+    List<String> cmd = new ArrayList<>(List.of(
+        "openssl", "s_server", "-accept", "127.0.0.1:" + port,
+        "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString()));
+    cmd.addAll(List.of(extra));
+    OpenSslPeer p = new OpenSslPeer(cmd);
+    p.awaitLine("ACCEPT", Duration.ofSeconds(10));
+    return p;
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void collect() {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        lock.lock();
+        try {
+          lines.add(line);
+          changed.signalAll();
+        } finally {
+          lock.unlock();
+        }
+      }
+    } catch (IOException ignored) {
+      // process gone
+    } finally {
+      lock.lock();
+      try {
+        ended = true;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** Waits until a line contains {@code text}; fails with the output so far after {@code max}. */
+  String awaitLine(String text, Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    lock.lock();
+    try {
+      for (; ; ) {
+        for (String l : lines) {
+          if (l.contains(text)) {
+            return l;
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || ended) {
+          throw new AssertionError("openssl never printed '" + text + "'; output:\n" + output());
+        }
+        changed.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits for the process to end and its output to be fully read. */
+  int awaitExit(Duration max) {
+    try {
+      if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("openssl did not exit; output:\n" + output());
+      }
+      lock.lock();
+      try {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!ended && deadline - System.nanoTime() > 0) {
+          changed.awaitNanos(deadline - System.nanoTime());
+        }
+      } finally {
+        lock.unlock();
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  String output() {
+    lock.lock();
+    try {
+      return String.join("\n", lines);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  OutputStream stdin() {
+    return process.getOutputStream();
+  }
+
+  void send(String text) {
+    try {
+      stdin().write(text.getBytes(StandardCharsets.UTF_8));
+      stdin().flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void closeStdin() {
+    try {
+      stdin().close();
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+
+  /** Sends a signal by name (STOP, CONT, KILL) with the kill command. */
+  void signal(String name) {
+    try {
+      new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      signal("CONT");
+      kill();
+    }
+  }
+}

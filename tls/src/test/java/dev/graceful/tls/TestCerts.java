@@ -1,0 +1,45 @@
+package dev.graceful.tls;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.SSLContext;
+
+/** A generated certificate, its PEM files for openssl, and contexts for graceful. */
+record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile) {
+  static TestCerts create() {
+    try {
+      Path dir = Files.createTempDirectory("graceful-certs");
+      dir.toFile().deleteOnExit();
+      SelfSignedCertificate c = SelfSignedCertificate.generate();
+      Path cert = dir.resolve("cert.pem");
+      Path key = dir.resolve("key.pem");
+      c.writePem(cert, key);
+      cert.toFile().deleteOnExit();
+      key.toFile().deleteOnExit();
+      return new TestCerts(c, cert, key);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  SSLContext server() {
+    try {
+      return cert.serverContext();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  SSLContext client() {
+    try {
+      return cert.trustingClientContext();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
