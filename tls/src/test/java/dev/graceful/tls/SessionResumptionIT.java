@@ -1,0 +1,140 @@
+package dev.graceful.tls;
+
+import static dev.graceful.tls.ClientAgainstOpenSslServerIT.WAIT;
+import static dev.graceful.tls.ClientAgainstOpenSslServerIT.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import java.net.InetSocketAddress;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * T9 and T10 against {@code openssl s_server}, whose exit statistics ("N session cache hits") say
+ * independently of graceful whether the second connection resumed.
+ */
+class SessionResumptionIT {
+  static LoopGroup loops;
+  static TestCerts certs;
+
+  @BeforeAll
+  static void setUp() {
+    loops = LoopGroup.create(1);
+    certs = TestCerts.create();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    loops.shutdown().block(WAIT);
+  }
+
+  /** Runs two connections with one client context; returns [resumed per graceful, cache hits]. */
+  private static Object[] twoConnections(String tls, java.util.function.BiFunction<TlsConnection, OpenSslPeer, Void> first) {
+    int port = OpenSslPeer.freePort();
+    SSLContext ctx = certs.client();
+    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "2")) {
+      TlsConnection c1 = connect(port, tls, ctx);
+      assertThat(c1.resumed()).isFalse();
+      first.apply(c1, server);
+      TlsConnection c2 = connect(port, tls, ctx);
+      boolean resumed = c2.resumed();
+      c2.shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(WAIT)).block(WAIT);
+      c2.release().block(WAIT);
+      server.awaitExit(WAIT);
+      String hits = server.awaitLine("session cache hits", WAIT).trim();
+      return new Object[] {resumed, Integer.parseInt(hits.split("\\s+")[0])};
+    }
+  }
+
+  private static TlsConnection connect(int port, String tls, SSLContext ctx) {
+    return TlsConnection.connect(
+            new InetSocketAddress("127.0.0.1", port),
+            ctx,
+            loops,
+            e -> e.setEnabledProtocols(new String[] {"TLSv" + tls}))
+        .block(WAIT);
+  }
+
+  // T10: a client that only wrote completes a full shutdown; the server's TLS 1.3 tickets are
+  // processed on the way, so the next connection resumes.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void writeOnlyClientWithFullShutdownResumesNextConnection(String tls) {
+    Object[] r =
+        twoConnections(
+            tls,
+            (c, server) -> {
+              c.send(utf8("only-writing\n")).block(WAIT);
+              ShutdownResult res = c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)).block(WAIT);
+              assertThat(res.outcome()).isEqualTo(Outcome.COMPLETE);
+              assertThat(res.sessionResumable()).isTrue();
+              c.release().block(WAIT);
+              return null;
+            });
+    assertThat(r[0]).as("graceful reports the second handshake resumed").isEqualTo(true);
+    assertThat(r[1]).as("s_server counted a session cache hit").isEqualTo(1);
+  }
+
+  // T10 control: the same write-only client with a fast shutdown never reads, so TLS 1.3 tickets
+  // are never processed and nothing can be resumed (TLS 1.2 resumes by session id regardless).
+  @ParameterizedTest
+  @ValueSource(strings = {"1.3"})
+  void writeOnlyClientWithFastShutdownCannotResumeTls13(String tls) {
+    Object[] r =
+        twoConnections(
+            tls,
+            (c, server) -> {
+              c.send(utf8("only-writing\n")).block(WAIT);
+              c.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
+              c.release().block(WAIT);
+              return null;
+            });
+    assertThat(r[0]).isEqualTo(false);
+    assertThat(r[1]).isEqualTo(0);
+  }
+
+  // T9: a connection released without SENT has its session invalidated: no resumption.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void releaseWithoutSentInvalidatesSession(String tls) {
+    Object[] r =
+        twoConnections(
+            tls,
+            (c, server) -> {
+              readTicketsAndData(c, server);
+              c.release().block(WAIT); // no shutdown: SENT was never set
+              return null;
+            });
+    assertThat(r[0]).isEqualTo(false);
+    assertThat(r[1]).isEqualTo(0);
+  }
+
+  // T9 control: the same connection with SENT set (fast shutdown) before release stays resumable.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void releaseAfterSentKeepsSessionResumable(String tls) {
+    Object[] r =
+        twoConnections(
+            tls,
+            (c, server) -> {
+              readTicketsAndData(c, server);
+              c.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
+              c.release().block(WAIT);
+              return null;
+            });
+    assertThat(r[0]).isEqualTo(true);
+    assertThat(r[1]).isEqualTo(1);
+  }
+
+  /** Makes the client read (so TLS 1.3 tickets are processed) without the peer closing. */
+  private static void readTicketsAndData(TlsConnection c, OpenSslPeer server) {
+    server.send("from-server\n"); // sent after the tickets, so reading it processes them
+    assertThat(c.receive().next().block(WAIT)).isNotNull();
+  }
+}
