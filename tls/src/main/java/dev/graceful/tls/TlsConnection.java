@@ -34,8 +34,6 @@ public final class TlsConnection implements Shutdownable {
   private final TlsEngine engine;
   private final ShutdownCoordinator coordinator;
   private final SSLContext context;
-  private volatile long handshakeStartMillis;
-  private volatile boolean resumed;
   private volatile boolean released;
 
   private TlsConnection(SSLEngine ssl, TlsTransport transport, SSLContext context) {
@@ -155,21 +153,7 @@ public final class TlsConnection implements Shutdownable {
    * @return this connection once handshaken
    */
   public Mono<TlsConnection> handshake() {
-    return Mono.defer(
-        () -> {
-          handshakeStartMillis = System.currentTimeMillis();
-          return LoopTask.run(
-                  engine,
-engine::handshake)
-              .then(Mono.fromRunnable(this::noteResumption))
-              .thenReturn(this);
-        });
-  }
-
-  private void noteResumption() {
-    // A resumed session keeps the creation time of the session it resumes (JDK 17 and 25), so a
-    // session created before this handshake started is a resumed one.
-    resumed = engine.ssl().getSession().getCreationTime() < handshakeStartMillis;
+    return LoopTask.run(engine, engine::handshake).thenReturn(this);
   }
 
   /**
@@ -331,7 +315,7 @@ engine::handshake)
 
   /** @return true if the handshake resumed an earlier session */
   public boolean resumed() {
-    return resumed;
+    return engine.resumed();
   }
 
   /** @return application bytes read over the connection so far */

@@ -67,6 +67,8 @@ public final class TlsEngine implements ShutdownEngine {
   private boolean closeWrapped;
   private boolean yielded;
   private boolean handshakeBegun;
+  private HelloObserver hellos = new HelloObserver();
+  private boolean resumed;
   private volatile long bytesRead;
 
   /**
@@ -110,6 +112,11 @@ public final class TlsEngine implements ShutdownEngine {
   /** @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL) */
   public boolean isFatal() {
     return fatal;
+  }
+
+  /** @return true if the handshake resumed a session (read from the hello messages) */
+  public boolean resumed() {
+    return resumed;
   }
 
   /** @return application bytes read over the connection */
@@ -190,6 +197,10 @@ public final class TlsEngine implements ShutdownEngine {
           }
           break;
         default: // FINISHED, NOT_HANDSHAKING
+          if (hellos != null) {
+            resumed = hellos.resumed();
+            hellos = null; // only the first handshake is observed
+          }
           return flush() ? Progress.DONE : Progress.WANT_WRITE;
       }
     }
@@ -465,6 +476,9 @@ public final class TlsEngine implements ShutdownEngine {
       return null;
     }
     netIn.flip();
+    if (hellos != null && !hellos.done()) {
+      hellos.observe(netIn);
+    }
     try {
       SSLEngineResult r = ssl.unwrap(netIn, appIn);
       if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
@@ -497,7 +511,11 @@ public final class TlsEngine implements ShutdownEngine {
 
   private SSLEngineResult wrap(ByteBuffer src) throws ShutdownException {
     try {
+      int before = netOut.position();
       SSLEngineResult r = ssl.wrap(src, netOut);
+      if (hellos != null && !hellos.done() && netOut.position() > before) {
+        hellos.observe(netOut.duplicate().flip().position(before));
+      }
       if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW && netOut.position() == 0) {
         netOut = grow(netOut, ssl.getSession().getPacketBufferSize());
       }
