@@ -4,9 +4,13 @@ import dev.graceful.core.spi.SelectorLoop;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import dev.graceful.tls.internal.Waiters;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -20,7 +24,7 @@ public final class ChannelTransport implements TlsTransport {
   private final SelectorLoop loop;
   private final String identity;
   private SelectionKey key;
-  private Runnable waiter;
+  private final Waiters waiters = new Waiters();
 
   /**
    * @param channel a connected channel; it is switched to non-blocking mode
@@ -70,35 +74,41 @@ public final class ChannelTransport implements TlsTransport {
       if (key == null) {
         key = loop.register(channel, this::ready);
       }
-      waiter = onReady;
-      key.interestOps(forWrite ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
-    } catch (ClosedChannelException | java.nio.channels.CancelledKeyException e) {
+      waiters.add(forWrite, onReady);
+      key.interestOps(waiters.interestOps());
+    } catch (ClosedChannelException | CancelledKeyException e) {
+      waiters.remove(onReady);
       loop.execute(onReady);
     }
   }
 
   private void ready(SelectionKey k) {
-    Runnable w = waiter;
-    waiter = null;
-    if (k.isValid()) {
-      k.interestOps(0);
+    List<Runnable> wake = new ArrayList<>(2);
+    if (k.isReadable()) {
+      wake.addAll(waiters.take(false));
     }
-    if (w != null) {
+    if (k.isWritable()) {
+      wake.addAll(waiters.take(true));
+    }
+    if (k.isValid()) {
+      k.interestOps(waiters.interestOps());
+    }
+    for (Runnable w : wake) {
       w.run();
     }
   }
 
   @Override
-  public void cancelReadiness() {
-    waiter = null;
+  public void cancelReadiness(Runnable onReady) {
+    waiters.remove(onReady);
     if (key != null && key.isValid()) {
-      key.interestOps(0);
+      key.interestOps(waiters.interestOps());
     }
   }
 
   @Override
   public void close() {
-    waiter = null;
+    List<Runnable> wake = waiters.takeAll();
     if (key != null) {
       key.cancel();
     }
@@ -107,6 +117,14 @@ public final class ChannelTransport implements TlsTransport {
     } catch (IOException ignored) {
       // closing is best effort; the channel is unusable either way
     }
+    for (Runnable w : wake) {
+      loop.execute(w); // they step again and see the closed channel
+    }
+  }
+
+  /** @return the selector interest currently needed (for leak checks) */
+  public int interestOps() {
+    return waiters.interestOps();
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.graceful.tls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import dev.graceful.tls.internal.Waiters;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -24,8 +26,7 @@ public final class MemoryTransport implements TlsTransport {
   private final ByteBuffer outbound; // write mode; guarded by this
   private boolean inputEnded; // guarded by this
   private boolean open = true; // guarded by this
-  private Runnable waiter; // guarded by this
-  private boolean waitingForWrite; // guarded by this
+  private final Waiters waiters = new Waiters(); // guarded by this
 
   /**
    * @param executor the executor the engine runs on (a selector loop, or any serial executor)
@@ -57,7 +58,7 @@ public final class MemoryTransport implements TlsTransport {
    * @param bytes copied; the buffer's position moves to its limit
    */
   public void offer(ByteBuffer bytes) {
-    Runnable wake;
+    List<Runnable> wake;
     synchronized (this) {
       if (inputEnded) {
         throw new IllegalStateException("input already ended");
@@ -65,17 +66,17 @@ public final class MemoryTransport implements TlsTransport {
       ByteBuffer grown = ByteBuffer.allocate(inbound.remaining() + bytes.remaining());
       grown.put(inbound).put(bytes).flip();
       inbound = grown;
-      wake = wakeFor(false);
+      wake = waiters.take(false);
     }
     run(wake);
   }
 
   /** Signals end of stream from the peer (a TCP FIN); the engine steps again if waiting. */
   public void endOfInput() {
-    Runnable wake;
+    List<Runnable> wake;
     synchronized (this) {
       inputEnded = true;
-      wake = wakeFor(false);
+      wake = waiters.take(false);
     }
     run(wake);
   }
@@ -87,15 +88,20 @@ public final class MemoryTransport implements TlsTransport {
    */
   public ByteBuffer take() {
     ByteBuffer out;
-    Runnable wake;
+    List<Runnable> wake;
     synchronized (this) {
       outbound.flip();
       out = ByteBuffer.allocate(outbound.remaining()).put(outbound).flip();
       outbound.clear();
-      wake = wakeFor(true);
+      wake = waiters.take(true);
     }
     run(wake);
     return out;
+  }
+
+  /** @return true while an engine waits on this transport for readiness */
+  public synchronized boolean isAwaitingReadiness() {
+    return !waiters.isEmpty();
   }
 
   /** @return bytes waiting to be taken */
@@ -144,8 +150,9 @@ public final class MemoryTransport implements TlsTransport {
               || (forWrite
                   ? outbound.position() < capacity
                   : inbound.hasRemaining() || inputEnded);
-      waiter = now ? null : onReady;
-      waitingForWrite = forWrite;
+      if (!now) {
+        waiters.add(forWrite, onReady);
+      }
     }
     if (now) {
       executor.execute(onReady);
@@ -153,17 +160,16 @@ public final class MemoryTransport implements TlsTransport {
   }
 
   @Override
-  public synchronized void cancelReadiness() {
-    waiter = null;
+  public synchronized void cancelReadiness(Runnable onReady) {
+    waiters.remove(onReady);
   }
 
   @Override
   public void close() {
-    Runnable wake;
+    List<Runnable> wake;
     synchronized (this) {
       open = false;
-      wake = waiter;
-      waiter = null;
+      wake = waiters.takeAll();
     }
     run(wake);
   }
@@ -178,19 +184,9 @@ public final class MemoryTransport implements TlsTransport {
     return identity;
   }
 
-  /** @return the waiter to wake if it waits for this direction; must hold the lock */
-  private Runnable wakeFor(boolean write) {
-    if (waiter != null && waitingForWrite == write) {
-      Runnable w = waiter;
-      waiter = null;
-      return w;
-    }
-    return null;
-  }
-
-  private void run(Runnable wake) {
-    if (wake != null) {
-      executor.execute(wake);
+  private void run(List<Runnable> wake) {
+    for (Runnable w : wake) {
+      executor.execute(w);
     }
   }
 }

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -24,6 +25,7 @@ import javax.net.ssl.SSLSession;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A TLS connection driven by a selector loop (or by hand over a {@link MemoryTransport}), with
@@ -36,8 +38,11 @@ public final class TlsConnection implements Shutdownable {
   private final SSLContext context;
   private volatile boolean released;
 
-  private TlsConnection(SSLEngine ssl, TlsTransport transport, SSLContext context) {
-    this.engine = new TlsEngine(ssl, transport);
+  private static final Executor ELASTIC = task -> Schedulers.boundedElastic().schedule(task);
+
+  private TlsConnection(
+      SSLEngine ssl, TlsTransport transport, SSLContext context, Executor delegatedTasks) {
+    this.engine = new TlsEngine(ssl, transport, delegatedTasks);
     this.coordinator = new ShutdownCoordinator(engine);
     this.context = context;
   }
@@ -51,10 +56,27 @@ public final class TlsConnection implements Shutdownable {
    * @return the connection
    */
   public static TlsConnection over(TlsTransport transport, SSLEngine ssl, SSLContext context) {
+    return over(transport, ssl, context, ELASTIC);
+  }
+
+  /**
+   * As {@link #over(TlsTransport, SSLEngine, SSLContext)}, running the JDK engine's delegated
+   * tasks (certificate validation, key agreement) on {@code delegatedTasks} instead of {@code
+   * Schedulers.boundedElastic()}: for example the caller's own thread over a memory transport.
+   *
+   * @param transport the byte pipe
+   * @param ssl a configured engine
+   * @param context the context {@code ssl} came from
+   * @param delegatedTasks where delegated tasks run; must not be a loop thread if they may block
+   * @return the connection
+   */
+  public static TlsConnection over(
+      TlsTransport transport, SSLEngine ssl, SSLContext context, Executor delegatedTasks) {
     return new TlsConnection(
         Objects.requireNonNull(ssl, "ssl"),
         Objects.requireNonNull(transport, "transport"),
-        Objects.requireNonNull(context, "context"));
+        Objects.requireNonNull(context, "context"),
+        Objects.requireNonNull(delegatedTasks, "delegatedTasks"));
   }
 
   /**
@@ -101,7 +123,7 @@ public final class TlsConnection implements Shutdownable {
                       closeQuietly(ch);
                       return Mono.error(e);
                     }
-                    TlsConnection c = new TlsConnection(ssl, transport, context);
+                    TlsConnection c = new TlsConnection(ssl, transport, context, ELASTIC);
                     return c.handshake().doOnError(e -> c.engine.executor().execute(transport::close));
                   });
         });
@@ -168,7 +190,8 @@ public final class TlsConnection implements Shutdownable {
     return Mono.defer(
         () -> {
           ByteBuffer src = data.duplicate();
-          return LoopTask.run(engine, () -> engine.write(src));
+          return LoopTask.run(
+              engine, () -> engine.write(src), engine::writeStarted, engine::writeEnded);
         });
   }
 
@@ -216,7 +239,7 @@ public final class TlsConnection implements Shutdownable {
           sink.complete();
         } else if (!waiting) {
           waiting = true;
-          engine.transport().awaitReadiness(false, this);
+          engine.awaitTransport(false, this);
         }
       } catch (dev.graceful.core.ShutdownException e) {
         stopped = true;
@@ -227,7 +250,7 @@ public final class TlsConnection implements Shutdownable {
     void stop() {
       if (!stopped) {
         stopped = true;
-        engine.transport().cancelReadiness();
+        engine.transport().cancelReadiness(this);
       }
     }
   }

@@ -33,15 +33,19 @@ public interface TlsTransport {
 
   /**
    * Runs {@code onReady} once on the executor when reading ({@code forWrite} false) or writing may
-   * make progress; replaces any earlier request.
+   * make progress. Several operations may wait at once; each is woken once.
    *
    * @param forWrite wait for writability instead of readability
    * @param onReady what to run
    */
   void awaitReadiness(boolean forWrite, Runnable onReady);
 
-  /** Withdraws the pending readiness request, leaving nothing registered. */
-  void cancelReadiness();
+  /**
+   * Withdraws one pending readiness request; when none is left, nothing stays registered.
+   *
+   * @param onReady the callback given to {@link #awaitReadiness}
+   */
+  void cancelReadiness(Runnable onReady);
 
   /** Closes the transport; idempotent. */
   void close();

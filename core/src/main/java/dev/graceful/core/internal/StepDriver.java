@@ -26,6 +26,7 @@ final class StepDriver {
   private long startBytesRead;
   private boolean started;
   private boolean finished;
+  private final Runnable again = this::step;
 
   StepDriver(ShutdownEngine engine, ShutdownSpec spec, MonoSink<ShutdownResult> sink) {
     this.engine = engine;
@@ -55,14 +56,14 @@ final class StepDriver {
       throw e;
     } catch (RuntimeException | Error e) {
       finished = true;
-      engine.cancelReadiness();
+      engine.cancelReadiness(again);
       sink.error(e);
       return;
     }
     switch (answer) {
       case COMPLETE -> finish(Outcome.COMPLETE);
       case SENT -> finish(Outcome.SENT);
-      case WANT_READ, WANT_WRITE -> engine.awaitReadiness(answer, this::step);
+      case WANT_READ, WANT_WRITE -> engine.awaitReadiness(answer, again);
       default -> throw new AssertionError(answer);
     }
   }
@@ -71,7 +72,7 @@ final class StepDriver {
   void abandon() {
     if (!finished) {
       finished = true;
-      engine.cancelReadiness();
+      engine.cancelReadiness(again);
     }
   }
 

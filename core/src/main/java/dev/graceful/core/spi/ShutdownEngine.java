@@ -33,15 +33,19 @@ public interface ShutdownEngine {
 
   /**
    * Arranges for {@code onReady} to run once, on the executor, when the transport may allow
-   * progress for {@code want}. A later call replaces an earlier one.
+   * progress for {@code want}. Other operations on the connection may wait at the same time.
    *
    * @param want {@link Step#WANT_READ} or {@link Step#WANT_WRITE}
    * @param onReady what to run
    */
   void awaitReadiness(Step want, Runnable onReady);
 
-  /** Withdraws a pending {@link #awaitReadiness}; nothing remains registered for it. */
-  void cancelReadiness();
+  /**
+   * Withdraws a pending {@link #awaitReadiness}; nothing remains registered for it.
+   *
+   * @param onReady the callback given to {@link #awaitReadiness}
+   */
+  void cancelReadiness(Runnable onReady);
 
   /** Closes the underlying transport (socket, channel); idempotent. */
   void closeTransport();

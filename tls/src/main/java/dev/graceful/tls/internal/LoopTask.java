@@ -4,12 +4,11 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.tls.internal.TlsEngine.Progress;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Drives one non-shutdown operation (handshake, write) on the engine's loop: run it, wait for the
  * readiness it asks for, run it again. Delegated TLS tasks (certificate checks, key agreement) run
- * on {@code Schedulers.boundedElastic()}, never on the loop.
+ * on the engine's task executor ({@code Schedulers.boundedElastic()} by default), never on the loop.
  */
 public final class LoopTask implements Runnable {
   /** One attempt of the operation. */
@@ -22,15 +21,23 @@ public final class LoopTask implements Runnable {
     Progress attempt() throws ShutdownException;
   }
 
+  private static final Runnable NOTHING = () -> {};
+
   private final TlsEngine engine;
   private final Attempt attempt;
   private final MonoSink<Void> sink;
+  private final Runnable onStart;
+  private final Runnable onEnd;
+  private boolean started;
   private boolean done;
 
-  private LoopTask(TlsEngine engine, Attempt attempt, MonoSink<Void> sink) {
+  private LoopTask(
+      TlsEngine engine, Attempt attempt, MonoSink<Void> sink, Runnable onStart, Runnable onEnd) {
     this.engine = engine;
     this.attempt = attempt;
     this.sink = sink;
+    this.onStart = onStart;
+    this.onEnd = onEnd;
   }
 
   /**
@@ -39,9 +46,20 @@ public final class LoopTask implements Runnable {
    * @return a cold Mono running it to completion; cancelling it withdraws its readiness interest
    */
   public static Mono<Void> run(TlsEngine engine, Attempt attempt) {
+    return run(engine, attempt, NOTHING, NOTHING);
+  }
+
+  /**
+   * @param engine the connection
+   * @param attempt the operation
+   * @param onStart runs on the loop before the first attempt
+   * @param onEnd runs on the loop once the operation ended: done, failed or cancelled after start
+   * @return a cold Mono running it to completion
+   */
+  public static Mono<Void> run(TlsEngine engine, Attempt attempt, Runnable onStart, Runnable onEnd) {
     return Mono.create(
         sink -> {
-          LoopTask task = new LoopTask(engine, attempt, sink);
+          LoopTask task = new LoopTask(engine, attempt, sink, onStart, onEnd);
           sink.onDispose(() -> engine.executor().execute(task::abandon));
           engine.executor().execute(task);
         });
@@ -52,31 +70,36 @@ public final class LoopTask implements Runnable {
     if (done) {
       return;
     }
+    if (!started) {
+      started = true;
+      onStart.run();
+    }
     Progress p;
     try {
       p = attempt.attempt();
     } catch (ShutdownException | RuntimeException e) {
-      done = true;
+      end();
       sink.error(e);
       return;
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Error e) { // e.g. BlockHound's BlockingOperationError: report it, keep the loop
-      done = true;
-      engine.transport().cancelReadiness();
+      end();
+      engine.transport().cancelReadiness(this);
       sink.error(e);
       return;
     }
     switch (p) {
       case DONE -> {
-        done = true;
+        end();
         sink.success();
       }
-      case WANT_READ -> engine.transport().awaitReadiness(false, this);
-      case WANT_WRITE -> engine.transport().awaitReadiness(true, this);
+      case WANT_READ -> engine.awaitTransport(false, this);
+      case WANT_WRITE -> engine.awaitTransport(true, this);
       case TASKS ->
-          Schedulers.boundedElastic()
-              .schedule(
+          engine
+              .delegatedTasks()
+              .execute(
                   () -> {
                     engine.runDelegatedTasks();
                     engine.executor().execute(this);
@@ -85,10 +108,17 @@ public final class LoopTask implements Runnable {
     }
   }
 
+  private void end() {
+    done = true;
+    if (started) {
+      onEnd.run();
+    }
+  }
+
   private void abandon() {
     if (!done) {
-      done = true;
-      engine.transport().cancelReadiness();
+      end();
+      engine.transport().cancelReadiness(this);
     }
   }
 }

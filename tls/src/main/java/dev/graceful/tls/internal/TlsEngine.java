@@ -56,6 +56,7 @@ public final class TlsEngine implements ShutdownEngine {
 
   private final SSLEngine ssl;
   private final TlsTransport transport;
+  private final Executor delegatedTasks;
   private ByteBuffer netIn; // write mode: [0, position) not yet unwrapped
   private ByteBuffer netOut; // write mode: [0, position) not yet written
   private ByteBuffer appIn; // write mode: [0, position) decrypted, not yet delivered
@@ -66,6 +67,7 @@ public final class TlsEngine implements ShutdownEngine {
   private boolean unauthenticatedEof;
   private boolean closeWrapped;
   private boolean yielded;
+  private int pendingWrites;
   private boolean handshakeBegun;
   private HelloObserver hellos = new HelloObserver();
   private boolean resumed;
@@ -74,10 +76,12 @@ public final class TlsEngine implements ShutdownEngine {
   /**
    * @param ssl a configured engine (client or server mode set)
    * @param transport the byte pipe
+   * @param delegatedTasks where slow handshake tasks run; never the loop
    */
-  public TlsEngine(SSLEngine ssl, TlsTransport transport) {
+  public TlsEngine(SSLEngine ssl, TlsTransport transport, Executor delegatedTasks) {
     this.ssl = ssl;
     this.transport = transport;
+    this.delegatedTasks = delegatedTasks;
     int packet = ssl.getSession().getPacketBufferSize();
     this.netIn = ByteBuffer.allocate(packet);
     this.netOut = ByteBuffer.allocate(packet);
@@ -87,6 +91,11 @@ public final class TlsEngine implements ShutdownEngine {
   /** @return the JDK engine */
   public SSLEngine ssl() {
     return ssl;
+  }
+
+  /** @return where the JDK engine's delegated tasks run */
+  public Executor delegatedTasks() {
+    return delegatedTasks;
   }
 
   /** @return the transport */
@@ -225,6 +234,20 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException ILLEGAL_STATE after shutdown or a fatal error; TRANSPORT, PROTOCOL
    */
   public Progress write(ByteBuffer src) throws ShutdownException {
+    return writeSome(src);
+  }
+
+  /** Counts a send that has started and not ended; a shutdown's close_notify waits for it. */
+  public void writeStarted() {
+    pendingWrites++;
+  }
+
+  /** Ends what {@link #writeStarted()} began. */
+  public void writeEnded() {
+    pendingWrites--;
+  }
+
+  private Progress writeSome(ByteBuffer src) throws ShutdownException {
     if (fatal) {
       throw error(Reason.ILLEGAL_STATE, "write after a fatal error");
     }
@@ -313,6 +336,17 @@ public final class TlsEngine implements ShutdownEngine {
 
   @Override
   public void awaitReadiness(Step want, Runnable onReady) {
+    awaitTransport(want == Step.WANT_WRITE, onReady);
+  }
+
+  /**
+   * Waits for the transport, or steps again at once when input is already buffered in the engine
+   * (the socket may never signal it).
+   *
+   * @param forWrite the direction
+   * @param onReady what to run
+   */
+  public void awaitTransport(boolean forWrite, Runnable onReady) {
     if (yielded) {
       // Input is buffered inside the engine: the socket may never signal it. Step again after the
       // loop has run its other work.
@@ -320,13 +354,12 @@ public final class TlsEngine implements ShutdownEngine {
       transport.executor().execute(onReady);
       return;
     }
-    transport.awaitReadiness(want == Step.WANT_WRITE, onReady);
+    transport.awaitReadiness(forWrite, onReady);
   }
 
   @Override
-  public void cancelReadiness() {
-    yielded = false;
-    transport.cancelReadiness();
+  public void cancelReadiness(Runnable onReady) {
+    transport.cancelReadiness(onReady);
   }
 
   @Override
@@ -355,6 +388,9 @@ public final class TlsEngine implements ShutdownEngine {
    * @return true when nothing is left to write
    */
   private boolean sendClose() throws ShutdownException {
+    if (!state.sent() && pendingWrites > 0) {
+      return false; // sends already accepted go out before our close_notify
+    }
     if (!state.sent()) {
       state = state.with(ShutdownState.SENT);
       ssl.closeOutbound();

@@ -1,0 +1,405 @@
+package dev.graceful.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.graceful.core.Initiator;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownException.Reason;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.TransportPolicy;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.Disposable;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * T1–T13 and R1–R3 over a BIO pair of two real JDK TLS engines. The test thread is the loop and
+ * moves the bytes, so nothing depends on wall-clock time; deadlines run on virtual time.
+ */
+class TlsShutdownTest {
+  static final Duration VERIFY = Duration.ofSeconds(10);
+  static TestCerts certs;
+
+  @BeforeAll
+  static void certs() {
+    certs = TestCerts.create();
+  }
+
+  static ByteBuffer utf8(String s) {
+    return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static <T> T done(CompletableFuture<T> f) {
+    assertThat(f).as("completed after pumping").isDone();
+    return f.join();
+  }
+
+  static ShutdownException failure(CompletableFuture<?> f) {
+    assertThat(f).as("failed after pumping").isCompletedExceptionally();
+    try {
+      f.join();
+      throw new AssertionError("not failed");
+    } catch (RuntimeException e) {
+      Throwable t = Exceptions.unwrap(e.getCause() != null ? e.getCause() : e);
+      assertThat(t).isInstanceOf(ShutdownException.class);
+      return (ShutdownException) t;
+    }
+  }
+
+  // T1: SENT is set when sending is attempted, even if the write fails.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void sentIsSetWhenSendingIsAttemptedEvenIfWriteFails(String tls) {
+    BioPair p = BioPair.handshaken(certs, tls);
+    p.clientSide.close();
+    var f = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    p.pump();
+    ShutdownException e = failure(f);
+    assertThat(e.reason()).isEqualTo(Reason.TRANSPORT);
+    assertThat(e.state()).isEqualTo(ShutdownState.SENT);
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.SENT);
+  }
+
+  // T1, T3: RECEIVED is set by any read that processes the peer's close_notify.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void receivedIsSetByAnyRead(String tls) {
+    BioPair p = BioPair.handshaken(certs, tls);
+    var s = p.server.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    var read = p.client.receive().collectList().toFuture();
+    p.pump();
+    assertThat(done(s).outcome()).isEqualTo(Outcome.SENT);
+    assertThat(done(read)).isEmpty(); // end of stream, no data
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.RECEIVED);
+  }
+
+  // T2: a local shutdown closes only the write direction: reads go on, writes are refused.
+  @Test
+  void localShutdownClosesOnlyTheWriteDirection() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var s = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    p.pump();
+    assertThat(done(s).state()).isEqualTo(ShutdownState.SENT);
+    var w = p.server.send(utf8("still-flowing")).toFuture();
+    var r = p.client.receive().next().toFuture();
+    p.pump();
+    done(w);
+    assertThat(StandardCharsets.UTF_8.decode(done(r)).toString()).isEqualTo("still-flowing");
+    var late = p.client.send(utf8("x")).toFuture();
+    p.pump();
+    assertThat(failure(late).reason()).isEqualTo(Reason.ILLEGAL_STATE);
+  }
+
+  // T3: the peer closes first; answering completes with initiator PEER.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void peerInitiatedShutdownCompletesWhenAnswered(String tls) {
+    BioPair p = BioPair.handshaken(certs, tls);
+    var s = p.server.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
+    p.pump();
+    ShutdownResult client = done(c);
+    assertThat(client.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(client.initiator()).isEqualTo(Initiator.PEER);
+    assertThat(done(s).initiator()).isEqualTo(Initiator.LOCAL);
+    assertThat(done(s).outcome()).isEqualTo(Outcome.COMPLETE);
+  }
+
+  // T4: the transport stays open unless the policy closes it.
+  @Test
+  void transportStaysOpenUnlessPolicyClosesIt() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var s = p.server.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    var c = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.pump();
+    assertThat(done(c).outcome()).isEqualTo(Outcome.COMPLETE);
+    done(s);
+    assertThat(p.clientSide.isOpen()).isTrue();
+    BioPair q = BioPair.handshaken(certs, "1.3");
+    var qc = q.client.shutdown(ShutdownSpec.bidirectional().fast().closeTransport(TransportPolicy.CLOSE)).toFuture();
+    q.pump();
+    done(qc);
+    assertThat(q.clientSide.isOpen()).isFalse();
+  }
+
+  // T5: data arriving before the peer's close_notify is handed over in order, never dropped.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void dataBeforePeerCloseIsDeliveredInOrder(String tls) {
+    BioPair p = BioPair.handshaken(certs, tls);
+    StringBuilder got = new StringBuilder();
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().readInto(b -> got.append(StandardCharsets.UTF_8.decode(b)))).toFuture();
+    p.pump(); // our close_notify is out; the server has not read it yet
+    var w1 = p.server.send(utf8("one,")).toFuture();
+    var w2 = p.server.send(utf8("two")).toFuture();
+    p.pump();
+    done(w1);
+    done(w2);
+    assertThat(c).isNotDone();
+    var s = p.server.shutdown(ShutdownSpec.bidirectional().discardUnread()).toFuture();
+    p.pump();
+    assertThat(got.toString()).isEqualTo("one,two");
+    ShutdownResult r = done(c);
+    assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(r.bytesRead()).isEqualTo(7);
+    done(s);
+  }
+
+  // T5: refusing to read pending data is UNREAD_DATA, and the data stays for a later reader.
+  @Test
+  void refusingPendingDataIsUnreadDataAndKeepsIt() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var w = p.server.send(utf8("keep-me")).toFuture();
+    p.pump();
+    done(w);
+    var refused = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.pump();
+    assertThat(failure(refused).reason()).isEqualTo(Reason.UNREAD_DATA);
+    StringBuilder got = new StringBuilder();
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().readInto(b -> got.append(StandardCharsets.UTF_8.decode(b)))).toFuture();
+    var s = p.server.shutdown(ShutdownSpec.bidirectional().discardUnread()).toFuture();
+    p.pump();
+    assertThat(got.toString()).isEqualTo("keep-me");
+    assertThat(done(c).outcome()).isEqualTo(Outcome.COMPLETE);
+    done(s);
+  }
+
+  // T6: fast sends close_notify and does not wait; the result marks the truncation risk.
+  @Test
+  void fastSendsAndDoesNotWait() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    p.serverToClientOpen = false; // the peer's answer would never arrive
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    long sent = p.pump();
+    ShutdownResult r = done(c);
+    assertThat(sent).isPositive();
+    assertThat(r.outcome()).isEqualTo(Outcome.SENT);
+    assertThat(r.truncationRisk()).isTrue();
+    assertThat(r.sessionResumable()).isTrue();
+  }
+
+  // T7: quiet sends nothing and completes at once, marked quiet.
+  @Test
+  void quietSendsNothingAndCompletesAtOnce() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().quiet()).toFuture();
+    long sent = p.pump();
+    ShutdownResult r = done(c);
+    assertThat(sent).isZero();
+    assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(r.quiet()).isTrue();
+    assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+  }
+
+  // T8: EOF without close_notify is TRUNCATED; with ignore-unexpected-EOF it is the peer's close.
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void unexpectedEof(boolean ignore) {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    ShutdownSpec spec = ShutdownSpec.bidirectional();
+    var c = p.client.shutdown(ignore ? spec.ignoreUnexpectedEof() : spec).toFuture();
+    p.pump();
+    p.clientSide.endOfInput();
+    p.pump();
+    if (ignore) {
+      ShutdownResult r = done(c);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.unauthenticatedEof()).isTrue();
+      assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+    } else {
+      ShutdownException e = failure(c);
+      assertThat(e.reason()).isEqualTo(Reason.TRUNCATED);
+      assertThat(e.state()).isEqualTo(ShutdownState.SENT);
+    }
+  }
+
+  // T11 and bad input: garbage during the wait ends as PROTOCOL at once; later calls are refused.
+  @ParameterizedTest
+  @ValueSource(strings = {"garbage", "bad-record"})
+  void badInputIsProtocolThenIllegalState(String kind) {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var c = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.pump();
+    byte[] bytes;
+    if (kind.equals("garbage")) {
+      // what a confused plaintext client sends; its "record length" is 0x202f, so send that much
+      bytes = ("GET / HTTP/1.1\r\nHost: x\r\n" + "X-Pad: y\r\n".repeat(1000)).getBytes(StandardCharsets.US_ASCII);
+    } else { // a well-formed application_data record header with a payload that fails the AEAD tag
+      bytes = new byte[5 + 64];
+      bytes[0] = 23;
+      bytes[1] = 3;
+      bytes[2] = 3;
+      bytes[4] = 64;
+    }
+    p.clientSide.offer(ByteBuffer.wrap(bytes));
+    p.pump();
+    assertThat(failure(c).reason()).isEqualTo(Reason.PROTOCOL);
+    var again = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    p.pump();
+    assertThat(failure(again).reason()).isEqualTo(Reason.ILLEGAL_STATE);
+    assertThat(p.clientSide.isAwaitingReadiness()).isFalse();
+  }
+
+  // T12: after SENT a second shutdown waits for the peer; after COMPLETE it returns at once;
+  // nothing is sent twice.
+  @Test
+  void repeatedShutdownContinuesFromState() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var first = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    long closeBytes = p.pump();
+    assertThat(done(first).outcome()).isEqualTo(Outcome.SENT);
+    var second = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    assertThat(p.pump()).as("no second close_notify").isZero();
+    assertThat(second).isNotDone();
+    var s = p.server.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    assertThat(p.pump()).isZero();
+    assertThat(done(second).outcome()).isEqualTo(Outcome.COMPLETE);
+    done(s);
+    var third = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    assertThat(p.pump()).isZero();
+    assertThat(done(third).outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(closeBytes).isPositive();
+  }
+
+  // T12: concurrent subscribers share one exchange and one close_notify.
+  @Test
+  void concurrentSubscribersShareOneExchange() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    ShutdownSpec spec = ShutdownSpec.bidirectional();
+    Mono<ShutdownResult> m = p.client.shutdown(spec);
+    var a = m.toFuture();
+    var b = m.toFuture();
+    var other = p.client.shutdown(spec).toFuture();
+    long sent = p.pump();
+    var s = p.server.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.pump();
+    assertThat(done(a)).isSameAs(done(b)).isSameAs(done(other));
+    done(s);
+    // the single close_notify alert record: 5-byte header + encrypted alert and tag
+    BioPair solo = BioPair.handshaken(certs, "1.3");
+    solo.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    assertThat(sent).isEqualTo(solo.pump());
+  }
+
+  // T13: over a memory transport WANT_WRITE waits until the caller takes bytes, then steps again.
+  // The close_notify goes out after the data of a send already in flight, never in its middle.
+  @Test
+  void memoryTransportWaitsForCallerToMoveBytes() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var w = p.client.send(ByteBuffer.allocate(200_000)).toFuture();
+    p.executor.runAll(); // the outbound side fills up: WANT_WRITE
+    assertThat(w).isNotDone();
+    assertThat(p.clientSide.isAwaitingReadiness()).isTrue();
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    p.executor.runAll();
+    assertThat(c).isNotDone();
+    var sink = p.server.receive().map(ByteBuffer::remaining).reduce(0, Integer::sum).toFuture();
+    p.pump();
+    done(w);
+    assertThat(done(c).outcome()).isEqualTo(Outcome.SENT);
+    assertThat(done(sink)).isEqualTo(200_000);
+  }
+
+  // R1: nothing happens before subscription.
+  @Test
+  void nothingIsSentBeforeSubscription() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    Mono<ShutdownResult> m = p.client.shutdown(ShutdownSpec.bidirectional().fast());
+    assertThat(p.pump()).isZero();
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
+    m.toFuture();
+    assertThat(p.pump()).isPositive();
+  }
+
+  // R2: cancelling stops the wait, deregisters, and keeps the state truthful.
+  @Test
+  void cancellationStopsWaitingAndKeepsState() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    p.serverToClientOpen = false;
+    AtomicReference<Object> signal = new AtomicReference<>();
+    Disposable d = p.client.shutdown(ShutdownSpec.bidirectional()).subscribe(signal::set, signal::set);
+    p.pump();
+    assertThat(p.clientSide.isAwaitingReadiness()).isTrue();
+    d.dispose();
+    p.pump();
+    assertThat(p.clientSide.isAwaitingReadiness()).isFalse();
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.SENT);
+    assertThat(signal.get()).isNull();
+    assertThat(p.clientSide.isOpen()).isTrue();
+  }
+
+  // R2: the cancel policy may close the transport.
+  @Test
+  void cancellationClosesTransportUnderCloseOnAbort() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    Disposable d =
+        p.client.shutdown(ShutdownSpec.bidirectional().closeTransport(TransportPolicy.CLOSE_ON_ABORT)).subscribe();
+    p.pump();
+    d.dispose();
+    p.pump();
+    assertThat(p.clientSide.isOpen()).isFalse();
+  }
+
+  // R3, T5 deadline: a silent peer ends in TIMEOUT exactly at the deadline, on virtual time.
+  @Test
+  void silentPeerTimesOutAtDeadlineOnVirtualTime() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    StepVerifier.withVirtualTime(
+            () -> p.client.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30))))
+        .expectSubscription()
+        .then(p::pump)
+        .expectNoEvent(Duration.ofSeconds(29))
+        .thenAwait(Duration.ofSeconds(1))
+        .expectErrorSatisfies(
+            e -> {
+              assertThat(e).isInstanceOf(ShutdownException.class);
+              assertThat(((ShutdownException) e).reason()).isEqualTo(Reason.TIMEOUT);
+              assertThat(((ShutdownException) e).state()).isEqualTo(ShutdownState.SENT);
+            })
+        .verify(VERIFY);
+    p.pump();
+    assertThat(p.clientSide.isAwaitingReadiness()).isFalse();
+  }
+
+  // R3: the elapsed time in the result comes from the spec's scheduler clock.
+  @Test
+  void elapsedIsMeasuredOnTheInjectedClock() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    StepVerifier.withVirtualTime(() -> p.client.shutdown(ShutdownSpec.bidirectional()))
+        .expectSubscription()
+        .then(p::pump)
+        .thenAwait(Duration.ofSeconds(3))
+        .then(() -> p.server.shutdown(ShutdownSpec.bidirectional()).subscribe())
+        .then(p::pump)
+        .assertNext(r -> assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(3)))
+        .verifyComplete();
+  }
+
+  // SSL_set_shutdown: SENT set by hand means no close_notify is sent; bits are never cleared.
+  @Test
+  void setShutdownStateSentSuppressesCloseNotify() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var set = p.client.setShutdownState(ShutdownState.SENT).toFuture();
+    p.pump();
+    done(set);
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    assertThat(p.pump()).isZero();
+    assertThat(done(c).outcome()).isEqualTo(Outcome.SENT);
+    var clear = p.client.setShutdownState(ShutdownState.NONE).toFuture();
+    p.pump();
+    assertThatThrownBy(clear::join).hasCauseInstanceOf(IllegalArgumentException.class);
+  }
+}
