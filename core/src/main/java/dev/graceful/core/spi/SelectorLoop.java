@@ -127,8 +127,7 @@ public final class SelectorLoop implements Executor {
                       keys++;
                     }
                   }
-                  // the census task itself was counted and has been taken off the queue
-                  sink.success(new int[] {keys, pending.get() - 1});
+                  sink.success(new int[] {keys, pending.get()});
                 }));
   }
 

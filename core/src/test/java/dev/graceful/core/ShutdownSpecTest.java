@@ -1,0 +1,99 @@
+package dev.graceful.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/** R5: modes are reusable, composable operators; contradictions fail fast. */
+class ShutdownSpecTest {
+
+  // R5: each operator returns a new spec; the base is reusable for thousands of connections.
+  @Test
+  void operatorsReturnNewSpecsAndLeaveTheBaseUntouched() {
+    ShutdownSpec base = ShutdownSpec.bidirectional();
+    ShutdownSpec fast = base.fast();
+    ShutdownSpec timed = base.timeout(Duration.ofSeconds(2));
+    assertThat(base.mode()).isEqualTo(ShutdownMode.BIDIRECTIONAL);
+    assertThat(base.timeout()).contains(ShutdownSpec.DEFAULT_TIMEOUT);
+    assertThat(fast.mode()).isEqualTo(ShutdownMode.FAST);
+    assertThat(timed.timeout()).contains(Duration.ofSeconds(2));
+    assertThat(timed.mode()).isEqualTo(ShutdownMode.BIDIRECTIONAL);
+  }
+
+  // R5: a composition can be named once and applied anywhere.
+  @Test
+  void compositionsApplyAsOneOperator() {
+    UnaryOperator<ShutdownSpec> lenient = s -> s.ignoreUnexpectedEof().timeout(Duration.ofMillis(500));
+    ShutdownSpec s = ShutdownSpec.of(ShutdownMode.WAIT_PEER).apply(lenient).discardUnread();
+    assertThat(s.mode()).isEqualTo(ShutdownMode.WAIT_PEER);
+    assertThat(s.ignoresUnexpectedEof()).isTrue();
+    assertThat(s.timeout()).contains(Duration.ofMillis(500));
+    assertThat(s.inbound()).isEqualTo(Inbound.discard());
+  }
+
+  // R5: contradictory compositions fail fast, with a message naming both sides.
+  @Test
+  void contradictoryModesFailFast() {
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().fast().quiet())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fast")
+        .hasMessageContaining("quiet");
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().waitPeer().fast())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(ShutdownSpec.bidirectional().fast().fast().mode()).isEqualTo(ShutdownMode.FAST);
+  }
+
+  @Test
+  void readPoliciesContradictingModesFailFast() {
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().fast().readInto(b -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("never reads");
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().discardUnread().quiet())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().discardUnread().readInto(b -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("already chosen");
+  }
+
+  @Test
+  void badArgumentsFailFast() {
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().timeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().timeout(null))
+        .isInstanceOf(NullPointerException.class);
+  }
+
+  // R3: the scheduler is injectable and used for every deadline.
+  @Test
+  void schedulerIsInjectable() {
+    VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+    try {
+      assertThat(ShutdownSpec.bidirectional().scheduler(vts).scheduler()).isSameAs(vts);
+    } finally {
+      vts.dispose();
+    }
+  }
+
+  @Test
+  void stateBitsAreOpenSslBits() {
+    assertThat(ShutdownState.SENT.bits()).isEqualTo(1);
+    assertThat(ShutdownState.RECEIVED.bits()).isEqualTo(2);
+    assertThat(ShutdownState.SENT.with(ShutdownState.RECEIVED)).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+    assertThat(ShutdownState.ofBits(3).names()).containsExactly("SENT", "RECEIVED");
+    assertThat(ShutdownState.NONE.names()).isEmpty();
+    assertThatThrownBy(() -> ShutdownState.ofBits(4)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void modesHaveCommandLineNames() {
+    assertThat(ShutdownMode.fromCliName("wait-peer")).isEqualTo(ShutdownMode.WAIT_PEER);
+    assertThat(ShutdownMode.BIDIRECTIONAL.cliName()).isEqualTo("bidirectional");
+    assertThatThrownBy(() -> ShutdownMode.fromCliName("rude")).isInstanceOf(IllegalArgumentException.class);
+  }
+}

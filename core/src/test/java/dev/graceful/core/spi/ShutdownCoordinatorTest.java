@@ -1,0 +1,189 @@
+package dev.graceful.core.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.test.publisher.PublisherProbe;
+
+/**
+ * The core's exchange machinery with an engine that models only the two close messages (the core
+ * knows nothing of TLS; the TLS module's tests use real engines).
+ */
+class ShutdownCoordinatorTest {
+
+  /** Sends once when asked; completes when told the peer answered. Runs inline. */
+  static final class TwoMessageEngine implements ShutdownEngine {
+    ShutdownState state = ShutdownState.NONE;
+    int sends;
+    boolean peerAnswered;
+    final List<Runnable> waiting = new ArrayList<>();
+    int cancels;
+
+    @Override
+    public String connectionId() {
+      return "test";
+    }
+
+    @Override
+    public Executor executor() {
+      return Runnable::run;
+    }
+
+    @Override
+    public ShutdownState state() {
+      return state;
+    }
+
+    @Override
+    public Step step(ShutdownRequest request) throws ShutdownException {
+      if (!state.sent()) {
+        state = state.with(ShutdownState.SENT);
+        sends++;
+      }
+      if (peerAnswered) {
+        state = state.with(ShutdownState.RECEIVED);
+        return Step.COMPLETE;
+      }
+      return request.mode() == dev.graceful.core.ShutdownMode.FAST ? Step.SENT : Step.WANT_READ;
+    }
+
+    @Override
+    public void awaitReadiness(Step want, Runnable onReady) {
+      waiting.add(onReady);
+    }
+
+    @Override
+    public void cancelReadiness(Runnable onReady) {
+      waiting.remove(onReady);
+      cancels++;
+    }
+
+    @Override
+    public void closeTransport() {}
+
+    @Override
+    public ShutdownResult.Builder describe() {
+      return ShutdownResult.builder("test").state(state);
+    }
+
+    void answer() {
+      peerAnswered = true;
+      List<Runnable> w = new ArrayList<>(waiting);
+      waiting.clear();
+      w.forEach(Runnable::run);
+    }
+  }
+
+  // R2, T12: one of two subscribers cancels; the other keeps the shared exchange running.
+  @Test
+  void oneSubscriberCancellingLeavesTheOtherRunning() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    Mono<ShutdownResult> m = c.shutdown(ShutdownSpec.bidirectional().noTimeout());
+    Disposable first = m.subscribe();
+    var second = m.toFuture();
+    first.dispose();
+    assertThat(engine.cancels).isZero();
+    engine.answer();
+    assertThat(second.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(engine.sends).isEqualTo(1);
+  }
+
+  // R2: when every subscriber cancels, the exchange stops and deregisters; a later one resumes.
+  @Test
+  void lastSubscriberCancellingStopsTheExchange() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    ShutdownSpec spec = ShutdownSpec.bidirectional().noTimeout();
+    Disposable a = c.shutdown(spec).subscribe();
+    Disposable b = c.shutdown(spec).subscribe();
+    a.dispose();
+    b.dispose();
+    assertThat(engine.waiting).isEmpty();
+    assertThat(engine.state).isEqualTo(ShutdownState.SENT);
+    var again = c.shutdown(spec).toFuture();
+    engine.answer();
+    assertThat(again.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(engine.sends).isEqualTo(1);
+  }
+
+  // T12: a different spec waits for the running exchange, then continues from its state.
+  @Test
+  void differentSpecQueuesBehindTheRunningExchange() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    var waiting = c.shutdown(ShutdownSpec.bidirectional().noTimeout()).toFuture();
+    var fast = c.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    assertThat(fast).isNotDone();
+    engine.answer();
+    assertThat(waiting.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(fast.join().outcome()).isEqualTo(Outcome.COMPLETE);
+  }
+
+  // R1: nothing happens before subscription, and a probe sees exactly one subscription per use.
+  @Test
+  void coldUntilSubscribed() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    PublisherProbe<ShutdownResult> probe = PublisherProbe.of(c.shutdown(ShutdownSpec.bidirectional().fast()));
+    assertThat(engine.sends).isZero();
+    StepVerifier.create(probe.mono())
+        .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.SENT))
+        .verifyComplete();
+    probe.assertWasSubscribed();
+    assertThat(engine.sends).isEqualTo(1);
+  }
+
+  // R3: the deadline runs on the injected (virtual) clock; the error carries the state.
+  @Test
+  void deadlineRunsOnVirtualTime() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    StepVerifier.withVirtualTime(() -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30))))
+        .expectSubscription()
+        .expectNoEvent(Duration.ofMillis(29_999))
+        .thenAwait(Duration.ofMillis(1))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        ShutdownException.class,
+                        s -> {
+                          assertThat(s.reason()).isEqualTo(ShutdownException.Reason.TIMEOUT);
+                          assertThat(s.state()).isEqualTo(ShutdownState.SENT);
+                        }))
+        .verify(Duration.ofSeconds(5));
+    assertThat(engine.waiting).isEmpty();
+  }
+
+  // R3 at scale: 1,000 shutdowns with 30 s deadlines verified on virtual time.
+  @Test
+  void thousandDeadlinesOnVirtualTime() {
+    StepVerifier.withVirtualTime(
+            () ->
+                reactor.core.publisher.Flux.range(0, 1000)
+                    .flatMap(
+                        i ->
+                            new ShutdownCoordinator(new TwoMessageEngine())
+                                .shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30)))
+                                .onErrorResume(ShutdownException.class, e -> Mono.empty()),
+                        1000)
+                    .count())
+        .expectSubscription()
+        .thenAwait(Duration.ofSeconds(30))
+        .expectNext(0L)
+        .verifyComplete();
+  }
+}
