@@ -346,6 +346,14 @@ public final class TlsConnection implements Shutdownable {
     return engine.bytesRead();
   }
 
+  /**
+   * @return bytes of buffer capacity the connection holds; it grows only for records larger than
+   *     the negotiated maximum, never with the amount of data read
+   */
+  public int bufferCapacity() {
+    return engine.bufferCapacity();
+  }
+
   /** @return true once {@link #release()} ran */
   public boolean isReleased() {
     return released;

@@ -123,6 +123,11 @@ public final class TlsEngine implements ShutdownEngine {
     return fatal;
   }
 
+  /** @return bytes of buffer capacity this connection holds (network in and out, plaintext in) */
+  public int bufferCapacity() {
+    return netIn.capacity() + netOut.capacity() + appIn.capacity();
+  }
+
   /** @return true if the handshake resumed a session (read from the hello messages) */
   public boolean resumed() {
     return resumed;
