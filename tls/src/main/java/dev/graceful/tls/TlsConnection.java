@@ -336,6 +336,14 @@ public final class TlsConnection implements Shutdownable {
     return engine.ssl().getSession();
   }
 
+  /**
+   * @return who closed first so far: {@code PEER} if the peer's close was processed before ours
+   *     was sent, else {@code LOCAL}
+   */
+  public dev.graceful.core.Initiator initiator() {
+    return engine.describe().build().initiator();
+  }
+
   /** @return true if the handshake resumed an earlier session */
   public boolean resumed() {
     return engine.resumed();

@@ -1,0 +1,104 @@
+package dev.graceful.samples;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.graceful.core.Initiator;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownMode;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownState;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One JSON object per connection on stdout, one line each, and the summary. Thread-safe: lines
+ * never interleave.
+ */
+final class Report {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final PrintStream out;
+  private final Map<String, Integer> outcomes = new TreeMap<>();
+  private final Map<String, Integer> errors = new TreeMap<>();
+  private int connections;
+
+  Report(PrintStream out) {
+    this.out = out;
+  }
+
+  /** What every line says about one connection. */
+  record Line(
+      String protocol,
+      ShutdownMode mode,
+      ShutdownState state,
+      Initiator initiator,
+      long elapsedMs,
+      long bytesRead,
+      boolean resumed,
+      ShutdownResult result,
+      ShutdownException error) {}
+
+  synchronized ObjectNode add(Line l) {
+    ObjectNode o = JSON.createObjectNode();
+    connections++;
+    if (l.result() != null) {
+      o.put("outcome", l.result().outcome().name());
+      outcomes.merge(l.result().outcome().name(), 1, Integer::sum);
+    } else {
+      o.put("error", l.error().reason().name());
+      o.put("message", l.error().getMessage());
+      errors.merge(l.error().reason().name(), 1, Integer::sum);
+    }
+    ShutdownState state = l.result() != null ? l.result().state() : l.state();
+    var names = o.putArray("state");
+    state.names().forEach(names::add);
+    o.put("initiator", l.initiator().name());
+    o.put("mode", l.mode().cliName());
+    o.put("elapsedMs", l.elapsedMs());
+    o.put("bytesRead", l.bytesRead());
+    o.put("protocol", l.protocol());
+    o.put("resumed", l.resumed());
+    o.put("unauthenticatedEof", l.result() != null && l.result().unauthenticatedEof());
+    o.put("quiet", l.result() != null && l.result().quiet());
+    print(o);
+    return o;
+  }
+
+  synchronized void summary() {
+    ObjectNode root = JSON.createObjectNode();
+    ObjectNode s = root.putObject("summary");
+    s.put("connections", connections);
+    ObjectNode oc = s.putObject("outcomes");
+    outcomes.forEach(oc::put);
+    ObjectNode er = s.putObject("errors");
+    errors.forEach(er::put);
+    print(root);
+  }
+
+  synchronized boolean anyError() {
+    return !errors.isEmpty();
+  }
+
+  synchronized int connections() {
+    return connections;
+  }
+
+  synchronized Map<String, Integer> outcomes() {
+    return new TreeMap<>(outcomes);
+  }
+
+  synchronized Map<String, Integer> errors() {
+    return new TreeMap<>(errors);
+  }
+
+  private void print(ObjectNode o) {
+    try {
+      out.println(JSON.writeValueAsString(o));
+      out.flush();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

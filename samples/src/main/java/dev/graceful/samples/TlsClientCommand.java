@@ -1,0 +1,107 @@
+package dev.graceful.samples;
+
+import dev.graceful.core.Initiator;
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.tls.TlsConnection;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import reactor.core.Exceptions;
+
+/** Connects, sends, ends the connection by its mode, and reports how it ended. */
+@Command(
+    name = "tls-client",
+    mixinStandardHelpOptions = true,
+    description = "Connect, send --send bytes, end the connection by --mode, print one JSON line.")
+final class TlsClientCommand implements Callable<Integer> {
+  @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "the server")
+  String connect;
+
+  @Option(names = "--insecure", description = "accept any server certificate")
+  boolean insecure;
+
+  @Option(names = "--repeat", paramLabel = "N", description = "connections in sequence, one TLS context")
+  int repeat = 1;
+
+  @Mixin TlsOptions tls;
+
+  @Override
+  public Integer call() throws Exception {
+    if (repeat < 1) {
+      throw new IllegalArgumentException("--repeat must be at least 1");
+    }
+    InetSocketAddress address = Traffic.hostPort(connect);
+    if (tls.tls != null) {
+      tls.protocol(); // validates --tls before any I/O
+    }
+    SSLContext ctx = TlsContexts.client(insecure);
+    Report report = new Report(System.out);
+    LoopGroup loops = LoopGroup.create(1);
+    try {
+      for (int i = 0; i < repeat; i++) {
+        once(address, ctx, loops, report);
+      }
+    } finally {
+      loops.shutdown().block(Duration.ofSeconds(10));
+    }
+    return report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK;
+  }
+
+  private void once(InetSocketAddress address, SSLContext ctx, LoopGroup loops, Report report) {
+    TlsConnection c;
+    try {
+      c = TlsConnection.connect(address, ctx, loops, tls::configure).block(tls.timeout.plusSeconds(5));
+    } catch (RuntimeException e) {
+      report.add(failed(null, 0, asShutdownError(e, address.toString())));
+      return;
+    }
+    AtomicLong ignored = new AtomicLong();
+    long start = System.nanoTime();
+    try {
+      Traffic.sendZeros(c, tls.send).block();
+      start = System.nanoTime();
+      ShutdownResult r = c.shutdown(tls.spec(ignored::addAndGet)).block();
+      report.add(
+          new Report.Line(
+              c.protocol(), tls.mode, r.state(), r.initiator(), r.elapsed().toMillis(),
+              c.bytesRead(), c.resumed(), r, null));
+    } catch (RuntimeException e) {
+      report.add(failed(c, (System.nanoTime() - start) / 1_000_000, asShutdownError(e, c.connectionId())));
+    } finally {
+      c.release().block(Duration.ofSeconds(5));
+    }
+  }
+
+  private Report.Line failed(TlsConnection c, long elapsedMs, ShutdownException e) {
+    return new Report.Line(
+        c == null ? "none" : c.protocol(),
+        tls.mode,
+        e.state(),
+        c == null ? Initiator.LOCAL : c.initiator(),
+        elapsedMs,
+        c == null ? 0 : c.bytesRead(),
+        c != null && c.resumed(),
+        null,
+        e);
+  }
+
+  static ShutdownException asShutdownError(Throwable t, String id) {
+    Throwable u = Exceptions.unwrap(t);
+    if (u instanceof ShutdownException s) {
+      return s;
+    }
+    ShutdownException.Reason reason =
+        u instanceof javax.net.ssl.SSLException
+            ? ShutdownException.Reason.PROTOCOL
+            : ShutdownException.Reason.TRANSPORT;
+    return new ShutdownException(reason, id, ShutdownState.NONE, String.valueOf(u.getMessage()), u);
+  }
+}

@@ -1,0 +1,110 @@
+package dev.graceful.samples;
+
+import dev.graceful.tls.SelfSignedCertificate;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+/** SSL contexts for the commands: PEM files read with BouncyCastle, or a generated certificate. */
+final class TlsContexts {
+  private static final char[] PASSWORD = "graceful".toCharArray();
+
+  private TlsContexts() {}
+
+  /** A server context from PEM files, or from a fresh self-signed certificate when both are null. */
+  static SSLContext server(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+    if (certFile == null && keyFile == null) {
+      return SelfSignedCertificate.generate().serverContext();
+    }
+    if (certFile == null || keyFile == null) {
+      throw new IllegalArgumentException("--cert and --key go together");
+    }
+    List<X509Certificate> chain = new ArrayList<>();
+    PrivateKey key = null;
+    JcaX509CertificateConverter certs = new JcaX509CertificateConverter();
+    JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
+    for (Path file : List.of(certFile, keyFile)) {
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+          PEMParser pem = new PEMParser(r)) {
+        Object o;
+        while ((o = pem.readObject()) != null) {
+          if (o instanceof X509CertificateHolder h) {
+            chain.add(certs.getCertificate(h));
+          } else if (o instanceof PEMKeyPair kp) {
+            key = keys.getPrivateKey(kp.getPrivateKeyInfo());
+          } else if (o instanceof PrivateKeyInfo pki) {
+            key = keys.getPrivateKey(pki);
+          }
+        }
+      }
+    }
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("no certificate in " + certFile);
+    }
+    if (key == null) {
+      throw new IllegalArgumentException("no unencrypted private key in " + keyFile);
+    }
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("server", key, PASSWORD, chain.toArray(X509Certificate[]::new));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, PASSWORD);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+    return ctx;
+  }
+
+  /** A client context: the JDK's default trust, or none at all with {@code insecure}. */
+  static SSLContext client(boolean insecure) throws GeneralSecurityException {
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, insecure ? new TrustManager[] {new TrustingEverything()} : null, new SecureRandom());
+    return ctx;
+  }
+
+  /** --insecure: accepts any server certificate. For loopback tests and demos only. */
+  private static final class TrustingEverything extends X509ExtendedTrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package dev.graceful.samples;
+
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.tls.TlsConnection;
+import dev.graceful.tls.TlsServer;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Accepts connections, sends, ends each by its mode; on SIGTERM or SIGINT stops accepting and
+ * ends every open connection gracefully within --timeout, then prints the summary.
+ */
+@Command(
+    name = "tls-server",
+    mixinStandardHelpOptions = true,
+    description = "Accept TLS connections, send --send bytes on each, end each by --mode.")
+final class TlsServerCommand implements Callable<Integer> {
+  @Option(names = "--port", required = true, paramLabel = "PORT", description = "port to listen on")
+  int port;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
+  String bind = "127.0.0.1";
+
+  @Option(names = "--cert", paramLabel = "F", description = "PEM certificate (chain)")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "F", description = "PEM private key, unencrypted")
+  Path key;
+
+  @Option(names = "--accept", paramLabel = "N", description = "connections to accept (default: unlimited)")
+  Integer accept;
+
+  @Option(names = "--hold", description = "keep connections open, reading, until told to stop")
+  boolean hold;
+
+  @Mixin TlsOptions tls;
+
+  private final Set<Served> open = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicInteger ended = new AtomicInteger();
+  private final CountDownLatch allEnded = new CountDownLatch(1);
+  private Report report;
+
+  /** One accepted connection and what is happening to it. */
+  private final class Served {
+    final TlsConnection c;
+    final AtomicLong read = new AtomicLong();
+    final Sinks.Empty<Void> done = Sinks.empty();
+    final AtomicBoolean reported = new AtomicBoolean();
+    volatile Disposable holding;
+    volatile long startNanos = System.nanoTime();
+
+    Served(TlsConnection c) {
+      this.c = c;
+    }
+
+    void report(ShutdownResult r, Throwable error) {
+      if (!reported.compareAndSet(false, true)) {
+        return;
+      }
+      if (r != null) {
+        report.add(
+            new Report.Line(
+                c.protocol(), r.mode(), r.state(), r.initiator(), r.elapsed().toMillis(),
+                c.bytesRead(), c.resumed(), r, null));
+      } else {
+        ShutdownException e = TlsClientCommand.asShutdownError(error, c.connectionId());
+        report.add(
+            new Report.Line(
+                c.protocol(), tls.mode, e.state(), c.initiator(),
+                (System.nanoTime() - startNanos) / 1_000_000, c.bytesRead(), c.resumed(), null, e));
+      }
+      c.release().subscribe();
+      open.remove(this);
+      done.tryEmitEmpty();
+      if (accept != null && ended.incrementAndGet() >= accept) {
+        allEnded.countDown();
+      }
+    }
+
+    /** Runs the final shutdown by the mode, once. */
+    Mono<Void> end() {
+      return Mono.defer(
+              () -> {
+                startNanos = System.nanoTime();
+                return c.shutdown(tls.spec(read::addAndGet));
+              })
+          .doOnNext(r -> report(r, null))
+          .doOnError(e -> report(null, e))
+          .onErrorResume(e -> Mono.empty())
+          .then();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (tls.tls != null) {
+      tls.protocol();
+    }
+    if (accept != null && accept < 1) {
+      throw new IllegalArgumentException("--accept must be at least 1");
+    }
+    report = new Report(System.out);
+    LoopGroup loops = LoopGroup.perCore();
+    TlsServer server =
+        TlsServer.bind(new InetSocketAddress(bind, port), TlsContexts.server(cert, key), loops, tls::configure)
+            .block(Duration.ofSeconds(10));
+    System.err.println("graceful tls-server listening on " + server.address());
+    Thread hook = new Thread(() -> onSignal(server), "graceful-sigterm");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    Flux<TlsConnection> conns = server.connections();
+    if (accept != null) {
+      conns = conns.take(accept);
+    }
+    conns.subscribe(this::serve);
+    allEnded.await();
+    if (!finished.compareAndSet(false, true)) {
+      return Main.OK; // the signal path owns the ending
+    }
+    server.stopAccepting().block(Duration.ofSeconds(5));
+    report.summary();
+    Runtime.getRuntime().removeShutdownHook(hook);
+    return report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK;
+  }
+
+  private void serve(TlsConnection c) {
+    Served s = new Served(c);
+    open.add(s);
+    Traffic.sendZeros(c, tls.send)
+        .then(
+            Mono.defer(
+                () -> {
+                  if (hold) {
+                    // keep reading and counting until the peer closes or a signal ends it
+                    s.holding =
+                        c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().readInto(b -> s.read.addAndGet(b.remaining())))
+                            .subscribe(r -> s.report(r, null), e -> s.report(null, e));
+                    return Mono.empty();
+                  }
+                  return s.end();
+                }))
+        .subscribe(v -> {}, e -> s.report(null, e));
+  }
+
+  /** SIGTERM / SIGINT: stop accepting, end every open connection by the mode, report, exit. */
+  private void onSignal(TlsServer server) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    System.err.println("graceful tls-server: signal received, shutting down " + open.size() + " connections");
+    server.stopAccepting().block(Duration.ofSeconds(5));
+    Flux.fromIterable(Set.copyOf(open))
+        .flatMap(
+            s -> {
+              Disposable h = s.holding;
+              if (h != null) {
+                h.dispose();
+                return s.end();
+              }
+              return s.done.asMono(); // a shutdown already under way finishes within --timeout
+            })
+        .then()
+        .block(tls.timeout.plusSeconds(5));
+    report.summary();
+    System.out.flush();
+    Runtime.getRuntime().halt(report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK);
+  }
+}
