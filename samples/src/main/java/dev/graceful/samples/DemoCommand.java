@@ -1,13 +1,248 @@
 package dev.graceful.samples;
 
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.TransportPolicy;
+import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.tls.TlsConnection;
+import dev.graceful.tls.TlsServer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import reactor.core.Disposable;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
-/** The main job: placeholder replaced below. */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Embedded servers, clients, a graceful shutdown of everything, a report.")
+/**
+ * The main job: an embedded TLS server on loopback, a few hundred clients of three kinds with data
+ * in flight, then a graceful shutdown of every connection by the server, checked against what each
+ * client saw, as a table and a final JSON summary line.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = "Embedded TLS server, clients with traffic, a graceful shutdown of everything, a report.")
 final class DemoCommand implements Callable<Integer> {
+  /** How a client behaves, and what each side must see. */
+  enum Kind {
+    /** Waits for the server's close_notify, answers it; must receive every byte. */
+    COOPERATIVE,
+    /** Closes first while the server is still reading. */
+    CLOSES_FIRST,
+    /** Never reads or answers: the server must force it at the deadline and name it. */
+    SILENT
+  }
+
+  @Option(names = "--clients", paramLabel = "N", description = "clients to connect (default 300)")
+  int clients = 300;
+
+  @Option(names = "--send", paramLabel = "BYTES", description = "bytes each side sends (default 65536)")
+  int send = 64 * 1024;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "D",
+      converter = DurationConverter.class,
+      description = "the server's deadline per connection (default 2s)")
+  Duration timeout = Duration.ofSeconds(2);
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  /** What the server saw of one connection. */
+  record ServerSide(Kind kind, String ending, boolean ok, long elapsedMs) {}
+
   @Override
-  public Integer call() {
-    return Main.OK;
+  public Integer call() throws Exception {
+    if (clients < 3) {
+      throw new IllegalArgumentException("--clients must be at least 3");
+    }
+    SelfSignedCertificate cert = SelfSignedCertificate.generate();
+    SSLContext serverCtx = cert.serverContext();
+    SSLContext clientCtx = cert.trustingClientContext();
+    LoopGroup serverLoops = LoopGroup.create(2);
+    LoopGroup clientLoops = LoopGroup.create(2);
+    long started = System.nanoTime();
+    try {
+      return run(serverCtx, clientCtx, serverLoops, clientLoops, started);
+    } finally {
+      serverLoops.shutdown().block(WAIT);
+      clientLoops.shutdown().block(WAIT);
+    }
+  }
+
+  private int run(SSLContext serverCtx, SSLContext clientCtx, LoopGroup serverLoops, LoopGroup clientLoops, long started) {
+    TlsServer server =
+        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), serverCtx, serverLoops, e -> {}).block(WAIT);
+    Map<Integer, Kind> kindByPort = new ConcurrentHashMap<>();
+    Map<TlsConnection, Disposable> holding = new ConcurrentHashMap<>();
+    // G2: every accepted connection is held open, the server reading, until it decides to close
+    Mono<List<TlsConnection>> acceptedAll =
+        server
+            .connections()
+            .take(clients)
+            .doOnNext(
+                c ->
+                    holding.put(
+                        c,
+                        c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().discardUnread())
+                            .subscribe(r -> {}, e -> {})))
+            .collectList()
+            .cache();
+    acceptedAll.subscribe();
+
+    List<TlsConnection> connected =
+        Flux.range(0, clients)
+            .flatMap(i -> TlsConnection.connect(server.address(), clientCtx, clientLoops, e -> {}), 32)
+            .collectList()
+            .block(WAIT);
+    List<Mono<String>> clientEnds = new ArrayList<>();
+    List<Mono<String>> closingFirst = new ArrayList<>();
+    for (int i = 0; i < connected.size(); i++) {
+      TlsConnection c = connected.get(i);
+      Kind kind = i % 10 == 9 ? Kind.SILENT : i % 10 >= 7 ? Kind.CLOSES_FIRST : Kind.COOPERATIVE;
+      kindByPort.put(localPort(c.connectionId()), kind);
+      AtomicLong read = new AtomicLong();
+      Mono<Void> sent = Traffic.sendZeros(c, send);
+      Mono<String> end =
+          switch (kind) {
+            case COOPERATIVE ->
+                sent.then(c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(WAIT).readInto(b -> read.addAndGet(b.remaining()))))
+                    .map(r -> r.outcome() == Outcome.COMPLETE && read.get() == send ? "ok" : "client saw " + r.outcome() + " after " + read.get() + " bytes");
+            case CLOSES_FIRST ->
+                sent.then(c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT).discardUnread()))
+                    .map(r -> r.outcome() == Outcome.COMPLETE ? "ok" : "client saw " + r.outcome());
+            case SILENT -> sent.thenReturn("ok");
+          };
+      Mono<String> running = end.onErrorResume(e -> Mono.just("client error: " + Exceptions.unwrap(e).getMessage())).cache();
+      running.subscribe();
+      clientEnds.add(running);
+      if (kind == Kind.CLOSES_FIRST) {
+        closingFirst.add(running);
+      }
+    }
+    List<TlsConnection> accepted = acceptedAll.block(WAIT);
+    // the clients that close first have been answered by the server before it starts its own round
+    Flux.merge(closingFirst).blockLast(WAIT);
+
+    // The graceful shutdown: G1 stop accepting, then every connection concurrently on its loop.
+    long shutdownStart = System.nanoTime();
+    server.stopAccepting().block(WAIT);
+    List<ServerSide> sides =
+        Flux.fromIterable(List.copyOf(accepted))
+            .flatMap(c -> endServerSide(c, holding.get(c), kindByPort.get(remotePort(c.connectionId()))), 1024)
+            .collectList()
+            .block(WAIT);
+    long shutdownMs = (System.nanoTime() - shutdownStart) / 1_000_000;
+    List<String> clientVerdicts = Flux.concat(clientEnds).collectList().block(WAIT);
+    Flux.fromIterable(connected).concatWith(Flux.fromIterable(accepted)).flatMap(TlsConnection::release).blockLast(WAIT);
+
+    return print(sides, clientVerdicts, shutdownMs, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  private Mono<ServerSide> endServerSide(TlsConnection c, Disposable hold, Kind kind) {
+    // Stop holding (a cancel keeps the state truthful), then end the connection: data in flight
+    // first unless the peer already closed, then close_notify, then its answer by the deadline.
+    hold.dispose();
+    Mono<Void> inFlight = c.shutdownState().received() ? Mono.empty() : Traffic.sendZeros(c, send);
+    return inFlight
+
+        .then(c.shutdown(ShutdownSpec.bidirectional().timeout(timeout).discardUnread()))
+        .map(r -> side(kind, r, null))
+        .onErrorResume(
+            e -> {
+              ShutdownException s = TlsClientCommand.asShutdownError(e, c.connectionId());
+              if (s.reason() != ShutdownException.Reason.TIMEOUT) {
+                return Mono.just(side(kind, null, s));
+              }
+              // G4: the straggler is forced: our close_notify is already out, close the transport
+              return c.shutdown(ShutdownSpec.bidirectional().fast().closeTransport(TransportPolicy.CLOSE))
+                  .map(r -> new ServerSide(kind, "FORCED", kind == Kind.SILENT, r.elapsed().toMillis() + timeout.toMillis()))
+                  .onErrorResume(x -> Mono.just(side(kind, null, s)));
+            });
+  }
+
+  private static ServerSide side(Kind kind, ShutdownResult r, ShutdownException e) {
+    if (r == null) {
+      return new ServerSide(kind, e.reason().name(), false, 0);
+    }
+    String ending = r.outcome() + "/" + r.initiator();
+    boolean ok =
+        switch (kind) {
+          case COOPERATIVE -> ending.equals("COMPLETE/LOCAL");
+          case CLOSES_FIRST -> ending.equals("COMPLETE/PEER");
+          case SILENT -> false;
+        };
+    return new ServerSide(kind, ending, ok, r.elapsed().toMillis());
+  }
+
+  private int print(List<ServerSide> sides, List<String> clientVerdicts, long shutdownMs, long totalMs) {
+    Map<String, Integer> counts = new TreeMap<>();
+    Map<String, List<Long>> latency = new TreeMap<>();
+    int unexpected = 0;
+    for (ServerSide s : sides) {
+      counts.merge(s.kind() + " " + s.ending(), 1, Integer::sum);
+      latency.computeIfAbsent(s.kind().name(), k -> new ArrayList<>()).add(s.elapsedMs());
+      if (!s.ok()) {
+        unexpected++;
+      }
+    }
+    List<String> clientProblems = clientVerdicts.stream().filter(v -> !v.equals("ok")).toList();
+    System.out.println();
+    System.out.printf("graceful demo: %d TLS connections, server shutdown of all in %d ms%n", sides.size(), shutdownMs);
+    System.out.printf("%-14s %-16s %7s %9s %9s%n", "client kind", "server saw", "count", "p50 ms", "p99 ms");
+    counts.forEach(
+        (k, n) -> {
+          String[] parts = k.split(" ");
+          List<Long> l = latency.get(parts[0]);
+          System.out.printf("%-14s %-16s %7d %9d %9d%n", parts[0], parts[1], n, pct(l, 50), pct(l, 99));
+        });
+    System.out.printf("client problems: %d%s%n", clientProblems.size(), clientProblems.isEmpty() ? "" : " " + clientProblems.subList(0, Math.min(3, clientProblems.size())));
+    ObjectNode root = new ObjectMapper().createObjectNode();
+    ObjectNode s = root.putObject("summary");
+    s.put("connections", sides.size());
+    s.put("unexpected", unexpected + clientProblems.size());
+    s.put("shutdownMs", shutdownMs);
+    s.put("totalMs", totalMs);
+    ObjectNode c = s.putObject("endings");
+    counts.forEach(c::put);
+    System.out.println(root);
+    return unexpected + clientProblems.size() == 0 && sides.size() == clients ? Main.OK : Main.SHUTDOWN_ERROR;
+  }
+
+  private static long pct(List<Long> values, int p) {
+    if (values == null || values.isEmpty()) {
+      return 0;
+    }
+    List<Long> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+  }
+
+  private static int localPort(String id) {
+    return port(id.substring(0, id.indexOf("->")));
+  }
+
+  private static int remotePort(String id) {
+    return port(id.substring(id.indexOf("->") + 2));
+  }
+
+  private static int port(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
 }
