@@ -61,8 +61,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void completesWhenPeerAnswersCloseNotify(String tls) {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       assertThat(c.protocol()).isEqualTo("TLSv" + tls);
       c.send(utf8("hello-from-graceful\n")).block(WAIT);
@@ -87,8 +87,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void fastShutdownSendsWithoutWaiting(String tls) {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       ShutdownResult r =
           c.shutdown(ShutdownSpec.bidirectional().fast().closeTransport(TransportPolicy.CLOSE)).block(WAIT);
@@ -104,8 +104,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void quietShutdownSendsNothing(String tls) {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       ShutdownResult r =
           c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE)).block(WAIT);
@@ -120,8 +120,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void transportEofWithoutCloseNotifyIsTruncated(String tls) {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       server.send("q\n");
       server.awaitExit(WAIT);
@@ -139,8 +139,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void ignoredUnexpectedEofCountsAsPeerClose(String tls) {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       server.send("q\n");
       server.awaitExit(WAIT);
@@ -157,8 +157,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void silentPeerTimesOutAtDeadline(String tls) {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       server.signal("STOP");
       assertThat(Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofMillis(300))), WAIT)).satisfies(e -> {
@@ -179,8 +179,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void dataArrivingWhileWaitingIsDeliveredThenComplete(String tls) throws Exception {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       byte[] line = ("x".repeat(999) + "\n").getBytes(StandardCharsets.US_ASCII);
       for (int i = 0; i < 64; i++) {
@@ -201,8 +201,8 @@ class ClientAgainstOpenSslServerIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void refusingToReadPendingDataIsUnreadData(String tls) {
-    int port = OpenSslPeer.freePort();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "1")) {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       server.send("pending-data\n");
       assertThat(Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)), WAIT)).satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.UNREAD_DATA));

@@ -54,11 +54,11 @@ class ServerAgainstOpenSslClientIT {
     server.stopAccepting().block(WAIT);
   }
 
-  OpenSslPeer client(String tls, String... extra) {
+  PeerProcess client(String tls, String... extra) {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
         "s_client", "-connect", "127.0.0.1:" + server.address().getPort(), "-tls" + tls.replace('.', '_')));
     args.addAll(java.util.List.of(extra));
-    return OpenSslPeer.start(args.toArray(String[]::new));
+    return PeerProcess.start(args.toArray(String[]::new));
   }
 
   TlsConnection next() {
@@ -76,7 +76,7 @@ class ServerAgainstOpenSslClientIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void peerInitiatedCloseDeliversDataThenCompletes(String tls) {
-    try (OpenSslPeer peer = client(tls)) {
+    try (PeerProcess peer = client(tls)) {
       TlsConnection c = next();
       peer.send("last-words-from-client\n");
       peer.closeStdin(); // s_client: stdin EOF -> SSL_shutdown (close_notify), then close
@@ -101,7 +101,7 @@ class ServerAgainstOpenSslClientIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void peerCloseNotifyIsEndOfStream(String tls) {
-    try (OpenSslPeer peer = client(tls)) {
+    try (PeerProcess peer = client(tls)) {
       TlsConnection c = next();
       peer.send("abc\n");
       peer.closeStdin();
@@ -124,7 +124,7 @@ class ServerAgainstOpenSslClientIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.3"})
   void tls13HalfCloseAllowsWritingBeforeAnswering(String tls) {
-    try (OpenSslPeer peer = client(tls)) {
+    try (PeerProcess peer = client(tls)) {
       TlsConnection c = next();
       peer.closeStdin();
       c.receive().then().block(WAIT); // the peer's close_notify: RECEIVED
@@ -140,7 +140,7 @@ class ServerAgainstOpenSslClientIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2"})
   void tls12EngineRefusesWritesAfterPeerClose(String tls) {
-    try (OpenSslPeer peer = client(tls)) {
+    try (PeerProcess peer = client(tls)) {
       TlsConnection c = next();
       peer.closeStdin();
       c.receive().then().block(WAIT);
@@ -155,7 +155,7 @@ class ServerAgainstOpenSslClientIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void serverInitiatedCloseIsAnswered(String tls) {
-    try (OpenSslPeer peer = client(tls)) {
+    try (PeerProcess peer = client(tls)) {
       TlsConnection c = next();
       c.send(utf8("from-graceful-server\n")).block(WAIT);
       peer.awaitLine("from-graceful-server", WAIT);
@@ -171,7 +171,7 @@ class ServerAgainstOpenSslClientIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void killedPeerIsTruncated(String tls) {
-    try (OpenSslPeer peer = client(tls)) {
+    try (PeerProcess peer = client(tls)) {
       TlsConnection c = next();
       // Let s_client read everything first (tickets included): a socket closed with unread data
       // sends RST, which is a TRANSPORT error, not a clean FIN.
@@ -188,7 +188,7 @@ class ServerAgainstOpenSslClientIT {
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void quietShutdownIsBareEofForPeer(String tls) {
-    try (OpenSslPeer peer = client(tls)) {
+    try (PeerProcess peer = client(tls)) {
       TlsConnection c = next();
       c.send(utf8("hi\n")).block(WAIT);
       peer.awaitLine("hi", WAIT);
@@ -206,7 +206,7 @@ class ServerAgainstOpenSslClientIT {
   void clientResumesAfterFullShutdown(String tls) throws Exception {
     Path sess = Files.createTempFile("graceful-sess", ".pem");
     try {
-      try (OpenSslPeer peer = client(tls, "-sess_out", sess.toString())) {
+      try (PeerProcess peer = client(tls, "-sess_out", sess.toString())) {
         TlsConnection c = next();
         peer.closeStdin();
         assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(WAIT)).block(WAIT).outcome())
@@ -214,7 +214,7 @@ class ServerAgainstOpenSslClientIT {
         peer.awaitExit(WAIT);
         c.release().block(WAIT);
       }
-      try (OpenSslPeer peer = client(tls, "-sess_in", sess.toString())) {
+      try (PeerProcess peer = client(tls, "-sess_in", sess.toString())) {
         TlsConnection c = next();
         peer.awaitLine("Reused, TLSv" + tls, WAIT);
         assertThat(c.resumed()).isTrue();

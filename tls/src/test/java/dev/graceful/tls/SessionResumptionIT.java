@@ -35,10 +35,10 @@ class SessionResumptionIT {
   }
 
   /** Runs two connections with one client context; returns [resumed per graceful, cache hits]. */
-  private static Object[] twoConnections(String tls, java.util.function.BiFunction<TlsConnection, OpenSslPeer, Void> first) {
-    int port = OpenSslPeer.freePort();
+  private static Object[] twoConnections(String tls, java.util.function.BiFunction<TlsConnection, PeerProcess, Void> first) {
+    int port = PeerProcess.freePort();
     SSLContext ctx = certs.client();
-    try (OpenSslPeer server = OpenSslPeer.server(port, certs, "-naccept", "2")) {
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "2")) {
       TlsConnection c1 = connect(port, tls, ctx);
       assertThat(c1.resumed()).isFalse();
       first.apply(c1, server);
@@ -133,7 +133,7 @@ class SessionResumptionIT {
   }
 
   /** Makes the client read (so TLS 1.3 tickets are processed) without the peer closing. */
-  private static void readTicketsAndData(TlsConnection c, OpenSslPeer server) {
+  private static void readTicketsAndData(TlsConnection c, PeerProcess server) {
     server.send("from-server\n"); // sent after the tickets, so reading it processes them
     assertThat(c.receive().next().block(WAIT)).isNotNull();
   }

@@ -8,8 +8,8 @@ import java.security.GeneralSecurityException;
 import javax.net.ssl.SSLContext;
 
 /** A generated certificate, its PEM files for openssl, and contexts for graceful. */
-record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile) {
-  static TestCerts create() {
+public record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile) {
+  public static TestCerts create() {
     try {
       Path dir = Files.createTempDirectory("graceful-certs");
       dir.toFile().deleteOnExit();
@@ -27,7 +27,7 @@ record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile) {
     }
   }
 
-  SSLContext server() {
+  public SSLContext server() {
     try {
       return cert.serverContext();
     } catch (GeneralSecurityException e) {
@@ -35,7 +35,7 @@ record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile) {
     }
   }
 
-  SSLContext client() {
+  public SSLContext client() {
     try {
       return cert.trustingClientContext();
     } catch (GeneralSecurityException e) {

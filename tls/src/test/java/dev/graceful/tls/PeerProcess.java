@@ -15,17 +15,17 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A real {@code openssl s_server} or {@code s_client} process. Its merged output is collected by a
+ * A real peer process ({@code openssl s_server}, {@code s_client}, graceful's own command line). Its merged output is collected by a
  * reader thread; tests wait for lines with a deadline (a condition variable, not sleep polling).
  */
-final class OpenSslPeer implements AutoCloseable {
+public final class PeerProcess implements AutoCloseable {
   private final Process process;
   private final List<String> lines = new ArrayList<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private boolean ended;
 
-  private OpenSslPeer(List<String> command) {
+  private PeerProcess(List<String> command) {
     try {
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
@@ -36,25 +36,31 @@ final class OpenSslPeer implements AutoCloseable {
     reader.start();
   }
 
-  static OpenSslPeer start(String... args) {
+  /** Starts any command. */
+  public static PeerProcess command(List<String> command) {
+    return new PeerProcess(command);
+  }
+
+  /** Starts {@code openssl} with these arguments. */
+  public static PeerProcess start(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add("openssl");
     cmd.addAll(List.of(args));
-    return new OpenSslPeer(cmd);
+    return new PeerProcess(cmd);
   }
 
   /** Starts s_server on {@code port} and waits until it listens. */
-  static OpenSslPeer server(int port, TestCerts certs, String... extra) {
+  public static PeerProcess server(int port, TestCerts certs, String... extra) {
     List<String> cmd = new ArrayList<>(List.of(
         "openssl", "s_server", "-accept", "127.0.0.1:" + port,
         "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString()));
     cmd.addAll(List.of(extra));
-    OpenSslPeer p = new OpenSslPeer(cmd);
+    PeerProcess p = new PeerProcess(cmd);
     p.awaitLine("ACCEPT", Duration.ofSeconds(10));
     return p;
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
@@ -89,7 +95,7 @@ final class OpenSslPeer implements AutoCloseable {
   }
 
   /** Waits until a line contains {@code text}; fails with the output so far after {@code max}. */
-  String awaitLine(String text, Duration max) {
+  public String awaitLine(String text, Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
     lock.lock();
     try {
@@ -114,7 +120,7 @@ final class OpenSslPeer implements AutoCloseable {
   }
 
   /** Waits for the process to end and its output to be fully read. */
-  int awaitExit(Duration max) {
+  public int awaitExit(Duration max) {
     try {
       if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError("openssl did not exit; output:\n" + output());
@@ -135,7 +141,7 @@ final class OpenSslPeer implements AutoCloseable {
     }
   }
 
-  String output() {
+  public String output() {
     lock.lock();
     try {
       return String.join("\n", lines);
@@ -144,11 +150,11 @@ final class OpenSslPeer implements AutoCloseable {
     }
   }
 
-  OutputStream stdin() {
+  public OutputStream stdin() {
     return process.getOutputStream();
   }
 
-  void send(String text) {
+  public void send(String text) {
     try {
       stdin().write(text.getBytes(StandardCharsets.UTF_8));
       stdin().flush();
@@ -157,7 +163,7 @@ final class OpenSslPeer implements AutoCloseable {
     }
   }
 
-  void closeStdin() {
+  public void closeStdin() {
     try {
       stdin().close();
     } catch (IOException ignored) {
@@ -166,7 +172,7 @@ final class OpenSslPeer implements AutoCloseable {
   }
 
   /** Sends a signal by name (STOP, CONT, KILL) with the kill command. */
-  void signal(String name) {
+  public void signal(String name) {
     try {
       new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
     } catch (IOException e) {
@@ -176,7 +182,7 @@ final class OpenSslPeer implements AutoCloseable {
     }
   }
 
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
     try {
       process.waitFor(10, TimeUnit.SECONDS);

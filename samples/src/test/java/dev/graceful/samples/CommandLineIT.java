@@ -1,0 +1,219 @@
+package dev.graceful.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graceful.tls.PeerProcess;
+import dev.graceful.tls.TestCerts;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The command line as a user runs it: {@code java -jar samples/target/graceful.jar ...} against
+ * real {@code openssl} peers, asserting on its JSON lines and exit codes.
+ */
+class CommandLineIT {
+  static final Duration WAIT = Duration.ofSeconds(30);
+  static final ObjectMapper JSON = new ObjectMapper();
+  static TestCerts certs;
+
+  @BeforeAll
+  static void certs() {
+    certs = TestCerts.create();
+  }
+
+  static PeerProcess graceful(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("-jar");
+    cmd.add(Path.of("target", "graceful.jar").toAbsolutePath().toString());
+    cmd.addAll(List.of(args));
+    return PeerProcess.command(cmd);
+  }
+
+  /** The JSON lines of a finished run. */
+  static List<JsonNode> json(PeerProcess p) throws Exception {
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : p.output().split("\n")) {
+      if (line.startsWith("{")) {
+        out.add(JSON.readTree(line));
+      }
+    }
+    return out;
+  }
+
+  // T2/T5 through tls-client: a full shutdown answered by s_server, both TLS versions.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void clientBidirectionalCompletes(String tls) throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--tls", tls, "--send", "2000")) {
+      assertThat(client.awaitExit(WAIT)).isZero();
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(o.get("state").toString()).isEqualTo("[\"SENT\",\"RECEIVED\"]");
+      assertThat(o.get("initiator").asText()).isEqualTo("LOCAL");
+      assertThat(o.get("mode").asText()).isEqualTo("bidirectional");
+      assertThat(o.get("protocol").asText()).isEqualTo("TLSv" + tls);
+      assertThat(o.get("elapsedMs").isNumber()).isTrue();
+      assertThat(o.get("quiet").asBoolean()).isFalse();
+      server.awaitLine("DONE", WAIT);
+    }
+  }
+
+  // T6, T7 through tls-client.
+  @ParameterizedTest
+  @ValueSource(strings = {"fast", "quiet"})
+  void clientFastAndQuiet(String mode) throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--mode", mode)) {
+      assertThat(client.awaitExit(WAIT)).isZero();
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("mode").asText()).isEqualTo(mode);
+      assertThat(o.get("outcome").asText()).isEqualTo(mode.equals("fast") ? "SENT" : "COMPLETE");
+      assertThat(o.get("quiet").asBoolean()).isEqualTo(mode.equals("quiet"));
+      if (mode.equals("quiet")) {
+        server.awaitLine("unexpected eof", WAIT);
+      } else {
+        server.awaitLine("DONE", WAIT);
+      }
+    }
+  }
+
+  // T8 through tls-client: s_server closes TCP without close_notify ('q'): error, exit 1;
+  // with --ignore-unexpected-eof the same ending is an unauthenticated COMPLETE, exit 0.
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void clientTruncation(boolean ignore) throws Exception {
+    int port = PeerProcess.freePort();
+    List<String> args = new ArrayList<>(List.of("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--mode", "wait-peer"));
+    if (ignore) {
+      args.add("--ignore-unexpected-eof");
+    }
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
+        PeerProcess client = graceful(args.toArray(String[]::new))) {
+      server.awaitLine("CIPHER is", WAIT);
+      server.send("q\n");
+      int exit = client.awaitExit(WAIT);
+      JsonNode o = json(client).get(0);
+      if (ignore) {
+        assertThat(exit).isZero();
+        assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
+        assertThat(o.get("unauthenticatedEof").asBoolean()).isTrue();
+        assertThat(o.get("initiator").asText()).isEqualTo("PEER");
+      } else {
+        assertThat(exit).isEqualTo(1);
+        assertThat(o.get("error").asText()).isEqualTo("TRUNCATED");
+        assertThat(o.get("message").asText()).contains("without a close_notify");
+      }
+    }
+  }
+
+  // Deadline through tls-client: a peer that never closes ends as TIMEOUT, exit 1.
+  @Test
+  void clientTimeout() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--mode", "wait-peer", "--timeout", "500ms")) {
+      assertThat(client.awaitExit(WAIT)).isEqualTo(1);
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("error").asText()).isEqualTo("TIMEOUT");
+      assertThat(o.get("state").toString()).isEqualTo("[]");
+      assertThat(server.output()).doesNotContain("DONE"); // the peer never saw a close from us
+    }
+  }
+
+  // T10 through tls-client --repeat: the second connection resumes.
+  @Test
+  void clientRepeatResumes() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "2");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--repeat", "2", "--send", "10")) {
+      assertThat(client.awaitExit(WAIT)).isZero();
+      List<JsonNode> lines = json(client);
+      assertThat(lines).hasSize(2);
+      assertThat(lines.get(0).get("resumed").asBoolean()).isFalse();
+      assertThat(lines.get(1).get("resumed").asBoolean()).isTrue();
+      server.awaitExit(WAIT);
+      assertThat(server.awaitLine("session cache hits", WAIT).trim()).startsWith("1 ");
+    }
+  }
+
+  // T3 through tls-server: s_client sends and closes; wait-peer answers; COMPLETE, PEER.
+  @Test
+  void serverWaitPeerAnswersClientClose() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--mode", "wait-peer")) {
+      server.awaitLine("listening", WAIT);
+      try (PeerProcess client = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-quiet", "-no_ign_eof")) {
+        client.send("twelve bytes");
+        client.closeStdin();
+        assertThat(server.awaitExit(WAIT)).isZero();
+      }
+      List<JsonNode> lines = json(server);
+      JsonNode o = lines.get(0);
+      assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(o.get("initiator").asText()).isEqualTo("PEER");
+      assertThat(o.get("bytesRead").asLong()).isEqualTo(12);
+      assertThat(lines.get(1).get("summary").get("outcomes").get("COMPLETE").asInt()).isEqualTo(1);
+    }
+  }
+
+  // SIGTERM: tls-server --hold stops accepting, ends every open connection gracefully, prints
+  // each object and the summary, exits 0.
+  @Test
+  void serverSigtermEndsHeldConnectionsGracefully() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--hold", "--send", "3000")) {
+      server.awaitLine("listening", WAIT);
+      try (PeerProcess a = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_3");
+          PeerProcess b = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_2")) {
+        a.awaitLine("Verify return code", WAIT);
+        b.awaitLine("Verify return code", WAIT);
+        a.send("from-a\n");
+        server.signal("TERM");
+        assertThat(server.awaitExit(WAIT)).isZero();
+        a.awaitExit(WAIT);
+        b.awaitExit(WAIT);
+      }
+      List<JsonNode> lines = json(server);
+      assertThat(lines).hasSize(3);
+      for (JsonNode o : lines.subList(0, 2)) {
+        assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
+        assertThat(o.get("initiator").asText()).isEqualTo("LOCAL");
+      }
+      assertThat(lines.get(2).get("summary").get("connections").asInt()).isEqualTo(2);
+    }
+  }
+
+  // Exit code 2 with a usage message for bad arguments.
+  @ParameterizedTest
+  @ValueSource(strings = {"--mode=rude", "--timeout=soon", "--tls=1.1", "--repeat=0"})
+  void badArgumentsExitTwo(String bad) throws Exception {
+    try (PeerProcess p = graceful("tls-client", "--connect", "127.0.0.1:9", bad)) {
+      assertThat(p.awaitExit(WAIT)).isEqualTo(2);
+      assertThat(p.output()).contains("Usage:");
+    }
+  }
+
+  // The main job: the demo ends every connection as expected and says so.
+  @Test
+  void demoEndsEveryConnectionAsExpected() throws Exception {
+    try (PeerProcess demo = graceful("demo", "--clients", "40", "--timeout", "1s")) {
+      assertThat(demo.awaitExit(WAIT)).isZero();
+      JsonNode summary = json(demo).get(0).get("summary");
+      assertThat(summary.get("connections").asInt()).isEqualTo(40);
+      assertThat(summary.get("unexpected").asInt()).isZero();
+      assertThat(summary.get("endings").get("SILENT FORCED").asInt()).isEqualTo(4);
+    }
+  }
+}
