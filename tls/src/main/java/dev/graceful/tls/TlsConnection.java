@@ -281,6 +281,11 @@ public final class TlsConnection implements Shutdownable {
    */
   public Mono<Void> setShutdownState(ShutdownState state) {
     Objects.requireNonNull(state, "state");
+    return onLoop(() -> engine.setState(state));
+  }
+
+  /** Runs {@code action} on the connection's loop; its RuntimeException fails the Mono. */
+  private Mono<Void> onLoop(Runnable action) {
     return Mono.create(
         sink ->
             engine
@@ -288,9 +293,9 @@ public final class TlsConnection implements Shutdownable {
                 .execute(
                     () -> {
                       try {
-                        engine.setState(state);
+                        action.run();
                         sink.success();
-                      } catch (IllegalArgumentException e) {
+                      } catch (RuntimeException e) {
                         sink.error(e);
                       }
                     }));
@@ -304,21 +309,16 @@ public final class TlsConnection implements Shutdownable {
    * @return completes when released
    */
   public Mono<Void> release() {
-    return Mono.create(
-        sink ->
-            engine
-                .executor()
-                .execute(
-                    () -> {
-                      if (!released) {
-                        released = true;
-                        if (!engine.state().sent() || engine.isFatal()) {
-                          SessionCache.invalidate(context, engine.ssl());
-                        }
-                        engine.closeTransport();
-                      }
-                      sink.success();
-                    }));
+    return onLoop(
+        () -> {
+          if (!released) {
+            released = true;
+            if (!engine.state().sent() || engine.isFatal()) {
+              SessionCache.invalidate(context, engine.ssl());
+            }
+            engine.closeTransport();
+          }
+        });
   }
 
   @Override
