@@ -97,11 +97,20 @@ public final class SelfSignedCertificate {
    * @throws GeneralSecurityException on a JDK without TLS
    */
   public SSLContext serverContext() throws GeneralSecurityException {
+    return serverContext("TLS");
+  }
+
+  /**
+   * @param protocol {@code "TLS"} or {@code "DTLS"}
+   * @return a server context of that protocol presenting this certificate
+   * @throws GeneralSecurityException if the JDK lacks the protocol
+   */
+  public SSLContext serverContext(String protocol) throws GeneralSecurityException {
     KeyStore ks = emptyStore();
     ks.setKeyEntry("server", keys.getPrivate(), PASSWORD, new X509Certificate[] {certificate});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, PASSWORD);
-    SSLContext ctx = SSLContext.getInstance("TLS");
+    SSLContext ctx = SSLContext.getInstance(protocol);
     ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
     return ctx;
   }
@@ -111,12 +120,21 @@ public final class SelfSignedCertificate {
    * @throws GeneralSecurityException on a JDK without TLS
    */
   public SSLContext trustingClientContext() throws GeneralSecurityException {
+    return trustingClientContext("TLS");
+  }
+
+  /**
+   * @param protocol {@code "TLS"} or {@code "DTLS"}
+   * @return a client context of that protocol trusting exactly this certificate
+   * @throws GeneralSecurityException if the JDK lacks the protocol
+   */
+  public SSLContext trustingClientContext(String protocol) throws GeneralSecurityException {
     KeyStore ks = emptyStore();
     ks.setCertificateEntry("server", certificate);
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
+    SSLContext ctx = SSLContext.getInstance(protocol);
     ctx.init(null, tmf.getTrustManagers(), new SecureRandom());
     return ctx;
   }

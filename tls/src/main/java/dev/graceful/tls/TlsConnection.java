@@ -42,7 +42,8 @@ public final class TlsConnection implements Shutdownable {
 
   private TlsConnection(
       SSLEngine ssl, TlsTransport transport, SSLContext context, Executor delegatedTasks) {
-    this.engine = new TlsEngine(ssl, transport, delegatedTasks);
+    this.engine =
+        new TlsEngine(ssl, transport, delegatedTasks, context.getProtocol().startsWith("DTLS"));
     this.coordinator = new ShutdownCoordinator(engine);
     this.context = context;
   }
@@ -175,7 +176,57 @@ public final class TlsConnection implements Shutdownable {
    * @return this connection once handshaken
    */
   public Mono<TlsConnection> handshake() {
-    return LoopTask.run(engine, engine::handshake).thenReturn(this);
+    return handshake(Schedulers.parallel());
+  }
+
+  /**
+   * Runs the handshake; over DTLS, lost flights are retransmitted on {@code timer}'s clock.
+   *
+   * @param timer where DTLS retransmission timers run (a virtual-time scheduler in tests)
+   * @return this connection once handshaken
+   */
+  public Mono<TlsConnection> handshake(reactor.core.scheduler.Scheduler timer) {
+    Objects.requireNonNull(timer, "timer");
+    return LoopTask.handshake(engine, timer).thenReturn(this);
+  }
+
+  /**
+   * Opens a connected UDP channel and runs a DTLS handshake over it.
+   *
+   * @param address the server
+   * @param context a "DTLS" client context
+   * @param loops the loop group; one loop is picked
+   * @param configure adjusts the engine before the handshake
+   * @param timer where retransmission timers run
+   * @return a cold Mono of the handshaken connection
+   */
+  public static Mono<TlsConnection> connectDatagram(
+      InetSocketAddress address,
+      SSLContext context,
+      LoopGroup loops,
+      Consumer<SSLEngine> configure,
+      reactor.core.scheduler.Scheduler timer) {
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(configure, "configure");
+    Objects.requireNonNull(timer, "timer");
+    return Mono.defer(
+        () -> {
+          SelectorLoop loop = loops.next();
+          DatagramTransport transport;
+          try {
+            java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open();
+            ch.connect(address);
+            transport = new DatagramTransport(ch, loop);
+          } catch (IOException e) {
+            return Mono.error(e);
+          }
+          SSLEngine ssl = context.createSSLEngine(address.getHostString(), address.getPort());
+          ssl.setUseClientMode(true);
+          configure.accept(ssl);
+          TlsConnection c = new TlsConnection(ssl, transport, context, ELASTIC);
+          return c.handshake(timer).doOnError(e -> loop.execute(transport::close));
+        });
   }
 
   /**

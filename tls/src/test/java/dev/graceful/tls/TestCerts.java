@@ -35,6 +35,22 @@ public record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile)
     }
   }
 
+  public SSLContext dtlsServer() {
+    try {
+      return cert.serverContext("DTLS");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public SSLContext dtlsClient() {
+    try {
+      return cert.trustingClientContext("DTLS");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public SSLContext client() {
     try {
       return cert.trustingClientContext();

@@ -15,7 +15,8 @@ import java.util.Arrays;
  * </ul>
  *
  * Fed with the first bytes of each direction before encryption starts; it looks only at the first
- * handshake record of each, and gives up (reports not resumed) on anything it cannot parse.
+ * handshake record of each, and gives up (reports not resumed) on anything it cannot parse. A
+ * DTLS HelloVerifyRequest is skipped; the session id of the first ClientHello is the one offered.
  */
 final class HelloObserver {
   private static final int HANDSHAKE = 22;
@@ -30,6 +31,14 @@ final class HelloObserver {
   private boolean serverTls13;
   private boolean clientDone;
   private boolean serverDone;
+  private final int recordHeader;
+  private final int handshakeHeader;
+
+  /** @param datagram true for DTLS (13-byte record headers, 12-byte handshake headers) */
+  HelloObserver(boolean datagram) {
+    this.recordHeader = datagram ? 13 : 5;
+    this.handshakeHeader = datagram ? 12 : 4;
+  }
 
   /** @return true once both hellos were seen (no more bytes need to be shown) */
   boolean done() {
@@ -45,47 +54,47 @@ final class HelloObserver {
     if (done()) {
       return;
     }
-    ByteBuffer b = bytes.duplicate();
-    if (b.remaining() < 9 || (b.get(b.position()) & 0xff) != HANDSHAKE) {
-      return;
-    }
-    int recordLength = b.getShort(b.position() + 3) & 0xffff;
-    if (b.remaining() < 5 + recordLength) {
-      return; // not all here yet; the next offer will have it
-    }
-    b.position(b.position() + 5);
-    b.limit(b.position() + recordLength);
-    int type = b.get() & 0xff;
-    int length = ((b.get() & 0xff) << 16) | ((b.get() & 0xff) << 8) | (b.get() & 0xff);
-    if (length > b.remaining()) {
-      return; // a hello split over records: not resumable detection, give up quietly
-    }
     try {
-      if (type == CLIENT_HELLO && !clientDone) {
-        clientDone = true;
-        b.position(b.position() + 2 + 32);
-        clientSessionId = bytes(b, b.get() & 0xff);
-      } else if (type == SERVER_HELLO && !serverDone) {
-        serverDone = true;
-        b.position(b.position() + 2 + 32);
-        serverSessionId = bytes(b, b.get() & 0xff);
-        b.position(b.position() + 2 + 1); // cipher suite, compression
-        if (b.remaining() >= 2) {
-          int end = (b.getShort() & 0xffff) + b.position();
-          while (b.position() + 4 <= end) {
-            int ext = b.getShort() & 0xffff;
-            int extLength = b.getShort() & 0xffff;
-            if (ext == PRE_SHARED_KEY) {
-              serverPsk = true;
-            } else if (ext == SUPPORTED_VERSIONS) {
-              serverTls13 = true;
-            }
-            b.position(b.position() + extLength);
-          }
-        }
-      }
+      parse(bytes.duplicate());
     } catch (RuntimeException malformed) {
       // BufferUnderflow / IllegalArgument on a malformed hello: the engine reports the real error.
+    }
+  }
+
+  private void parse(ByteBuffer b) {
+    if (b.remaining() < recordHeader + handshakeHeader || (b.get(b.position()) & 0xff) != HANDSHAKE) {
+      return;
+    }
+    int recordLength = b.getShort(b.position() + recordHeader - 2) & 0xffff;
+    if (b.remaining() < recordHeader + recordLength) {
+      return; // not all here yet; the next offer will have it
+    }
+    b.position(b.position() + recordHeader);
+    b.limit(b.position() + recordLength);
+    int type = b.get() & 0xff;
+    b.position(b.position() + handshakeHeader - 1);
+    if (type == CLIENT_HELLO && !clientDone) {
+      clientDone = true;
+      b.position(b.position() + 2 + 32);
+      clientSessionId = bytes(b, b.get() & 0xff);
+    } else if (type == SERVER_HELLO && !serverDone) {
+      serverDone = true;
+      b.position(b.position() + 2 + 32);
+      serverSessionId = bytes(b, b.get() & 0xff);
+      b.position(b.position() + 2 + 1); // cipher suite, compression
+      if (b.remaining() >= 2) {
+        int end = (b.getShort() & 0xffff) + b.position();
+        while (b.position() + 4 <= end) {
+          int ext = b.getShort() & 0xffff;
+          int extLength = b.getShort() & 0xffff;
+          if (ext == PRE_SHARED_KEY) {
+            serverPsk = true;
+          } else if (ext == SUPPORTED_VERSIONS) {
+            serverTls13 = true;
+          }
+          b.position(b.position() + extLength);
+        }
+      }
     }
   }
 

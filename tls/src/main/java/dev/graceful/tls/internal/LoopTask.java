@@ -2,7 +2,11 @@ package dev.graceful.tls.internal;
 
 import dev.graceful.core.ShutdownException;
 import dev.graceful.tls.internal.TlsEngine.Progress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.publisher.MonoSink;
 
 /**
@@ -22,6 +26,8 @@ public final class LoopTask implements Runnable {
   }
 
   private static final Runnable NOTHING = () -> {};
+  private static final Duration INITIAL_RETRANSMISSION = Duration.ofSeconds(1);
+  private static final Duration MAX_RETRANSMISSION = Duration.ofSeconds(60);
 
   private final TlsEngine engine;
   private final Attempt attempt;
@@ -30,6 +36,9 @@ public final class LoopTask implements Runnable {
   private final Runnable onEnd;
   private boolean started;
   private boolean done;
+  private Scheduler retransmissions; // DTLS handshakes only
+  private Duration nextRetransmission;
+  private Disposable retransmissionTimer;
 
   private LoopTask(
       TlsEngine engine, Attempt attempt, MonoSink<Void> sink, Runnable onStart, Runnable onEnd) {
@@ -47,6 +56,27 @@ public final class LoopTask implements Runnable {
    */
   public static Mono<Void> run(TlsEngine engine, Attempt attempt) {
     return run(engine, attempt, NOTHING, NOTHING);
+  }
+
+  /**
+   * Runs the handshake; for DTLS, retransmits our last flight when the peer's does not arrive
+   * within 1 s, doubling up to 60 s (RFC 6347 §4.2.4.1), on {@code timer}.
+   *
+   * @param engine the connection
+   * @param timer where retransmission timers run
+   * @return a cold Mono of the handshake
+   */
+  public static Mono<Void> handshake(TlsEngine engine, Scheduler timer) {
+    return Mono.create(
+        sink -> {
+          LoopTask task = new LoopTask(engine, engine::handshake, sink, NOTHING, NOTHING);
+          if (engine.isDatagram()) {
+            task.retransmissions = timer;
+            task.nextRetransmission = INITIAL_RETRANSMISSION;
+          }
+          sink.onDispose(() -> engine.executor().execute(task::abandon));
+          engine.executor().execute(task);
+        });
   }
 
   /**
@@ -74,9 +104,14 @@ public final class LoopTask implements Runnable {
       started = true;
       onStart.run();
     }
+    cancelTimer();
+    step(attempt);
+  }
+
+  private void step(Attempt what) {
     Progress p;
     try {
-      p = attempt.attempt();
+      p = what.attempt();
     } catch (ShutdownException | RuntimeException e) {
       end();
       sink.error(e);
@@ -94,7 +129,10 @@ public final class LoopTask implements Runnable {
         end();
         sink.success();
       }
-      case WANT_READ -> engine.awaitTransport(false, this);
+      case WANT_READ -> {
+        engine.awaitTransport(false, this);
+        armRetransmission();
+      }
       case WANT_WRITE -> engine.awaitTransport(true, this);
       case TASKS ->
           engine
@@ -108,7 +146,35 @@ public final class LoopTask implements Runnable {
     }
   }
 
+  private void armRetransmission() {
+    if (retransmissions == null || !engine.awaitsPeerFlight()) {
+      return;
+    }
+    Duration wait = nextRetransmission;
+    nextRetransmission = wait.multipliedBy(2).compareTo(MAX_RETRANSMISSION) > 0 ? MAX_RETRANSMISSION : wait.multipliedBy(2);
+    retransmissionTimer =
+        retransmissions.schedule(
+            () -> engine.executor().execute(this::retransmit), wait.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void retransmit() {
+    if (done || retransmissionTimer == null) {
+      return;
+    }
+    retransmissionTimer = null;
+    engine.transport().cancelReadiness(this);
+    step(engine::retransmit);
+  }
+
+  private void cancelTimer() {
+    if (retransmissionTimer != null) {
+      retransmissionTimer.dispose();
+      retransmissionTimer = null;
+    }
+  }
+
   private void end() {
+    cancelTimer();
     done = true;
     if (started) {
       onEnd.run();

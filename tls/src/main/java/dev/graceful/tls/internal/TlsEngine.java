@@ -57,6 +57,7 @@ public final class TlsEngine implements ShutdownEngine {
   private final SSLEngine ssl;
   private final TlsTransport transport;
   private final Executor delegatedTasks;
+  private final boolean datagram;
   private ByteBuffer netIn; // write mode: [0, position) not yet unwrapped
   private ByteBuffer netOut; // write mode: [0, position) not yet written
   private ByteBuffer appIn; // write mode: [0, position) decrypted, not yet delivered
@@ -69,7 +70,7 @@ public final class TlsEngine implements ShutdownEngine {
   private boolean yielded;
   private int pendingWrites;
   private boolean handshakeBegun;
-  private HelloObserver hellos = new HelloObserver();
+  private HelloObserver hellos;
   private boolean resumed;
   private volatile long bytesRead;
 
@@ -77,8 +78,11 @@ public final class TlsEngine implements ShutdownEngine {
    * @param ssl a configured engine (client or server mode set)
    * @param transport the byte pipe
    * @param delegatedTasks where slow handshake tasks run; never the loop
+   * @param datagram true for DTLS: records travel in datagrams that can be lost
    */
-  public TlsEngine(SSLEngine ssl, TlsTransport transport, Executor delegatedTasks) {
+  public TlsEngine(SSLEngine ssl, TlsTransport transport, Executor delegatedTasks, boolean datagram) {
+    this.datagram = datagram;
+    this.hellos = new HelloObserver(datagram);
     this.ssl = ssl;
     this.transport = transport;
     this.delegatedTasks = delegatedTasks;
@@ -218,6 +222,40 @@ public final class TlsEngine implements ShutdownEngine {
           return flush() ? Progress.DONE : Progress.WANT_WRITE;
       }
     }
+  }
+
+  /** @return true for DTLS */
+  public boolean isDatagram() {
+    return datagram;
+  }
+
+  /** @return true while the first handshake is still waiting for the peer's flight */
+  public boolean awaitsPeerFlight() {
+    HandshakeStatus hs = ssl.getHandshakeStatus();
+    return hellos != null
+        && (hs == HandshakeStatus.NEED_UNWRAP || hs == HandshakeStatus.NEED_UNWRAP_AGAIN);
+  }
+
+  /**
+   * DTLS retransmission (RFC 6347 §4.2.4): the timer expired while waiting for the peer's flight,
+   * so our last flight is presumed lost. In the JDK engine, "a call to SSLEngine.wrap() [in
+   * NEED_UNWRAP] means that the previous handshake packets (if delivered) get lost, and need
+   * retransmit the handshake messages."
+   *
+   * @return the handshake's next need
+   * @throws ShutdownException on failure
+   */
+  public Progress retransmit() throws ShutdownException {
+    if (datagram && awaitsPeerFlight()) {
+      SSLEngineResult r;
+      do {
+        r = wrap(EMPTY);
+        if (!flush()) {
+          return Progress.WANT_WRITE;
+        }
+      } while (r.bytesProduced() > 0 && r.getHandshakeStatus() == HandshakeStatus.NEED_WRAP);
+    }
+    return handshake();
   }
 
   /** Runs the engine's delegated tasks; call off the loop (they may be slow). */

@@ -1,0 +1,116 @@
+package dev.graceful.tls;
+
+import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.tls.internal.Waiters;
+import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * A channel registered on a {@link SelectorLoop}. Interest is set only while someone waits
+ * (WANT_READ / WANT_WRITE) and cleared when readiness is delivered, so an idle connection costs the
+ * selector nothing.
+ */
+abstract sealed class SelectableTransport implements TlsTransport
+    permits ChannelTransport, DatagramTransport {
+  private final SelectableChannel channel;
+  private final SelectorLoop loop;
+  private final Waiters waiters = new Waiters();
+  private SelectionKey key;
+
+  SelectableTransport(SelectableChannel channel, SelectorLoop loop) throws IOException {
+    this.channel = Objects.requireNonNull(channel, "channel");
+    this.loop = Objects.requireNonNull(loop, "loop");
+    channel.configureBlocking(false);
+  }
+
+  /** @return true if bytes are already buffered by the transport itself, so reading can go on */
+  boolean hasBufferedInput() {
+    return false;
+  }
+
+  @Override
+  public final Executor executor() {
+    return loop;
+  }
+
+  @Override
+  public final void awaitReadiness(boolean forWrite, Runnable onReady) {
+    if (!channel.isOpen() || (!forWrite && hasBufferedInput())) {
+      // A closed channel never becomes ready, buffered input needs no readiness: step again now.
+      loop.execute(onReady);
+      return;
+    }
+    try {
+      if (key == null) {
+        key = loop.register(channel, this::ready);
+      }
+      waiters.add(forWrite, onReady);
+      key.interestOps(waiters.interestOps());
+    } catch (ClosedChannelException | CancelledKeyException e) {
+      waiters.remove(onReady);
+      loop.execute(onReady);
+    }
+  }
+
+  private void ready(SelectionKey k) {
+    List<Runnable> wake = new ArrayList<>(2);
+    if (k.isReadable()) {
+      wake.addAll(waiters.take(false));
+    }
+    if (k.isWritable()) {
+      wake.addAll(waiters.take(true));
+    }
+    if (k.isValid()) {
+      k.interestOps(waiters.interestOps());
+    }
+    for (Runnable w : wake) {
+      w.run();
+    }
+  }
+
+  @Override
+  public final void cancelReadiness(Runnable onReady) {
+    waiters.remove(onReady);
+    if (key != null && key.isValid()) {
+      key.interestOps(waiters.interestOps());
+    }
+  }
+
+  @Override
+  public final void close() {
+    List<Runnable> wake = waiters.takeAll();
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // closing is best effort; the channel is unusable either way
+    }
+    for (Runnable w : wake) {
+      loop.execute(w); // they step again and see the closed channel
+    }
+  }
+
+  /** @return the selector interest currently needed (for leak checks) */
+  public final int interestOps() {
+    return waiters.interestOps();
+  }
+
+  @Override
+  public final boolean isOpen() {
+    return channel.isOpen();
+  }
+
+  static String address(java.net.SocketAddress a) {
+    String s = String.valueOf(a);
+    return s.startsWith("/") ? s.substring(1) : s;
+  }
+}
