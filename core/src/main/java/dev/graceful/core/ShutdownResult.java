@@ -25,6 +25,8 @@ import java.util.OptionalLong;
  * @param sessionResumable the TLS session may be resumed by a later connection
  * @param quiet nothing was sent: quiet shutdown, non-compliant by design
  * @param truncationRisk we stopped without the peer's close: data it was still sending may be lost
+ * @param deadlineReached the deadline ended the wait after our close went out ({@link
+ *     ShutdownSpec#settleAtDeadline()}): the peer did not answer in time, or its answer was lost
  */
 public record ShutdownResult(
     String connectionId,
@@ -43,7 +45,8 @@ public record ShutdownResult(
     boolean unauthenticatedEof,
     boolean sessionResumable,
     boolean quiet,
-    boolean truncationRisk) {
+    boolean truncationRisk,
+    boolean deadlineReached) {
 
   /** Checks that no component is null. */
   public ShutdownResult {
@@ -86,6 +89,7 @@ public record ShutdownResult(
     b.sessionResumable = sessionResumable;
     b.quiet = quiet;
     b.truncationRisk = truncationRisk;
+    b.deadlineReached = deadlineReached;
     return b;
   }
 
@@ -108,6 +112,7 @@ public record ShutdownResult(
     private boolean sessionResumable;
     private boolean quiet;
     private boolean truncationRisk;
+    private boolean deadlineReached;
 
     private Builder(String connectionId) {
       this.connectionId = Objects.requireNonNull(connectionId, "connectionId");
@@ -209,6 +214,12 @@ public record ShutdownResult(
       return this;
     }
 
+    /** @param v deadline reached flag @return this */
+    public Builder deadlineReached(boolean v) {
+      deadlineReached = v;
+      return this;
+    }
+
     /** @return the immutable result */
     public ShutdownResult build() {
       return new ShutdownResult(
@@ -228,7 +239,8 @@ public record ShutdownResult(
           unauthenticatedEof,
           sessionResumable,
           quiet,
-          truncationRisk);
+          truncationRisk,
+          deadlineReached);
     }
   }
 }

@@ -49,7 +49,7 @@ public final class ShutdownSpec {
           Inbound.refuse(),
           false,
           TransportPolicy.KEEP_OPEN,
-          null);
+          null, false);
 
   private final ShutdownMode mode;
   private final boolean modeChosen;
@@ -59,6 +59,7 @@ public final class ShutdownSpec {
   private final boolean inboundChosen;
   private final TransportPolicy transport;
   private final Scheduler scheduler; // null: Schedulers.parallel(), looked up at subscription
+  private final boolean settle;
 
   private ShutdownSpec(
       ShutdownMode mode,
@@ -68,8 +69,10 @@ public final class ShutdownSpec {
       Inbound inbound,
       boolean inboundChosen,
       TransportPolicy transport,
-      Scheduler scheduler) {
+      Scheduler scheduler,
+      boolean settle) {
     this.mode = mode;
+    this.settle = settle;
     this.modeChosen = modeChosen;
     this.timeout = timeout;
     this.ignoreUnexpectedEof = ignoreUnexpectedEof;
@@ -117,7 +120,7 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("timeout must be positive: " + deadline);
     }
     return new ShutdownSpec(
-        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler);
+        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle);
   }
 
   /**
@@ -127,8 +130,32 @@ public final class ShutdownSpec {
    * @return this policy without a deadline
    */
   public ShutdownSpec noTimeout() {
+    if (settle) {
+      throw new IllegalArgumentException("noTimeout contradicts settleAtDeadline");
+    }
     return new ShutdownSpec(
-        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler);
+        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle);
+  }
+
+  /**
+   * At the deadline, if our close was sent, end with outcome {@link Outcome#SENT} and {@link
+   * ShutdownResult#deadlineReached()} instead of a {@code TIMEOUT} error: the expected ending where
+   * the peer's close can be lost (DTLS, T14) or where stragglers are forced (G4). Before our close
+   * went out the deadline is still a {@code TIMEOUT} error.
+   *
+   * @return this policy settling at the deadline
+   */
+  public ShutdownSpec settleAtDeadline() {
+    if (timeout == null) {
+      throw new IllegalArgumentException("settleAtDeadline needs a deadline; this policy has noTimeout()");
+    }
+    return new ShutdownSpec(
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true);
+  }
+
+  /** @return whether the deadline settles as SENT once our close went out */
+  public boolean settlesAtDeadline() {
+    return settle;
   }
 
   /**
@@ -138,7 +165,7 @@ public final class ShutdownSpec {
    * @return this policy ignoring unexpected EOF
    */
   public ShutdownSpec ignoreUnexpectedEof() {
-    return new ShutdownSpec(mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler);
+    return new ShutdownSpec(mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle);
   }
 
   /**
@@ -163,7 +190,7 @@ public final class ShutdownSpec {
   public ShutdownSpec closeTransport(TransportPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle);
   }
 
   /**
@@ -173,7 +200,7 @@ public final class ShutdownSpec {
   public ShutdownSpec scheduler(Scheduler timer) {
     Objects.requireNonNull(timer, "timer");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, timer);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, timer, settle);
   }
 
   /**
@@ -232,7 +259,7 @@ public final class ShutdownSpec {
     }
     checkReads(next, inboundChosen);
     return new ShutdownSpec(
-        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler);
+        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle);
   }
 
   private ShutdownSpec withInbound(Inbound next) {
@@ -241,7 +268,7 @@ public final class ShutdownSpec {
           "what to do with data read while waiting was already chosen (" + describe(inbound) + ")");
     }
     checkReads(mode, true);
-    return new ShutdownSpec(mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler);
+    return new ShutdownSpec(mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle);
   }
 
   private static void checkReads(ShutdownMode mode, boolean readsChosen) {
@@ -263,6 +290,6 @@ public final class ShutdownSpec {
   public String toString() {
     return "ShutdownSpec[" + mode.cliName() + ", timeout=" + (timeout == null ? "none" : timeout)
         + (ignoreUnexpectedEof ? ", ignoreUnexpectedEof" : "") + ", inbound=" + describe(inbound)
-        + ", transport=" + transport + "]";
+        + ", transport=" + transport + (settle ? ", settleAtDeadline" : "") + "]";
   }
 }

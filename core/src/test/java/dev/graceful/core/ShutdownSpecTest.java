@@ -60,6 +60,16 @@ class ShutdownSpecTest {
   }
 
   @Test
+  void settleAtDeadlineNeedsADeadline() {
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().noTimeout().settleAtDeadline())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().settleAtDeadline().noTimeout())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(ShutdownSpec.bidirectional().settleAtDeadline().timeout(Duration.ofSeconds(1)).settlesAtDeadline())
+        .isTrue();
+  }
+
+  @Test
   void badArgumentsFailFast() {
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().timeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);

@@ -47,14 +47,18 @@ final class BioPair {
   boolean serverToClientOpen = true;
   long clientBytesSent;
 
+  /** Decides, per chunk moved, whether it is lost on the way (client to server, server to client). */
+  java.util.function.BiPredicate<Boolean, ByteBuffer> lose = (toServer, bytes) -> false;
+
   BioPair(TestCerts certs, String tls, int capacity) {
     clientSide = new MemoryTransport(executor, "client", capacity);
     serverSide = new MemoryTransport(executor, "server", capacity);
-    SSLContext cctx = certs.client();
+    boolean dtls = tls.startsWith("DTLS");
+    SSLContext cctx = dtls ? certs.dtlsClient() : certs.client();
     SSLEngine c = cctx.createSSLEngine("localhost", 4433);
     c.setUseClientMode(true);
-    c.setEnabledProtocols(new String[] {"TLSv" + tls});
-    SSLContext sctx = certs.server();
+    c.setEnabledProtocols(new String[] {dtls ? tls : "TLSv" + tls});
+    SSLContext sctx = dtls ? certs.dtlsServer() : certs.server();
     SSLEngine s = sctx.createSSLEngine();
     s.setUseClientMode(false);
     client = TlsConnection.over(clientSide, c, cctx, Runnable::run);
@@ -82,6 +86,12 @@ final class BioPair {
       ByteBuffer c2s = clientSide.take();
       ByteBuffer s2c = serverSide.take();
       int n = c2s.remaining() + s2c.remaining();
+      if (c2s.hasRemaining() && lose.test(true, c2s)) {
+        c2s.position(c2s.limit());
+      }
+      if (s2c.hasRemaining() && lose.test(false, s2c)) {
+        s2c.position(s2c.limit());
+      }
       if (c2s.hasRemaining() && clientToServerOpen) {
         moved += c2s.remaining();
         clientBytesSent += c2s.remaining();

@@ -5,7 +5,8 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.TransportPolicy;
 import dev.graceful.core.spi.ShutdownEngine;
-import java.util.concurrent.TimeoutException;
+import dev.graceful.core.Outcome;
+import java.time.Duration;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
@@ -27,17 +28,35 @@ public final class Exchanges {
               engine.executor().execute(driver::step);
             });
     if (spec.timeout().isPresent()) {
-      run =
-          run.timeout(spec.timeout().get(), spec.scheduler())
-              .onErrorMap(
-                  TimeoutException.class,
-                  e ->
-                      new ShutdownException(
-                          ShutdownException.Reason.TIMEOUT,
-                          engine.connectionId(),
-                          engine.state(),
-                          "the shutdown did not end within " + spec.timeout().get(),
-                          e));
+      Duration deadline = spec.timeout().get();
+      // Runs after the cancelled exchange has withdrawn from the loop (tasks run in order).
+      Mono<ShutdownResult> atDeadline =
+          Mono.create(
+              sink ->
+                  engine
+                      .executor()
+                      .execute(
+                          () -> {
+                            if (spec.settlesAtDeadline() && engine.state().sent()) {
+                              sink.success(
+                                  engine
+                                      .describe()
+                                      .outcome(Outcome.SENT)
+                                      .mode(spec.mode())
+                                      .elapsed(deadline)
+                                      .deadlineReached(true)
+                                      .build());
+                            } else {
+                              sink.error(
+                                  new ShutdownException(
+                                      ShutdownException.Reason.TIMEOUT,
+                                      engine.connectionId(),
+                                      engine.state(),
+                                      "the shutdown did not end within " + deadline,
+                                      null));
+                            }
+                          }));
+      run = run.timeout(deadline, atDeadline, spec.scheduler());
     }
     TransportPolicy policy = spec.transportPolicy();
     if (policy == TransportPolicy.KEEP_OPEN) {

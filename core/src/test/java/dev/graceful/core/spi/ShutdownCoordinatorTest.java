@@ -48,6 +48,9 @@ class ShutdownCoordinatorTest {
 
     @Override
     public Step step(ShutdownRequest request) throws ShutdownException {
+      if (request.mode() == dev.graceful.core.ShutdownMode.WAIT_PEER && !peerAnswered) {
+        return Step.WANT_READ; // wait-peer sends nothing before the peer closed
+      }
       if (!state.sent()) {
         state = state.with(ShutdownState.SENT);
         sends++;
@@ -166,6 +169,44 @@ class ShutdownCoordinatorTest {
                         }))
         .verify(Duration.ofSeconds(5));
     assertThat(engine.waiting).isEmpty();
+  }
+
+  // T14: settleAtDeadline ends with SENT and deadlineReached once our close went out...
+  @Test
+  void settleAtDeadlineEndsAsSentOnceOurCloseWentOut() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    StepVerifier.withVirtualTime(
+            () -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).settleAtDeadline()))
+        .expectSubscription()
+        .expectNoEvent(Duration.ofMillis(2_999))
+        .thenAwait(Duration.ofMillis(1))
+        .assertNext(
+            r -> {
+              assertThat(r.outcome()).isEqualTo(Outcome.SENT);
+              assertThat(r.deadlineReached()).isTrue();
+              assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(3));
+            })
+        .verifyComplete();
+    assertThat(engine.waiting).isEmpty();
+  }
+
+  // ...and is still a TIMEOUT error when nothing was sent (wait-peer whose peer never closed).
+  @Test
+  void settleAtDeadlineBeforeSendingIsTimeout() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    StepVerifier.withVirtualTime(
+            () ->
+                c.shutdown(
+                    ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(3)).settleAtDeadline()))
+        .expectSubscription()
+        .thenAwait(Duration.ofSeconds(3))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(((ShutdownException) e).reason()).isEqualTo(ShutdownException.Reason.TIMEOUT))
+        .verify(Duration.ofSeconds(5));
+    assertThat(engine.sends).isZero();
   }
 
   // R3 at scale: 1,000 shutdowns with 30 s deadlines verified on virtual time.

@@ -71,6 +71,8 @@ public final class TlsEngine implements ShutdownEngine {
   private int pendingWrites;
   private boolean handshakeBegun;
   private HelloObserver hellos;
+  private final ReplayWindow replays;
+  private long replayedRecords;
   private boolean resumed;
   private volatile long bytesRead;
 
@@ -83,6 +85,7 @@ public final class TlsEngine implements ShutdownEngine {
   public TlsEngine(SSLEngine ssl, TlsTransport transport, Executor delegatedTasks, boolean datagram) {
     this.datagram = datagram;
     this.hellos = new HelloObserver(datagram);
+    this.replays = datagram ? new ReplayWindow() : null;
     this.ssl = ssl;
     this.transport = transport;
     this.delegatedTasks = delegatedTasks;
@@ -222,6 +225,11 @@ public final class TlsEngine implements ShutdownEngine {
           return flush() ? Progress.DONE : Progress.WANT_WRITE;
       }
     }
+  }
+
+  /** @return DTLS application records dropped as replays (RFC 6347 anti-replay) */
+  public long replayedRecords() {
+    return replayedRecords;
   }
 
   /** @return true for DTLS */
@@ -482,6 +490,10 @@ public final class TlsEngine implements ShutdownEngine {
       }
       SSLEngineResult r = unwrapOnce();
       if (r != null && r.getStatus() != SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+        if (replays != null && r.bytesProduced() > 0 && !replays.accept(r.sequenceNumber())) {
+          appIn.position(appIn.position() - r.bytesProduced()); // a replayed record: drop it
+          replayedRecords++;
+        }
         if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
           received();
         } else {
