@@ -563,8 +563,9 @@ public final class TlsEngine implements ShutdownEngine {
 
   /** @return the result, or null if no bytes are buffered */
   private SSLEngineResult unwrapOnce() throws ShutdownException {
-    if (netIn.position() == 0) {
-      return null;
+    if (netIn.position() == 0
+        && ssl.getHandshakeStatus() != HandshakeStatus.NEED_UNWRAP_AGAIN) {
+      return null; // NEED_UNWRAP_AGAIN (DTLS): the engine has buffered messages to process
     }
     netIn.flip();
     if (hellos != null && !hellos.done()) {
