@@ -13,7 +13,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "graceful 0.1.0",
     description = "Ends TLS connections correctly and reports how each one ended.",
-    subcommands = {TlsClientCommand.class, TlsServerCommand.class, DemoCommand.class})
+    subcommands = {
+      TlsClientCommand.class,
+      TlsServerCommand.class,
+      DtlsClientCommand.class,
+      DtlsServerCommand.class,
+      DemoCommand.class
+    })
 public final class Main implements Runnable {
   /** Exit code when every connection ended with an outcome. */
   static final int OK = 0;

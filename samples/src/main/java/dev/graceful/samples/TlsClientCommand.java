@@ -15,13 +15,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import reactor.core.Exceptions;
+import reactor.core.scheduler.Schedulers;
 
 /** Connects, sends, ends the connection by its mode, and reports how it ended. */
 @Command(
     name = "tls-client",
     mixinStandardHelpOptions = true,
     description = "Connect, send --send bytes, end the connection by --mode, print one JSON line.")
-final class TlsClientCommand implements Callable<Integer> {
+class TlsClientCommand implements Callable<Integer> {
   @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "the server")
   String connect;
 
@@ -33,8 +34,14 @@ final class TlsClientCommand implements Callable<Integer> {
 
   @Mixin TlsOptions tls;
 
+  /** @return true for the DTLS variant */
+  boolean datagram() {
+    return false;
+  }
+
   @Override
   public Integer call() throws Exception {
+    tls.datagram = datagram();
     if (repeat < 1) {
       throw new IllegalArgumentException("--repeat must be at least 1");
     }
@@ -42,7 +49,7 @@ final class TlsClientCommand implements Callable<Integer> {
     if (tls.tls != null) {
       tls.protocol(); // validates --tls before any I/O
     }
-    SSLContext ctx = TlsContexts.client(insecure);
+    SSLContext ctx = TlsContexts.client(insecure, tls.contextProtocol());
     Report report = new Report(System.out);
     LoopGroup loops = LoopGroup.create(1);
     try {
@@ -58,7 +65,11 @@ final class TlsClientCommand implements Callable<Integer> {
   private void once(InetSocketAddress address, SSLContext ctx, LoopGroup loops, Report report) {
     TlsConnection c;
     try {
-      c = TlsConnection.connect(address, ctx, loops, tls::configure).block(tls.timeout.plusSeconds(5));
+      c =
+          (datagram()
+                  ? TlsConnection.connectDatagram(address, ctx, loops, tls::configure, Schedulers.parallel())
+                  : TlsConnection.connect(address, ctx, loops, tls::configure))
+              .block(tls.timeout.plusSeconds(5));
     } catch (RuntimeException e) {
       report.add(failed(null, 0, asShutdownError(e, address.toString())));
       return;

@@ -33,9 +33,10 @@ final class TlsContexts {
   private TlsContexts() {}
 
   /** A server context from PEM files, or from a fresh self-signed certificate when both are null. */
-  static SSLContext server(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+  static SSLContext server(Path certFile, Path keyFile, String protocol)
+      throws IOException, GeneralSecurityException {
     if (certFile == null && keyFile == null) {
-      return SelfSignedCertificate.generate().serverContext();
+      return SelfSignedCertificate.generate().serverContext(protocol);
     }
     if (certFile == null || keyFile == null) {
       throw new IllegalArgumentException("--cert and --key go together");
@@ -70,14 +71,14 @@ final class TlsContexts {
     ks.setKeyEntry("server", key, PASSWORD, chain.toArray(X509Certificate[]::new));
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, PASSWORD);
-    SSLContext ctx = SSLContext.getInstance("TLS");
+    SSLContext ctx = SSLContext.getInstance(protocol);
     ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
     return ctx;
   }
 
   /** A client context: the JDK's default trust, or none at all with {@code insecure}. */
-  static SSLContext client(boolean insecure) throws GeneralSecurityException {
-    SSLContext ctx = SSLContext.getInstance("TLS");
+  static SSLContext client(boolean insecure, String protocol) throws GeneralSecurityException {
+    SSLContext ctx = SSLContext.getInstance(protocol);
     ctx.init(null, insecure ? new TrustManager[] {new TrustingEverything()} : null, new SecureRandom());
     return ctx;
   }

@@ -31,21 +31,35 @@ final class TlsOptions {
   @Option(names = "--ignore-unexpected-eof", description = "accept EOF without close_notify as the peer's close")
   boolean ignoreUnexpectedEof;
 
+  /** Set by the DTLS commands: the same options over datagrams. */
+  boolean datagram;
+
   /** Applies --tls to an engine, refusing versions graceful does not speak. */
   void configure(SSLEngine engine) {
     if (tls == null) {
-      engine.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+      engine.setEnabledProtocols(
+          datagram ? new String[] {"DTLSv1.2"} : new String[] {"TLSv1.3", "TLSv1.2"});
       return;
     }
     engine.setEnabledProtocols(new String[] {protocol()});
   }
 
+  /** @return "TLS" or "DTLS", the SSLContext protocol */
+  String contextProtocol() {
+    return datagram ? "DTLS" : "TLS";
+  }
+
   String protocol() {
+    if (datagram) {
+      if (!"1.2".equals(tls)) {
+        throw new IllegalArgumentException("--tls must be 1.2 for DTLS (the JDK speaks DTLS 1.2), not '" + tls + "'");
+      }
+      return "DTLSv1.2";
+    }
     return switch (tls) {
       case "1.2" -> "TLSv1.2";
       case "1.3" -> "TLSv1.3";
-      default -> throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--tls must be 1.2 or 1.3, not '" + tls + "'");
+      default -> throw new IllegalArgumentException("--tls must be 1.2 or 1.3, not '" + tls + "'");
     };
   }
 

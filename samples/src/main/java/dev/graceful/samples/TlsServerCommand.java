@@ -5,6 +5,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.tls.TlsConnection;
+import dev.graceful.tls.DtlsServer;
 import dev.graceful.tls.TlsServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Accepts connections, sends, ends each by its mode; on SIGTERM or SIGINT stops accepting and
@@ -32,7 +34,7 @@ import reactor.core.publisher.Sinks;
     name = "tls-server",
     mixinStandardHelpOptions = true,
     description = "Accept TLS connections, send --send bytes on each, end each by --mode.")
-final class TlsServerCommand implements Callable<Integer> {
+class TlsServerCommand implements Callable<Integer> {
   @Option(names = "--port", required = true, paramLabel = "PORT", description = "port to listen on")
   int port;
 
@@ -110,8 +112,29 @@ final class TlsServerCommand implements Callable<Integer> {
     }
   }
 
+  /** @return true for the DTLS variant */
+  boolean datagram() {
+    return false;
+  }
+
+  /** The listening side, TCP or UDP. */
+  private record Listener(InetSocketAddress address, Flux<TlsConnection> connections, Mono<Void> stop) {}
+
+  private Listener listen(LoopGroup loops) throws Exception {
+    javax.net.ssl.SSLContext ctx = TlsContexts.server(cert, key, tls.contextProtocol());
+    InetSocketAddress at = new InetSocketAddress(bind, port);
+    if (datagram()) {
+      DtlsServer s =
+          DtlsServer.bind(at, ctx, loops.next(), tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
+      return new Listener(s.address(), s.connections(), s.stopAccepting());
+    }
+    TlsServer s = TlsServer.bind(at, ctx, loops, tls::configure).block(Duration.ofSeconds(10));
+    return new Listener(s.address(), s.connections(), s.stopAccepting());
+  }
+
   @Override
   public Integer call() throws Exception {
+    tls.datagram = datagram();
     if (tls.tls != null) {
       tls.protocol();
     }
@@ -120,10 +143,8 @@ final class TlsServerCommand implements Callable<Integer> {
     }
     report = new Report(System.out);
     LoopGroup loops = LoopGroup.perCore();
-    TlsServer server =
-        TlsServer.bind(new InetSocketAddress(bind, port), TlsContexts.server(cert, key), loops, tls::configure)
-            .block(Duration.ofSeconds(10));
-    System.err.println("graceful tls-server listening on " + server.address());
+    Listener server = listen(loops);
+    System.err.println("graceful " + (datagram() ? "dtls" : "tls") + "-server listening on " + server.address());
     Thread hook = new Thread(() -> onSignal(server), "graceful-sigterm");
     Runtime.getRuntime().addShutdownHook(hook);
 
@@ -136,7 +157,7 @@ final class TlsServerCommand implements Callable<Integer> {
     if (!finished.compareAndSet(false, true)) {
       return Main.OK; // the signal path owns the ending
     }
-    server.stopAccepting().block(Duration.ofSeconds(5));
+    server.stop().block(Duration.ofSeconds(5));
     report.summary();
     Runtime.getRuntime().removeShutdownHook(hook);
     return report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK;
@@ -162,12 +183,12 @@ final class TlsServerCommand implements Callable<Integer> {
   }
 
   /** SIGTERM / SIGINT: stop accepting, end every open connection by the mode, report, exit. */
-  private void onSignal(TlsServer server) {
+  private void onSignal(Listener server) {
     if (!finished.compareAndSet(false, true)) {
       return;
     }
-    System.err.println("graceful tls-server: signal received, shutting down " + open.size() + " connections");
-    server.stopAccepting().block(Duration.ofSeconds(5));
+    System.err.println("graceful: signal received, shutting down " + open.size() + " connections");
+    server.stop().block(Duration.ofSeconds(5));
     Flux.fromIterable(Set.copyOf(open))
         .flatMap(
             s -> {

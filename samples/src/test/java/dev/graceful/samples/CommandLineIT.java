@@ -195,13 +195,59 @@ class CommandLineIT {
     }
   }
 
+  // T14 through dtls-client: a full close_notify exchange with openssl s_server -dtls1_2.
+  @Test
+  void dtlsClientCompletes() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
+            "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString(), "-naccept", "1")) {
+      server.awaitLine("ACCEPT", WAIT);
+      try (PeerProcess client = graceful("dtls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--send", "700")) {
+        assertThat(client.awaitExit(WAIT)).isZero();
+        JsonNode o = json(client).get(0);
+        assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
+        assertThat(o.get("protocol").asText()).isEqualTo("DTLSv1.2");
+      }
+      server.awaitLine("DONE", WAIT);
+    }
+  }
+
+  // T14 through dtls-server: held DTLS connections are ended gracefully on SIGTERM.
+  @Test
+  void dtlsServerSigtermEndsHeldConnections() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = graceful("dtls-server", "--port", Integer.toString(port), "--hold", "--timeout", "3s")) {
+      server.awaitLine("listening", WAIT);
+      try (PeerProcess a = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + port)) {
+        a.awaitLine("Verify return code", WAIT);
+        a.send("dtls-hello\n");
+        server.signal("TERM");
+        assertThat(server.awaitExit(WAIT)).isZero();
+        a.awaitExit(WAIT);
+      }
+      List<JsonNode> lines = json(server);
+      assertThat(lines).hasSize(2);
+      assertThat(lines.get(0).get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(lines.get(0).get("protocol").asText()).isEqualTo("DTLSv1.2");
+      assertThat(lines.get(0).get("bytesRead").asLong()).isEqualTo(11);
+      assertThat(lines.get(1).get("summary").get("connections").asInt()).isEqualTo(1);
+    }
+  }
+
   // Exit code 2 with a usage message for bad arguments.
   @ParameterizedTest
-  @ValueSource(strings = {"--mode=rude", "--timeout=soon", "--tls=1.1", "--repeat=0"})
+  @ValueSource(strings = {"tls-client --mode=rude", "tls-client --timeout=soon", "tls-client --tls=1.1",
+      "tls-client --repeat=0", "dtls-client --tls=1.3", "tls-client --connect=nohostport"})
   void badArgumentsExitTwo(String bad) throws Exception {
-    try (PeerProcess p = graceful("tls-client", "--connect", "127.0.0.1:9", bad)) {
+    String[] words = bad.split(" ");
+    PeerProcess run =
+        words[1].startsWith("--connect")
+            ? graceful(words[0], words[1])
+            : graceful(words[0], "--connect", "127.0.0.1:9", words[1]);
+    try (PeerProcess p = run) {
       assertThat(p.awaitExit(WAIT)).isEqualTo(2);
       assertThat(p.output()).contains("Usage:");
+      assertThat(p.output()).doesNotContain("should be specified only once");
     }
   }
 
