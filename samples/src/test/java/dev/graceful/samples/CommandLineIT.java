@@ -168,6 +168,24 @@ class CommandLineIT {
     }
   }
 
+  // T5 through both commands: the server sends, then closes; the client's bidirectional shutdown
+  // reads every byte that arrives after its own close_notify, then completes.
+  @Test
+  void dataArrivingDuringShutdownIsCounted() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--send", "300000", "--mode", "wait-peer")) {
+      server.awaitLine("listening", WAIT);
+      try (PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
+        assertThat(client.awaitExit(WAIT)).isZero();
+        JsonNode o = json(client).get(0);
+        assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
+        assertThat(o.get("bytesRead").asLong()).isEqualTo(300_000);
+      }
+      assertThat(server.awaitExit(WAIT)).isZero();
+      assertThat(json(server).get(0).get("initiator").asText()).isEqualTo("PEER");
+    }
+  }
+
   // SIGTERM: tls-server --hold stops accepting, ends every open connection gracefully, prints
   // each object and the summary, exits 0.
   @Test

@@ -306,8 +306,27 @@ public final class TlsConnection implements Shutdownable {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Over DTLS (T14) "the peer's close_notify can be lost, so waiting always has a deadline": a
+   * bidirectional shutdown without one is refused with {@code INVALID_ARGUMENT}, nothing sent.
+   */
   @Override
   public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    if (engine.isDatagram()
+        && spec.mode() == dev.graceful.core.ShutdownMode.BIDIRECTIONAL
+        && spec.timeout().isEmpty()) {
+      return Mono.error(
+          () ->
+              new dev.graceful.core.ShutdownException(
+                  dev.graceful.core.ShutdownException.Reason.INVALID_ARGUMENT,
+                  connectionId(),
+                  engine.state(),
+                  "over DTLS the peer's close_notify can be lost: a bidirectional shutdown needs a deadline",
+                  null));
+    }
     return coordinator.shutdown(spec);
   }
 

@@ -133,6 +133,17 @@ class DtlsShutdownTest {
     assertThat(((ShutdownException) t).state()).isEqualTo(ShutdownState.SENT);
   }
 
+  // T14: waiting for a DTLS peer always has a deadline; without one nothing is sent.
+  @Test
+  void bidirectionalWithoutDeadlineIsRefusedOverDtls() {
+    BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().noTimeout()).toFuture();
+    assertThat(p.pump()).isZero();
+    Throwable t = Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
+    assertThat(((ShutdownException) t).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
+  }
+
   // T14: a replayed record (an old datagram sent again) during the wait does not break it.
   @Test
   void replayedDatagramDuringShutdownIsIgnored() {
