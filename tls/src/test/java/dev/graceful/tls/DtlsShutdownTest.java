@@ -118,6 +118,29 @@ class DtlsShutdownTest {
     assertThat(server.join().outcome()).as("the server did get our close and answered").isEqualTo(Outcome.COMPLETE);
   }
 
+  // T14, T5: data read while waiting is counted in a result settled at the deadline.
+  @Test
+  void settledResultCountsDataReadWhileWaiting() {
+    BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
+    p.lose = (toServer, bytes) -> !toServer && bytes.get(0) == 21; // only the server's alerts are lost
+    var c =
+        p.client
+            .shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).settleAtDeadline().discardUnread().scheduler(time))
+            .toFuture();
+    p.pump();
+    var w = p.server.send(java.nio.ByteBuffer.allocate(5000)).toFuture();
+    p.pump();
+    w.join();
+    var s = p.server.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).discardUnread().scheduler(time)).toFuture();
+    p.pump();
+    time.advanceTimeBy(Duration.ofSeconds(3));
+    p.pump();
+    ShutdownResult r = c.join();
+    assertThat(r.deadlineReached()).isTrue();
+    assertThat(r.bytesRead()).isEqualTo(5000);
+    assertThat(s.join().outcome()).isEqualTo(Outcome.COMPLETE);
+  }
+
   // T14 without settling: the same loss is a TIMEOUT error carrying state SENT.
   @Test
   void lostAnswerWithoutSettlingIsTimeout() {

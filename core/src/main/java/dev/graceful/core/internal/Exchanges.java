@@ -7,6 +7,7 @@ import dev.graceful.core.TransportPolicy;
 import dev.graceful.core.spi.ShutdownEngine;
 import dev.graceful.core.Outcome;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
@@ -20,10 +21,12 @@ public final class Exchanges {
    * @return a cold Mono running one exchange each time it is subscribed
    */
   public static Mono<ShutdownResult> exchange(ShutdownEngine engine, ShutdownSpec spec) {
+    AtomicReference<StepDriver> current = new AtomicReference<>();
     Mono<ShutdownResult> run =
         Mono.create(
             sink -> {
               StepDriver driver = new StepDriver(engine, spec, sink);
+              current.set(driver);
               sink.onDispose(() -> engine.executor().execute(driver::abandon));
               engine.executor().execute(driver::step);
             });
@@ -38,9 +41,12 @@ public final class Exchanges {
                       .execute(
                           () -> {
                             if (spec.settlesAtDeadline() && engine.state().sent()) {
+                              ShutdownResult.Builder facts = engine.describe();
+                              long total = facts.build().connectionBytesRead();
+                              StepDriver driver = current.get();
                               sink.success(
-                                  engine
-                                      .describe()
+                                  facts
+                                      .bytesRead(driver == null ? 0 : driver.bytesReadSince(total))
                                       .outcome(Outcome.SENT)
                                       .mode(spec.mode())
                                       .elapsed(deadline)

@@ -68,6 +68,14 @@ final class StepDriver {
     }
   }
 
+  /**
+   * @param totalBytesRead the connection's count now
+   * @return application bytes read since this exchange started; executor only
+   */
+  long bytesReadSince(long totalBytesRead) {
+    return started ? totalBytesRead - startBytesRead : 0;
+  }
+
   /** Stops waiting after a cancel or timeout; runs on the executor. */
   void abandon() {
     if (!finished) {
