@@ -1,5 +1,6 @@
-package dev.graceful.tls;
+package dev.graceful.tls.testkit;
 
+import dev.graceful.tls.SelfSignedCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

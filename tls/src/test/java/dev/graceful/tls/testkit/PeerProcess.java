@@ -1,4 +1,4 @@
-package dev.graceful.tls;
+package dev.graceful.tls.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;

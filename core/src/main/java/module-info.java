@@ -1,0 +1,12 @@
+/**
+ * graceful's core: the shutdown API ({@code dev.graceful.core}) and the SPI protocol modules
+ * implement ({@code dev.graceful.core.spi}). The exchange machinery stays internal.
+ */
+module dev.graceful.core {
+  requires transitive reactor.core;
+  requires transitive org.reactivestreams;
+  requires static reactor.blockhound; // only to declare the loop's one allowed wait
+
+  exports dev.graceful.core;
+  exports dev.graceful.core.spi;
+}

@@ -1,0 +1,12 @@
+/** graceful's command line. */
+module dev.graceful.samples {
+  requires dev.graceful.tls;
+  requires info.picocli;
+  requires com.fasterxml.jackson.databind;
+  requires org.bouncycastle.pkix;
+  requires org.bouncycastle.provider;
+  requires org.bouncycastle.util;
+
+  opens dev.graceful.samples to
+      info.picocli;
+}
