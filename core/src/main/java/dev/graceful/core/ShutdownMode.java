@@ -11,7 +11,14 @@ public enum ShutdownMode {
   /** Send nothing, mark both directions closed (SSL_CTX_set_quiet_shutdown). */
   QUIET,
   /** Wait for the peer to start the shutdown, then answer it. */
-  WAIT_PEER;
+  WAIT_PEER,
+  /**
+   * QUIC: an immediate close, then the closing period (about 3×PTO) is serviced before COMPLETE;
+   * SSL_shutdown_ex without SSL_SHUTDOWN_FLAG_RAPID.
+   */
+  RFC,
+  /** QUIC: one best-effort CONNECTION_CLOSE and SENT at once; SSL_SHUTDOWN_FLAG_RAPID. */
+  RAPID;
 
   /** @return the command-line spelling, e.g. {@code wait-peer} */
   public String cliName() {

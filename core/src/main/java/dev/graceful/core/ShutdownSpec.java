@@ -49,7 +49,7 @@ public final class ShutdownSpec {
           Inbound.refuse(),
           false,
           TransportPolicy.KEEP_OPEN,
-          null, false);
+          null, false, QuicArgs.DEFAULT);
 
   private final ShutdownMode mode;
   private final boolean modeChosen;
@@ -60,6 +60,7 @@ public final class ShutdownSpec {
   private final TransportPolicy transport;
   private final Scheduler scheduler; // null: Schedulers.parallel(), looked up at subscription
   private final boolean settle;
+  private final QuicArgs quic;
 
   private ShutdownSpec(
       ShutdownMode mode,
@@ -70,9 +71,11 @@ public final class ShutdownSpec {
       boolean inboundChosen,
       TransportPolicy transport,
       Scheduler scheduler,
-      boolean settle) {
+      boolean settle,
+      QuicArgs quic) {
     this.mode = mode;
     this.settle = settle;
+    this.quic = quic;
     this.modeChosen = modeChosen;
     this.timeout = timeout;
     this.ignoreUnexpectedEof = ignoreUnexpectedEof;
@@ -120,7 +123,7 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("timeout must be positive: " + deadline);
     }
     return new ShutdownSpec(
-        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle);
+        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, quic);
   }
 
   /**
@@ -134,7 +137,7 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("noTimeout contradicts settleAtDeadline");
     }
     return new ShutdownSpec(
-        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle);
+        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, quic);
   }
 
   /**
@@ -150,7 +153,7 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("settleAtDeadline needs a deadline; this policy has noTimeout()");
     }
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true, quic);
   }
 
   /** @return whether the deadline settles as SENT once our close went out */
@@ -165,7 +168,7 @@ public final class ShutdownSpec {
    * @return this policy ignoring unexpected EOF
    */
   public ShutdownSpec ignoreUnexpectedEof() {
-    return new ShutdownSpec(mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle);
+    return new ShutdownSpec(mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle, quic);
   }
 
   /**
@@ -190,7 +193,7 @@ public final class ShutdownSpec {
   public ShutdownSpec closeTransport(TransportPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle, quic);
   }
 
   /**
@@ -200,7 +203,7 @@ public final class ShutdownSpec {
   public ShutdownSpec scheduler(Scheduler timer) {
     Objects.requireNonNull(timer, "timer");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, timer, settle);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, timer, settle, quic);
   }
 
   /**
@@ -219,6 +222,70 @@ public final class ShutdownSpec {
    */
   public Mono<ShutdownResult> shutdown(Shutdownable connection) {
     return connection.shutdown(this);
+  }
+
+  /**
+   * The extended arguments of SSL_shutdown_ex, as one value: "Currently, all extended arguments
+   * relate to usage with QUIC, therefore this call functions identically to SSL_shutdown() when
+   * not being used with QUIC." TLS and DTLS ignore them.
+   *
+   * @param errorCode the application error code, checked when the shutdown runs
+   * @param reason the reason phrase, copied and fitted when the shutdown runs (null: empty)
+   * @param streamFlush drain streams before closing (false: SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH)
+   * @param noBlock answer after one step instead of waiting (SSL_SHUTDOWN_FLAG_NO_BLOCK)
+   */
+  public record QuicArgs(long errorCode, String reason, boolean streamFlush, boolean noBlock) {
+    /** Code 0, empty reason, drain streams, wait. */
+    public static final QuicArgs DEFAULT = new QuicArgs(0, "", true, false);
+  }
+
+  /** @return this policy closing QUIC with an immediate close serviced through its closing period */
+  public ShutdownSpec rfc() {
+    return withMode(ShutdownMode.RFC);
+  }
+
+  /** @return this policy closing QUIC with one best-effort CONNECTION_CLOSE (SSL_SHUTDOWN_FLAG_RAPID) */
+  public ShutdownSpec rapid() {
+    return withMode(ShutdownMode.RAPID);
+  }
+
+  /**
+   * The application error code and reason a QUIC close carries (SSL_shutdown_ex's {@code
+   * quic_error_code} and {@code quic_reason}). Checked when the shutdown runs: a code outside [0,
+   * 2^62 − 1] ends it with {@code INVALID_ARGUMENT} and nothing sent; a reason is copied and cut to
+   * fit one packet at a code-point boundary. Only the first shutdown's arguments count.
+   *
+   * @param errorCode the code
+   * @param reason the reason, or null for none
+   * @return this policy with those arguments
+   */
+  public ShutdownSpec closeWith(long errorCode, String reason) {
+    return withQuic(new QuicArgs(errorCode, reason == null ? "" : reason, quic.streamFlush(), quic.noBlock()));
+  }
+
+  /** @return this policy not draining streams before a QUIC close (SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH) */
+  public ShutdownSpec noStreamFlush() {
+    return withQuic(new QuicArgs(quic.errorCode(), quic.reason(), false, quic.noBlock()));
+  }
+
+  /**
+   * One step, no waiting (SSL_SHUTDOWN_FLAG_NO_BLOCK): the Mono ends with the outcome reached by
+   * that step, or empty when it would have to wait (SSL_shutdown's WANT_READ / WANT_WRITE).
+   *
+   * @return this policy in its non-blocking form
+   */
+  public ShutdownSpec noBlock() {
+    return withQuic(new QuicArgs(quic.errorCode(), quic.reason(), quic.streamFlush(), true));
+  }
+
+  /** @return the extended SSL_shutdown_ex arguments */
+  public QuicArgs quicArgs() {
+    return quic;
+  }
+
+  private ShutdownSpec withQuic(QuicArgs next) {
+    return new ShutdownSpec(
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, next);
   }
 
   /** @return the mode */
@@ -259,7 +326,7 @@ public final class ShutdownSpec {
     }
     checkReads(next, inboundChosen);
     return new ShutdownSpec(
-        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle);
+        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, quic);
   }
 
   private ShutdownSpec withInbound(Inbound next) {
@@ -268,11 +335,12 @@ public final class ShutdownSpec {
           "what to do with data read while waiting was already chosen (" + describe(inbound) + ")");
     }
     checkReads(mode, true);
-    return new ShutdownSpec(mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle);
+    return new ShutdownSpec(mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle, quic);
   }
 
   private static void checkReads(ShutdownMode mode, boolean readsChosen) {
-    if (readsChosen && (mode == ShutdownMode.FAST || mode == ShutdownMode.QUIET)) {
+    if (readsChosen
+        && (mode == ShutdownMode.FAST || mode == ShutdownMode.QUIET || mode == ShutdownMode.RAPID)) {
       throw new IllegalArgumentException(
           mode.cliName() + " shutdown never reads from the peer, so a policy for data read while waiting "
               + "contradicts it");
@@ -290,6 +358,7 @@ public final class ShutdownSpec {
   public String toString() {
     return "ShutdownSpec[" + mode.cliName() + ", timeout=" + (timeout == null ? "none" : timeout)
         + (ignoreUnexpectedEof ? ", ignoreUnexpectedEof" : "") + ", inbound=" + describe(inbound)
-        + ", transport=" + transport + (settle ? ", settleAtDeadline" : "") + "]";
+        + ", transport=" + transport + (settle ? ", settleAtDeadline" : "")
+        + (quic.equals(QuicArgs.DEFAULT) ? "" : ", " + quic) + "]";
   }
 }

@@ -59,6 +59,21 @@ class ShutdownSpecTest {
         .hasMessageContaining("already chosen");
   }
 
+  // Q1, Q5, Q7, Q9: the SSL_shutdown_ex arguments compose like every other operator.
+  @Test
+  void quicArgumentsCompose() {
+    ShutdownSpec s = ShutdownSpec.bidirectional().rapid().closeWith(7, "bye").noStreamFlush().noBlock();
+    assertThat(s.mode()).isEqualTo(ShutdownMode.RAPID);
+    assertThat(s.quicArgs()).isEqualTo(new ShutdownSpec.QuicArgs(7, "bye", false, true));
+    assertThat(ShutdownSpec.bidirectional().quicArgs()).isEqualTo(ShutdownSpec.QuicArgs.DEFAULT);
+    assertThat(ShutdownSpec.bidirectional().closeWith(1, null).quicArgs().reason()).isEmpty();
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().rapid().rfc())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShutdownSpec.bidirectional().rapid().readInto(b -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(s.toString()).contains("rapid").contains("bye");
+  }
+
   @Test
   void settleAtDeadlineNeedsADeadline() {
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().noTimeout().settleAtDeadline())

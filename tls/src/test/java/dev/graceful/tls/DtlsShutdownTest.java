@@ -116,7 +116,8 @@ class DtlsShutdownTest {
               assertThat(r.deadlineReached()).isTrue();
               assertThat(r.state()).isEqualTo(ShutdownState.SENT);
             })
-        .verifyComplete();
+        .expectComplete()
+        .verify(java.time.Duration.ofSeconds(10));
     assertThat(server.join().outcome()).as("the server did get our close and answered").isEqualTo(Outcome.COMPLETE);
   }
 

@@ -388,7 +388,18 @@ class TlsShutdownTest {
         .then(() -> p.server.shutdown(ShutdownSpec.bidirectional()).subscribe())
         .then(p::pump)
         .assertNext(r -> assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(3)))
-        .verifyComplete();
+        .expectComplete()
+        .verify(java.time.Duration.ofSeconds(10));
+  }
+
+  // QUIC's modes are refused over TLS with a typed error, nothing sent.
+  @Test
+  void quicModesAreInvalidOverTls() {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().rapid()).toFuture();
+    assertThat(p.pump()).isZero();
+    assertThat(failure(c).reason()).isEqualTo(Reason.INVALID_ARGUMENT);
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
   }
 
   // SSL_set_shutdown: SENT set by hand means no close_notify is sent; bits are never cleared.

@@ -66,6 +66,10 @@ public final class SharedExchange {
               e -> {
                 over = true;
                 result.tryEmitError(e);
+              },
+              () -> {
+                over = true;
+                result.tryEmitEmpty(); // a no-op after a value; the answer of a no-block "not yet"
               });
       boolean cancelNow;
       synchronized (this) {

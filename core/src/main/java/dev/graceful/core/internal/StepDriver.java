@@ -30,7 +30,8 @@ final class StepDriver {
 
   StepDriver(ShutdownEngine engine, ShutdownSpec spec, MonoSink<ShutdownResult> sink) {
     this.engine = engine;
-    this.request = new ShutdownRequest(spec.mode(), spec.ignoresUnexpectedEof(), spec.inbound());
+    this.request =
+        new ShutdownRequest(spec.mode(), spec.ignoresUnexpectedEof(), spec.inbound(), spec.quicArgs());
     this.sink = sink;
     this.clock = spec.scheduler();
   }
@@ -63,7 +64,14 @@ final class StepDriver {
     switch (answer) {
       case COMPLETE -> finish(Outcome.COMPLETE);
       case SENT -> finish(Outcome.SENT);
-      case WANT_READ, WANT_WRITE -> engine.awaitReadiness(answer, again);
+      case WANT_READ, WANT_WRITE -> {
+        if (request.quic().noBlock()) {
+          finished = true; // SSL_SHUTDOWN_FLAG_NO_BLOCK: would wait, so answer "not yet" (empty)
+          sink.success();
+        } else {
+          engine.awaitReadiness(answer, again);
+        }
+      }
       default -> throw new AssertionError(answer);
     }
   }

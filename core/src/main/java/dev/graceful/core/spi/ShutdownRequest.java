@@ -2,6 +2,7 @@ package dev.graceful.core.spi;
 
 import dev.graceful.core.Inbound;
 import dev.graceful.core.ShutdownMode;
+import dev.graceful.core.ShutdownSpec;
 import java.util.Objects;
 
 /**
@@ -11,11 +12,14 @@ import java.util.Objects;
  * @param mode the mode to carry out
  * @param ignoreUnexpectedEof treat a transport EOF without close_notify as the peer's close
  * @param inbound what to do with application data read while waiting
+ * @param quic the extended SSL_shutdown_ex arguments (QUIC only; others ignore them)
  */
-public record ShutdownRequest(ShutdownMode mode, boolean ignoreUnexpectedEof, Inbound inbound) {
+public record ShutdownRequest(
+    ShutdownMode mode, boolean ignoreUnexpectedEof, Inbound inbound, ShutdownSpec.QuicArgs quic) {
   /** Checks the components. */
   public ShutdownRequest {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(inbound, "inbound");
+    Objects.requireNonNull(quic, "quic");
   }
 }

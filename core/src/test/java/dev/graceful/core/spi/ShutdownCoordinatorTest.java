@@ -144,7 +144,8 @@ class ShutdownCoordinatorTest {
     assertThat(engine.sends).isZero();
     StepVerifier.create(probe.mono())
         .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.SENT))
-        .verifyComplete();
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
     probe.assertWasSubscribed();
     assertThat(engine.sends).isEqualTo(1);
   }
@@ -187,7 +188,8 @@ class ShutdownCoordinatorTest {
               assertThat(r.deadlineReached()).isTrue();
               assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(3));
             })
-        .verifyComplete();
+        .expectComplete()
+        .verify(java.time.Duration.ofSeconds(10));
     assertThat(engine.waiting).isEmpty();
   }
 
@@ -209,6 +211,28 @@ class ShutdownCoordinatorTest {
     assertThat(engine.sends).isZero();
   }
 
+  // Q9 (and SSL_SHUTDOWN_FLAG_NO_BLOCK in general): one step, then the answer, never a wait.
+  @Test
+  void noBlockAnswersAfterOneStep() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().noBlock()))
+        .expectComplete() // not yet: empty
+        .verify(Duration.ofSeconds(5));
+    assertThat(engine.state).isEqualTo(ShutdownState.SENT);
+    assertThat(engine.waiting).isEmpty();
+    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().fast().noBlock()))
+        .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.SENT))
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+    engine.peerAnswered = true;
+    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().noBlock()))
+        .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE))
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+    assertThat(engine.sends).isEqualTo(1);
+  }
+
   // R3 at scale: 1,000 shutdowns with 30 s deadlines verified on virtual time.
   @Test
   void thousandDeadlinesOnVirtualTime() {
@@ -225,6 +249,7 @@ class ShutdownCoordinatorTest {
         .expectSubscription()
         .thenAwait(Duration.ofSeconds(30))
         .expectNext(0L)
-        .verifyComplete();
+        .expectComplete()
+        .verify(java.time.Duration.ofSeconds(10));
   }
 }

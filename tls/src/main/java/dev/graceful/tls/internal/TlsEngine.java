@@ -381,7 +381,9 @@ public final class TlsEngine implements ShutdownEngine {
         }
         return Step.COMPLETE;
       default:
-        throw new IllegalArgumentException("TLS does not support mode " + request.mode());
+        throw error(
+            Reason.INVALID_ARGUMENT,
+            "mode " + request.mode().cliName() + " is QUIC's; TLS and DTLS shut down bidirectional, fast, quiet or wait-peer");
     }
   }
 
