@@ -1,7 +1,7 @@
 /** QUIC shutdown on Kwik: SSL_shutdown_ex semantics. */
 module dev.graceful.quic {
   requires transitive dev.graceful.core;
-  requires tech.kwik.core;
+  requires transitive tech.kwik.core; // its QuicConnection and QuicStream appear in our API
 
   exports dev.graceful.quic;
 }

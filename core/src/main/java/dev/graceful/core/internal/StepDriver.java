@@ -31,7 +31,13 @@ final class StepDriver {
   StepDriver(ShutdownEngine engine, ShutdownSpec spec, MonoSink<ShutdownResult> sink) {
     this.engine = engine;
     this.request =
-        new ShutdownRequest(spec.mode(), spec.ignoresUnexpectedEof(), spec.inbound(), spec.quicArgs());
+        new ShutdownRequest(
+            spec.mode(),
+            spec.ignoresUnexpectedEof(),
+            spec.inbound(),
+            spec.quicArgs(),
+            spec.scheduler(),
+            spec.timeout());
     this.sink = sink;
     this.clock = spec.scheduler();
   }

@@ -1,0 +1,129 @@
+package dev.graceful.quic;
+
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.Shutdownable;
+import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.quic.internal.KwikEngine;
+import java.io.IOException;
+import java.util.Objects;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A Kwik QUIC connection (client or server side) with SSL_shutdown_ex semantics: {@link
+ * #shutdown(ShutdownSpec)} closes it by the spec's mode ({@code rfc()} by default, {@code rapid()},
+ * {@code waitPeer()}), with the spec's {@code closeWith(code, reason)}, draining the streams opened
+ * through {@link #openStream(boolean)} first unless {@code noStreamFlush()}. graceful owns the
+ * connection's {@code ConnectionListener}.
+ */
+public final class QuicConnection implements Shutdownable {
+  private final KwikEngine engine;
+  private final ShutdownCoordinator coordinator;
+
+  private QuicConnection(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity) {
+    this.engine = new KwikEngine(kwik, loop, identity);
+    this.coordinator = new ShutdownCoordinator(engine);
+    engine.listen();
+  }
+
+  /**
+   * @param kwik an established Kwik connection; graceful takes its connection listener
+   * @param loop the loop this connection's shutdown runs on
+   * @param identity a name for results and errors, e.g. the peer's address
+   * @return the connection
+   */
+  public static QuicConnection of(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity) {
+    return new QuicConnection(
+        Objects.requireNonNull(kwik, "kwik"), Objects.requireNonNull(loop, "loop"), Objects.requireNonNull(identity, "identity"));
+  }
+
+  /**
+   * Opens a stream whose data a later shutdown drains (Q5). Kwik opens streams without waiting
+   * unless the peer's stream limit is reached, so this runs off the loop.
+   *
+   * @param bidirectional a bidirectional stream
+   * @return the stream
+   */
+  public Mono<QuicStreamHandle> openStream(boolean bidirectional) {
+    return Mono.fromCallable(() -> engine.connection().createStream(bidirectional))
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMap(s -> track(new QuicStreamHandle(s, this)));
+  }
+
+  /**
+   * Tracks a stream the peer opened, so its writes are drained too.
+   *
+   * @param kwikStream a stream from Kwik's peer-initiated stream callback
+   * @return the handle
+   */
+  public Mono<QuicStreamHandle> adopt(tech.kwik.core.QuicStream kwikStream) {
+    return track(new QuicStreamHandle(kwikStream, this));
+  }
+
+  private Mono<QuicStreamHandle> track(QuicStreamHandle h) {
+    return Mono.create(
+        sink ->
+            engine.executor().execute(() -> {
+              engine.track(h.tracked());
+              sink.success(h);
+            }));
+  }
+
+  void countRead(long n) {
+    engine.executor().execute(() -> engine.bytesRead(n));
+  }
+
+  @Override
+  public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+    return coordinator.shutdown(spec);
+  }
+
+  /** @return the default shutdown: RFC mode, drain first, code 0, empty reason, 10 s deadline */
+  public Mono<ShutdownResult> shutdown() {
+    return shutdown(ShutdownSpec.bidirectional().rfc());
+  }
+
+  @Override
+  public ShutdownState shutdownState() {
+    return engine.state();
+  }
+
+  /**
+   * Q11: setting a QUIC connection's shutdown state is not supported (SSL_set_shutdown is TLS's).
+   *
+   * @param state ignored
+   * @return an error, always
+   */
+  public Mono<Void> setShutdownState(ShutdownState state) {
+    return Mono.error(
+        new ShutdownException(
+            ShutdownException.Reason.ILLEGAL_STATE,
+            connectionId(),
+            engine.state(),
+            "the shutdown state of a QUIC connection cannot be set",
+            null));
+  }
+
+  @Override
+  public String connectionId() {
+    return engine.connectionId();
+  }
+
+  /** @return how often graceful restarted a stalled stream (Kwik's lost wakeup) */
+  public Mono<Long> stallRecoveries() {
+    return Mono.create(sink -> engine.executor().execute(() -> sink.success(engine.kicks())));
+  }
+
+  /** @return the Kwik connection */
+  public tech.kwik.core.QuicConnection kwik() {
+    return engine.connection();
+  }
+
+  static IOException closed(String what) {
+    return new IOException(what);
+  }
+}

@@ -1,0 +1,168 @@
+package dev.graceful.quic;
+
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.quic.internal.KwikEngine;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import tech.kwik.core.QuicStream;
+
+/**
+ * A QUIC stream whose writes a connection shutdown drains (Q5). Streams are ended by {@link
+ * #conclude()} (FIN) or {@link #reset(long)} (RESET_STREAM), never shut down (Q10). Kwik's stream
+ * writes block while its send buffer is full, so they run on {@code Schedulers.boundedElastic()}.
+ */
+public final class QuicStreamHandle {
+  private final QuicStream stream;
+  private final QuicConnection connection;
+  private final AtomicInteger writesInFlight = new AtomicInteger();
+  private final AtomicLong written = new AtomicLong();
+  private volatile boolean reset;
+
+  QuicStreamHandle(QuicStream stream, QuicConnection connection) {
+    this.stream = stream;
+    this.connection = connection;
+  }
+
+  /**
+   * Writes {@code data}, in order with earlier writes of this handle (subscribe one at a time).
+   * Never zero-length: Kwik's lost wakeup gets worse with empty writes, so they are skipped.
+   *
+   * @param data the bytes; not changed until the Mono completes
+   * @return completes when Kwik has buffered every byte
+   */
+  public Mono<Void> write(ByteBuffer data) {
+    // Counted as in flight when subscribed, before the hop off the caller's thread, so a shutdown
+    // subscribed right after it already waits for it.
+    return Mono.defer(
+        () -> {
+          writesInFlight.incrementAndGet();
+          return writeNow(data).doFinally(s -> writesInFlight.decrementAndGet());
+        });
+  }
+
+  private Mono<Void> writeNow(ByteBuffer data) {
+    return Mono.<Void>fromCallable(
+            () -> {
+              ByteBuffer b = data.duplicate();
+              int n = b.remaining();
+              if (n == 0) {
+                return null;
+              }
+              byte[] bytes = new byte[n];
+              b.get(bytes);
+              stream.getOutputStream().write(bytes);
+              written.addAndGet(n);
+              return null;
+            })
+        .subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /** @return concludes the stream normally: FIN after the data written (SSL_stream_conclude) */
+  public Mono<Void> conclude() {
+    return Mono.<Void>fromCallable(
+            () -> {
+              stream.getOutputStream().close();
+              return null;
+            })
+        .subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /**
+   * Resets the stream (RESET_STREAM, SSL_stream_reset): its unsent data is dropped and no drain
+   * waits for it.
+   *
+   * @param errorCode the application error code, in [0, 2^62 − 1]
+   * @return completes once the reset is queued
+   */
+  public Mono<Void> reset(long errorCode) {
+    if (errorCode < 0 || errorCode > QuicCloseArguments.MAX_ERROR_CODE) {
+      return Mono.error(
+          new ShutdownException(
+              ShutdownException.Reason.INVALID_ARGUMENT, String.valueOf(stream.getStreamId()),
+              ShutdownState.NONE, "QUIC error code out of [0, 2^62-1]: " + errorCode, null));
+    }
+    return Mono.fromRunnable(
+        () -> {
+          reset = true;
+          stream.resetStream(errorCode);
+        });
+  }
+
+  /**
+   * Reads everything the peer sends on this stream until its FIN, counting it for the connection.
+   *
+   * @return the number of bytes read
+   */
+  public Mono<Long> readAll() {
+    return Mono.fromCallable(
+            () -> {
+              byte[] buf = new byte[16 * 1024];
+              long total = 0;
+              int n;
+              while ((n = stream.getInputStream().read(buf)) >= 0) {
+                total += n;
+                connection.countRead(n);
+              }
+              return total;
+            })
+        .subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /**
+   * Q10: "SSL_shutdown() cannot be used on QUIC stream SSL objects".
+   *
+   * @param spec ignored
+   * @return an {@code ILLEGAL_STATE} error, always
+   */
+  public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+    return Mono.error(
+        new ShutdownException(
+            ShutdownException.Reason.ILLEGAL_STATE,
+            "stream " + stream.getStreamId(),
+            ShutdownState.NONE,
+            "shutdown is for connections; conclude() or reset() a stream",
+            null));
+  }
+
+  /** @return empty: Q11, "a stream reports no state" */
+  public Optional<ShutdownState> shutdownState() {
+    return Optional.empty();
+  }
+
+  /** @return bytes written through this handle */
+  public long bytesWritten() {
+    return written.get();
+  }
+
+  /** @return the stream id */
+  public int streamId() {
+    return stream.getStreamId();
+  }
+
+  /** The engine's view of this stream. */
+  KwikEngine.TrackedStream tracked() {
+    return new KwikEngine.TrackedStream() {
+      @Override
+      public Object kwikStream() {
+        return stream;
+      }
+
+      @Override
+      public boolean isReset() {
+        return reset;
+      }
+
+      @Override
+      public int writesInFlight() {
+        return writesInFlight.get();
+      }
+    };
+  }
+}

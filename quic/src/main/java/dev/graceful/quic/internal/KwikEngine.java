@@ -1,0 +1,410 @@
+package dev.graceful.quic.internal;
+
+import dev.graceful.core.DrainStatus;
+import dev.graceful.core.Initiator;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownException.Reason;
+import dev.graceful.core.ShutdownMode;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.ShutdownEngine;
+import dev.graceful.core.spi.ShutdownRequest;
+import dev.graceful.core.spi.Step;
+import dev.graceful.quic.QuicCloseArguments;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import tech.kwik.core.ConnectionTerminatedEvent;
+import tech.kwik.core.QuicConnection;
+import tech.kwik.core.Statistics;
+
+/**
+ * SSL_shutdown_ex for one Kwik connection, confined to a selector loop; Kwik's callbacks are
+ * handed to the loop. Nothing of Kwik's blocking API runs here ({@code closeAndWait} busy-waits).
+ */
+public final class KwikEngine implements ShutdownEngine {
+  /** How often a drain or a closing period looks at Kwik's state: it has no events for either. */
+  static final Duration POLL = Duration.ofMillis(5);
+
+  /** The share of the whole deadline a drain may use; the rest is for the closing period. */
+  static final double DRAIN_SHARE = 0.75;
+
+  /** Kwik's default max_ack_delay (RFC 9000 §18.2 default, 25 ms), for a PTO estimate. */
+  private static final int DEFAULT_MAX_ACK_DELAY_MS = 25;
+
+  /** A stream graceful handed out, as the engine sees it. */
+  public interface TrackedStream {
+    /** @return the Kwik stream */
+    Object kwikStream();
+
+    /** @return true once the application reset it: its data need not be drained */
+    boolean isReset();
+
+    /** @return writes handed to Kwik that have not returned yet */
+    int writesInFlight();
+  }
+
+  private final QuicConnection connection;
+  private final SelectorLoop loop;
+  private final String identity;
+  private final List<TrackedStream> streams = new ArrayList<>();
+  private final List<Runnable> waiters = new ArrayList<>(1);
+  private volatile ShutdownState state = ShutdownState.NONE;
+  private QuicCloseArguments closeArgs; // Q4: fixed by the first shutdown
+  private boolean localCloseStarted;
+  private boolean closeInFlight;
+  private boolean peerFirst;
+  private boolean terminated; // the peer closed, or idle timeout, stateless reset, loss
+  private OptionalLong peerErrorCode = OptionalLong.empty();
+  private Optional<String> peerReason = Optional.empty();
+  private boolean closingPeriodOver;
+  private Disposable closingTimer;
+  private Disposable pollTimer;
+  private DrainStatus drain = DrainStatus.NOT_APPLICABLE;
+  private boolean draining;
+  private long drainDeadlineNanos = Long.MAX_VALUE;
+  private final Map<TrackedStream, Long> offsetsAtDrainStart = new HashMap<>();
+  private final Map<TrackedStream, Long> lastOffsets = new HashMap<>();
+  private long bytesDrained;
+  private long kicks;
+  private long connectionBytesRead;
+
+  /**
+   * @param connection the Kwik connection, established
+   * @param loop the loop that owns this engine
+   * @param identity a name for results and errors
+   */
+  public KwikEngine(QuicConnection connection, SelectorLoop loop, String identity) {
+    this.connection = connection;
+    this.loop = loop;
+    this.identity = identity;
+  }
+
+  /** Hands Kwik's termination events to the loop; call once, before anything else. */
+  public void listen() {
+    connection.setConnectionListener(e -> loop.execute(() -> onTerminated(e)));
+  }
+
+  /** @param stream a stream handed out by graceful; loop thread */
+  public void track(TrackedStream stream) {
+    streams.add(stream);
+  }
+
+  /** @param n application bytes read from the peer; loop thread */
+  public void bytesRead(long n) {
+    connectionBytesRead += n;
+  }
+
+  /** @return how often a stalled stream was restarted (Kwik's lost wakeup) */
+  public long kicks() {
+    return kicks;
+  }
+
+  /** @return the Kwik connection */
+  public QuicConnection connection() {
+    return connection;
+  }
+
+  @Override
+  public String connectionId() {
+    return identity;
+  }
+
+  @Override
+  public Executor executor() {
+    return loop;
+  }
+
+  @Override
+  public ShutdownState state() {
+    return state;
+  }
+
+  private void onTerminated(ConnectionTerminatedEvent e) {
+    if (e.closedByPeer()) {
+      // Q6, Q11: the peer's CONNECTION_CLOSE; Kwik answers it with one CONNECTION_CLOSE of its own
+      // ("MAY send a single packet containing a CONNECTION_CLOSE frame before entering the
+      // draining state") and drains.
+      Long code = e.hasApplicationError() ? e.applicationErrorCode() : e.transportErrorCode();
+      peerErrorCode = code == null ? OptionalLong.of(0) : OptionalLong.of(code);
+      peerReason = Optional.of(rawReason(e));
+      markTerminated(ShutdownState.SENT_AND_RECEIVED);
+    } else if (e.closeReason() != ConnectionTerminatedEvent.CloseReason.ImmediateClose) {
+      // Q8, Q11: idle timeout, stateless reset, connection lost: terminated for another reason.
+      markTerminated(ShutdownState.RECEIVED);
+    }
+    wake();
+  }
+
+  private void markTerminated(ShutdownState bits) {
+    if (!localCloseStarted && !state.sent()) {
+      peerFirst = true;
+    }
+    terminated = true;
+    state = state.with(bits);
+  }
+
+  /** Kwik formats "Application error: 42 (reason)"; the reason is what the peer sent. */
+  static String rawReason(ConnectionTerminatedEvent e) {
+    String d = e.errorDescription();
+    int open = d.indexOf(" (");
+    return open >= 0 && d.endsWith(")") ? d.substring(open + 2, d.length() - 1) : "";
+  }
+
+  @Override
+  public Step step(ShutdownRequest request) throws ShutdownException {
+    ShutdownMode mode = quicMode(request.mode());
+    if (closeArgs == null) {
+      // Q2, Q3, Q4: checked and fitted once; the first shutdown's arguments are the ones sent.
+      closeArgs = QuicCloseArguments.of(request.quic().errorCode(), request.quic().reason(), identity);
+    }
+    if (!localCloseStarted) {
+      if (terminated) {
+        // Q7: "COMPLETE if already terminated"; Q6: the peer's close moved us to draining.
+        return Step.COMPLETE;
+      }
+      if (mode == ShutdownMode.WAIT_PEER) {
+        // Q8: wait for the peer (or another termination); implies no stream flush.
+        return awaitEvents(request.timer(), false);
+      }
+      // Q5: "wait until all data written to a stream ... has been sent and acknowledged"
+      if (request.quic().streamFlush() && drain != DrainStatus.DRAINED && drain != DrainStatus.TIMEOUT) {
+        Step waiting = drainStep(request);
+        if (waiting != null) {
+          return waiting;
+        }
+      } else if (!request.quic().streamFlush() && drain == DrainStatus.NOT_APPLICABLE) {
+        drain = DrainStatus.NOT_DRAINED;
+      }
+      closeNow();
+    }
+    if (closeInFlight) {
+      return Step.WANT_READ; // Kwik's close() has not returned yet
+    }
+    if (mode == ShutdownMode.RAPID) {
+      // Q7: one best-effort CONNECTION_CLOSE: SENT (COMPLETE only if already over).
+      return closingPeriodOver || terminated ? Step.COMPLETE : Step.SENT;
+    }
+    // Q6 (and Q8 once a local close started: "this flag has no effect"): the closing period.
+    if (closingPeriodOver || terminated || peerMovedUsToDraining()) {
+      return Step.COMPLETE;
+    }
+    if (closingTimer == null) {
+      long ms = 3L * pto();
+      closingTimer =
+          request.timer().schedule(() -> loop.execute(this::closingPeriodEnds), ms, TimeUnit.MILLISECONDS);
+    }
+    return awaitEvents(request.timer(), KwikInternals.available());
+  }
+
+  private void closingPeriodEnds() {
+    closingPeriodOver = true;
+    state = state.with(ShutdownState.SENT);
+    wake();
+  }
+
+  /** Only Kwik's Draining state proves the peer's CONNECTION_CLOSE arrived during our closing. */
+  private boolean peerMovedUsToDraining() {
+    return KwikInternals.state(connection).map("Draining"::equals).orElse(false);
+  }
+
+  private static ShutdownMode quicMode(ShutdownMode asked) throws ShutdownException {
+    return switch (asked) {
+      case BIDIRECTIONAL, RFC -> ShutdownMode.RFC;
+      case FAST, RAPID -> ShutdownMode.RAPID;
+      case WAIT_PEER -> ShutdownMode.WAIT_PEER;
+      case QUIET -> throw new ShutdownException(
+          Reason.INVALID_ARGUMENT, "quic", ShutdownState.NONE, "QUIC has no quiet shutdown", null);
+    };
+  }
+
+  /**
+   * Q1: the immediate close with the first shutdown's code and reason. Kwik's close() returns in
+   * about a millisecond but may wait for a lock its sender thread holds (RecoveryManager), so it
+   * runs off the loop; the step resumes when it returned.
+   */
+  private void closeNow() {
+    localCloseStarted = true;
+    closeInFlight = true;
+    state = state.with(ShutdownState.SENT); // T1's rule for QUIC (Q11): set when sending is attempted
+    long code = closeArgs.errorCode();
+    String reason = closeArgs.reason();
+    Schedulers.boundedElastic()
+        .schedule(
+            () -> {
+              try {
+                connection.close(code, reason);
+              } finally {
+                loop.execute(
+                    () -> {
+                      closeInFlight = false;
+                      wake();
+                    });
+              }
+            });
+  }
+
+  /** @return null when the drain ended (DRAINED, TIMEOUT, or NOT_DRAINED without internals) */
+  private Step drainStep(ShutdownRequest request) {
+    Scheduler timer = request.timer();
+    long now = timer.now(TimeUnit.NANOSECONDS);
+    if (!draining) {
+      draining = true;
+      if (!KwikInternals.available()) {
+        drain = DrainStatus.NOT_DRAINED; // documented fallback: nothing to observe acknowledgements with
+        return null;
+      }
+      long budget = request.deadline().map(d -> (long) (d.toNanos() * DRAIN_SHARE)).orElse(Long.MAX_VALUE);
+      drainDeadlineNanos = budget == Long.MAX_VALUE ? Long.MAX_VALUE : now + budget;
+      for (TrackedStream s : streams) {
+        KwikInternals.progress(s.kwikStream()).ifPresent(p -> offsetsAtDrainStart.put(s, p.offset()));
+      }
+    }
+    if (drained()) {
+      drain = DrainStatus.DRAINED;
+      countDrained();
+      return null;
+    }
+    if (now >= drainDeadlineNanos) {
+      drain = DrainStatus.TIMEOUT;
+      countDrained();
+      return null;
+    }
+    restartStalledStreams();
+    return awaitEvents(timer, true);
+  }
+
+  /** Every tracked, non-reset stream sent everything, and nothing is unacknowledged. */
+  private boolean drained() {
+    for (TrackedStream s : streams) {
+      if (s.isReset()) {
+        continue;
+      }
+      if (s.writesInFlight() > 0) {
+        return false;
+      }
+      Optional<KwikInternals.StreamProgress> p = KwikInternals.progress(s.kwikStream());
+      if (p.isEmpty() || !p.get().allSent()) {
+        return false;
+      }
+    }
+    return KwikInternals.bytesInFlight(connection).orElse(1) == 0;
+  }
+
+  private void countDrained() {
+    long sum = 0;
+    for (TrackedStream s : streams) {
+      if (s.isReset()) {
+        continue;
+      }
+      long start = offsetsAtDrainStart.getOrDefault(s, 0L);
+      long end = KwikInternals.progress(s.kwikStream()).map(KwikInternals.StreamProgress::offset).orElse(start);
+      sum += Math.max(0, end - start);
+    }
+    bytesDrained = sum;
+  }
+
+  /**
+   * A stream with unsent data, no queued send request and no progress since the last look. A
+   * write may well be in flight: a stalled stream's writer is blocked on buffer space that only
+   * the stalled sender would free.
+   */
+  private void restartStalledStreams() {
+    for (TrackedStream s : streams) {
+      if (s.isReset()) {
+        continue;
+      }
+      Optional<KwikInternals.StreamProgress> p = KwikInternals.progress(s.kwikStream());
+      if (p.isEmpty()) {
+        continue;
+      }
+      long offset = p.get().offset();
+      Long last = lastOffsets.put(s, offset);
+      if (p.get().unsent() && p.get().queuedRequests() <= 0 && last != null && last == offset) {
+        kicks++; // queuing a send request may take the sender's lock: off the loop
+        Object stream = s.kwikStream();
+        Schedulers.boundedElastic().schedule(() -> KwikInternals.kick(stream));
+      }
+    }
+  }
+
+  /** Waits for a Kwik event; with {@code poll}, also looks again after {@link #POLL}. */
+  private Step awaitEvents(Scheduler timer, boolean poll) {
+    if (poll && pollTimer == null) {
+      pollTimer =
+          timer.schedule(
+              () -> loop.execute(() -> {
+                pollTimer = null;
+                wake();
+              }),
+              POLL.toNanos(),
+              TimeUnit.NANOSECONDS);
+    }
+    return Step.WANT_READ;
+  }
+
+  private int pto() {
+    return KwikInternals.pto(connection).orElseGet(this::estimatedPto);
+  }
+
+  /** RFC 9002 §6.2.1: PTO = smoothed_rtt + max(4 × rttvar, kGranularity) + max_ack_delay. */
+  private int estimatedPto() {
+    Statistics s = connection.getStats();
+    return s.smoothedRtt() + Math.max(4 * s.rttVar(), 1) + DEFAULT_MAX_ACK_DELAY_MS;
+  }
+
+  private void wake() {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    List<Runnable> w = List.copyOf(waiters);
+    waiters.clear();
+    w.forEach(Runnable::run);
+  }
+
+  @Override
+  public void awaitReadiness(Step want, Runnable onReady) {
+    if (!waiters.contains(onReady)) {
+      waiters.add(onReady);
+    }
+  }
+
+  @Override
+  public void cancelReadiness(Runnable onReady) {
+    waiters.remove(onReady);
+    if (waiters.isEmpty() && pollTimer != null) {
+      pollTimer.dispose();
+      pollTimer = null;
+    }
+  }
+
+  @Override
+  public void closeTransport() {
+    // QUIC's "transport" is the connection's UDP socket, owned by Kwik: it goes with the close.
+  }
+
+  @Override
+  public ShutdownResult.Builder describe() {
+    return ShutdownResult.builder(identity)
+        .protocol("QUIC")
+        .state(state)
+        .initiator(peerFirst ? Initiator.PEER : Initiator.LOCAL)
+        .connectionBytesRead(connectionBytesRead)
+        .bytesDrained(bytesDrained)
+        .drained(drain == DrainStatus.NOT_APPLICABLE ? DrainStatus.NOT_DRAINED : drain)
+        .peerErrorCode(peerErrorCode)
+        .peerReason(peerReason)
+        .sessionResumable(false)
+        .truncationRisk(drain != DrainStatus.DRAINED && !terminated);
+  }
+}

@@ -1,0 +1,191 @@
+package dev.graceful.quic.internal;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The only place graceful reads Kwik 0.10.9's internals, because its public API has no
+ * acknowledgement signal, no closing-period end and no PTO. Looked up once at start-up by name;
+ * when anything is missing (another Kwik version, or the module path, where {@code tech.kwik.core}
+ * opens nothing) {@link #available()} is false and graceful falls back: no drain detection (the
+ * result says {@code drained: false}), a PTO estimated from public statistics, and the closing
+ * period timed by graceful alone.
+ */
+public final class KwikInternals {
+  private static final System.Logger LOG = System.getLogger(KwikInternals.class.getName());
+  private static final Probe PROBE = Probe.lookUp();
+
+  private KwikInternals() {}
+
+  /** @return true when every internal graceful reads was found and is accessible */
+  public static boolean available() {
+    return PROBE != null;
+  }
+
+  /** @return why internals are unavailable, or empty */
+  public static Optional<String> unavailableReason() {
+    return PROBE == null ? Optional.of(Probe.failure) : Optional.empty();
+  }
+
+  /**
+   * @param connection a Kwik connection
+   * @return its state name ({@code Connected}, {@code Closing}, {@code Draining}, {@code Closed},
+   *     ...), if readable
+   */
+  public static Optional<String> state(Object connection) {
+    if (PROBE == null) {
+      return Optional.empty();
+    }
+    try {
+      Object s = PROBE.connectionState.get(connection);
+      return Optional.ofNullable(s).map(Object::toString);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** @return the sender's current probe timeout in ms, if readable */
+  public static OptionalInt pto(Object connection) {
+    if (PROBE == null) {
+      return OptionalInt.empty();
+    }
+    try {
+      Object sender = PROBE.getSender.invoke(connection);
+      return OptionalInt.of((int) PROBE.getPto.invoke(sender));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** @return bytes of ack-eliciting packets sent and not yet acknowledged or lost, if readable */
+  public static OptionalLong bytesInFlight(Object connection) {
+    if (PROBE == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      Object sender = PROBE.getSender.invoke(connection);
+      Object cc = PROBE.getCongestionController.invoke(sender);
+      return OptionalLong.of((long) PROBE.getBytesInFlight.invoke(cc));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * What the sender still has to do for one stream.
+   *
+   * @param unsent the send buffer holds data (or the FIN) not yet put in a frame
+   * @param lostPending frames declared lost wait for retransmission
+   * @param offset the next offset to send
+   * @param queuedRequests send requests the stream believes are queued with the sender
+   */
+  public record StreamProgress(boolean unsent, boolean lostPending, long offset, int queuedRequests) {
+    /** @return true when nothing of this stream waits to be sent */
+    public boolean allSent() {
+      return !unsent && !lostPending;
+    }
+  }
+
+  /** @return the stream's send progress, if readable */
+  public static Optional<StreamProgress> progress(Object stream) {
+    if (PROBE == null) {
+      return Optional.empty();
+    }
+    try {
+      Object out = PROBE.outputStream.get(stream);
+      Object sendBuffer = PROBE.sendBuffer.get(out);
+      Object retransmit = PROBE.retransmitBuffer.get(out);
+      return Optional.of(
+          new StreamProgress(
+              !(boolean) PROBE.sendBufferIsEmpty.invoke(sendBuffer),
+              (boolean) PROBE.hasDataToRetransmit.invoke(retransmit),
+              (long) PROBE.currentOffset.get(out),
+              ((AtomicInteger) PROBE.sendRequestsQueued.get(out)).get()));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Recovers a stream from Kwik's lost wakeup (0.10.7+): {@code scheduleSendStreamFrameRequest}
+   * increments its counter after handing the request to the sender, so a sender that runs the
+   * request first counts down to -1, sees a non-zero count when it wants to queue the next request,
+   * and queues nothing; the stream stops with data (or its FIN) unsent. This resets a counter that
+   * is not positive and queues a request. A superfluous request is harmless ("not a problem when
+   * one superfluous send request is queued", Kwik's own comment).
+   *
+   * @param stream a stream with unsent data and no progress
+   * @return true if a request was queued
+   */
+  public static boolean kick(Object stream) {
+    if (PROBE == null) {
+      return false;
+    }
+    try {
+      Object out = PROBE.outputStream.get(stream);
+      AtomicInteger queued = (AtomicInteger) PROBE.sendRequestsQueued.get(out);
+      int q = queued.get();
+      if (q > 0 || !queued.compareAndSet(q, 0)) {
+        return false;
+      }
+      PROBE.scheduleSendStreamFrameRequest.invoke(out, true);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** The looked-up members; null when any is missing. */
+  private static final class Probe {
+    static String failure = "";
+    Field connectionState;
+    Method getSender;
+    Method getPto;
+    Method getCongestionController;
+    Method getBytesInFlight;
+    Field outputStream;
+    Field sendBuffer;
+    Field retransmitBuffer;
+    Method sendBufferIsEmpty;
+    Method hasDataToRetransmit;
+    Field currentOffset;
+    Field sendRequestsQueued;
+    Method scheduleSendStreamFrameRequest;
+
+    static Probe lookUp() {
+      try {
+        Probe p = new Probe();
+        Class<?> conn = Class.forName("tech.kwik.core.impl.QuicConnectionImpl");
+        p.connectionState = open(conn.getDeclaredField("connectionState"));
+        p.getSender = open(conn.getDeclaredMethod("getSender"));
+        Class<?> sender = Class.forName("tech.kwik.core.send.SenderImpl");
+        p.getPto = open(sender.getDeclaredMethod("getPto"));
+        p.getCongestionController = open(sender.getDeclaredMethod("getCongestionController"));
+        p.getBytesInFlight = open(Class.forName("tech.kwik.core.cc.CongestionController").getDeclaredMethod("getBytesInFlight"));
+        p.outputStream = open(Class.forName("tech.kwik.core.stream.QuicStreamImpl").getDeclaredField("outputStream"));
+        Class<?> out = Class.forName("tech.kwik.core.stream.StreamOutputStreamImpl");
+        p.sendBuffer = open(out.getDeclaredField("sendBuffer"));
+        p.retransmitBuffer = open(out.getDeclaredField("retransmitBuffer"));
+        p.currentOffset = open(out.getDeclaredField("currentOffset"));
+        p.sendRequestsQueued = open(out.getDeclaredField("sendRequestsQueued"));
+        p.scheduleSendStreamFrameRequest = open(out.getDeclaredMethod("scheduleSendStreamFrameRequest", boolean.class));
+        p.sendBufferIsEmpty = open(Class.forName("tech.kwik.core.stream.SendBuffer").getDeclaredMethod("isEmpty"));
+        p.hasDataToRetransmit = open(Class.forName("tech.kwik.core.stream.RetransmitBuffer").getDeclaredMethod("hasDataToRetransmit"));
+        return p;
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        failure = e.toString();
+        LOG.log(System.Logger.Level.WARNING, "Kwik internals unavailable, drain detection off: " + e);
+        return null;
+      }
+    }
+
+    private static <T extends java.lang.reflect.AccessibleObject> T open(T member) {
+      member.setAccessible(true); // InaccessibleObjectException on the module path: caught above
+      return member;
+    }
+  }
+}

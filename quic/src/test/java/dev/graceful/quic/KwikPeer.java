@@ -1,0 +1,109 @@
+package dev.graceful.quic;
+
+import dev.graceful.tls.SelfSignedCertificate;
+import java.io.InputStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.URI;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import tech.kwik.core.ConnectionTerminatedEvent;
+import tech.kwik.core.QuicClientConnection;
+import tech.kwik.core.server.ApplicationProtocolConnection;
+import tech.kwik.core.server.ServerConnectionConfig;
+import tech.kwik.core.server.ServerConnector;
+
+/**
+ * A real Kwik server on loopback that reads every stream to its end, counting bytes, and records
+ * how its single connection ended. Test code.
+ */
+final class KwikPeer implements AutoCloseable {
+  final ServerConnector server;
+  final int port;
+  final CompletableFuture<ConnectionTerminatedEvent> ended = new CompletableFuture<>();
+  final CompletableFuture<tech.kwik.core.QuicConnection> connected = new CompletableFuture<>();
+  final AtomicLong bytesRead = new AtomicLong();
+  /** Bytes read when the close arrived: what the application had received before the end. */
+  final CompletableFuture<Long> bytesAtClose = new CompletableFuture<>();
+
+  KwikPeer() throws Exception {
+    SelfSignedCertificate cert = SelfSignedCertificate.generate();
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("server", cert.keys().getPrivate(), "graceful".toCharArray(), new X509Certificate[] {cert.certificate()});
+    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    server =
+        ServerConnector.builder()
+            .withPort(port)
+            .withKeyStore(ks, "server", "graceful".toCharArray())
+            .withConfiguration(
+                ServerConnectionConfig.builder()
+                    .maxIdleTimeoutInSeconds(30)
+                    .maxOpenPeerInitiatedBidirectionalStreams(10)
+                    .maxBidirectionalStreamBufferSize(4_000_000)
+                    .maxConnectionBufferSize(8_000_000)
+                    .build())
+            .withLogger(new tech.kwik.core.log.NullLogger())
+            .build();
+    server.registerApplicationProtocol(
+        "graceful",
+        (protocol, connection) -> {
+          connection.setConnectionListener(
+              e -> {
+                bytesAtClose.complete(bytesRead.get());
+                ended.complete(e);
+              });
+          connected.complete(connection);
+          return new ApplicationProtocolConnection() {
+            @Override
+            public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {
+              Thread t = new Thread(() -> drain(stream.getInputStream()), "kwik-peer-reader");
+              t.setDaemon(true);
+              t.start();
+            }
+          };
+        });
+    server.start();
+  }
+
+  private void drain(InputStream in) {
+    byte[] buf = new byte[64 * 1024];
+    try {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        bytesRead.addAndGet(n);
+      }
+    } catch (java.io.IOException ignored) {
+      // the connection ended
+    }
+  }
+
+  QuicClientConnection client() throws Exception {
+    QuicClientConnection c =
+        QuicClientConnection.newBuilder()
+            .uri(URI.create("https://127.0.0.1:" + port))
+            .applicationProtocol("graceful")
+            .noServerCertificateCheck()
+            .maxIdleTimeout(Duration.ofSeconds(30))
+            .logger(new tech.kwik.core.log.NullLogger())
+            .build();
+    c.connect();
+    connected.get(10, TimeUnit.SECONDS); // the server's side exists and listens
+    return c;
+  }
+
+  ConnectionTerminatedEvent awaitEnd() throws Exception {
+    return ended.get(20, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

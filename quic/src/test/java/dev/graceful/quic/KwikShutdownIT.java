@@ -1,0 +1,165 @@
+package dev.graceful.quic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graceful.core.DrainStatus;
+import dev.graceful.core.Initiator;
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.Exceptions;
+import tech.kwik.core.ConnectionTerminatedEvent;
+
+/** Q1–Q11 with graceful on a Kwik client and a real Kwik server on loopback. */
+class KwikShutdownIT {
+  static final Duration WAIT = Duration.ofSeconds(30);
+  static LoopGroup loops;
+
+  @BeforeAll
+  static void loops() {
+    loops = LoopGroup.create(1);
+  }
+
+  @AfterAll
+  static void stop() {
+    loops.shutdown().block(WAIT);
+  }
+
+  static QuicConnection graceful(KwikPeer peer) throws Exception {
+    return QuicConnection.of(peer.client(), loops.next(), "client->127.0.0.1:" + peer.port);
+  }
+
+  static ShutdownException error(reactor.core.publisher.Mono<?> m) {
+    try {
+      m.block(WAIT);
+      throw new AssertionError("expected an error");
+    } catch (RuntimeException e) {
+      return (ShutdownException) Exceptions.unwrap(e);
+    }
+  }
+
+  // Q1, Q6: an RFC close carries the code and reason and completes within the closing period (or
+  // as soon as the peer's answering CONNECTION_CLOSE moves us to draining).
+  @Test
+  void rfcCloseCarriesCodeAndReasonAndCompletes() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(7, "bye")).block(WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.state().sent()).isTrue();
+      assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
+      ConnectionTerminatedEvent e = peer.awaitEnd();
+      assertThat(e.closedByPeer()).isTrue();
+      assertThat(e.applicationErrorCode()).isEqualTo(7L);
+      assertThat(e.errorDescription()).isEqualTo("Application error: 7 (bye)");
+    }
+  }
+
+  // Q7: rapid is SENT right after the one close packet; a later RFC shutdown continues to COMPLETE.
+  @Test
+  void rapidIsSentThenRfcCompletes() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      ShutdownResult rapid = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
+      assertThat(rapid.outcome()).isEqualTo(Outcome.SENT);
+      assertThat(rapid.state()).isEqualTo(ShutdownState.SENT);
+      ShutdownResult rfc = c.shutdown(ShutdownSpec.bidirectional().rfc()).block(WAIT);
+      assertThat(rfc.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(peer.awaitEnd().closedByPeer()).isTrue();
+    }
+  }
+
+  // Q8: wait-peer sees the peer's code and reason; initiator PEER; both bits set.
+  @Test
+  void waitPeerSeesPeersCodeAndReason() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      // Q9: the non-blocking form answers at once that the peer has not closed (empty).
+      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().noBlock()).blockOptional(WAIT)).isEmpty();
+      var waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
+      peer.connected.get().close(9, "server going away");
+      ShutdownResult r = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.initiator()).isEqualTo(Initiator.PEER);
+      assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+      assertThat(r.peerErrorCode()).hasValue(9);
+      assertThat(r.peerReason()).hasValue("server going away");
+      assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
+    }
+  }
+
+  // Q2: an out-of-range code is INVALID_ARGUMENT and nothing is sent; Q4: arguments come from the
+  // first shutdown that sends.
+  @Test
+  void invalidCodeSendsNothingAndFirstArgumentsWin() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      ShutdownException e = error(c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(1L << 62, "x")));
+      assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
+      assertThat(c.shutdownState()).isEqualTo(ShutdownState.NONE);
+      assertThat(peer.ended).isNotDone();
+      c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(5, "first")).block(WAIT);
+      c.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(6, "second")).block(WAIT);
+      ConnectionTerminatedEvent end = peer.awaitEnd();
+      assertThat(end.applicationErrorCode()).isEqualTo(5L);
+      assertThat(end.errorDescription()).isEqualTo("Application error: 5 (first)");
+    }
+  }
+
+  // Q10, Q11: streams cannot be shut down and report no state; a connection's state cannot be set.
+  @Test
+  void streamsAreNotShutDownAndStateIsNotSettable() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      assertThat(error(s.shutdown(ShutdownSpec.bidirectional())).reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      assertThat(s.shutdownState()).isEmpty();
+      assertThat(error(c.setShutdownState(ShutdownState.SENT)).reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      assertThat(error(s.reset(-1)).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
+      c.shutdown(ShutdownSpec.bidirectional().rapid()).block(WAIT);
+    }
+  }
+
+  // Q5: 2 MB written immediately before the shutdown arrive whole before the close.
+  @Test
+  void defaultDrainDeliversEverythingBeforeTheClose() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      int size = 2_000_000;
+      // written immediately before the shutdown: the write is still going when the shutdown starts
+      var written = s.write(ByteBuffer.allocate(size)).toFuture();
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+      written.get(); // done before the close: the drain waited for it
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      // what was still unsent when the shutdown began (Kwik's send buffer), now sent
+      assertThat(r.bytesDrained()).isBetween(0L, (long) size);
+      peer.awaitEnd();
+      assertThat(peer.bytesAtClose.get()).as("the peer application had every byte before the close").isEqualTo(size);
+    }
+  }
+
+  // Q5 skipped: noStreamFlush closes at once and says so.
+  @Test
+  void noStreamFlushSaysNotDrained() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      var written = s.write(ByteBuffer.allocate(2_000_000)).toFuture();
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().noStreamFlush()).block(WAIT);
+      assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
+      peer.awaitEnd();
+      // Kwik aborts the stream under the write: it fails, as the application chose
+      assertThat(written).failsWithin(WAIT);
+      assertThat(peer.bytesAtClose.get()).isLessThan(2_000_000L);
+    }
+  }
+}
