@@ -24,8 +24,11 @@ public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
   private final ShutdownCoordinator coordinator;
 
-  private QuicConnection(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity) {
-    this.engine = new KwikEngine(kwik, loop, identity);
+  private static final java.util.concurrent.Executor ELASTIC = task -> Schedulers.boundedElastic().schedule(task);
+
+  private QuicConnection(
+      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, java.util.concurrent.Executor blockingCalls) {
+    this.engine = new KwikEngine(kwik, loop, identity, blockingCalls);
     this.coordinator = new ShutdownCoordinator(engine);
     engine.listen();
   }
@@ -37,8 +40,27 @@ public final class QuicConnection implements Shutdownable {
    * @return the connection
    */
   public static QuicConnection of(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity) {
+    return of(kwik, loop, identity, ELASTIC);
+  }
+
+  /**
+   * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, running Kwik's calls that
+   * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of {@code
+   * Schedulers.boundedElastic()}.
+   *
+   * @param kwik an established Kwik connection
+   * @param loop the loop this connection's shutdown runs on
+   * @param identity a name for results and errors
+   * @param blockingCalls never a loop thread
+   * @return the connection
+   */
+  public static QuicConnection of(
+      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, java.util.concurrent.Executor blockingCalls) {
     return new QuicConnection(
-        Objects.requireNonNull(kwik, "kwik"), Objects.requireNonNull(loop, "loop"), Objects.requireNonNull(identity, "identity"));
+        Objects.requireNonNull(kwik, "kwik"),
+        Objects.requireNonNull(loop, "loop"),
+        Objects.requireNonNull(identity, "identity"),
+        Objects.requireNonNull(blockingCalls, "blockingCalls"));
   }
 
   /**

@@ -31,6 +31,10 @@ final class KwikPeer implements AutoCloseable {
   final CompletableFuture<Long> bytesAtClose = new CompletableFuture<>();
 
   KwikPeer() throws Exception {
+    this(30);
+  }
+
+  KwikPeer(int idleTimeoutSeconds) throws Exception {
     SelfSignedCertificate cert = SelfSignedCertificate.generate();
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
@@ -44,7 +48,7 @@ final class KwikPeer implements AutoCloseable {
             .withKeyStore(ks, "server", "graceful".toCharArray())
             .withConfiguration(
                 ServerConnectionConfig.builder()
-                    .maxIdleTimeoutInSeconds(30)
+                    .maxIdleTimeoutInSeconds(idleTimeoutSeconds)
                     .maxOpenPeerInitiatedBidirectionalStreams(10)
                     .maxBidirectionalStreamBufferSize(4_000_000)
                     .maxConnectionBufferSize(8_000_000)
@@ -85,12 +89,21 @@ final class KwikPeer implements AutoCloseable {
   }
 
   QuicClientConnection client() throws Exception {
+    return client(Duration.ofSeconds(30));
+  }
+
+  QuicClientConnection client(Duration idleTimeout) throws Exception {
+    return client(idleTimeout, port);
+  }
+
+  /** A client that reaches this server through {@code viaPort} (a relay). */
+  QuicClientConnection client(Duration idleTimeout, int viaPort) throws Exception {
     QuicClientConnection c =
         QuicClientConnection.newBuilder()
-            .uri(URI.create("https://127.0.0.1:" + port))
+            .uri(URI.create("https://127.0.0.1:" + viaPort))
             .applicationProtocol("graceful")
             .noServerCertificateCheck()
-            .maxIdleTimeout(Duration.ofSeconds(30))
+            .maxIdleTimeout(idleTimeout)
             .logger(new tech.kwik.core.log.NullLogger())
             .build();
     c.connect();

@@ -15,6 +15,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.graceful.tls.testkit.LossyRelay;
 import reactor.core.Exceptions;
 import tech.kwik.core.ConnectionTerminatedEvent;
 
@@ -93,6 +94,72 @@ class KwikShutdownIT {
       assertThat(r.peerErrorCode()).hasValue(9);
       assertThat(r.peerReason()).hasValue("server going away");
       assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
+    }
+  }
+
+  // Q6, R3: the closing period runs on the injected clock. A relay drops everything once the
+  // connection is up, so nothing answers: COMPLETE comes from graceful's 3×PTO timer, on virtual
+  // time, and not a moment before it.
+  @Test
+  void closingPeriodRunsOnVirtualTime() throws Exception {
+    try (KwikPeer peer = new KwikPeer();
+        LossyRelay relay = new LossyRelay(new java.net.InetSocketAddress("127.0.0.1", peer.port), (up, d) -> false)) {
+      java.util.concurrent.ExecutorService kwikCalls = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        QuicConnection c =
+            QuicConnection.of(
+                peer.client(Duration.ofSeconds(30), relay.address().getPort()), loops.next(), "silent", kwikCalls);
+        relay.drop((up, d) -> true);
+        closeIntoSilence(c, kwikCalls);
+      } finally {
+        kwikCalls.shutdownNow();
+      }
+    }
+  }
+
+  private static void closeIntoSilence(QuicConnection c, java.util.concurrent.ExecutorService kwikCalls)
+      throws Exception {
+    reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
+    try {
+      var done =
+          c.shutdown(ShutdownSpec.bidirectional().rfc().noStreamFlush().timeout(Duration.ofSeconds(30)).scheduler(time))
+              .toFuture();
+      quiesce(); // the first step ran: Kwik's close() is queued on kwikCalls
+      kwikCalls.submit(() -> {}).get(); // one thread, in order: the close has returned
+      quiesce(); // its completion reached the loop: the closing timer (3×PTO, virtual) is armed
+      assertThat(done).as("nothing answers, so only the timer can end it").isNotDone();
+      time.advanceTimeBy(Duration.ofMillis(10));
+      quiesce();
+      assertThat(done).as("3×PTO is longer than 10 ms").isNotDone();
+      time.advanceTimeBy(Duration.ofSeconds(5)); // well past 3×PTO on loopback (PTO ≈ 25–100 ms)
+      quiesce();
+      ShutdownResult r = done.join();
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.state()).isEqualTo(ShutdownState.SENT);
+    } finally {
+      time.dispose();
+    }
+  }
+
+  /** A census runs after every task queued on the loop before it. */
+  private static void quiesce() {
+    loops.loops().get(0).census().block(WAIT);
+    loops.loops().get(0).census().block(WAIT);
+  }
+
+  // Q1 from the server side: graceful wraps the server's Kwik connection; the client sees the code.
+  @Test
+  void serverSideCloseReachesClient() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      tech.kwik.core.QuicClientConnection client = peer.client();
+      java.util.concurrent.CompletableFuture<ConnectionTerminatedEvent> clientSaw = new java.util.concurrent.CompletableFuture<>();
+      client.setConnectionListener(clientSaw::complete);
+      QuicConnection server = QuicConnection.of(peer.connected.get(), loops.next(), "server-side");
+      ShutdownResult r = server.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(3, "maintenance")).block(WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      ConnectionTerminatedEvent e = clientSaw.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(e.applicationErrorCode()).isEqualTo(3L);
+      assertThat(e.errorDescription()).isEqualTo("Application error: 3 (maintenance)");
     }
   }
 

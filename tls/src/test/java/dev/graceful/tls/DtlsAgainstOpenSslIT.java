@@ -1,5 +1,6 @@
 package dev.graceful.tls;
 
+import dev.graceful.tls.testkit.LossyRelay;
 import dev.graceful.tls.testkit.PeerProcess;
 import dev.graceful.tls.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;

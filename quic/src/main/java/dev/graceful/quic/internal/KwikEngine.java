@@ -23,7 +23,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import tech.kwik.core.ConnectionTerminatedEvent;
 import tech.kwik.core.QuicConnection;
 import tech.kwik.core.Statistics;
@@ -57,6 +56,7 @@ public final class KwikEngine implements ShutdownEngine {
   private final QuicConnection connection;
   private final SelectorLoop loop;
   private final String identity;
+  private final Executor blockingCalls;
   private final List<TrackedStream> streams = new ArrayList<>();
   private final List<Runnable> waiters = new ArrayList<>(1);
   private volatile ShutdownState state = ShutdownState.NONE;
@@ -83,16 +83,37 @@ public final class KwikEngine implements ShutdownEngine {
    * @param connection the Kwik connection, established
    * @param loop the loop that owns this engine
    * @param identity a name for results and errors
+   * @param blockingCalls where Kwik calls that may wait for its locks run (never the loop)
    */
-  public KwikEngine(QuicConnection connection, SelectorLoop loop, String identity) {
+  public KwikEngine(QuicConnection connection, SelectorLoop loop, String identity, Executor blockingCalls) {
     this.connection = connection;
     this.loop = loop;
     this.identity = identity;
+    this.blockingCalls = blockingCalls;
   }
 
-  /** Hands Kwik's termination events to the loop; call once, before anything else. */
+  /**
+   * Hands Kwik's termination events to the loop; call once, before anything else. Kwik emits an
+   * event only to the listener set at that moment, so a connection that ended before graceful got
+   * it (an idle timeout, say) is recognised from its state instead, where internals are readable.
+   */
   public void listen() {
     connection.setConnectionListener(e -> loop.execute(() -> onTerminated(e)));
+    loop.execute(
+        () -> {
+          if (!terminated && !localCloseStarted
+              && KwikInternals.state(connection).map(KwikEngine::isOver).orElse(false)) {
+            markTerminated(ShutdownState.RECEIVED);
+            wake();
+          }
+        });
+  }
+
+  private static boolean isOver(String kwikState) {
+    return switch (kwikState) {
+      case "Closing", "Draining", "Closed", "Failed", "Error" -> true;
+      default -> false;
+    };
   }
 
   /** @param stream a stream handed out by graceful; loop thread */
@@ -239,8 +260,7 @@ public final class KwikEngine implements ShutdownEngine {
     state = state.with(ShutdownState.SENT); // T1's rule for QUIC (Q11): set when sending is attempted
     long code = closeArgs.errorCode();
     String reason = closeArgs.reason();
-    Schedulers.boundedElastic()
-        .schedule(
+    blockingCalls.execute(
             () -> {
               try {
                 connection.close(code, reason);
@@ -330,10 +350,12 @@ public final class KwikEngine implements ShutdownEngine {
       }
       long offset = p.get().offset();
       Long last = lastOffsets.put(s, offset);
+      // No request queued and no progress since the last look: the lost wakeup. (Forcing a restart
+      // when the counter claims a queued request made things worse in measurements: left alone.)
       if (p.get().unsent() && p.get().queuedRequests() <= 0 && last != null && last == offset) {
         kicks++; // queuing a send request may take the sender's lock: off the loop
         Object stream = s.kwikStream();
-        Schedulers.boundedElastic().schedule(() -> KwikInternals.kick(stream));
+        blockingCalls.execute(() -> KwikInternals.kick(stream, false));
       }
     }
   }

@@ -119,9 +119,10 @@ public final class KwikInternals {
    * one superfluous send request is queued", Kwik's own comment).
    *
    * @param stream a stream with unsent data and no progress
+   * @param force reset the counter even when it claims requests are queued (none progressed)
    * @return true if a request was queued
    */
-  public static boolean kick(Object stream) {
+  public static boolean kick(Object stream, boolean force) {
     if (PROBE == null) {
       return false;
     }
@@ -129,7 +130,7 @@ public final class KwikInternals {
       Object out = PROBE.outputStream.get(stream);
       AtomicInteger queued = (AtomicInteger) PROBE.sendRequestsQueued.get(out);
       int q = queued.get();
-      if (q > 0 || !queued.compareAndSet(q, 0)) {
+      if ((q > 0 && !force) || !queued.compareAndSet(q, 0)) {
         return false;
       }
       PROBE.scheduleSendStreamFrameRequest.invoke(out, true);

@@ -1,4 +1,4 @@
-package dev.graceful.tls;
+package dev.graceful.tls.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,16 +13,19 @@ import java.util.function.BiPredicate;
  * A UDP relay on loopback between one client and a server, dropping the datagrams a rule picks.
  * Test code: one plain thread, blocking I/O, stopped by {@link #close()}.
  */
-final class LossyRelay implements AutoCloseable {
+public final class LossyRelay implements AutoCloseable {
   private final DatagramChannel socket;
   private final InetSocketAddress server;
-  private final BiPredicate<Boolean, ByteBuffer> drop; // (toServer, datagram) -> drop?
+  private volatile BiPredicate<Boolean, ByteBuffer> drop; // (toServer, datagram) -> drop?
   private final Thread thread;
   private volatile SocketAddress client;
-  final AtomicInteger dropped = new AtomicInteger();
-  final AtomicInteger relayed = new AtomicInteger();
+  /** Datagrams dropped so far. */
+  public final AtomicInteger dropped = new AtomicInteger();
+  /** Datagrams relayed so far. */
+  public final AtomicInteger relayed = new AtomicInteger();
 
-  LossyRelay(InetSocketAddress server, BiPredicate<Boolean, ByteBuffer> drop) {
+  /** Relays between one client and {@code server}, dropping what {@code drop} picks. */
+  public LossyRelay(InetSocketAddress server, BiPredicate<Boolean, ByteBuffer> drop) {
     this.server = server;
     this.drop = drop;
     try {
@@ -35,7 +38,13 @@ final class LossyRelay implements AutoCloseable {
     thread.start();
   }
 
-  InetSocketAddress address() {
+  /** @param rule the new drop rule, effective for the next datagram */
+  public void drop(BiPredicate<Boolean, ByteBuffer> rule) {
+    drop = rule;
+  }
+
+  /** @return where clients send */
+  public InetSocketAddress address() {
     try {
       return (InetSocketAddress) socket.getLocalAddress();
     } catch (IOException e) {
@@ -79,7 +88,7 @@ final class LossyRelay implements AutoCloseable {
   }
 
   /** A DTLS alert record (content type 21): close_notify travels as one. */
-  static boolean isAlert(ByteBuffer d) {
+  public static boolean isAlert(ByteBuffer d) {
     return d.remaining() > 13 && d.get(0) == 21;
   }
 }
