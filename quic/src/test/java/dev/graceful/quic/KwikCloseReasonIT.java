@@ -2,78 +2,33 @@ package dev.graceful.quic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.graceful.tls.SelfSignedCertificate;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.kwik.core.ConnectionTerminatedEvent;
 import tech.kwik.core.QuicClientConnection;
-import tech.kwik.core.server.ApplicationProtocolConnection;
-import tech.kwik.core.server.ServerConnectionConfig;
-import tech.kwik.core.server.ServerConnector;
 
 /**
  * Q1–Q3 against real Kwik peers on loopback: what a Kwik server receives when a Kwik client closes
  * with arguments fitted by {@link QuicCloseArguments}, and, for contrast, with a raw long reason.
  */
 class KwikCloseReasonIT {
-  ServerConnector server;
-  int port;
-  final CompletableFuture<ConnectionTerminatedEvent> serverSaw = new CompletableFuture<>();
-  final CompletableFuture<Void> serverReady = new CompletableFuture<>();
+  KwikPeer peer;
 
   @BeforeEach
   void startServer() throws Exception {
-    SelfSignedCertificate cert = SelfSignedCertificate.generate();
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("server", cert.keys().getPrivate(), "graceful".toCharArray(), new X509Certificate[] {cert.certificate()});
-    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
-    server =
-        ServerConnector.builder()
-            .withPort(port)
-            .withKeyStore(ks, "server", "graceful".toCharArray())
-            .withConfiguration(ServerConnectionConfig.builder().maxIdleTimeoutInSeconds(2).build())
-            .withLogger(new tech.kwik.core.log.NullLogger()) // Kwik requires one
-            .build();
-    server.registerApplicationProtocol(
-        "graceful",
-        (protocol, connection) -> {
-          connection.setConnectionListener(serverSaw::complete);
-          serverReady.complete(null);
-          return new ApplicationProtocolConnection() {};
-        });
-    server.start();
+    peer = new KwikPeer(2); // a 2 s idle timeout ends the contrast case
   }
 
   @AfterEach
   void stopServer() {
-    server.close();
+    peer.close();
   }
 
   QuicClientConnection connect() throws Exception {
-    QuicClientConnection c =
-        QuicClientConnection.newBuilder()
-            .uri(URI.create("https://127.0.0.1:" + port))
-            .applicationProtocol("graceful")
-            .noServerCertificateCheck()
-            .maxIdleTimeout(java.time.Duration.ofSeconds(2))
-            .build();
-    c.connect();
-    // The server's side exists (and listens) only once its handshake completed: a close sent
-    // before that could be processed before the listener is set.
-    serverReady.get(10, TimeUnit.SECONDS);
-    return c;
+    return peer.client(Duration.ofSeconds(2));
   }
 
   // Q1, Q3: a 10 kB multi-byte reason, fitted, arrives truncated, valid, with the code.
@@ -83,7 +38,7 @@ class KwikCloseReasonIT {
     QuicCloseArguments args = QuicCloseArguments.of(42, reason, "client");
     QuicClientConnection c = connect();
     c.close(args.errorCode(), args.reason());
-    ConnectionTerminatedEvent e = serverSaw.get(10, TimeUnit.SECONDS);
+    ConnectionTerminatedEvent e = peer.awaitEnd();
     assertThat(e.closedByPeer()).isTrue();
     assertThat(e.closeReason()).isEqualTo(ConnectionTerminatedEvent.CloseReason.ImmediateClose);
     assertThat(e.applicationErrorCode()).isEqualTo(42L);
@@ -99,7 +54,7 @@ class KwikCloseReasonIT {
   void rawLongReasonSendsNoConnectionClose() throws Exception {
     QuicClientConnection c = connect();
     c.close(42, "€😀é".repeat(2_000));
-    ConnectionTerminatedEvent e = serverSaw.get(10, TimeUnit.SECONDS);
+    ConnectionTerminatedEvent e = peer.awaitEnd();
     assertThat(e.closedByPeer()).isFalse();
     assertThat(e.closeReason()).isNotEqualTo(ConnectionTerminatedEvent.CloseReason.ImmediateClose);
   }

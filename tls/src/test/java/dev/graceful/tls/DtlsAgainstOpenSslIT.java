@@ -155,14 +155,21 @@ class DtlsAgainstOpenSslIT {
     }
   }
 
-  // T14, T3 with graceful as the DTLS server: s_client closes first; we answer.
-  @Test
-  void serverAnswersPeerInitiatedClose() throws Exception {
+  final java.util.concurrent.BlockingQueue<TlsConnection> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+
+  /** graceful's DTLS server on an ephemeral port, its connections queued in {@code into}. */
+  static DtlsServer dtlsServer(java.util.concurrent.BlockingQueue<TlsConnection> into) {
     DtlsServer dtls =
         DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops.next(), e -> {}, Schedulers.parallel())
             .block(WAIT);
-    java.util.concurrent.BlockingQueue<TlsConnection> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
-    dtls.connections().subscribe(accepted::add);
+    dtls.connections().subscribe(into::add);
+    return dtls;
+  }
+
+  // T14, T3 with graceful as the DTLS server: s_client closes first; we answer.
+  @Test
+  void serverAnswersPeerInitiatedClose() throws Exception {
+    DtlsServer dtls = dtlsServer(accepted);
     try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + dtls.address().getPort())) {
       TlsConnection c = accepted.poll(20, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(c).isNotNull();
@@ -189,11 +196,7 @@ class DtlsAgainstOpenSslIT {
   // T14, T2 with graceful as the DTLS server: our close_notify, s_client answers and exits.
   @Test
   void serverInitiatedCloseIsAnswered() throws Exception {
-    DtlsServer dtls =
-        DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops.next(), e -> {}, Schedulers.parallel())
-            .block(WAIT);
-    java.util.concurrent.BlockingQueue<TlsConnection> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
-    dtls.connections().subscribe(accepted::add);
+    DtlsServer dtls = dtlsServer(accepted);
     try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + dtls.address().getPort())) {
       TlsConnection c = accepted.poll(20, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(c).isNotNull();
