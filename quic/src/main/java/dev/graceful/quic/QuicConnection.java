@@ -8,7 +8,6 @@ import dev.graceful.core.Shutdownable;
 import dev.graceful.core.spi.SelectorLoop;
 import dev.graceful.core.spi.ShutdownCoordinator;
 import dev.graceful.quic.internal.KwikEngine;
-import java.io.IOException;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -143,9 +142,5 @@ public final class QuicConnection implements Shutdownable {
   /** @return the Kwik connection */
   public tech.kwik.core.QuicConnection kwik() {
     return engine.connection();
-  }
-
-  static IOException closed(String what) {
-    return new IOException(what);
   }
 }

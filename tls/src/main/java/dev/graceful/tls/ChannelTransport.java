@@ -8,7 +8,6 @@ import java.nio.channels.SocketChannel;
 /** A non-blocking TCP {@link SocketChannel} on a {@link SelectorLoop}. */
 public final class ChannelTransport extends SelectableTransport {
   private final SocketChannel channel;
-  private final String identity;
 
   /**
    * @param channel a connected channel; it is switched to non-blocking mode
@@ -16,9 +15,8 @@ public final class ChannelTransport extends SelectableTransport {
    * @throws IOException if the channel cannot be configured
    */
   public ChannelTransport(SocketChannel channel, SelectorLoop loop) throws IOException {
-    super(channel, loop);
+    super(channel, loop, channel.getLocalAddress(), channel.getRemoteAddress());
     this.channel = channel;
-    this.identity = address(channel.getLocalAddress()) + "->" + address(channel.getRemoteAddress());
   }
 
   /** @return the channel */
@@ -31,13 +29,4 @@ public final class ChannelTransport extends SelectableTransport {
     return channel.read(dst);
   }
 
-  @Override
-  public int write(ByteBuffer src) throws IOException {
-    return channel.write(src);
-  }
-
-  @Override
-  public String describe() {
-    return identity;
-  }
 }

@@ -15,7 +15,6 @@ public final class DatagramTransport extends SelectableTransport {
   static final int MAX_DATAGRAM = 65_535;
 
   private final DatagramChannel channel;
-  private final String identity;
   private final ByteBuffer received = ByteBuffer.allocate(MAX_DATAGRAM).flip(); // read mode
 
   /**
@@ -24,12 +23,8 @@ public final class DatagramTransport extends SelectableTransport {
    * @throws IOException if the channel cannot be configured
    */
   public DatagramTransport(DatagramChannel channel, SelectorLoop loop) throws IOException {
-    super(channel, loop);
-    if (!channel.isConnected()) {
-      throw new IllegalArgumentException("a DatagramTransport needs a connected channel");
-    }
+    super(channel, loop, channel.getLocalAddress(), connected(channel).getRemoteAddress());
     this.channel = channel;
-    this.identity = address(channel.getLocalAddress()) + "->" + address(channel.getRemoteAddress());
   }
 
   @Override
@@ -53,13 +48,10 @@ public final class DatagramTransport extends SelectableTransport {
     return n;
   }
 
-  @Override
-  public int write(ByteBuffer src) throws IOException {
-    return channel.write(src);
-  }
-
-  @Override
-  public String describe() {
-    return identity;
+  private static DatagramChannel connected(DatagramChannel channel) {
+    if (!channel.isConnected()) {
+      throw new IllegalArgumentException("a DatagramTransport needs a connected channel");
+    }
+    return channel;
   }
 }

@@ -111,10 +111,15 @@ public final class DtlsServer {
         sink ->
             loop.execute(
                 () -> {
-                  accepting = false;
-                  accepted.tryEmitComplete();
+                  endAccepting();
                   sink.success();
                 }));
+  }
+
+  /** Loop thread: no new peers, and the connections Flux completes. */
+  private void endAccepting() {
+    accepting = false;
+    accepted.tryEmitComplete();
   }
 
   /**
@@ -127,8 +132,7 @@ public final class DtlsServer {
         sink ->
             loop.execute(
                 () -> {
-                  accepting = false;
-                  accepted.tryEmitComplete();
+                  endAccepting();
                   for (PeerTransport p : Map.copyOf(peers).values()) {
                     p.close();
                   }

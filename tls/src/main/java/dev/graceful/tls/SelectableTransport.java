@@ -3,6 +3,9 @@ package dev.graceful.tls;
 import dev.graceful.core.spi.SelectorLoop;
 import dev.graceful.tls.internal.Waiters;
 import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
@@ -20,14 +23,30 @@ import java.util.concurrent.Executor;
 abstract sealed class SelectableTransport implements TlsTransport
     permits ChannelTransport, DatagramTransport {
   private final SelectableChannel channel;
+  private final ByteChannel bytes;
   private final SelectorLoop loop;
+  private final String identity;
   private final Waiters waiters = new Waiters();
   private SelectionKey key;
 
-  SelectableTransport(SelectableChannel channel, SelectorLoop loop) throws IOException {
+  <C extends SelectableChannel & ByteChannel> SelectableTransport(
+      C channel, SelectorLoop loop, SocketAddress local, SocketAddress remote) throws IOException {
     this.channel = Objects.requireNonNull(channel, "channel");
+    this.bytes = channel;
     this.loop = Objects.requireNonNull(loop, "loop");
+    this.identity = address(local) + "->" + address(remote);
     channel.configureBlocking(false);
+  }
+
+  /** One write; for a datagram channel, one datagram (all of {@code src} or nothing). */
+  @Override
+  public int write(ByteBuffer src) throws IOException {
+    return bytes.write(src);
+  }
+
+  @Override
+  public final String describe() {
+    return identity;
   }
 
   /** @return true if bytes are already buffered by the transport itself, so reading can go on */
@@ -109,7 +128,7 @@ abstract sealed class SelectableTransport implements TlsTransport
     return channel.isOpen();
   }
 
-  static String address(java.net.SocketAddress a) {
+  static String address(SocketAddress a) {
     String s = String.valueOf(a);
     return s.startsWith("/") ? s.substring(1) : s;
   }

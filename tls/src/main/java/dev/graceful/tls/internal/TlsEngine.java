@@ -285,20 +285,6 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException ILLEGAL_STATE after shutdown or a fatal error; TRANSPORT, PROTOCOL
    */
   public Progress write(ByteBuffer src) throws ShutdownException {
-    return writeSome(src);
-  }
-
-  /** Counts a send that has started and not ended; a shutdown's close_notify waits for it. */
-  public void writeStarted() {
-    pendingWrites++;
-  }
-
-  /** Ends what {@link #writeStarted()} began. */
-  public void writeEnded() {
-    pendingWrites--;
-  }
-
-  private Progress writeSome(ByteBuffer src) throws ShutdownException {
     if (fatal) {
       throw error(Reason.ILLEGAL_STATE, "write after a fatal error");
     }
@@ -321,6 +307,16 @@ public final class TlsEngine implements ShutdownEngine {
                 + " engine closed its outbound side too");
       }
     }
+  }
+
+  /** Counts a send that has started and not ended; a shutdown's close_notify waits for it. */
+  public void writeStarted() {
+    pendingWrites++;
+  }
+
+  /** Ends what {@link #writeStarted()} began. */
+  public void writeEnded() {
+    pendingWrites--;
   }
 
   /**
