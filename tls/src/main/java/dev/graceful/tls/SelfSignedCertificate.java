@@ -19,16 +19,20 @@ import java.util.Date;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * A self-signed EC P-256 certificate for {@code localhost} and {@code 127.0.0.1}, generated in
@@ -148,8 +152,20 @@ public final class SelfSignedCertificate {
    */
   public void writePem(Path certFile, Path keyFile) throws IOException {
     write(certFile, certificate);
-    // PKCS#8 ("BEGIN PRIVATE KEY"): the form every OpenSSL 3 build reads.
-    write(keyFile, new JcaPKCS8Generator(keys.getPrivate(), null));
+    // PKCS#8 ("BEGIN PRIVATE KEY"): the form every OpenSSL 3 build reads. The JDK encodes an EC
+    // key without its curve and public point inside; GnuTLS (ngtcp2's gtlsserver) refuses that, so
+    // an EC key is written in the complete RFC 5915 form.
+    if (keys.getPrivate() instanceof java.security.interfaces.ECPrivateKey ec) {
+      SubjectPublicKeyInfo pub = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+      ASN1Encodable curve = pub.getAlgorithm().getParameters();
+      org.bouncycastle.asn1.sec.ECPrivateKey full =
+          new org.bouncycastle.asn1.sec.ECPrivateKey(
+              ec.getParams().getOrder().bitLength(), ec.getS(), pub.getPublicKeyData(), curve);
+      PrivateKeyInfo info = new PrivateKeyInfo(pub.getAlgorithm(), full);
+      write(keyFile, new PemObject("PRIVATE KEY", info.getEncoded()));
+    } else {
+      write(keyFile, new JcaPKCS8Generator(keys.getPrivate(), null));
+    }
   }
 
   private static void write(Path file, Object pemObject) throws IOException {

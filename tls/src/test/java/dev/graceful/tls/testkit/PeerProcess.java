@@ -99,15 +99,17 @@ public final class PeerProcess implements AutoCloseable {
     long deadline = System.nanoTime() + max.toNanos();
     lock.lock();
     try {
+      int from = 0; // lines only grow: scan each once (servers can print tens of thousands)
       for (; ; ) {
-        for (String l : lines) {
+        for (; from < lines.size(); from++) {
+          String l = lines.get(from);
           if (l.contains(text)) {
             return l;
           }
         }
         long left = deadline - System.nanoTime();
         if (left <= 0 || ended) {
-          throw new AssertionError("openssl never printed '" + text + "'; output:\n" + output());
+          throw new AssertionError("the peer never printed '" + text + "'; output:\n" + tail());
         }
         changed.awaitNanos(left);
       }
@@ -145,6 +147,26 @@ public final class PeerProcess implements AutoCloseable {
     lock.lock();
     try {
       return String.join("\n", lines);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The last 60 lines, for failure messages. */
+  public String tail() {
+    lock.lock();
+    try {
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A copy of every line so far. */
+  public List<String> lines() {
+    lock.lock();
+    try {
+      return List.copyOf(lines);
     } finally {
       lock.unlock();
     }
