@@ -1,6 +1,7 @@
 /** graceful's command line. */
 module dev.graceful.samples {
   requires dev.graceful.tls;
+  requires dev.graceful.quic;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires org.bouncycastle.pkix;

@@ -139,6 +139,14 @@ public final class QuicConnection implements Shutdownable {
     return Mono.create(sink -> engine.executor().execute(() -> sink.success(engine.kicks())));
   }
 
+  /**
+   * @return completes once Kwik reports this connection over, for any reason: a local or peer
+   *     close, an idle timeout, a stateless reset
+   */
+  public Mono<Void> ended() {
+    return Mono.create(sink -> engine.whenEnded(sink::success));
+  }
+
   /** @return the Kwik connection */
   public tech.kwik.core.QuicConnection kwik() {
     return engine.connection();

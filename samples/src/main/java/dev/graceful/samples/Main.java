@@ -12,12 +12,14 @@ import picocli.CommandLine.Command;
     name = "graceful",
     mixinStandardHelpOptions = true,
     version = "graceful 0.1.0",
-    description = "Ends TLS connections correctly and reports how each one ended.",
+    description = "Ends TLS, DTLS and QUIC connections correctly and reports how each one ended.",
     subcommands = {
       TlsClientCommand.class,
       TlsServerCommand.class,
       DtlsClientCommand.class,
       DtlsServerCommand.class,
+      QuicClientCommand.class,
+      QuicServerCommand.class,
       DemoCommand.class
     })
 public final class Main implements Runnable {

@@ -2,6 +2,7 @@ package dev.graceful.samples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.graceful.core.DrainStatus;
 import dev.graceful.core.Initiator;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownMode;
@@ -59,9 +60,27 @@ final class Report {
     o.put("elapsedMs", l.elapsedMs());
     o.put("bytesRead", l.bytesRead());
     o.put("protocol", l.protocol());
-    o.put("resumed", l.resumed());
-    o.put("unauthenticatedEof", l.result() != null && l.result().unauthenticatedEof());
-    o.put("quiet", l.result() != null && l.result().quiet());
+    ShutdownResult r = l.result();
+    if (l.protocol().startsWith("QUIC")) {
+      o.put("bytesDrained", r == null ? 0 : r.bytesDrained());
+      DrainStatus d = r == null ? DrainStatus.NOT_DRAINED : r.drained();
+      if (d == DrainStatus.TIMEOUT) {
+        o.put("drained", "timeout");
+      } else {
+        o.put("drained", d == DrainStatus.DRAINED);
+      }
+      if (r != null && r.peerErrorCode().isPresent()) {
+        o.put("peerErrorCode", r.peerErrorCode().getAsLong());
+        o.put("peerReason", r.peerReason().orElse(""));
+      } else {
+        o.putNull("peerErrorCode");
+        o.putNull("peerReason");
+      }
+    } else {
+      o.put("resumed", l.resumed());
+      o.put("unauthenticatedEof", r != null && r.unauthenticatedEof());
+      o.put("quiet", r != null && r.quiet());
+    }
     print(o);
     return o;
   }

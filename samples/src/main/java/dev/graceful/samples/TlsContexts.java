@@ -38,6 +38,33 @@ final class TlsContexts {
     if (certFile == null && keyFile == null) {
       return SelfSignedCertificate.generate().serverContext(protocol);
     }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keyStore(certFile, keyFile), PASSWORD);
+    SSLContext ctx = SSLContext.getInstance(protocol);
+    ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+    return ctx;
+  }
+
+  /** The alias of the server's key in {@link #keyStore(Path, Path)}. */
+  static final String ALIAS = "server";
+
+  /** @return the password of {@link #keyStore(Path, Path)} */
+  static char[] password() {
+    return PASSWORD.clone();
+  }
+
+  /**
+   * A key store holding the server's key and chain under {@link #ALIAS}: from PEM files, or a
+   * fresh self-signed certificate when both are null.
+   */
+  static KeyStore keyStore(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+    if (certFile == null && keyFile == null) {
+      SelfSignedCertificate c = SelfSignedCertificate.generate();
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry(ALIAS, c.keys().getPrivate(), PASSWORD, new X509Certificate[] {c.certificate()});
+      return ks;
+    }
     if (certFile == null || keyFile == null) {
       throw new IllegalArgumentException("--cert and --key go together");
     }
@@ -68,12 +95,8 @@ final class TlsContexts {
     }
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("server", key, PASSWORD, chain.toArray(X509Certificate[]::new));
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, PASSWORD);
-    SSLContext ctx = SSLContext.getInstance(protocol);
-    ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
-    return ctx;
+    ks.setKeyEntry(ALIAS, key, PASSWORD, chain.toArray(X509Certificate[]::new));
+    return ks;
   }
 
   /** A client context: the JDK's default trust, or none at all with {@code insecure}. */

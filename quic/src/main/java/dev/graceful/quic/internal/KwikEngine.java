@@ -59,6 +59,8 @@ public final class KwikEngine implements ShutdownEngine {
   private final Executor blockingCalls;
   private final List<TrackedStream> streams = new ArrayList<>();
   private final List<Runnable> waiters = new ArrayList<>(1);
+  private final List<Runnable> endListeners = new ArrayList<>(1);
+  private boolean over; // Kwik reported the end, for any reason
   private volatile ShutdownState state = ShutdownState.NONE;
   private QuicCloseArguments closeArgs; // Q4: fixed by the first shutdown
   private boolean localCloseStarted;
@@ -98,15 +100,48 @@ public final class KwikEngine implements ShutdownEngine {
    * it (an idle timeout, say) is recognised from its state instead, where internals are readable.
    */
   public void listen() {
-    connection.setConnectionListener(e -> loop.execute(() -> onTerminated(e)));
+    connection.setConnectionListener(
+        e -> loop.execute(
+            () -> {
+              onTerminated(e);
+              ended();
+            }));
     loop.execute(
         () -> {
           if (!terminated && !localCloseStarted
               && KwikInternals.state(connection).map(KwikEngine::isOver).orElse(false)) {
             markTerminated(ShutdownState.RECEIVED);
             wake();
+            ended();
           }
         });
+  }
+
+  /**
+   * Runs {@code r} on the loop once Kwik reports the connection over, for any reason (a local
+   * close included), or at once if it already is.
+   *
+   * @param r the callback; loop thread
+   */
+  public void whenEnded(Runnable r) {
+    loop.execute(
+        () -> {
+          if (over) {
+            r.run();
+          } else {
+            endListeners.add(r);
+          }
+        });
+  }
+
+  private void ended() {
+    if (over) {
+      return;
+    }
+    over = true;
+    List<Runnable> todo = new ArrayList<>(endListeners);
+    endListeners.clear();
+    todo.forEach(Runnable::run);
   }
 
   private static boolean isOver(String kwikState) {

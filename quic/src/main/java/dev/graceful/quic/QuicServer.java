@@ -1,0 +1,121 @@
+package dev.graceful.quic;
+
+import dev.graceful.core.LoopGroup;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import tech.kwik.core.server.ApplicationProtocolConnection;
+import tech.kwik.core.server.ServerConnector;
+
+/**
+ * A Kwik {@link ServerConnector} whose connections graceful tracks: every accepted connection is a
+ * {@link QuicConnection} on one of the group's loops, with the streams its peer opens adopted (so
+ * a shutdown drains what the server wrote on them). {@link #stopAccepting()} makes the server
+ * refuse new connections (an application CONNECTION_CLOSE, code 0) while the open ones continue.
+ */
+public final class QuicServer implements AutoCloseable {
+  /** Reason sent to connections arriving after {@link #stopAccepting()}. */
+  public static final String REFUSED_REASON = "server is shutting down";
+
+  /** One accepted connection and the streams its peer opens, in the order Kwik hands them over. */
+  public record Accepted(QuicConnection connection, Flux<QuicStreamHandle> peerStreams) {}
+
+  private final ServerConnector connector;
+  private final Set<QuicConnection> open = ConcurrentHashMap.newKeySet();
+  private final Sinks.Many<Accepted> accepted = Sinks.many().unicast().onBackpressureBuffer();
+  private final AtomicLong count = new AtomicLong();
+  private volatile boolean refusing;
+
+  private QuicServer(ServerConnector connector) {
+    this.connector = connector;
+  }
+
+  /**
+   * Registers {@code alpn} on {@code connector} and starts it.
+   *
+   * @param connector a Kwik server, not started
+   * @param alpn the application protocol to serve
+   * @param loops where each connection's shutdown runs, one loop per connection in turn
+   * @return the running server
+   */
+  public static QuicServer start(ServerConnector connector, String alpn, LoopGroup loops) {
+    Objects.requireNonNull(loops, "loops");
+    QuicServer server = new QuicServer(Objects.requireNonNull(connector, "connector"));
+    connector.registerApplicationProtocol(Objects.requireNonNull(alpn, "alpn"), (protocol, kwik) -> server.accept(kwik, loops));
+    connector.start();
+    return server;
+  }
+
+  /** Kwik's thread: a new connection completed its handshake. */
+  private ApplicationProtocolConnection accept(tech.kwik.core.QuicConnection kwik, LoopGroup loops) {
+    if (refusing) {
+      kwik.close(0, REFUSED_REASON);
+      return new ApplicationProtocolConnection() {};
+    }
+    QuicConnection c = QuicConnection.of(kwik, loops.next(), "quic-server#" + count.incrementAndGet());
+    Sinks.Many<QuicStreamHandle> streams = Sinks.many().unicast().onBackpressureBuffer();
+    open.add(c);
+    c.ended()
+        .subscribe(
+            null,
+            null,
+            () -> {
+              open.remove(c);
+              emit(streams, null);
+            });
+    emit(accepted, new Accepted(c, streams.asFlux()));
+    return new ApplicationProtocolConnection() {
+      @Override
+      public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {
+        c.adopt(stream).subscribe(h -> emit(streams, h));
+      }
+    };
+  }
+
+  /** Kwik calls back on several threads; a sink takes one emission at a time. */
+  private static <T> void emit(Sinks.Many<T> sink, T value) {
+    synchronized (sink) {
+      if (value == null) {
+        sink.tryEmitComplete();
+      } else {
+        sink.tryEmitNext(value);
+      }
+    }
+  }
+
+  /** @return every accepted connection, once; a single subscriber, buffered until it comes */
+  public Flux<Accepted> connections() {
+    return accepted.asFlux();
+  }
+
+  /** @return the connections that have not ended yet */
+  public Set<QuicConnection> openConnections() {
+    return Set.copyOf(open);
+  }
+
+  /**
+   * G1: from now on new connections are closed at once (application code 0, {@link
+   * #REFUSED_REASON}); open ones are untouched.
+   *
+   * @return completes when the server refuses
+   */
+  public Mono<Void> stopAccepting() {
+    return Mono.fromRunnable(
+        () -> {
+          refusing = true;
+          emit(accepted, null);
+        });
+  }
+
+  /** Closes Kwik's server: its socket, and an immediate close of any connection still open. */
+  @Override
+  public void close() {
+    refusing = true;
+    emit(accepted, null);
+    connector.close();
+  }
+}

@@ -1,0 +1,62 @@
+package dev.graceful.samples;
+
+import dev.graceful.core.Initiator;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.quic.QuicCloseArguments;
+import dev.graceful.quic.QuicStreamHandle;
+import java.nio.ByteBuffer;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** What the QUIC commands share. */
+final class QuicCommands {
+  private static final int CHUNK = 64 * 1024;
+  private static final ByteBuffer ZEROS = ByteBuffer.allocate(CHUNK).asReadOnlyBuffer();
+
+  private QuicCommands() {}
+
+  /** Bad arguments are refused before any I/O (exit 2), as every command does. */
+  static void validate(QuicOptions o) {
+    if (o.errorCode < 0 || o.errorCode > QuicCloseArguments.MAX_ERROR_CODE) {
+      throw new IllegalArgumentException("--error-code must be in [0, 2^62-1], not " + o.errorCode);
+    }
+    if (o.send < 0) {
+      throw new IllegalArgumentException("--send must not be negative");
+    }
+  }
+
+  /** Writes {@code n} zero bytes in chunks, in order, without concluding the stream. */
+  static Mono<Void> sendZeros(QuicStreamHandle s, long n) {
+    if (n <= 0) {
+      return Mono.empty();
+    }
+    return Flux.generate(
+            () -> n,
+            (Long left, reactor.core.publisher.SynchronousSink<ByteBuffer> sink) -> {
+              if (left <= 0) {
+                sink.complete();
+                return 0L;
+              }
+              int size = (int) Math.min(CHUNK, left);
+              sink.next(ZEROS.duplicate().limit(size));
+              return left - size;
+            })
+        .concatMap(s::write, 1)
+        .then();
+  }
+
+  static Report.Line line(QuicOptions o, ShutdownResult r, ShutdownException e, Initiator initiator) {
+    return line(o, r, e, initiator, e == null ? r.state() : e.state());
+  }
+
+  static Report.Line line(
+      QuicOptions o, ShutdownResult r, ShutdownException e, Initiator initiator, ShutdownState state) {
+    if (r != null) {
+      return new Report.Line(
+          "QUICv1", o.mode, r.state(), r.initiator(), r.elapsed().toMillis(), r.connectionBytesRead(), false, r, null);
+    }
+    return new Report.Line("QUICv1", o.mode, state, initiator, 0, 0, false, null, e);
+  }
+}

@@ -1,0 +1,195 @@
+package dev.graceful.samples;
+
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.quic.QuicConnection;
+import dev.graceful.quic.QuicServer;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import tech.kwik.core.server.ServerConnectionConfig;
+import tech.kwik.core.server.ServerConnector;
+
+/**
+ * Accepts QUIC connections (Kwik), counts bytes on every stream the client opens, writes --send
+ * bytes on a stream of its own, ends each connection by its mode; on SIGTERM or SIGINT stops
+ * accepting and ends every open connection within --timeout, then prints the summary.
+ */
+@Command(
+    name = "quic-server",
+    mixinStandardHelpOptions = true,
+    description = "Accept QUIC connections, write --send bytes on each, end each by --mode.")
+class QuicServerCommand implements Callable<Integer> {
+  @Option(names = "--port", required = true, paramLabel = "PORT", description = "UDP port to listen on")
+  int port;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
+  String bind = "127.0.0.1";
+
+  @Option(names = "--cert", paramLabel = "F", description = "PEM certificate (chain)")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "F", description = "PEM private key, unencrypted")
+  Path key;
+
+  @Option(names = "--accept", paramLabel = "N", description = "connections to accept (default: unlimited)")
+  Integer accept;
+
+  @Option(names = "--hold", description = "keep connections open, reading, until told to stop")
+  boolean hold;
+
+  @Mixin QuicOptions quic;
+
+  private final Set<Served> open = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicInteger ended = new AtomicInteger();
+  private final CountDownLatch allEnded = new CountDownLatch(1);
+  private Report report;
+
+  /** One accepted connection. */
+  private final class Served {
+    final QuicConnection c;
+    final Sinks.Empty<Void> done = Sinks.empty();
+    final AtomicBoolean reported = new AtomicBoolean();
+    volatile Disposable holding;
+
+    Served(QuicConnection c) {
+      this.c = c;
+    }
+
+    void report(ShutdownResult r, Throwable error) {
+      if (!reported.compareAndSet(false, true)) {
+        return;
+      }
+      report.add(
+          r != null
+              ? QuicCommands.line(quic, r, null, r.initiator())
+              : QuicCommands.line(
+                  quic, null, TlsClientCommand.asShutdownError(error, c.connectionId()), dev.graceful.core.Initiator.LOCAL));
+      open.remove(this);
+      done.tryEmitEmpty();
+      if (accept != null && ended.incrementAndGet() >= accept) {
+        allEnded.countDown();
+      }
+    }
+
+    Mono<Void> end() {
+      return c.shutdown(quic.spec())
+          .doOnNext(r -> report(r, null))
+          .doOnError(e -> report(null, e))
+          .onErrorResume(e -> Mono.empty())
+          .then();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    QuicCommands.validate(quic);
+    if (accept != null && accept < 1) {
+      throw new IllegalArgumentException("--accept must be at least 1");
+    }
+    report = new Report(System.out);
+    LoopGroup loops = LoopGroup.perCore();
+    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(bind, port));
+    ServerConnector connector =
+        ServerConnector.builder()
+            .withSocket(socket)
+            .withKeyStore(TlsContexts.keyStore(cert, key), TlsContexts.ALIAS, TlsContexts.password())
+            .withConfiguration(
+                ServerConnectionConfig.builder()
+                    .maxIdleTimeoutInSeconds(30)
+                    .maxOpenPeerInitiatedBidirectionalStreams(100)
+                    .maxOpenPeerInitiatedUnidirectionalStreams(100)
+                    .maxBidirectionalStreamBufferSize(4_000_000)
+                    .maxConnectionBufferSize(8_000_000)
+                    .build())
+            .withLogger(new tech.kwik.core.log.NullLogger())
+            .build();
+    QuicServer server = QuicServer.start(connector, quic.alpn, loops);
+    System.err.println("graceful quic-server listening on " + socket.getLocalSocketAddress() + " (ALPN " + quic.alpn + ")");
+    Thread hook = new Thread(() -> onSignal(server), "graceful-sigterm");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    Flux<QuicServer.Accepted> conns = server.connections();
+    if (accept != null) {
+      conns = conns.take(accept);
+    }
+    conns.subscribe(this::serve);
+    allEnded.await();
+    if (!finished.compareAndSet(false, true)) {
+      return Main.OK; // the signal path owns the ending
+    }
+    server.close();
+    report.summary();
+    Runtime.getRuntime().removeShutdownHook(hook);
+    return report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK;
+  }
+
+  private void serve(QuicServer.Accepted a) {
+    Served s = new Served(a.connection());
+    open.add(s);
+    System.err.println("graceful: accepted " + s.c.connectionId());
+    a.peerStreams().subscribe(h -> h.readAll().subscribe(null, e -> {}));
+    Mono<Void> send =
+        quic.send > 0
+            ? s.c.openStream(true).flatMap(h -> QuicCommands.sendZeros(h, quic.send))
+            : Mono.empty();
+    send.then(
+            Mono.defer(
+                () -> {
+                  if (hold) {
+                    // keep reading and counting until the peer closes or a signal ends it. Q4:
+                    // the first shutdown fixes the code and reason, so this one carries them.
+                    s.holding =
+                        s.c.shutdown(
+                                ShutdownSpec.of(dev.graceful.core.ShutdownMode.WAIT_PEER)
+                                    .noTimeout()
+                                    .closeWith(quic.errorCode, quic.reason))
+                            .subscribe(r -> s.report(r, null), e -> s.report(null, e));
+                    return Mono.empty();
+                  }
+                  return s.end();
+                }))
+        .subscribe(v -> {}, e -> s.report(null, e));
+  }
+
+  /** SIGTERM / SIGINT: stop accepting, end every open connection by the mode, report, exit. */
+  private void onSignal(QuicServer server) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    System.err.println("graceful: signal received, shutting down " + open.size() + " connections");
+    server.stopAccepting().block(Duration.ofSeconds(5));
+    Flux.fromIterable(Set.copyOf(open))
+        .flatMap(
+            s -> {
+              Disposable h = s.holding;
+              if (h != null) {
+                h.dispose();
+                return s.end();
+              }
+              return s.done.asMono();
+            })
+        .then()
+        .block(quic.timeout.plusSeconds(5));
+    server.close();
+    report.summary();
+    System.out.flush();
+    Runtime.getRuntime().halt(report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK);
+  }
+}

@@ -1,0 +1,112 @@
+package dev.graceful.samples;
+
+import static dev.graceful.samples.CommandLineIT.WAIT;
+import static dev.graceful.samples.CommandLineIT.graceful;
+import static dev.graceful.samples.CommandLineIT.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.graceful.tls.testkit.PeerProcess;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code quic-client} and {@code quic-server} as a user runs them, against each other (Kwik on both sides). */
+class QuicCommandLineIT {
+  static int freeUdpPort() throws Exception {
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  static PeerProcess server(int port, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("quic-server", "--port", Integer.toString(port)));
+    args.addAll(List.of(extra));
+    PeerProcess p = graceful(args.toArray(String[]::new));
+    p.awaitLine("quic-server listening", WAIT);
+    return p;
+  }
+
+  static PeerProcess client(int port, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("quic-client", "--connect", "127.0.0.1:" + port, "--insecure"));
+    args.addAll(List.of(extra));
+    return graceful(args.toArray(String[]::new));
+  }
+
+  // Q5, Q1, Q8 through the command line: the client drains 2 MB, then closes with its code and
+  // reason; the waiting server counted all 2 MB and reports the client's code and reason.
+  @Test
+  void clientDrainsAndServerWaitingSeesCodeAndReason() throws Exception {
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, "--accept", "1", "--mode", "wait-peer");
+        PeerProcess client = client(port, "--send", "2000000", "--error-code", "7", "--reason", "bye now")) {
+      assertThat(client.awaitExit(WAIT)).isZero();
+      JsonNode c = json(client).get(0);
+      assertThat(c.get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(c.get("mode").asText()).isEqualTo("rfc");
+      assertThat(c.get("drained").asBoolean()).isTrue();
+      assertThat(c.get("bytesDrained").asLong()).isBetween(0L, 2_000_000L);
+      assertThat(c.get("protocol").asText()).isEqualTo("QUICv1");
+      assertThat(server.awaitExit(WAIT)).isZero();
+      List<JsonNode> s = json(server);
+      assertThat(s.get(0).get("initiator").asText()).isEqualTo("PEER");
+      assertThat(s.get(0).get("bytesRead").asLong()).isEqualTo(2_000_000L);
+      assertThat(s.get(0).get("peerErrorCode").asLong()).isEqualTo(7);
+      assertThat(s.get(0).get("peerReason").asText()).isEqualTo("bye now");
+      assertThat(s.get(1).get("summary").get("outcomes").get("COMPLETE").asInt()).isEqualTo(1);
+      assertThat(client.output()).doesNotContain("SECURITY WARNING"); // stdout is JSON only
+    }
+  }
+
+  // Q7 and Q5 skipped through the command line: rapid says SENT; --no-stream-flush says drained false.
+  @Test
+  void rapidAndNoStreamFlush() throws Exception {
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, "--accept", "2", "--mode", "wait-peer")) {
+      try (PeerProcess rapid = client(port, "--mode", "rapid")) {
+        assertThat(rapid.awaitExit(WAIT)).isZero();
+        JsonNode o = json(rapid).get(0);
+        assertThat(o.get("outcome").asText()).isEqualTo("SENT");
+        assertThat(o.get("state").toString()).isEqualTo("[\"SENT\"]");
+      }
+      try (PeerProcess noFlush = client(port, "--send", "2000000", "--no-stream-flush")) {
+        assertThat(noFlush.awaitExit(WAIT)).isZero();
+        JsonNode o = json(noFlush).get(0);
+        assertThat(o.get("drained").asBoolean()).isFalse();
+        assertThat(o.get("drained").isBoolean()).isTrue();
+      }
+      assertThat(server.awaitExit(WAIT)).isZero();
+    }
+  }
+
+  // Q2 through the command line: an out-of-range code is a bad argument, exit 2, nothing sent.
+  @Test
+  void outOfRangeCodeIsABadArgument() {
+    try (PeerProcess client = client(4433, "--error-code", Long.toString(1L << 62))) {
+      assertThat(client.awaitExit(WAIT)).isEqualTo(2);
+      assertThat(client.output()).contains("--error-code must be in [0, 2^62-1]").contains("Usage:");
+    }
+  }
+
+  // G1, Q6, Q8: a holding server told to stop (SIGTERM) ends its open connection by its mode,
+  // with its code and reason; the client waiting for the peer sees them.
+  @Test
+  void sigtermEndsHeldConnectionsByTheMode() throws Exception {
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, "--hold", "--error-code", "3", "--reason", "maintenance");
+        PeerProcess client = client(port, "--mode", "wait-peer", "--send", "1000")) {
+      server.awaitLine("accepted quic-server#1", WAIT); // its log on stderr
+      server.signal("TERM");
+      assertThat(server.awaitExit(WAIT)).isZero();
+      assertThat(client.awaitExit(WAIT)).isZero();
+      JsonNode s = json(server).get(0);
+      assertThat(s.get("initiator").asText()).isEqualTo("LOCAL");
+      assertThat(s.get("outcome").asText()).isEqualTo("COMPLETE");
+      JsonNode c = json(client).get(0);
+      assertThat(c.get("initiator").asText()).isEqualTo("PEER");
+      assertThat(c.get("peerErrorCode").asLong()).isEqualTo(3);
+      assertThat(c.get("peerReason").asText()).isEqualTo("maintenance");
+    }
+  }
+}
