@@ -94,6 +94,10 @@ public final class QuicConnection implements Shutdownable {
             }));
   }
 
+  void poke() {
+    engine.executor().execute(engine::poke);
+  }
+
   void countRead(long n) {
     engine.executor().execute(() -> engine.bytesRead(n));
   }

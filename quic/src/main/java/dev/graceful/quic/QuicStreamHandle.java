@@ -24,6 +24,8 @@ public final class QuicStreamHandle {
   private final AtomicInteger writesInFlight = new AtomicInteger();
   private final AtomicLong written = new AtomicLong();
   private volatile boolean reset;
+  private volatile boolean appAckExpected;
+  private volatile boolean appAcked;
 
   QuicStreamHandle(QuicStream stream, QuicConnection connection) {
     this.stream = stream;
@@ -136,6 +138,30 @@ public final class QuicStreamHandle {
     return Optional.empty();
   }
 
+  /**
+   * Q5 with the application's own acknowledgement, for protocols that have one (a reply that
+   * proves the peer processed everything): a drain counts this stream as drained when {@code ack}
+   * emits or completes, whatever Kwik's internals say, and also where they are unavailable (the
+   * module path). If {@code ack} fails, the drain waits for it until its deadline ({@code
+   * drained: "timeout"}).
+   *
+   * @param ack signals once the peer acknowledged everything written on this stream
+   * @return this handle
+   */
+  public QuicStreamHandle acknowledgedBy(org.reactivestreams.Publisher<?> ack) {
+    java.util.Objects.requireNonNull(ack, "ack");
+    appAckExpected = true;
+    Mono.from(ack).subscribe(v -> acknowledged(), e -> {}, this::acknowledged);
+    return this;
+  }
+
+  private void acknowledged() {
+    if (!appAcked) {
+      appAcked = true;
+      connection.poke();
+    }
+  }
+
   /** @return bytes written through this handle */
   public long bytesWritten() {
     return written.get();
@@ -162,6 +188,16 @@ public final class QuicStreamHandle {
       @Override
       public int writesInFlight() {
         return writesInFlight.get();
+      }
+
+      @Override
+      public boolean applicationAckExpected() {
+        return appAckExpected;
+      }
+
+      @Override
+      public boolean applicationAcked() {
+        return appAcked;
       }
     };
   }

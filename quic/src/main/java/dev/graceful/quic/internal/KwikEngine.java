@@ -7,7 +7,6 @@ import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownMode;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
-import dev.graceful.core.spi.SelectorLoop;
 import dev.graceful.core.spi.ShutdownEngine;
 import dev.graceful.core.spi.ShutdownRequest;
 import dev.graceful.core.spi.Step;
@@ -51,10 +50,20 @@ public final class KwikEngine implements ShutdownEngine {
 
     /** @return writes handed to Kwik that have not returned yet */
     int writesInFlight();
+
+    /** @return true when the application acknowledges this stream's data itself */
+    default boolean applicationAckExpected() {
+      return false;
+    }
+
+    /** @return true once the application's acknowledgement arrived */
+    default boolean applicationAcked() {
+      return false;
+    }
   }
 
   private final QuicConnection connection;
-  private final SelectorLoop loop;
+  private final Executor loop;
   private final String identity;
   private final Executor blockingCalls;
   private final List<TrackedStream> streams = new ArrayList<>();
@@ -75,6 +84,7 @@ public final class KwikEngine implements ShutdownEngine {
   private DrainStatus drain = DrainStatus.NOT_APPLICABLE;
   private boolean draining;
   private long drainDeadlineNanos = Long.MAX_VALUE;
+  private Disposable drainTimer;
   private final Map<TrackedStream, Long> offsetsAtDrainStart = new HashMap<>();
   private final Map<TrackedStream, Long> lastOffsets = new HashMap<>();
   private long bytesDrained;
@@ -83,11 +93,11 @@ public final class KwikEngine implements ShutdownEngine {
 
   /**
    * @param connection the Kwik connection, established
-   * @param loop the loop that owns this engine
+   * @param loop the loop that owns this engine: a serial executor every call and callback runs on
    * @param identity a name for results and errors
    * @param blockingCalls where Kwik calls that may wait for its locks run (never the loop)
    */
-  public KwikEngine(QuicConnection connection, SelectorLoop loop, String identity, Executor blockingCalls) {
+  public KwikEngine(QuicConnection connection, Executor loop, String identity, Executor blockingCalls) {
     this.connection = connection;
     this.loop = loop;
     this.identity = identity;
@@ -242,7 +252,7 @@ public final class KwikEngine implements ShutdownEngine {
       } else if (!request.quic().streamFlush() && drain == DrainStatus.NOT_APPLICABLE) {
         drain = DrainStatus.NOT_DRAINED;
       }
-      closeNow();
+      closeNow(request.timer());
     }
     if (closeInFlight) {
       return Step.WANT_READ; // Kwik's close() has not returned yet
@@ -255,12 +265,15 @@ public final class KwikEngine implements ShutdownEngine {
     if (closingPeriodOver || terminated || peerMovedUsToDraining()) {
       return Step.COMPLETE;
     }
+    armClosingPeriod(request.timer());
+    return awaitEvents(request.timer(), KwikInternals.available());
+  }
+
+  private void armClosingPeriod(Scheduler timer) {
     if (closingTimer == null) {
       long ms = 3L * pto();
-      closingTimer =
-          request.timer().schedule(() -> loop.execute(this::closingPeriodEnds), ms, TimeUnit.MILLISECONDS);
+      closingTimer = timer.schedule(() -> loop.execute(this::closingPeriodEnds), ms, TimeUnit.MILLISECONDS);
     }
-    return awaitEvents(request.timer(), KwikInternals.available());
   }
 
   private void closingPeriodEnds() {
@@ -289,7 +302,14 @@ public final class KwikEngine implements ShutdownEngine {
    * about a millisecond but may wait for a lock its sender thread holds (RecoveryManager), so it
    * runs off the loop; the step resumes when it returned.
    */
-  private void closeNow() {
+  private void stopDrainTimer() {
+    if (drainTimer != null) {
+      drainTimer.dispose();
+      drainTimer = null;
+    }
+  }
+
+  private void closeNow(Scheduler timer) {
     localCloseStarted = true;
     closeInFlight = true;
     state = state.with(ShutdownState.SENT); // T1's rule for QUIC (Q11): set when sending is attempted
@@ -303,6 +323,9 @@ public final class KwikEngine implements ShutdownEngine {
                 loop.execute(
                     () -> {
                       closeInFlight = false;
+                      // Q6/Q7: the closing period runs from the close, whoever waits for it (a
+                      // rapid or non-blocking shutdown does not)
+                      armClosingPeriod(timer);
                       wake();
                     });
               }
@@ -315,23 +338,29 @@ public final class KwikEngine implements ShutdownEngine {
     long now = timer.now(TimeUnit.NANOSECONDS);
     if (!draining) {
       draining = true;
-      if (!KwikInternals.available()) {
+      if (!KwikInternals.available() && !everyStreamAckedByApplication()) {
         drain = DrainStatus.NOT_DRAINED; // documented fallback: nothing to observe acknowledgements with
         return null;
       }
       long budget = request.deadline().map(d -> (long) (d.toNanos() * DRAIN_SHARE)).orElse(Long.MAX_VALUE);
       drainDeadlineNanos = budget == Long.MAX_VALUE ? Long.MAX_VALUE : now + budget;
+      if (budget != Long.MAX_VALUE) {
+        // on time, not at the next poll
+        drainTimer = timer.schedule(() -> loop.execute(this::wake), budget, TimeUnit.NANOSECONDS);
+      }
       for (TrackedStream s : streams) {
         KwikInternals.progress(s.kwikStream()).ifPresent(p -> offsetsAtDrainStart.put(s, p.offset()));
       }
     }
     if (drained()) {
       drain = DrainStatus.DRAINED;
+      stopDrainTimer();
       countDrained();
       return null;
     }
     if (now >= drainDeadlineNanos) {
       drain = DrainStatus.TIMEOUT;
+      stopDrainTimer();
       countDrained();
       return null;
     }
@@ -339,10 +368,24 @@ public final class KwikEngine implements ShutdownEngine {
     return awaitEvents(timer, true);
   }
 
-  /** Every tracked, non-reset stream sent everything, and nothing is unacknowledged. */
+  /** Every tracked, non-reset stream expects the application's acknowledgement. */
+  private boolean everyStreamAckedByApplication() {
+    return streams.stream().allMatch(s -> s.isReset() || s.applicationAckExpected());
+  }
+
+  /**
+   * Every tracked, non-reset stream sent everything, and nothing is unacknowledged; a stream the
+   * application acknowledges itself is drained when its acknowledgement arrived.
+   */
   private boolean drained() {
     for (TrackedStream s : streams) {
       if (s.isReset()) {
+        continue;
+      }
+      if (s.applicationAckExpected()) {
+        if (!s.applicationAcked()) {
+          return false;
+        }
         continue;
       }
       if (s.writesInFlight() > 0) {
@@ -353,7 +396,12 @@ public final class KwikEngine implements ShutdownEngine {
         return false;
       }
     }
-    return KwikInternals.bytesInFlight(connection).orElse(1) == 0;
+    return everyStreamAckedByApplication() || KwikInternals.bytesInFlight(connection).orElse(1) == 0;
+  }
+
+  /** Something a drain waits for happened outside Kwik (an application acknowledgement); loop thread. */
+  public void poke() {
+    wake();
   }
 
   private void countDrained() {

@@ -1,0 +1,362 @@
+package dev.graceful.quic.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graceful.core.DrainStatus;
+import dev.graceful.core.Initiator;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.spi.ShutdownCoordinator;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Sinks;
+import reactor.test.scheduler.VirtualTimeScheduler;
+import tech.kwik.core.ConnectionTerminatedEvent;
+
+/**
+ * Q1–Q11 as graceful's engine logic: the test thread is the loop and runs Kwik's close calls, a
+ * scripted Kwik connection delivers events, and every closing period and deadline runs on virtual
+ * time. (What Kwik and ngtcp2 actually put on the wire is proven in the integration tests.)
+ */
+class KwikEngineTest {
+  /** A serial executor the test thread runs. */
+  static final class Manual implements Executor {
+    private final Queue<Runnable> tasks = new ArrayDeque<>();
+
+    @Override
+    public synchronized void execute(Runnable task) {
+      tasks.add(task);
+    }
+
+    synchronized Runnable poll() {
+      return tasks.poll();
+    }
+  }
+
+  final ScriptedKwik kwik = new ScriptedKwik();
+  final Manual loop = new Manual();
+  final Manual kwikCalls = new Manual();
+  final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+  final KwikEngine engine = new KwikEngine(kwik, loop, "scripted", kwikCalls);
+  final ShutdownCoordinator coordinator = new ShutdownCoordinator(engine);
+  static final Duration PTO3 = Duration.ofMillis(3 * ScriptedKwik.PTO_MS);
+
+  KwikEngineTest() {
+    engine.listen();
+    pump();
+  }
+
+  @AfterEach
+  void disposeTime() {
+    time.dispose();
+  }
+
+  /** Runs the loop and Kwik's calls until both are idle. */
+  void pump() {
+    for (boolean ran = true; ran; ) {
+      ran = false;
+      for (Runnable r; (r = loop.poll()) != null; ran = true) {
+        r.run();
+      }
+      for (Runnable r; (r = kwikCalls.poll()) != null; ran = true) {
+        r.run();
+      }
+    }
+  }
+
+  void advance(Duration d) {
+    time.advanceTimeBy(d);
+    pump();
+  }
+
+  CompletableFuture<ShutdownResult> start(ShutdownSpec spec) {
+    CompletableFuture<ShutdownResult> f = coordinator.shutdown(spec.scheduler(time)).toFuture();
+    pump();
+    return f;
+  }
+
+  static ShutdownException failure(CompletableFuture<?> f) {
+    assertThat(f).isCompletedExceptionally();
+    try {
+      f.join();
+      throw new AssertionError("not failed");
+    } catch (RuntimeException e) {
+      return (ShutdownException) Exceptions.unwrap(e.getCause());
+    }
+  }
+
+  static ShutdownSpec rfc() {
+    return ShutdownSpec.bidirectional().rfc().noStreamFlush();
+  }
+
+  // Q1, Q6, R3: one application close with the code and reason; COMPLETE exactly when the closing
+  // period (3×PTO) ends on the injected clock, and not a moment before.
+  @Test
+  void rfcCloseCompletesWhenTheClosingPeriodEnds() {
+    var f = start(rfc().closeWith(7, "bye"));
+    assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(7, "bye"));
+    assertThat(engine.state()).isEqualTo(ShutdownState.SENT);
+    advance(PTO3.minusMillis(1));
+    assertThat(f).isNotDone();
+    advance(Duration.ofMillis(1));
+    ShutdownResult r = f.join();
+    assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(r.state()).isEqualTo(ShutdownState.SENT);
+    assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
+    assertThat(r.elapsed()).isEqualTo(PTO3);
+  }
+
+  // Q1: the defaults are code 0 and an empty reason.
+  @Test
+  void defaultCloseIsCodeZeroWithoutReason() {
+    start(rfc());
+    assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(0, ""));
+  }
+
+  // Q6: the peer's CONNECTION_CLOSE during the closing period moves us to draining: COMPLETE at once.
+  @Test
+  void peersCloseEndsTheClosingPeriodEarly() {
+    var f = start(rfc());
+    advance(Duration.ofMillis(10));
+    kwik.peerCloses(0, "");
+    pump();
+    assertThat(f.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(f.join().state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+  }
+
+  // Q7: rapid is SENT right after the close, with no waiting; a later RFC shutdown continues to
+  // COMPLETE at the end of the same closing period, without a second close.
+  @Test
+  void rapidIsSentAndALaterRfcShutdownCompletes() {
+    var rapid = start(ShutdownSpec.bidirectional().rapid().noStreamFlush());
+    assertThat(rapid.join().outcome()).isEqualTo(Outcome.SENT);
+    assertThat(rapid.join().elapsed()).isZero();
+    var later = start(rfc());
+    assertThat(later).isNotDone();
+    advance(PTO3);
+    assertThat(later.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(kwik.closes).hasSize(1);
+  }
+
+  // Q7: "COMPLETE if already terminated".
+  @Test
+  void rapidOnATerminatedConnectionIsComplete() {
+    kwik.terminates(ConnectionTerminatedEvent.CloseReason.IdleTimeout);
+    pump();
+    var rapid = start(ShutdownSpec.bidirectional().rapid().noStreamFlush());
+    assertThat(rapid.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(kwik.closes).isEmpty();
+  }
+
+  // Q8, Q9: wait-peer's non-blocking form answers at once that the peer has not closed; the
+  // waiting form completes on the peer's close with its code and reason, initiator PEER.
+  @Test
+  void waitPeerSeesThePeersCodeAndReason() {
+    var probe = start(ShutdownSpec.bidirectional().waitPeer().noBlock());
+    assertThat(probe.join()).as("empty: the peer has not closed").isNull();
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer().noTimeout());
+    advance(Duration.ofHours(1));
+    assertThat(waiting).isNotDone();
+    kwik.peerCloses(42, "going away");
+    pump();
+    ShutdownResult r = waiting.join();
+    assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(r.initiator()).isEqualTo(Initiator.PEER);
+    assertThat(r.peerErrorCode()).hasValue(42);
+    assertThat(r.peerReason()).hasValue("going away");
+    assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
+    assertThat(kwik.closes).as("Kwik answers the peer's close itself").isEmpty();
+  }
+
+  // Q8: termination for another reason (idle timeout) ends a wait-peer too; Q11: RECEIVED.
+  @Test
+  void waitPeerEndsOnIdleTimeout() {
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer());
+    kwik.terminates(ConnectionTerminatedEvent.CloseReason.IdleTimeout);
+    pump();
+    ShutdownResult r = waiting.join();
+    assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(r.state()).isEqualTo(ShutdownState.RECEIVED);
+    assertThat(r.initiator()).isEqualTo(Initiator.PEER);
+    assertThat(r.peerErrorCode()).isEmpty();
+  }
+
+  // Q8: wait-peer has no effect once a local close started: it completes with the closing period.
+  @Test
+  void waitPeerHasNoEffectAfterALocalClose() {
+    start(ShutdownSpec.bidirectional().rapid().noStreamFlush());
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer());
+    advance(PTO3);
+    assertThat(waiting.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(waiting.join().initiator()).isEqualTo(Initiator.LOCAL);
+  }
+
+  // R2: a cancelled wait-peer sent nothing and leaves the state as it was.
+  @Test
+  void cancelledWaitPeerSendsNothing() {
+    var sub = coordinator.shutdown(ShutdownSpec.bidirectional().waitPeer().scheduler(time)).subscribe();
+    pump();
+    sub.dispose();
+    pump();
+    advance(Duration.ofMinutes(1));
+    assertThat(kwik.closes).isEmpty();
+    assertThat(engine.state()).isEqualTo(ShutdownState.NONE);
+  }
+
+  // Q2: codes outside [0, 2^62−1] are INVALID_ARGUMENT and nothing reaches Kwik (whose sender
+  // thread dies on 2^62 and whose frames a negative code corrupts).
+  @Test
+  void outOfRangeCodesSendNothing() {
+    for (long code : new long[] {-1, 1L << 62, Long.MAX_VALUE}) {
+      ShutdownException e = failure(start(rfc().closeWith(code, "x")));
+      assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
+      assertThat(e.state()).isEqualTo(ShutdownState.NONE);
+    }
+    assertThat(kwik.closes).isEmpty();
+    assertThat(engine.state()).isEqualTo(ShutdownState.NONE);
+    start(rfc().closeWith((1L << 62) - 1, ""));
+    assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close((1L << 62) - 1, ""));
+  }
+
+  // Q3: Kwik is handed a reason that fits one packet, cut at a code-point boundary: 170 "é😀"
+  // pairs and one "é" (1,022 bytes); an unpaired surrogate becomes U+FFFD, never invalid UTF-8.
+  @Test
+  void longReasonsAreCutAtACodePoint() {
+    start(rfc().closeWith(1, "é😀".repeat(1700)));
+    String sent = kwik.closes.get(0).reason();
+    assertThat(sent.getBytes(StandardCharsets.UTF_8)).hasSize(1022);
+    assertThat(sent).isEqualTo("é😀".repeat(170) + "é");
+  }
+
+  @Test
+  void unpairedSurrogatesBecomeReplacementCharacters() {
+    start(rfc().closeWith(1, "a\uD800b"));
+    assertThat(kwik.closes.get(0).reason()).isEqualTo("a\uFFFDb");
+  }
+
+  // Q4: the first shutdown's code and reason are the ones sent; later arguments are ignored.
+  @Test
+  void firstShutdownsArgumentsWin() {
+    start(ShutdownSpec.bidirectional().rapid().noStreamFlush().closeWith(5, "first"));
+    var second = start(rfc().closeWith(6, "second"));
+    advance(PTO3);
+    assertThat(second.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(5, "first"));
+  }
+
+  /** A stream whose data the application acknowledges itself. */
+  static KwikEngine.TrackedStream appAcked(boolean[] acked) {
+    return new KwikEngine.TrackedStream() {
+      @Override
+      public Object kwikStream() {
+        return this;
+      }
+
+      @Override
+      public boolean isReset() {
+        return false;
+      }
+
+      @Override
+      public int writesInFlight() {
+        return 0;
+      }
+
+      @Override
+      public boolean applicationAckExpected() {
+        return true;
+      }
+
+      @Override
+      public boolean applicationAcked() {
+        return acked[0];
+      }
+    };
+  }
+
+  // Q5: the close waits for the drain; an application acknowledgement completes it (DRAINED),
+  // and only then does the CONNECTION_CLOSE go out.
+  @Test
+  void drainWaitsForTheApplicationsAcknowledgement() {
+    boolean[] acked = {false};
+    loop.execute(() -> engine.track(appAcked(acked)));
+    var f = start(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(10)));
+    advance(Duration.ofSeconds(2));
+    assertThat(kwik.closes).as("nothing closes before the data is acknowledged").isEmpty();
+    acked[0] = true;
+    loop.execute(engine::poke);
+    pump();
+    assertThat(kwik.closes).hasSize(1);
+    advance(PTO3);
+    assertThat(f.join().drained()).isEqualTo(DrainStatus.DRAINED);
+    assertThat(f.join().outcome()).isEqualTo(Outcome.COMPLETE);
+  }
+
+  // Q5: a drain has a deadline: three quarters of the shutdown's, then the close goes out anyway
+  // and the result says TIMEOUT. Q5 skipped: noStreamFlush closes at once, NOT_DRAINED.
+  @Test
+  void drainStopsAtItsDeadline() {
+    boolean[] never = {false};
+    loop.execute(() -> engine.track(appAcked(never)));
+    var f = start(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(10)));
+    advance(Duration.ofMillis(7_499));
+    assertThat(kwik.closes).isEmpty();
+    advance(Duration.ofMillis(1));
+    assertThat(kwik.closes).hasSize(1);
+    advance(PTO3);
+    assertThat(f.join().drained()).isEqualTo(DrainStatus.TIMEOUT);
+    assertThat(f.join().outcome()).isEqualTo(Outcome.COMPLETE);
+  }
+
+  @Test
+  void noStreamFlushClosesAtOnce() {
+    boolean[] never = {false};
+    loop.execute(() -> engine.track(appAcked(never)));
+    var f = start(rfc());
+    assertThat(kwik.closes).hasSize(1);
+    advance(PTO3);
+    assertThat(f.join().drained()).isEqualTo(DrainStatus.NOT_DRAINED);
+  }
+
+  // Q9: the non-blocking form takes one step and reports: empty while the closing period runs
+  // (the close was sent), COMPLETE once it is over.
+  @Test
+  void noBlockReportsTheCurrentStatus() {
+    var first = start(rfc().noBlock());
+    assertThat(first.join()).as("would wait for the closing period").isNull();
+    assertThat(kwik.closes).hasSize(1);
+    advance(PTO3);
+    var again = start(rfc().noBlock());
+    assertThat(Optional.ofNullable(again.join()).map(ShutdownResult::outcome)).hasValue(Outcome.COMPLETE);
+  }
+
+  // Q11: the state follows the protocol: NONE, SENT once the close was sent, RECEIVED added by
+  // the peer's close.
+  @Test
+  void stateFollowsTheProtocol() {
+    assertThat(engine.state()).isEqualTo(ShutdownState.NONE);
+    start(ShutdownSpec.bidirectional().rapid().noStreamFlush());
+    assertThat(engine.state()).isEqualTo(ShutdownState.SENT);
+    kwik.peerCloses(1, "");
+    pump();
+    assertThat(engine.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+  }
+
+  // QUIC has no quiet shutdown: refused, nothing sent.
+  @Test
+  void quietIsRefused() {
+    assertThat(failure(start(ShutdownSpec.bidirectional().quiet())).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
+    assertThat(kwik.closes).isEmpty();
+  }
+}
