@@ -167,6 +167,11 @@ public final class QuicStreamHandle {
     return written.get();
   }
 
+  /** @return the Kwik stream, for reading and for what graceful does not wrap */
+  public QuicStream kwik() {
+    return stream;
+  }
+
   /** @return the stream id */
   public int streamId() {
     return stream.getStreamId();

@@ -29,12 +29,19 @@ final class KwikPeer implements AutoCloseable {
   final AtomicLong bytesRead = new AtomicLong();
   /** Bytes read when the close arrived: what the application had received before the end. */
   final CompletableFuture<Long> bytesAtClose = new CompletableFuture<>();
+  private final long ackAfter;
 
   KwikPeer() throws Exception {
     this(30);
   }
 
   KwikPeer(int idleTimeoutSeconds) throws Exception {
+    this(idleTimeoutSeconds, -1);
+  }
+
+  /** A peer whose application answers one byte on a stream once it has read {@code ackAfter} bytes from it. */
+  KwikPeer(int idleTimeoutSeconds, long ackAfter) throws Exception {
+    this.ackAfter = ackAfter;
     SelfSignedCertificate cert = SelfSignedCertificate.generate();
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
@@ -67,7 +74,7 @@ final class KwikPeer implements AutoCloseable {
           return new ApplicationProtocolConnection() {
             @Override
             public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {
-              Thread t = new Thread(() -> drain(stream.getInputStream()), "kwik-peer-reader");
+              Thread t = new Thread(() -> drain(stream), "kwik-peer-reader");
               t.setDaemon(true);
               t.start();
             }
@@ -76,12 +83,20 @@ final class KwikPeer implements AutoCloseable {
     server.start();
   }
 
-  private void drain(InputStream in) {
+  private void drain(tech.kwik.core.QuicStream stream) {
     byte[] buf = new byte[64 * 1024];
+    long onThisStream = 0;
     try {
+      InputStream in = stream.getInputStream();
       int n;
       while ((n = in.read(buf)) >= 0) {
         bytesRead.addAndGet(n);
+        long before = onThisStream;
+        onThisStream += n;
+        if (ackAfter >= 0 && before < ackAfter && onThisStream >= ackAfter) {
+          stream.getOutputStream().write(1);
+          stream.getOutputStream().flush();
+        }
       }
     } catch (java.io.IOException ignored) {
       // the connection ended

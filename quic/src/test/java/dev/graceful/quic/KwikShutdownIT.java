@@ -229,4 +229,26 @@ class KwikShutdownIT {
       assertThat(peer.bytesAtClose.get()).isLessThan(2_000_000L);
     }
   }
+
+  // Q5 with the application's acknowledgement: the peer application answers one byte once it
+  // has read everything; the drain ends on that answer (DRAINED), and the peer had every byte.
+  @Test
+  void applicationAcknowledgementEndsTheDrain() throws Exception {
+    int size = 1_000_000;
+    try (KwikPeer peer = new KwikPeer(30, size)) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      reactor.core.publisher.Mono<Integer> answer =
+          reactor.core.publisher.Mono.fromCallable(() -> s.kwik().getInputStream().read())
+              .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+              .cache();
+      s.acknowledgedBy(answer);
+      s.write(ByteBuffer.allocate(size)).subscribe();
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(Duration.ofSeconds(20))).block(WAIT);
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      assertThat(answer.block(WAIT)).as("the close went out after the answer").isEqualTo(1);
+      peer.awaitEnd();
+      assertThat(peer.bytesAtClose.get()).isEqualTo(size);
+    }
+  }
 }

@@ -140,6 +140,27 @@ public final class KwikInternals {
     }
   }
 
+  /**
+   * Sends one PING (ack-eliciting) in its own packet, flushed. A receiver acknowledges every
+   * second ack-eliciting packet at once and delays the acknowledgement of an odd one by up to
+   * max_ack_delay (Kwik: 20 ms); after the last data packet, a PING makes the count even, so the
+   * acknowledgement comes at once.
+   *
+   * @param connection a Kwik connection
+   * @return true if the PING was queued
+   */
+  public static boolean elicitAck(Object connection) {
+    if (PROBE == null) {
+      return false;
+    }
+    try {
+      PROBE.send.invoke(connection, PROBE.ping.getDeclaredConstructor().newInstance(), (java.util.function.Consumer<?>) f -> {}, true);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The looked-up members; null when any is missing. */
   private static final class Probe {
     static String failure = "";
@@ -156,6 +177,8 @@ public final class KwikInternals {
     Field currentOffset;
     Field sendRequestsQueued;
     Method scheduleSendStreamFrameRequest;
+    Method send;
+    Class<?> ping;
 
     static Probe lookUp() {
       try {
@@ -163,6 +186,10 @@ public final class KwikInternals {
         Class<?> conn = Class.forName("tech.kwik.core.impl.QuicConnectionImpl");
         p.connectionState = open(conn.getDeclaredField("connectionState"));
         p.getSender = open(conn.getDeclaredMethod("getSender"));
+        Class<?> frame = Class.forName("tech.kwik.core.frame.QuicFrame");
+        p.send = open(conn.getDeclaredMethod("send", frame, java.util.function.Consumer.class, boolean.class));
+        p.ping = Class.forName("tech.kwik.core.frame.PingFrame");
+        open(p.ping.getDeclaredConstructor());
         Class<?> sender = Class.forName("tech.kwik.core.send.SenderImpl");
         p.getPto = open(sender.getDeclaredMethod("getPto"));
         p.getCongestionController = open(sender.getDeclaredMethod("getCongestionController"));

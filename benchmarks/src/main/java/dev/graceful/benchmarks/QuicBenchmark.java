@@ -1,0 +1,279 @@
+package dev.graceful.benchmarks;
+
+import dev.graceful.core.DrainStatus;
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.quic.QuicConnection;
+import dev.graceful.quic.QuicStreamHandle;
+import dev.graceful.quic.internal.KwikInternals;
+import dev.graceful.tls.SelfSignedCertificate;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import tech.kwik.core.QuicClientConnection;
+import tech.kwik.core.QuicStream;
+import tech.kwik.core.server.ApplicationProtocolConnection;
+import tech.kwik.core.server.ServerConnectionConfig;
+import tech.kwik.core.server.ServerConnector;
+
+/**
+ * QUIC on Kwik, loopback, one JVM: rapid close latency, RFC close duration against 3×PTO, and
+ * the time to drain 2 MB against the time an application-level acknowledgement takes.
+ */
+@Command(name = "quic", mixinStandardHelpOptions = true, description = "QUIC close latencies on Kwik (loopback).")
+final class QuicBenchmark implements Callable<Integer> {
+  @Option(names = "--rapid", description = "rapid closes to time (default 300)")
+  int rapidRuns = 300;
+
+  @Option(names = "--rfc", description = "RFC closes to time (default 50)")
+  int rfcRuns = 50;
+
+  @Option(names = "--drain", description = "2 MB drains of each kind (default 15)")
+  int drainRuns = 15;
+
+  @Option(names = "--size", description = "bytes per drain (default 2000000)")
+  int size = 2_000_000;
+
+  @Option(names = "--warmup", description = "untimed connections first (default 30)")
+  int warmup = 30;
+
+  @Option(names = "--verbose", description = "print every drain")
+  boolean verbose;
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration ACK_DEADLINE = Duration.ofSeconds(10);
+  private int ackStalls;
+  private LoopGroup loops;
+  private int port;
+
+  @Override
+  public Integer call() throws Exception {
+    System.setProperty("tech.kwik.core.no-security-warnings", "true");
+    loops = LoopGroup.create(1);
+    ServerConnector server = startServer();
+    try {
+      System.out.printf("# %s, %s, Kwik internals %s%n", System.getProperty("java.vm.name"), System.getProperty("java.version"),
+          KwikInternals.available() ? "available" : "unavailable: " + KwikInternals.unavailableReason().orElse(""));
+      for (int i = 0; i < warmup; i++) {
+        rapidOnce();
+        if (i % 10 == 0) {
+          drainOnce(false);
+          ackOnce();
+        }
+      }
+      double[] rapid = new double[rapidRuns];
+      double[] raw = new double[rapidRuns];
+      for (int i = 0; i < rapidRuns; i++) { // interleaved with Kwik's own close() as the baseline
+        rapid[i] = rapidOnce();
+        raw[i] = rawCloseOnce();
+      }
+      Stats r = new Stats(rapid);
+      Stats k = new Stats(raw);
+      System.out.printf("rapid close (subscribe to SENT), n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", r.n(), r.median(), r.p(99), r.max());
+      System.out.printf("Kwik close(code, reason) called directly, n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", k.n(), k.median(), k.p(99), k.max());
+
+      double[] rfcElapsed = new double[rfcRuns];
+      double[] rfcPto3 = new double[rfcRuns];
+      double[] rfcOver = new double[rfcRuns];
+      for (int i = 0; i < rfcRuns; i++) {
+        double[] e = rfcOnce();
+        rfcElapsed[i] = e[0];
+        rfcPto3[i] = e[1];
+        rfcOver[i] = e[0] - e[1];
+      }
+      Stats re = new Stats(rfcElapsed);
+      Stats rp = new Stats(rfcPto3);
+      Stats ro = new Stats(rfcOver);
+      System.out.printf(
+          "RFC close (subscribe to COMPLETE), n=%d: p50 %.2f ms, max %.2f ms; 3xPTO p50 %.2f ms; elapsed - 3xPTO: p50 %.2f ms, max %.2f ms%n",
+          re.n(), re.median(), re.max(), rp.median(), ro.median(), ro.max());
+
+      double[] drained = new double[drainRuns];
+      double[] hooked = new double[drainRuns];
+      double[] acked = new double[drainRuns];
+      for (int i = 0; i < drainRuns; i++) { // interleaved, so drift hits all three alike
+        drained[i] = drainOnce(false);
+        acked[i] = ackOnce();
+        hooked[i] = drainOnce(true);
+      }
+      Stats d = new Stats(drained);
+      Stats a = new Stats(java.util.Arrays.stream(acked).filter(x -> !Double.isNaN(x)).toArray());
+      Stats h = new Stats(hooked);
+      System.out.printf(
+          "drain %d bytes (write start to CONNECTION_CLOSE), n=%d: graceful drain p50 %.1f ms (max %.1f); application ack p50 %.1f ms (max %.1f); drain with acknowledgedBy p50 %.1f ms%n",
+          size, d.n(), d.median(), d.max(), a.median(), a.max(), h.median());
+      System.out.printf(
+          "application acks that never came (Kwik's stream stopped sending; nothing restarted it within %d s): %d of %d%n",
+          ACK_DEADLINE.toSeconds(), ackStalls, drainRuns + warmup / 10 + (warmup % 10 == 0 ? 0 : 1));
+      System.out.printf(
+          "summary: rapidP50Ms=%.3f rapidP99Ms=%.3f rfcMinus3PtoMaxMs=%.2f drain/appAck=%.2f appAckStalls=%d%n",
+          r.median(), r.p(99), ro.max(), d.median() / a.median(), ackStalls);
+      return 0;
+    } finally {
+      server.close();
+      loops.shutdown().block(WAIT);
+    }
+  }
+
+  private QuicClientConnection connect() throws Exception {
+    QuicClientConnection c =
+        QuicClientConnection.newBuilder()
+            .uri(URI.create("https://127.0.0.1:" + port))
+            .applicationProtocol("bench")
+            .noServerCertificateCheck()
+            .maxIdleTimeout(Duration.ofSeconds(30))
+            .logger(new tech.kwik.core.log.NullLogger())
+            .build();
+    c.connect();
+    return c;
+  }
+
+  /** @return ms from subscription to SENT */
+  private double rapidOnce() throws Exception {
+    QuicConnection c = QuicConnection.of(connect(), loops.next(), "rapid");
+    long t0 = System.nanoTime();
+    ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
+    long t1 = System.nanoTime();
+    check(r != null && r.outcome() == Outcome.SENT, "rapid gave " + r);
+    return (t1 - t0) / 1e6;
+  }
+
+  /** @return ms Kwik's own close(0, "") takes, called on this thread */
+  private double rawCloseOnce() throws Exception {
+    QuicClientConnection kwik = connect();
+    long t0 = System.nanoTime();
+    kwik.close(0, "");
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  /** @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began} */
+  private double[] rfcOnce() throws Exception {
+    QuicClientConnection kwik = connect();
+    QuicConnection c = QuicConnection.of(kwik, loops.next(), "rfc");
+    int pto = KwikInternals.pto(kwik).orElse(-1);
+    long t0 = System.nanoTime();
+    ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().noStreamFlush()).block(WAIT);
+    long t1 = System.nanoTime();
+    check(r != null && r.outcome() == Outcome.COMPLETE, "rfc gave " + r);
+    return new double[] {(t1 - t0) / 1e6, 3.0 * pto};
+  }
+
+  /** @return ms from the first write to the close, with graceful's drain (or its acknowledgedBy hook) */
+  private double drainOnce(boolean hook) throws Exception {
+    QuicConnection c = QuicConnection.of(connect(), loops.next(), "drain");
+    QuicStreamHandle s = c.openStream(true).block(WAIT);
+    if (hook) {
+      s.acknowledgedBy(readOneByte(s.kwik()));
+    }
+    long t0 = System.nanoTime();
+    long[] written = new long[1];
+    s.write(ByteBuffer.allocate(size)).subscribe(null, null, () -> written[0] = System.nanoTime());
+    ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(WAIT)).block(WAIT);
+    long t1 = System.nanoTime();
+    check(r != null && r.drained() == DrainStatus.DRAINED, "drain gave " + r);
+    if (verbose) {
+      System.out.printf("  drain%s: write returned after %.1f ms, closed after %.1f ms, %d stall restarts%n",
+          hook ? " (acknowledgedBy)" : "", (written[0] - t0) / 1e6, (t1 - t0) / 1e6, c.stallRecoveries().block(WAIT));
+    }
+    return (t1 - t0) / 1e6;
+  }
+
+  /** @return ms from the first write until the peer application's one-byte acknowledgement arrived */
+  private double ackOnce() throws Exception {
+    QuicConnection c = QuicConnection.of(connect(), loops.next(), "ack");
+    QuicStreamHandle s = c.openStream(true).block(WAIT);
+    Mono<Integer> ack = readOneByte(s.kwik());
+    long t0 = System.nanoTime();
+    s.write(ByteBuffer.allocate(size)).subscribe(null, e -> {});
+    Integer b = ack.timeout(ACK_DEADLINE).onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty()).block(WAIT);
+    long t1 = System.nanoTime();
+    c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
+    if (b == null) {
+      // Kwik's lost wakeup: the stream stopped sending and nothing restarts it
+      ackStalls++;
+      return Double.NaN;
+    }
+    check(b == 1, "bad acknowledgement " + b);
+    return (t1 - t0) / 1e6;
+  }
+
+  private static Mono<Integer> readOneByte(QuicStream stream) {
+    return Mono.fromCallable(() -> stream.getInputStream().read()).subscribeOn(Schedulers.boundedElastic());
+  }
+
+  private static void check(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalStateException(what);
+    }
+  }
+
+  /** A Kwik server that reads each stream and answers one byte once it has read --size bytes. */
+  private ServerConnector startServer() throws Exception {
+    SelfSignedCertificate cert = SelfSignedCertificate.generate();
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("s", cert.keys().getPrivate(), "p".toCharArray(), new X509Certificate[] {cert.certificate()});
+    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    port = socket.getLocalPort();
+    ServerConnector server =
+        ServerConnector.builder()
+            .withSocket(socket)
+            .withKeyStore(ks, "s", "p".toCharArray())
+            .withConfiguration(
+                ServerConnectionConfig.builder()
+                    .maxIdleTimeoutInSeconds(30)
+                    .maxOpenPeerInitiatedBidirectionalStreams(10)
+                    .maxBidirectionalStreamBufferSize(4_000_000)
+                    .maxConnectionBufferSize(8_000_000)
+                    .build())
+            .withLogger(new tech.kwik.core.log.NullLogger())
+            .build();
+    server.registerApplicationProtocol(
+        "bench",
+        (protocol, connection) ->
+            new ApplicationProtocolConnection() {
+              @Override
+              public void acceptPeerInitiatedStream(QuicStream stream) {
+                Thread t = new Thread(() -> serve(stream), "bench-peer");
+                t.setDaemon(true);
+                t.start();
+              }
+            });
+    server.start();
+    return server;
+  }
+
+  private void serve(QuicStream stream) {
+    byte[] buf = new byte[64 * 1024];
+    long read = 0;
+    try {
+      InputStream in = stream.getInputStream();
+      OutputStream out = stream.getOutputStream();
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        long before = read;
+        read += n;
+        if (before < size && read >= size) {
+          out.write(1);
+          out.flush();
+        }
+      }
+    } catch (java.io.IOException ignored) {
+      // the connection ended
+    }
+  }
+}
