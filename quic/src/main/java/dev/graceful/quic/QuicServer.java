@@ -15,7 +15,8 @@ import tech.kwik.core.server.ServerConnector;
  * A Kwik {@link ServerConnector} whose connections graceful tracks: every accepted connection is a
  * {@link QuicConnection} on one of the group's loops, with the streams its peer opens adopted (so
  * a shutdown drains what the server wrote on them). {@link #stopAccepting()} makes the server
- * refuse new connections (an application CONNECTION_CLOSE, code 0) while the open ones continue.
+ * refuse new connections (a transport CONNECTION_CLOSE with CONNECTION_REFUSED) while the open ones
+ * continue.
  */
 public final class QuicServer implements AutoCloseable {
   /** Reason sent to connections arriving after {@link #stopAccepting()}. */
@@ -53,7 +54,8 @@ public final class QuicServer implements AutoCloseable {
   /** Kwik's thread: a new connection completed its handshake. */
   private ApplicationProtocolConnection accept(tech.kwik.core.QuicConnection kwik, LoopGroup loops) {
     if (refusing) {
-      kwik.close(0, REFUSED_REASON);
+      // RFC 9000 §20.1: CONNECTION_REFUSED, "the server refused to accept a new connection"
+      kwik.close(tech.kwik.core.QuicConstants.TransportErrorCode.CONNECTION_REFUSED, REFUSED_REASON);
       return new ApplicationProtocolConnection() {};
     }
     QuicConnection c = QuicConnection.of(kwik, loops.next(), "quic-server#" + count.incrementAndGet());
@@ -98,8 +100,8 @@ public final class QuicServer implements AutoCloseable {
   }
 
   /**
-   * G1: from now on new connections are closed at once (application code 0, {@link
-   * #REFUSED_REASON}); open ones are untouched.
+   * G1: from now on new connections are closed at once (transport error CONNECTION_REFUSED, 0x2,
+   * with {@link #REFUSED_REASON}); open ones are untouched.
    *
    * @return completes when the server refuses
    */

@@ -1,0 +1,93 @@
+package dev.graceful.quic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.tls.SelfSignedCertificate;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import tech.kwik.core.ConnectionTerminatedEvent;
+import tech.kwik.core.QuicClientConnection;
+import tech.kwik.core.server.ServerConnectionConfig;
+import tech.kwik.core.server.ServerConnector;
+
+/** {@link QuicServer} on a real Kwik ServerConnector with real Kwik clients. */
+class QuicServerIT {
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  static ServerConnector connector(DatagramSocket socket) throws Exception {
+    SelfSignedCertificate cert = SelfSignedCertificate.generate();
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("s", cert.keys().getPrivate(), "p".toCharArray(), new X509Certificate[] {cert.certificate()});
+    return ServerConnector.builder()
+        .withSocket(socket)
+        .withKeyStore(ks, "s", "p".toCharArray())
+        .withConfiguration(ServerConnectionConfig.builder().maxIdleTimeoutInSeconds(30).maxOpenPeerInitiatedBidirectionalStreams(10).build())
+        .withLogger(new tech.kwik.core.log.NullLogger())
+        .build();
+  }
+
+  static QuicClientConnection client(int port) throws Exception {
+    QuicClientConnection c =
+        QuicClientConnection.newBuilder()
+            .uri(URI.create("https://127.0.0.1:" + port))
+            .applicationProtocol("graceful")
+            .noServerCertificateCheck()
+            .logger(new tech.kwik.core.log.NullLogger())
+            .build();
+    c.connect();
+    return c;
+  }
+
+  // G1 for QUIC: connections are tracked with their peer streams; after stopAccepting a new
+  // connection is refused with a CONNECTION_CLOSE that says why, and the open one carries on
+  // until its own shutdown, after which it is no longer open.
+  @Test
+  void tracksConnectionsAndRefusesNewOnesAfterStopAccepting() throws Exception {
+    System.setProperty("tech.kwik.core.no-security-warnings", "true");
+    LoopGroup loops = LoopGroup.create(1);
+    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    QuicServer server = QuicServer.start(connector(socket), "graceful", loops);
+    try {
+      CompletableFuture<QuicServer.Accepted> first = server.connections().next().toFuture();
+      QuicClientConnection a = client(socket.getLocalPort());
+      QuicServer.Accepted accepted = first.get(10, TimeUnit.SECONDS);
+      CompletableFuture<Long> readOnServer = accepted.peerStreams().next().flatMap(QuicStreamHandle::readAll).toFuture();
+      var out = a.createStream(true).getOutputStream();
+      out.write(new byte[1234]);
+      out.close();
+      assertThat(readOnServer.get(10, TimeUnit.SECONDS)).isEqualTo(1234);
+      assertThat(server.openConnections()).containsExactly(accepted.connection());
+
+      server.stopAccepting().block(WAIT);
+      QuicClientConnection b = client(socket.getLocalPort());
+      CompletableFuture<ConnectionTerminatedEvent> refused = new CompletableFuture<>();
+      b.setConnectionListener(refused::complete);
+      ConnectionTerminatedEvent e = refused.get(10, TimeUnit.SECONDS);
+      assertThat(e.closedByPeer()).isTrue();
+      assertThat(e.transportErrorCode()).isEqualTo(0x2L); // CONNECTION_REFUSED
+      assertThat(e.errorDescription()).contains(QuicServer.REFUSED_REASON);
+      assertThat(server.openConnections()).containsExactly(accepted.connection());
+
+      var r = accepted.connection().shutdown(ShutdownSpec.bidirectional().rapid()).block(WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.SENT);
+      accepted.connection().ended().block(WAIT);
+      assertThat(server.openConnections()).isEmpty();
+      a.close();
+    } finally {
+      server.close();
+      loops.shutdown().block(WAIT);
+    }
+  }
+}
