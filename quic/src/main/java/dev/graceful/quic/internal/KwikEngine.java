@@ -32,7 +32,7 @@ import tech.kwik.core.Statistics;
  */
 public final class KwikEngine implements ShutdownEngine {
   /** How often a drain or a closing period looks at Kwik's state: it has no events for either. */
-  static final Duration POLL = Duration.ofMillis(5);
+  static final Duration POLL = Duration.ofMillis(2);
 
   /** The share of the whole deadline a drain may use; the rest is for the closing period. */
   static final double DRAIN_SHARE = 0.75;
