@@ -30,6 +30,7 @@ public final class QuicServer implements AutoCloseable {
   private final Sinks.Many<Accepted> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final AtomicLong count = new AtomicLong();
   private volatile boolean refusing;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private QuicServer(ServerConnector connector) {
     this.connector = connector;
@@ -113,11 +114,39 @@ public final class QuicServer implements AutoCloseable {
         });
   }
 
-  /** Closes Kwik's server: its socket, and an immediate close of any connection still open. */
+  /**
+   * G1–G6 for QUIC: stops accepting, shuts every open connection down by {@code how} (its policy
+   * is typically {@code ShutdownSpec.bidirectional()}: drain, then an RFC close), forces the
+   * stragglers, then closes Kwik's server.
+   *
+   * @param how the server shutdown
+   * @return the report, once every connection ended and the server is closed
+   */
+  public Mono<dev.graceful.core.ShutdownReport> shutdown(dev.graceful.core.ServerShutdown how) {
+    return Mono.defer(
+        () ->
+            how.run(
+                    stopAccepting(),
+                    openConnections().stream().map(dev.graceful.core.ServerShutdown.Member::of).toList())
+                .flatMap(
+                    report ->
+                        // Kwik's close waits for its connections to finish closing: never on a loop
+                        Mono.fromRunnable(this::close)
+                            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+                            .thenReturn(report)));
+  }
+
+  /**
+   * Closes Kwik's server: its socket, and an immediate close of any connection still open. Kwik
+   * waits here (up to its own timeout) for its connections to finish closing: call it off any loop.
+   * Idempotent.
+   */
   @Override
   public void close() {
     refusing = true;
     emit(accepted, null);
-    connector.close();
+    if (closed.compareAndSet(false, true)) {
+      connector.close();
+    }
   }
 }
