@@ -68,15 +68,28 @@ class Ngtcp2InteropIT {
 
   /** A graceful client on an h3 connection to gtlsserver, its control stream open. */
   private QuicConnection client(int port) throws Exception {
-    QuicClientConnection kwik =
-        QuicClientConnection.newBuilder()
-            .uri(URI.create("https://127.0.0.1:" + port))
-            .applicationProtocol("h3")
-            .noServerCertificateCheck()
-            .maxIdleTimeout(Duration.ofSeconds(30))
-            .logger(new tech.kwik.core.log.NullLogger())
-            .build();
-    kwik.connect();
+    QuicClientConnection kwik = null;
+    // gtlsserver prints its ready line before it binds: a first Initial can meet a closed port
+    // (and Kwik then waits out its connect timeout), so a connect is tried up to three times.
+    for (int attempt = 1; kwik == null; attempt++) {
+      QuicClientConnection k =
+          QuicClientConnection.newBuilder()
+              .uri(URI.create("https://127.0.0.1:" + port))
+              .applicationProtocol("h3")
+              .noServerCertificateCheck()
+              .maxIdleTimeout(Duration.ofSeconds(30))
+              .connectTimeout(Duration.ofSeconds(3))
+              .logger(new tech.kwik.core.log.NullLogger())
+              .build();
+      try {
+        k.connect();
+        kwik = k;
+      } catch (java.net.ConnectException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
     QuicConnection c = QuicConnection.of(kwik, loops.next(), "client->gtlsserver:" + port);
     c.openStream(false).flatMap(s -> s.write(ByteBuffer.wrap(Ngtcp2.controlStream()))).block(WAIT);
     return c;

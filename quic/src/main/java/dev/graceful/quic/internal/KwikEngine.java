@@ -245,8 +245,14 @@ public final class KwikEngine implements ShutdownEngine {
         return Step.COMPLETE;
       }
       if (mode == ShutdownMode.WAIT_PEER) {
-        // Q8: wait for the peer (or another termination); implies no stream flush.
-        return awaitEvents(request.timer(), false);
+        // Q8: wait for the peer (or another termination); implies no stream flush. A peer often
+        // waits for our data (or FIN) before it closes: a stream stalled by Kwik's lost wakeup
+        // would make both wait forever, so stalls are restarted here too.
+        boolean unsent = anyUnsent();
+        if (unsent) {
+          restartStalledStreams();
+        }
+        return awaitEvents(request.timer(), unsent);
       }
       // Q5: "wait until all data written to a stream ... has been sent and acknowledged"
       if (request.quic().streamFlush() && drain != DrainStatus.DRAINED && drain != DrainStatus.TIMEOUT) {
@@ -463,6 +469,16 @@ public final class KwikEngine implements ShutdownEngine {
       }
     }
     return true;
+  }
+
+  /** @return true when a tracked, non-reset stream still has data (or its FIN) to send */
+  private boolean anyUnsent() {
+    for (TrackedStream s : streams) {
+      if (!s.isReset() && KwikInternals.progress(s.kwikStream()).map(KwikInternals.StreamProgress::unsent).orElse(false)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void restartStalledStreams() {
