@@ -184,7 +184,7 @@ class Ngtcp2InteropIT {
       assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().noBlock()).blockOptional(WAIT)).isEmpty();
       CompletableFuture<ShutdownResult> waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
       c.openStream(true).flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00}))).block(WAIT);
-      ShutdownResult r = waiting.get(30, TimeUnit.SECONDS);
+      ShutdownResult r = withPeerLog(waiting, server);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);
       assertThat(r.state().received()).isTrue();
@@ -299,7 +299,7 @@ class Ngtcp2InteropIT {
                     .doOnError(result::completeExceptionally));
     Path download = Files.createDirectories(dir.resolve("download"));
     try (PeerProcess client = Ngtcp2.client(port, "/small", download, "--exit-on-all-streams-close")) {
-      ShutdownResult r = result.get(30, TimeUnit.SECONDS);
+      ShutdownResult r = withPeerLog(result, client);
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);
       assertThat(r.peerErrorCode()).hasValue(0x100);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
@@ -307,6 +307,15 @@ class Ngtcp2InteropIT {
       assertThat(Files.size(download.resolve("small"))).isEqualTo(1000);
     } finally {
       server.close();
+    }
+  }
+
+  /** The result, or a failure that shows what the ngtcp2 peer logged last. */
+  static ShutdownResult withPeerLog(CompletableFuture<ShutdownResult> f, PeerProcess peer) throws Exception {
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no result (" + e + "); the peer's last lines:\n" + peer.tail(), e);
     }
   }
 

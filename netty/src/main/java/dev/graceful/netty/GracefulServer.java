@@ -1,0 +1,194 @@
+package dev.graceful.netty;
+
+import dev.graceful.core.ServerShutdown;
+import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.Shutdownable;
+import dev.graceful.core.TransportPolicy;
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.transport.ServerTransport;
+
+/**
+ * Graceful shutdown of a reactor-netty server (TCP or HTTP, over TLS): every accepted connection
+ * is tracked with its in-flight exchanges, and {@link #shutdown(DisposableServer, ServerShutdown)}
+ * stops accepting, lets exchanges finish within the grace period, shuts every connection down by
+ * one policy on its own event loop, forces the stragglers at the deadline and reports.
+ *
+ * <pre>{@code
+ * GracefulServer graceful = GracefulServer.create();
+ * DisposableServer server =
+ *     graceful.install(HttpServer.create().secure(spec -> spec.sslContext(ctx)))
+ *         .handle(graceful.http((req, res) -> res.sendString(Mono.just("hello"))))
+ *         .bindNow();
+ * ...
+ * ShutdownReport report =
+ *     graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional())
+ *         .grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10))).block();
+ * }</pre>
+ *
+ * A close_notify a client sends first (TLS 1.3 half-close) no longer closes the connection at
+ * once: the response to the request in flight still goes out, then graceful answers and closes.
+ */
+public final class GracefulServer {
+  private final Map<Channel, Tracked> open = new ConcurrentHashMap<>();
+
+  private GracefulServer() {}
+
+  /** @return a tracker for one server */
+  public static GracefulServer create() {
+    return new GracefulServer();
+  }
+
+  /** One connection and its exchanges in flight. */
+  private static final class Tracked {
+    final NettyTlsConnection connection;
+    private int active;
+    private final List<MonoSink<Void>> waiting = new ArrayList<>(1);
+
+    Tracked(NettyTlsConnection connection) {
+      this.connection = connection;
+    }
+
+    synchronized void begin() {
+      active++;
+    }
+
+    void end() {
+      List<MonoSink<Void>> done;
+      synchronized (this) {
+        if (active == 0 || --active > 0) {
+          return;
+        }
+        done = List.copyOf(waiting);
+        waiting.clear();
+      }
+      done.forEach(MonoSink::success);
+    }
+
+    Mono<Void> idle() {
+      return Mono.create(
+          sink -> {
+            synchronized (this) {
+              if (active > 0) {
+                waiting.add(sink);
+                return;
+              }
+            }
+            sink.success();
+          });
+    }
+  }
+
+  /**
+   * Tracks every connection {@code server} accepts (those with a TLS handler).
+   *
+   * @param server a reactor-netty TCP or HTTP server, configured with {@code secure(...)}
+   * @param <T> the server type
+   * @return the server, tracked
+   */
+  public <T extends ServerTransport<T, ?>> T install(T server) {
+    return Objects.requireNonNull(server, "server").doOnChannelInit((observer, channel, remote) -> track(channel));
+  }
+
+  private Tracked track(Channel channel) {
+    Tracked t = open.get(channel);
+    if (t != null || channel.pipeline().get(SslHandler.class) == null) {
+      return t;
+    }
+    Tracked fresh = new Tracked(NettyTlsConnection.of(channel));
+    fresh.connection.answerWhen(fresh::idle);
+    t = open.putIfAbsent(channel, fresh);
+    if (t != null) {
+      return t;
+    }
+    channel.closeFuture().addListener(f -> open.remove(channel));
+    return fresh;
+  }
+
+  /**
+   * Wraps an HTTP handler so that its exchanges count as in flight until its publisher ends.
+   *
+   * @param handler the application's handler
+   * @return the tracked handler
+   */
+  public BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> http(
+      BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler) {
+    Objects.requireNonNull(handler, "handler");
+    return (req, res) -> {
+      Channel[] ch = new Channel[1];
+      req.withConnection(c -> ch[0] = c.channel());
+      Tracked t = ch[0] == null ? null : track(ch[0]);
+      if (t == null) {
+        return handler.apply(req, res);
+      }
+      t.begin();
+      return Flux.from(handler.apply(req, res)).doFinally(s -> t.end());
+    };
+  }
+
+  /** @return the tracked connections still open */
+  public Collection<NettyTlsConnection> openConnections() {
+    return open.values().stream().map(t -> t.connection).toList();
+  }
+
+  /**
+   * G1–G5: stops {@code server} accepting (its listening channel closes; the event loops and open
+   * connections stay), then shuts every open connection down by {@code how}, closing each channel
+   * once its shutdown ended. Never blocks: usable from Spring's graceful-shutdown phase.
+   *
+   * @param server the bound server
+   * @param how the server shutdown
+   * @return the report
+   */
+  public Mono<ShutdownReport> shutdown(DisposableServer server, ServerShutdown how) {
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(how, "how");
+    Mono<Void> stopAccepting = Mono.create(sink -> server.channel().close().addListener(f -> sink.success()));
+    return stopAccepting.then(
+        Mono.defer(
+            () -> {
+              List<ServerShutdown.Member> members = new ArrayList<>();
+              for (Tracked t : open.values()) {
+                members.add(ServerShutdown.Member.of(closing(t.connection), t.idle()));
+              }
+              return how.run(Mono.empty(), members);
+            }));
+  }
+
+  /** The connection, with every shutdown closing its channel at the end. */
+  private static Shutdownable closing(NettyTlsConnection c) {
+    return new Shutdownable() {
+      @Override
+      public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+        return c.shutdown(spec.closeTransport(TransportPolicy.CLOSE));
+      }
+
+      @Override
+      public ShutdownState shutdownState() {
+        return c.shutdownState();
+      }
+
+      @Override
+      public String connectionId() {
+        return c.connectionId();
+      }
+    };
+  }
+}

@@ -1,0 +1,128 @@
+package dev.graceful.netty;
+
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.Shutdownable;
+import dev.graceful.core.TransportPolicy;
+import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.netty.internal.GracefulTlsHandler;
+import dev.graceful.netty.internal.NettyTlsEngine;
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A Netty (or reactor-netty) TLS connection with graceful's shutdown: {@link #shutdown(ShutdownSpec)}
+ * sends close_notify through the channel's {@code SslHandler} after every queued write and waits
+ * for the peer's by the spec's mode, with the same results and errors as graceful's own
+ * connections. When the peer closes first, graceful answers once the connection is idle (its
+ * in-flight exchange done) and closes the channel, and reports that ending on {@link #ended()}.
+ */
+public final class NettyTlsConnection implements Shutdownable {
+  private static final AttributeKey<NettyTlsConnection> KEY = AttributeKey.valueOf("graceful.tls");
+
+  /** How graceful answers a close_notify the peer sent first. */
+  static final ShutdownSpec ANSWER =
+      ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(10)).closeTransport(TransportPolicy.CLOSE);
+
+  private final Channel channel;
+  private final NettyTlsEngine engine;
+  private final ShutdownCoordinator coordinator;
+  private final Sinks.One<ShutdownResult> ended = Sinks.one();
+  private volatile Supplier<Mono<Void>> idle = Mono::empty;
+
+  private NettyTlsConnection(Channel channel, SslHandler ssl) {
+    this.channel = channel;
+    this.engine = new NettyTlsEngine(channel, ssl, "netty:" + channel.remoteAddress());
+    this.coordinator = new ShutdownCoordinator(engine);
+  }
+
+  /**
+   * The channel's connection, created (and its handler installed after the {@code SslHandler})
+   * on first use.
+   *
+   * @param channel a channel with an {@code SslHandler} in its pipeline
+   * @return its connection
+   * @throws IllegalArgumentException when the channel has no {@code SslHandler}
+   */
+  public static NettyTlsConnection of(Channel channel) {
+    Objects.requireNonNull(channel, "channel");
+    NettyTlsConnection existing = channel.attr(KEY).get();
+    if (existing != null) {
+      return existing;
+    }
+    var ctx = channel.pipeline().context(SslHandler.class);
+    if (ctx == null) {
+      throw new IllegalArgumentException("no SslHandler in the pipeline of " + channel);
+    }
+    NettyTlsConnection c = new NettyTlsConnection(channel, (SslHandler) ctx.handler());
+    NettyTlsConnection raced = channel.attr(KEY).setIfAbsent(c);
+    if (raced != null) {
+      return raced;
+    }
+    channel.pipeline().addAfter(ctx.name(), GracefulTlsHandler.NAME, new GracefulTlsHandler(c.engine, c::peerClosed));
+    return c;
+  }
+
+  /**
+   * @param connection a reactor-netty connection over TLS
+   * @return its graceful connection
+   */
+  public static NettyTlsConnection of(reactor.netty.Connection connection) {
+    return of(Objects.requireNonNull(connection, "connection").channel());
+  }
+
+  /**
+   * @param idle completes when the connection has no exchange in flight; a close_notify from the
+   *     peer is answered only then (G2 for peer-initiated closes)
+   * @return this connection
+   */
+  public NettyTlsConnection answerWhen(Supplier<Mono<Void>> idle) {
+    this.idle = Objects.requireNonNull(idle, "idle");
+    return this;
+  }
+
+  /** Event loop: the peer's close_notify arrived. */
+  private void peerClosed() {
+    Mono.defer(() -> idle.get())
+        .then(Mono.defer(() -> coordinator.shutdown(ANSWER)))
+        .subscribe(ended::tryEmitValue, e -> {
+          ended.tryEmitEmpty();
+          channel.close();
+        });
+  }
+
+  @Override
+  public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+    return coordinator.shutdown(spec).doOnNext(ended::tryEmitValue);
+  }
+
+  /**
+   * @return the result of the shutdown that ended this connection (graceful's answer to the
+   *     peer's close, or a shutdown subscribed through this connection); empty if it failed
+   */
+  public Mono<ShutdownResult> ended() {
+    return ended.asMono();
+  }
+
+  @Override
+  public ShutdownState shutdownState() {
+    return engine.state();
+  }
+
+  @Override
+  public String connectionId() {
+    return engine.connectionId();
+  }
+
+  /** @return the channel */
+  public Channel channel() {
+    return channel;
+  }
+}

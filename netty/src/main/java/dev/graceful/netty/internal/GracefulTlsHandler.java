@@ -1,0 +1,55 @@
+package dev.graceful.netty.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Sits right after the {@code SslHandler}: tells the engine about the peer's close_notify, the
+ * channel's end and the plaintext that arrives. It keeps Netty's close-completion event from
+ * reactor-netty, which would close the channel at once: after a TLS 1.3 half-close the response
+ * must still go out, and graceful answers the close_notify itself.
+ */
+public final class GracefulTlsHandler extends ChannelInboundHandlerAdapter {
+  /** The name it has in a pipeline. */
+  public static final String NAME = "graceful.tls";
+
+  private final NettyTlsEngine engine;
+  private final Runnable onPeerClose;
+
+  /**
+   * @param engine the connection's engine
+   * @param onPeerClose runs on the event loop when the peer's close_notify arrived
+   */
+  public GracefulTlsHandler(NettyTlsEngine engine, Runnable onPeerClose) {
+    this.engine = engine;
+    this.onPeerClose = onPeerClose;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf b && engine.onData(b)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof SslCloseCompletionEvent e && e.isSuccess()) {
+      engine.onPeerCloseNotify();
+      onPeerClose.run();
+      return; // not passed on: graceful answers, after the exchange in flight
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    engine.onInactive();
+    ctx.fireChannelInactive();
+  }
+}

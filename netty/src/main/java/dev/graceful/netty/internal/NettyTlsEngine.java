@@ -1,0 +1,221 @@
+package dev.graceful.netty.internal;
+
+import dev.graceful.core.Inbound;
+import dev.graceful.core.Initiator;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownException.Reason;
+import dev.graceful.core.ShutdownMode;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.spi.ShutdownEngine;
+import dev.graceful.core.spi.ShutdownRequest;
+import dev.graceful.core.spi.Step;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.ssl.SslHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * SSL_shutdown for a Netty channel through its {@link SslHandler}, confined to the channel's event
+ * loop. The peer's close_notify is taken from the engine itself (Netty's close-completion event,
+ * which {@link GracefulTlsHandler} keeps from reactor-netty so a TLS 1.3 half-close does not close
+ * the channel); our close_notify goes out after every write already queued (a flush barrier, then
+ * {@link SslHandler#closeOutbound()}).
+ */
+public final class NettyTlsEngine implements ShutdownEngine {
+  private final Channel channel;
+  private final SslHandler ssl;
+  private final String identity;
+  private final List<Runnable> readWaiters = new ArrayList<>(1);
+  private final List<Runnable> writeWaiters = new ArrayList<>(1);
+  private volatile ShutdownState state = ShutdownState.NONE;
+  private boolean peerFirst;
+  private boolean transportClosed;
+  private boolean sendStarted;
+  private ChannelFuture closeNotify;
+  private boolean unauthenticatedEof;
+  private boolean quiet;
+  private boolean reading;
+  private Inbound inbound = Inbound.refuse();
+  private long connectionBytesRead;
+  private long bytesReadWhileShuttingDown;
+
+  /**
+   * @param channel a channel whose pipeline has {@code ssl}
+   * @param ssl its TLS handler
+   * @param identity a name for results and errors
+   */
+  public NettyTlsEngine(Channel channel, SslHandler ssl, String identity) {
+    this.channel = channel;
+    this.ssl = ssl;
+    this.identity = identity;
+  }
+
+  // ---- events from GracefulTlsHandler, on the event loop ----
+
+  void onPeerCloseNotify() {
+    if (!state.sent()) {
+      peerFirst = true;
+    }
+    state = state.with(ShutdownState.RECEIVED);
+    if (ssl.engine().isOutboundDone()) {
+      state = state.with(ShutdownState.SENT); // TLS 1.2: the JDK engine answered by itself
+    }
+    wake(readWaiters);
+  }
+
+  void onInactive() {
+    transportClosed = true;
+    wake(readWaiters);
+    wake(writeWaiters);
+  }
+
+  /**
+   * @param data plaintext the peer sent
+   * @return true when graceful consumed it (the policy delivers or discards it), false to pass it on
+   */
+  boolean onData(ByteBuf data) {
+    int n = data.readableBytes();
+    connectionBytesRead += n;
+    if (!reading) {
+      return false;
+    }
+    bytesReadWhileShuttingDown += n;
+    wake(readWaiters);
+    if (inbound instanceof Inbound.Deliver d) {
+      d.consumer().accept(data.nioBuffer().asReadOnlyBuffer());
+      return true;
+    }
+    // Discard consumes; Refuse leaves the data to the application's own handlers, which read it
+    return inbound == Inbound.discard();
+  }
+
+  // ---- SPI ----
+
+  @Override
+  public String connectionId() {
+    return identity;
+  }
+
+  @Override
+  public Executor executor() {
+    return channel.eventLoop();
+  }
+
+  @Override
+  public ShutdownState state() {
+    return state;
+  }
+
+  @Override
+  public Step step(ShutdownRequest request) throws ShutdownException {
+    inbound = request.inbound();
+    ShutdownMode mode = request.mode();
+    switch (mode) {
+      case RFC, RAPID -> throw new ShutdownException(
+          Reason.INVALID_ARGUMENT, identity, state, "rfc and rapid are QUIC modes", null);
+      case QUIET -> {
+        // T7: nothing is sent; both directions are marked closed
+        quiet = true;
+        state = ShutdownState.SENT_AND_RECEIVED;
+        return Step.COMPLETE;
+      }
+      default -> { }
+    }
+    if (transportClosed && !state.received()) {
+      if (request.ignoreUnexpectedEof()) {
+        unauthenticatedEof = true;
+        state = state.with(ShutdownState.RECEIVED);
+        if (!sendStarted) {
+          state = state.with(ShutdownState.SENT); // nothing can be sent any more
+        }
+        return Step.COMPLETE;
+      }
+      if (sendStarted || mode != ShutdownMode.FAST) {
+        throw new ShutdownException(
+            Reason.TRUNCATED, identity, state, "the transport closed without a close_notify from the peer", null);
+      }
+    }
+    if (mode == ShutdownMode.WAIT_PEER && !state.received()) {
+      reading = true;
+      return Step.WANT_READ;
+    }
+    if (!sendStarted) {
+      sendStarted = true;
+      state = state.with(ShutdownState.SENT); // T1: set when sending is attempted
+      // the close_notify goes out after every write already queued on the channel
+      // (the listeners may run at once, inside this step, when the flushes complete at once)
+      channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(f -> {
+            closeNotify = ssl.closeOutbound();
+            closeNotify.addListener(g -> wake(writeWaiters));
+          });
+    }
+    if (closeNotify == null || !closeNotify.isDone()) {
+      return Step.WANT_WRITE;
+    }
+    if (!closeNotify.isSuccess()) {
+      throw new ShutdownException(
+          Reason.TRANSPORT, identity, state, "close_notify could not be written: " + closeNotify.cause(), closeNotify.cause());
+    }
+    if (state.received()) {
+      reading = false;
+      return Step.COMPLETE;
+    }
+    if (mode == ShutdownMode.FAST) {
+      return Step.SENT;
+    }
+    reading = true;
+    return Step.WANT_READ;
+  }
+
+  @Override
+  public void awaitReadiness(Step want, Runnable onReady) {
+    (want == Step.WANT_WRITE ? writeWaiters : readWaiters).add(onReady);
+  }
+
+  @Override
+  public void cancelReadiness(Runnable onReady) {
+    readWaiters.remove(onReady);
+    writeWaiters.remove(onReady);
+    if (readWaiters.isEmpty()) {
+      reading = false;
+    }
+  }
+
+  @Override
+  public void closeTransport() {
+    channel.close();
+  }
+
+  @Override
+  public ShutdownResult.Builder describe() {
+    String protocol = ssl.engine().getSession().getProtocol();
+    return ShutdownResult.builder(identity)
+        .protocol(protocol)
+        .state(state)
+        .initiator(peerFirst ? Initiator.PEER : Initiator.LOCAL)
+        .bytesRead(bytesReadWhileShuttingDown)
+        .connectionBytesRead(connectionBytesRead)
+        .unauthenticatedEof(unauthenticatedEof)
+        .quiet(quiet);
+  }
+
+  /** @return application bytes read from the peer over the whole connection */
+  public long connectionBytesRead() {
+    return connectionBytesRead;
+  }
+
+  private static void wake(List<Runnable> waiters) {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    List<Runnable> w = List.copyOf(waiters);
+    waiters.clear();
+    w.forEach(Runnable::run);
+  }
+}

@@ -1,0 +1,13 @@
+/** TLS shutdown for Netty / reactor-netty connections, and graceful reactor-netty server shutdown. */
+module dev.graceful.netty {
+  requires transitive dev.graceful.core;
+  requires transitive reactor.netty.core;
+  requires transitive reactor.netty.http;
+  requires transitive io.netty.transport;
+  requires transitive io.netty.handler;
+  requires io.netty.buffer;
+  requires io.netty.common;
+  requires io.netty.codec.http;
+
+  exports dev.graceful.netty;
+}

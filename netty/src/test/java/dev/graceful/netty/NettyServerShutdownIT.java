@@ -1,0 +1,186 @@
+package dev.graceful.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graceful.core.Initiator;
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ServerShutdown;
+import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.tls.testkit.TestCerts;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * G1–G5 on a real reactor-netty HTTPS server, with graceful's own TLS clients (and the JDK's TLS
+ * on both sides): every response arrives whole, then a close_notify, and the report matches what
+ * the clients saw.
+ */
+class NettyServerShutdownIT {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final int SLOW_BODY = 64 * 1024;
+  static TestCerts certs;
+  static LoopGroup clientLoops;
+
+  @BeforeAll
+  static void setUp() {
+    certs = TestCerts.create();
+    clientLoops = LoopGroup.create(2);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    clientLoops.shutdown().block(WAIT);
+  }
+
+  static SslContext nettyContext() throws Exception {
+    return SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
+        .sslProvider(SslProvider.JDK)
+        .protocols("TLSv1.3", "TLSv1.2")
+        .build();
+  }
+
+  /** GET / answers at once; GET /slow answers 64 KiB after 500 ms (an exchange in flight). */
+  static DisposableServer start(GracefulServer graceful) throws Exception {
+    SslContext ctx = nettyContext();
+    return graceful
+        .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+        .handle(
+            graceful.http(
+                (req, res) ->
+                    req.uri().startsWith("/slow")
+                        ? res.header("content-length", Integer.toString(SLOW_BODY))
+                            .sendString(Mono.delay(Duration.ofMillis(500)).map(x -> "x".repeat(SLOW_BODY)))
+                        : res.header("content-length", "2").sendString(Mono.just("ok"))))
+        .bindNow(Duration.ofSeconds(10));
+  }
+
+  static InetSocketAddress address(DisposableServer s) {
+    return new InetSocketAddress("127.0.0.1", s.port());
+  }
+
+  // G1–G5: 1,000 open keep-alive connections (TLS 1.3 and 1.2), 100 of them with a slow request in
+  // flight when the shutdown starts. Every client receives every response whole and then a
+  // close_notify, answers it, and the report counts 1,000 COMPLETE with no straggler.
+  @Test
+  void thousandKeepAliveConnectionsEndGracefully() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    DisposableServer server = start(graceful);
+    try {
+      InetSocketAddress at = address(server);
+      List<HttpsClient> clients =
+          Flux.range(0, 1000)
+              .flatMap(i -> HttpsClient.connect(at, certs.client(), clientLoops, i % 2 == 0 ? "TLSv1.3" : "TLSv1.2"), 32)
+              .map(HttpsClient::readUntilServerCloses)
+              .collectList()
+              .block(WAIT);
+      Flux.fromIterable(clients).flatMap(c -> c.get("/"), 64).blockLast(WAIT);
+      for (HttpsClient c : clients) {
+        c.awaitResponses(1, WAIT);
+      }
+      assertThat(graceful.openConnections()).hasSize(1000);
+      List<HttpsClient> slow = clients.subList(0, 100);
+      Flux.fromIterable(slow).flatMap(c -> c.get("/slow")).blockLast(WAIT);
+
+      ShutdownReport report =
+          graceful
+              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(15)))
+              .block(WAIT);
+
+      for (HttpsClient c : clients) {
+        c.ended().get(30, TimeUnit.SECONDS); // the server's close_notify, not a truncation
+        ShutdownResult answer = c.answered.get(30, TimeUnit.SECONDS);
+        assertThat(answer.outcome()).isEqualTo(Outcome.COMPLETE);
+        assertThat(answer.initiator()).isEqualTo(Initiator.PEER);
+      }
+      assertThat(slow).allSatisfy(c -> assertThat(c.responses()).as("the slow response arrived whole").isEqualTo(2));
+      assertThat(clients.subList(100, 1000)).allSatisfy(c -> assertThat(c.responses()).isEqualTo(1));
+      assertThat(report.connections()).isEqualTo(1000);
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1000));
+      assertThat(report.stragglers()).isEmpty();
+      assertThat(report.latency(50)).isLessThan(Duration.ofSeconds(5));
+      assertThat(graceful.openConnections()).isEmpty();
+      System.err.printf("1000 connections: shutdown in %d ms, p50 %d ms, p99 %d ms%n",
+          report.elapsed().toMillis(), report.latency(50).toMillis(), report.latency(99).toMillis());
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  // G4: a client that never reads (so never answers the close_notify) is forced at the deadline
+  // and named; a cooperative one beside it completes.
+  @Test
+  void silentClientIsForcedAtTheDeadlineAndNamed() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    DisposableServer server = start(graceful);
+    try {
+      InetSocketAddress at = address(server);
+      HttpsClient good = HttpsClient.connect(at, certs.client(), clientLoops, "TLSv1.3").block(WAIT).readUntilServerCloses();
+      HttpsClient silent = HttpsClient.connect(at, certs.client(), clientLoops, "TLSv1.3").block(WAIT);
+      good.get("/").block(WAIT);
+      silent.get("/").block(WAIT);
+      good.awaitResponses(1, WAIT);
+      awaitOpen(graceful, 2);
+      ShutdownReport report =
+          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(2))).block(WAIT);
+      assertThat(report.stragglers()).hasSize(1);
+      // the client's id is "local->remote"; the server names the client by its address
+      String clientLocal = silent.tls.connectionId().split("->")[0];
+      assertThat(report.stragglers().get(0)).endsWith(clientLocal);
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1, Outcome.SENT, 1));
+      assertThat(report.elapsed()).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+      assertThat(good.answered.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETE);
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  // TLS 1.3 half-close: a client that sends its request and then its close_notify still gets the
+  // whole response (reactor-netty alone closes the channel on the close_notify), then the server's
+  // close_notify; the server reports a peer-initiated COMPLETE.
+  @Test
+  void tls13HalfCloseStillGetsTheResponse() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    DisposableServer server = start(graceful);
+    try {
+      HttpsClient c = HttpsClient.connect(address(server), certs.client(), clientLoops, "TLSv1.3").block(WAIT);
+      CompletableFuture<ShutdownResult> serverSide = new CompletableFuture<>();
+      c.get("/slow").block(WAIT);
+      ShutdownResult half = c.tls.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
+      assertThat(half.outcome()).isEqualTo(Outcome.SENT);
+      awaitOpen(graceful, 1);
+      graceful.openConnections().iterator().next().ended().subscribe(serverSide::complete);
+      c.readUntilServerCloses();
+      c.ended().get(30, TimeUnit.SECONDS);
+      assertThat(c.responses()).isEqualTo(1);
+      ShutdownResult s = serverSide.get(30, TimeUnit.SECONDS);
+      assertThat(s.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(s.initiator()).isEqualTo(Initiator.PEER);
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  private static void awaitOpen(GracefulServer graceful, int n) {
+    Mono.fromCallable(() -> graceful.openConnections().size())
+        .filter(size -> size >= n)
+        .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(10)))
+        .block(WAIT);
+  }
+}
