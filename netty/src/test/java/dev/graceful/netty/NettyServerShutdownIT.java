@@ -58,13 +58,17 @@ class NettyServerShutdownIT {
 
   /** GET / answers at once; GET /slow answers 64 KiB after 500 ms (an exchange in flight). */
   static DisposableServer start(GracefulServer graceful) throws Exception {
+    return start(graceful, new java.util.concurrent.atomic.AtomicInteger());
+  }
+
+  static DisposableServer start(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted) throws Exception {
     SslContext ctx = nettyContext();
     return graceful
         .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
         .handle(
             graceful.http(
                 (req, res) ->
-                    req.uri().startsWith("/slow")
+                    req.uri().startsWith("/slow") && slowStarted.incrementAndGet() > 0
                         ? res.header("content-length", Integer.toString(SLOW_BODY))
                             .sendString(Mono.delay(Duration.ofMillis(500)).map(x -> "x".repeat(SLOW_BODY)))
                         : res.header("content-length", "2").sendString(Mono.just("ok"))))
@@ -81,7 +85,8 @@ class NettyServerShutdownIT {
   @Test
   void thousandKeepAliveConnectionsEndGracefully() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    DisposableServer server = start(graceful);
+    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    DisposableServer server = start(graceful, slowStarted);
     try {
       InetSocketAddress at = address(server);
       List<HttpsClient> clients =
@@ -97,6 +102,8 @@ class NettyServerShutdownIT {
       assertThat(graceful.openConnections()).hasSize(1000);
       List<HttpsClient> slow = clients.subList(0, 100);
       Flux.fromIterable(slow).flatMap(c -> c.get("/slow")).blockLast(WAIT);
+      // in flight: the server is handling every slow request (each answers 500 ms after it began)
+      Mono.fromCallable(slowStarted::get).filter(n -> n == 100).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
 
       ShutdownReport report =
           graceful
