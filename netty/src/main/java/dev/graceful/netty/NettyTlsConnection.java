@@ -93,7 +93,7 @@ public final class NettyTlsConnection implements Shutdownable {
     Mono.defer(() -> idle.get())
         .then(Mono.defer(() -> coordinator.shutdown(ANSWER)))
         .subscribe(ended::tryEmitValue, e -> {
-          ended.tryEmitEmpty();
+          ended.tryEmitError(e);
           channel.close();
         });
   }
@@ -105,7 +105,8 @@ public final class NettyTlsConnection implements Shutdownable {
 
   /**
    * @return the result of the shutdown that ended this connection (graceful's answer to the
-   *     peer's close, or a shutdown subscribed through this connection); empty if it failed
+   *     peer's close, or a shutdown subscribed through this connection); an error if graceful's
+   *     answer to the peer failed
    */
   public Mono<ShutdownResult> ended() {
     return ended.asMono();

@@ -126,6 +126,10 @@ public final class NettyTlsEngine implements ShutdownEngine {
       }
       default -> { }
     }
+    if (transportClosed && state.received() && !sendStarted) {
+      // the peer closed cleanly and took the transport away: nothing can be answered any more
+      return Step.COMPLETE;
+    }
     if (transportClosed && !state.received()) {
       if (request.ignoreUnexpectedEof()) {
         unauthenticatedEof = true;
@@ -158,6 +162,11 @@ public final class NettyTlsEngine implements ShutdownEngine {
     if (closeNotify == null || !closeNotify.isDone()) {
       return Step.WANT_WRITE;
     }
+    if (!closeNotify.isSuccess() && state.received()) {
+      // the peer's close_notify arrived and its transport went before our answer could: the
+      // connection still ended cleanly (the answer is optional for a peer that has closed)
+      return Step.COMPLETE;
+    }
     if (!closeNotify.isSuccess()) {
       throw new ShutdownException(
           Reason.TRANSPORT, identity, state, "close_notify could not be written: " + closeNotify.cause(), closeNotify.cause());
@@ -189,6 +198,12 @@ public final class NettyTlsEngine implements ShutdownEngine {
 
   @Override
   public void closeTransport() {
+    if (quiet) {
+      // past the SslHandler, whose own close would send the close_notify a quiet shutdown omits
+      var ctx = channel.pipeline().context(ssl);
+      (ctx != null ? ctx.close() : channel.close()).addListener(f -> { });
+      return;
+    }
     channel.close();
   }
 

@@ -1,0 +1,176 @@
+package dev.graceful.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.graceful.core.Initiator;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.ShutdownState;
+import dev.graceful.core.TransportPolicy;
+import dev.graceful.tls.testkit.PeerProcess;
+import dev.graceful.tls.testkit.TestCerts;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.tcp.TcpServer;
+
+/** T-behaviours of {@link NettyTlsConnection} on a reactor-netty TCP server, {@code openssl s_client} as the peer. */
+class NettyAgainstOpenSslIT {
+  static final Duration WAIT = Duration.ofSeconds(30);
+  static TestCerts certs;
+  DisposableServer server;
+  final BlockingQueue<NettyTlsConnection> accepted = new LinkedBlockingQueue<>();
+
+  @BeforeAll
+  static void certs() {
+    certs = TestCerts.create();
+  }
+
+  @BeforeEach
+  void bind() throws Exception {
+    SslContext ctx =
+        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
+            .sslProvider(SslProvider.JDK)
+            .protocols("TLSv1.3", "TLSv1.2")
+            .build();
+    server =
+        TcpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .secure(spec -> spec.sslContext(ctx))
+            .handle(
+                (in, out) -> {
+                  in.withConnection(c -> accepted.add(NettyTlsConnection.of(c)));
+                  return out.neverComplete();
+                })
+            .bindNow(Duration.ofSeconds(10));
+  }
+
+  @AfterEach
+  void unbind() {
+    server.disposeNow(Duration.ofSeconds(5));
+  }
+
+  PeerProcess client(String tls) {
+    return PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.port(), "-tls" + tls.replace('.', '_'));
+  }
+
+  NettyTlsConnection next() throws InterruptedException {
+    NettyTlsConnection c = accepted.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(c).as("accepted").isNotNull();
+    return c;
+  }
+
+  static void write(NettyTlsConnection c, String text) {
+    c.channel().writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)).syncUninterruptibly();
+  }
+
+  static ShutdownException.Reason reason(Mono<?> m) {
+    try {
+      m.block(WAIT);
+      throw new AssertionError("expected an error");
+    } catch (RuntimeException e) {
+      return ((ShutdownException) Exceptions.unwrap(e)).reason();
+    }
+  }
+
+  // T2 through reactor-netty: our close_notify after the data written before it; s_client
+  // answers and exits cleanly.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void serverInitiatedCloseIsAnswered(String tls) throws Exception {
+    try (PeerProcess peer = client(tls)) {
+      NettyTlsConnection c = next();
+      write(c, "from-reactor-netty\n");
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)).block(WAIT);
+      peer.awaitLine("from-reactor-netty", WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
+      assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+      assertThat(r.protocol()).isEqualTo("TLSv" + tls);
+      assertThat(peer.awaitExit(WAIT)).isZero();
+    }
+  }
+
+  // T3 through reactor-netty: s_client closes first (stdin EOF); graceful answers by itself (the
+  // connection is idle) instead of reactor-netty cutting the channel, and reports it.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void peerInitiatedCloseIsAnsweredAndReported(String tls) throws Exception {
+    try (PeerProcess peer = client(tls)) {
+      NettyTlsConnection c = next();
+      peer.closeStdin();
+      ShutdownResult r = c.ended().block(WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.initiator()).isEqualTo(Initiator.PEER);
+      assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+      assertThat(peer.awaitExit(WAIT)).isZero();
+    }
+  }
+
+  // T6: fast sends close_notify and does not wait.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void fastIsSent(String tls) throws Exception {
+    try (PeerProcess peer = client(tls)) {
+      NettyTlsConnection c = next();
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.SENT);
+      assertThat(r.state().sent()).isTrue();
+      assertThat(peer.awaitExit(WAIT)).isZero(); // s_client saw the close_notify
+    }
+  }
+
+  // T7: quiet sends nothing; with the transport closed s_client sees a bare EOF.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void quietSendsNothing(String tls) throws Exception {
+    try (PeerProcess peer = client(tls)) {
+      NettyTlsConnection c = next();
+      write(c, "hi\n");
+      peer.awaitLine("hi", WAIT);
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE)).block(WAIT);
+      assertThat(r.quiet()).isTrue();
+      assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+      peer.awaitExit(WAIT);
+      assertThat(peer.output()).contains("unexpected eof"); // no close_notify reached s_client
+    }
+  }
+
+  // T8: the peer dies without close_notify: a waiting shutdown ends TRUNCATED (not a
+  // ClosedChannelException); with ignoreUnexpectedEof it is an unauthenticated COMPLETE.
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void killedPeerIsTruncated(boolean ignore) throws Exception {
+    try (PeerProcess peer = client("1.3")) {
+      NettyTlsConnection c = next();
+      write(c, "drained\n");
+      peer.awaitLine("drained", WAIT);
+      peer.kill();
+      ShutdownSpec spec = ShutdownSpec.bidirectional().waitPeer().timeout(WAIT);
+      if (ignore) {
+        ShutdownResult r = c.shutdown(spec.ignoreUnexpectedEof()).block(WAIT);
+        assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+        assertThat(r.unauthenticatedEof()).isTrue();
+      } else {
+        assertThat(reason(c.shutdown(spec))).isEqualTo(ShutdownException.Reason.TRUNCATED);
+      }
+    }
+  }
+}
