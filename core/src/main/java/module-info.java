@@ -6,7 +6,9 @@ module dev.graceful.core {
   requires transitive reactor.core;
   requires transitive org.reactivestreams;
   requires static reactor.blockhound; // only to declare the loop's one allowed wait
+  requires static transitive micrometer.core; // ShutdownMetrics, when the application has Micrometer
 
   exports dev.graceful.core;
   exports dev.graceful.core.spi;
+  exports dev.graceful.core.metrics;
 }
