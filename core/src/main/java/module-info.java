@@ -6,7 +6,7 @@ module dev.graceful.core {
   requires transitive reactor.core;
   requires transitive org.reactivestreams;
   requires static reactor.blockhound; // only to declare the loop's one allowed wait
-  requires static transitive micrometer.core; // ShutdownMetrics, when the application has Micrometer
+  requires static micrometer.core; // ShutdownMetrics, when the application has Micrometer
 
   exports dev.graceful.core;
   exports dev.graceful.core.spi;

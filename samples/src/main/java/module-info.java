@@ -2,6 +2,7 @@
 module dev.graceful.samples {
   requires dev.graceful.tls;
   requires dev.graceful.quic;
+  requires dev.graceful.netty;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires org.bouncycastle.pkix;

@@ -69,6 +69,9 @@ public final class ServerShutdown {
     }
   }
 
+  /** How long after the deadline a connection that ignores its timeout is forced anyway. */
+  static final Duration BACKSTOP = Duration.ofMillis(100);
+
   private final ShutdownSpec policy;
   private final ShutdownSpec force;
   private final Duration grace;
@@ -197,8 +200,9 @@ public final class ServerShutdown {
             .onErrorResume(
                 e -> !(Exceptions.unwrap(e) instanceof java.util.concurrent.TimeoutException) && !isTimeout(e),
                 e -> Mono.just(entry(c, Optional.empty(), Optional.of(asShutdownError(c, e)), false, start)))
-            // the policy's own timeout ends it at the deadline, or this one does, whichever fires first
-            .timeout(deadline, scheduler)
+            // the policy's own timeout ends it at the deadline; this one only catches a connection
+            // that does not honour its timeout (a moment later, so the two never race)
+            .timeout(deadline.plus(BACKSTOP), scheduler)
             .onErrorResume(e -> forced);
     return policed;
   }

@@ -26,7 +26,7 @@ class ServerShutdownTest {
   }
 
   /** A connection whose peer answers our close after {@code answer} (never when null). */
-  final class Scripted implements Shutdownable {
+  class Scripted implements Shutdownable {
     final String id;
     final Duration answer;
     final ShutdownException.Reason fails;
@@ -172,6 +172,23 @@ class ServerShutdownTest {
             .toFuture();
     time.advanceTimeBy(Duration.ofSeconds(3));
     assertThat(f.join().stragglers()).containsExactly("silent");
+  }
+
+  // G4 backstop: a connection that ignores its timeout is still forced, just after the deadline.
+  @Test
+  void connectionsIgnoringTheirTimeoutAreForcedByTheBackstop() {
+    Shutdownable deaf =
+        new Scripted("deaf", null) {
+          @Override
+          public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+            return spec.mode() == ShutdownMode.FAST ? super.shutdown(spec) : Mono.never();
+          }
+        };
+    var f = shutdown().scheduler(time).run(Mono.empty(), List.of(ServerShutdown.Member.of(deaf))).toFuture();
+    time.advanceTimeBy(Duration.ofSeconds(10));
+    assertThat(f).isNotDone();
+    time.advanceTimeBy(ServerShutdown.BACKSTOP);
+    assertThat(f.join().stragglers()).containsExactly("deaf");
   }
 
   // R5: contradictory settings fail at once with a clear message; nothing is run.

@@ -23,7 +23,16 @@ public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
   private final ShutdownCoordinator coordinator;
 
-  private static final java.util.concurrent.Executor ELASTIC = task -> Schedulers.boundedElastic().schedule(task);
+  /**
+   * Where Kwik's calls that may wait for its locks run (close, stall restarts, the ack-eliciting
+   * PING): threads of graceful's own, so an application that fills {@code
+   * Schedulers.boundedElastic()} with blocking stream reads and writes cannot starve a shutdown.
+   */
+  static final reactor.core.scheduler.Scheduler KWIK_CALLS =
+      Schedulers.newBoundedElastic(
+          Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), Integer.MAX_VALUE, "graceful-kwik", 60, true);
+
+  private static final java.util.concurrent.Executor ELASTIC = task -> KWIK_CALLS.schedule(task);
 
   private QuicConnection(
       tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, java.util.concurrent.Executor blockingCalls) {
@@ -45,7 +54,7 @@ public final class QuicConnection implements Shutdownable {
   /**
    * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, running Kwik's calls that
    * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of {@code
-   * Schedulers.boundedElastic()}.
+   * graceful's own small pool of daemon threads.
    *
    * @param kwik an established Kwik connection
    * @param loop the loop this connection's shutdown runs on
@@ -72,6 +81,13 @@ public final class QuicConnection implements Shutdownable {
   public Mono<QuicStreamHandle> openStream(boolean bidirectional) {
     return Mono.fromCallable(() -> engine.connection().createStream(bidirectional))
         .subscribeOn(Schedulers.boundedElastic())
+        // a server connection is handed over when its handshake completes, before Kwik accepts
+        // streams on it ("not connected" until the handshake is confirmed, which takes a
+        // retransmission when a packet was lost): retried with backoff for about 8 s
+        .retryWhen(
+            reactor.util.retry.Retry.backoff(40, java.time.Duration.ofMillis(5))
+                .maxBackoff(java.time.Duration.ofMillis(250))
+                .filter(e -> e instanceof java.io.IOException && "not connected".equals(e.getMessage())))
         .flatMap(s -> track(new QuicStreamHandle(s, this)));
   }
 

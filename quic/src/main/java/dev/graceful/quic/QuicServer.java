@@ -132,7 +132,7 @@ public final class QuicServer implements AutoCloseable {
                     report ->
                         // Kwik's close waits for its connections to finish closing: never on a loop
                         Mono.fromRunnable(this::close)
-                            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+                            .subscribeOn(QuicConnection.KWIK_CALLS)
                             .thenReturn(report)));
   }
 

@@ -39,6 +39,11 @@ class QuicServerIT {
   }
 
   static QuicClientConnection client(int port) throws Exception {
+    return client(port, e -> {});
+  }
+
+  /** A connected client whose listener is in place before the handshake (a refusal can come at once). */
+  static QuicClientConnection client(int port, tech.kwik.core.ConnectionListener listener) throws Exception {
     QuicClientConnection c =
         QuicClientConnection.newBuilder()
             .uri(URI.create("https://127.0.0.1:" + port))
@@ -46,6 +51,7 @@ class QuicServerIT {
             .noServerCertificateCheck()
             .logger(new tech.kwik.core.log.NullLogger())
             .build();
+    c.setConnectionListener(listener);
     c.connect();
     return c;
   }
@@ -71,9 +77,12 @@ class QuicServerIT {
       assertThat(server.openConnections()).containsExactly(accepted.connection());
 
       server.stopAccepting().block(WAIT);
-      QuicClientConnection b = client(socket.getLocalPort());
       CompletableFuture<ConnectionTerminatedEvent> refused = new CompletableFuture<>();
-      b.setConnectionListener(refused::complete);
+      try {
+        client(socket.getLocalPort(), refused::complete);
+      } catch (java.io.IOException closedDuringHandshake) {
+        // the refusal may end the connect itself; the listener has the event either way
+      }
       ConnectionTerminatedEvent e = refused.get(10, TimeUnit.SECONDS);
       assertThat(e.closedByPeer()).isTrue();
       assertThat(e.transportErrorCode()).isEqualTo(0x2L); // CONNECTION_REFUSED
@@ -104,6 +113,7 @@ class QuicServerIT {
     QuicServer server = QuicServer.start(connector(socket), "graceful", loops);
     java.util.List<java.util.concurrent.atomic.AtomicLong> received = new java.util.ArrayList<>();
     java.util.List<QuicClientConnection> clients = new java.util.ArrayList<>();
+    java.util.concurrent.CountDownLatch readersDone = new java.util.concurrent.CountDownLatch(n);
     try {
       var accepted = server.connections().take(n).collectList().toFuture();
       for (int i = 0; i < n; i++) {
@@ -119,6 +129,8 @@ class QuicServerIT {
                     }
                   } catch (java.io.IOException ignored) {
                     // closed
+                  } finally {
+                    readersDone.countDown();
                   }
                 }).start());
         received.add(got);
@@ -135,6 +147,9 @@ class QuicServerIT {
       assertThat(report.stragglers()).isEmpty();
       assertThat(report.entries()).allSatisfy(e -> assertThat(e.result().get().drained()).isEqualTo(dev.graceful.core.DrainStatus.DRAINED));
       assertThat(report.bytesDrained()).isBetween(0L, (long) n * size);
+      // DRAINED means the peer's QUIC stack acknowledged everything; its reader threads finish
+      // reading when the close arrives
+      assertThat(readersDone.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(received).allSatisfy(got -> assertThat(got.get()).isEqualTo(size));
       assertThat(server.openConnections()).isEmpty();
     } finally {

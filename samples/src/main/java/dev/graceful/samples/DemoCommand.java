@@ -30,14 +30,15 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The main job: an embedded TLS server on loopback, a few hundred clients of three kinds with data
- * in flight, then a graceful shutdown of every connection by the server, checked against what each
- * client saw, as a table and a final JSON summary line.
+ * The main job: embedded servers on loopback (graceful's own NIO TLS server, a reactor-netty HTTPS
+ * server, a Kwik QUIC server) with a generated certificate, a few hundred clients with data in
+ * flight, then a graceful shutdown of every connection, checked against what each client saw, as
+ * a table per server and mode and a final JSON summary line.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = "Embedded TLS server, clients with traffic, a graceful shutdown of everything, a report.")
+    description = "Embedded TLS, HTTPS and QUIC servers, clients with traffic, a graceful shutdown of everything, a report.")
 final class DemoCommand implements Callable<Integer> {
   /** How a client behaves, and what each side must see. */
   enum Kind {
@@ -49,8 +50,14 @@ final class DemoCommand implements Callable<Integer> {
     SILENT
   }
 
-  @Option(names = "--clients", paramLabel = "N", description = "clients to connect (default 300)")
+  @Option(names = "--clients", paramLabel = "N", description = "clients of graceful's own TLS server (default 300)")
   int clients = 300;
+
+  @Option(names = "--https-clients", paramLabel = "N", description = "clients of the reactor-netty HTTPS server (default 200)")
+  int httpsClients = 200;
+
+  @Option(names = "--quic-clients", paramLabel = "N", description = "clients of the Kwik QUIC server (default 40)")
+  int quicClients = 40;
 
   @Option(names = "--send", paramLabel = "BYTES", description = "bytes each side sends (default 65536)")
   int send = 64 * 1024;
@@ -69,8 +76,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (clients < 3) {
-      throw new IllegalArgumentException("--clients must be at least 3");
+    if (clients < 3 || httpsClients < 2 || quicClients < 1) {
+      throw new IllegalArgumentException("--clients must be at least 3, --https-clients 2, --quic-clients 1");
     }
     SelfSignedCertificate cert = SelfSignedCertificate.generate();
     SSLContext serverCtx = cert.serverContext();
@@ -79,14 +86,18 @@ final class DemoCommand implements Callable<Integer> {
     LoopGroup clientLoops = LoopGroup.create(2);
     long started = System.nanoTime();
     try {
-      return run(serverCtx, clientCtx, serverLoops, clientLoops, started);
+      List<DemoTable.Section> sections = new ArrayList<>();
+      sections.add(run(serverCtx, clientCtx, serverLoops, clientLoops));
+      sections.add(NettyDemo.run(cert, httpsClients, clientLoops));
+      sections.add(QuicDemo.run(cert, quicClients, serverLoops));
+      return print(sections, (System.nanoTime() - started) / 1_000_000);
     } finally {
       serverLoops.shutdown().block(WAIT);
       clientLoops.shutdown().block(WAIT);
     }
   }
 
-  private int run(SSLContext serverCtx, SSLContext clientCtx, LoopGroup serverLoops, LoopGroup clientLoops, long started) {
+  private DemoTable.Section run(SSLContext serverCtx, SSLContext clientCtx, LoopGroup serverLoops, LoopGroup clientLoops) {
     TlsServer server =
         TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), serverCtx, serverLoops, e -> {}).block(WAIT);
     Map<Integer, Kind> kindByPort = new ConcurrentHashMap<>();
@@ -152,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
     List<String> clientVerdicts = Flux.concat(clientEnds).collectList().block(WAIT);
     Flux.fromIterable(connected).concatWith(Flux.fromIterable(accepted)).flatMap(TlsConnection::release).blockLast(WAIT);
 
-    return print(sides, clientVerdicts, shutdownMs, (System.nanoTime() - started) / 1_000_000);
+    return section(sides, clientVerdicts, shutdownMs);
   }
 
   private Mono<ServerSide> endServerSide(TlsConnection c, Disposable hold, Kind kind) {
@@ -191,38 +202,60 @@ final class DemoCommand implements Callable<Integer> {
     return new ServerSide(kind, ending, ok, r.elapsed().toMillis());
   }
 
-  private int print(List<ServerSide> sides, List<String> clientVerdicts, long shutdownMs, long totalMs) {
-    Map<String, Integer> counts = new TreeMap<>();
-    Map<String, List<Long>> latency = new TreeMap<>();
-    int unexpected = 0;
+  private DemoTable.Section section(List<ServerSide> sides, List<String> clientVerdicts, long shutdownMs) {
+    Map<String, List<Long>> byEnding = new TreeMap<>();
+    List<String> problems = new ArrayList<>();
     for (ServerSide s : sides) {
-      counts.merge(s.kind() + " " + s.ending(), 1, Integer::sum);
-      latency.computeIfAbsent(s.kind().name(), k -> new ArrayList<>()).add(s.elapsedMs());
+      byEnding.computeIfAbsent(s.kind() + " " + s.ending(), k -> new ArrayList<>()).add(s.elapsedMs());
       if (!s.ok()) {
-        unexpected++;
+        problems.add("tls: a " + s.kind() + " client ended " + s.ending());
       }
     }
-    List<String> clientProblems = clientVerdicts.stream().filter(v -> !v.equals("ok")).toList();
-    System.out.println();
-    System.out.printf("graceful demo: %d TLS connections, server shutdown of all in %d ms%n", sides.size(), shutdownMs);
-    System.out.printf("%-14s %-16s %7s %9s %9s%n", "client kind", "server saw", "count", "p50 ms", "p99 ms");
-    counts.forEach(
-        (k, n) -> {
+    clientVerdicts.stream().filter(v -> !v.equals("ok")).forEach(v -> problems.add("tls client: " + v));
+    if (sides.size() != clients) {
+      problems.add("tls: " + sides.size() + " of " + clients + " connections ended");
+    }
+    List<DemoTable.Row> rows = new ArrayList<>();
+    byEnding.forEach(
+        (k, l) -> {
           String[] parts = k.split(" ");
-          List<Long> l = latency.get(parts[0]);
-          System.out.printf("%-14s %-16s %7d %9d %9d%n", parts[0], parts[1], n, pct(l, 50), pct(l, 99));
+          rows.add(new DemoTable.Row("graceful NIO TLS", "bidirectional", parts[0].toLowerCase(java.util.Locale.ROOT), parts[1], l.size(), pct(l, 50), pct(l, 99)));
         });
-    System.out.printf("client problems: %d%s%n", clientProblems.size(), clientProblems.isEmpty() ? "" : " " + clientProblems.subList(0, Math.min(3, clientProblems.size())));
+    return new DemoTable.Section("graceful NIO TLS", sides.size(), shutdownMs, rows, problems);
+  }
+
+  private static int print(List<DemoTable.Section> sections, long totalMs) {
+    System.out.println();
+    int connections = 0;
+    List<String> problems = new ArrayList<>();
+    for (DemoTable.Section s : sections) {
+      System.out.printf("%-20s %5d connections, all shut down in %5d ms%n", s.server(), s.connections(), s.shutdownMs());
+      connections += s.connections();
+      problems.addAll(s.problems());
+    }
+    System.out.println();
+    System.out.printf("%-20s %-14s %-18s %-26s %6s %8s %8s%n", "server", "mode", "clients", "server saw", "count", "p50 ms", "p99 ms");
+    for (DemoTable.Section s : sections) {
+      for (DemoTable.Row r : s.rows()) {
+        System.out.printf("%-20s %-14s %-18s %-26s %6d %8d %8d%n", r.server(), r.mode(), r.clients(), r.ending(), r.count(), r.p50Ms(), r.p99Ms());
+      }
+    }
+    System.out.printf("%nunexpected endings: %d%s%n", problems.size(), problems.isEmpty() ? "" : " " + problems.subList(0, Math.min(5, problems.size())));
     ObjectNode root = new ObjectMapper().createObjectNode();
-    ObjectNode s = root.putObject("summary");
-    s.put("connections", sides.size());
-    s.put("unexpected", unexpected + clientProblems.size());
-    s.put("shutdownMs", shutdownMs);
-    s.put("totalMs", totalMs);
-    ObjectNode c = s.putObject("endings");
-    counts.forEach(c::put);
+    ObjectNode sum = root.putObject("summary");
+    sum.put("connections", connections);
+    sum.put("unexpected", problems.size());
+    sum.put("totalMs", totalMs);
+    ObjectNode per = sum.putObject("servers");
+    for (DemoTable.Section s : sections) {
+      ObjectNode o = per.putObject(s.server());
+      o.put("connections", s.connections());
+      o.put("shutdownMs", s.shutdownMs());
+      ObjectNode endings = o.putObject("endings");
+      s.rows().forEach(r -> endings.put(r.clients() + " " + r.ending(), r.count()));
+    }
     System.out.println(root);
-    return unexpected + clientProblems.size() == 0 && sides.size() == clients ? Main.OK : Main.SHUTDOWN_ERROR;
+    return problems.isEmpty() ? Main.OK : Main.SHUTDOWN_ERROR;
   }
 
   private static long pct(List<Long> values, int p) {

@@ -23,6 +23,7 @@ import java.util.Objects;
  *   <li>{@code graceful.shutdown.drained.bytes} (counter): bytes drained before QUIC closes.
  * </ul>
  */
+@SuppressWarnings("exports") // MeterRegistry: Micrometer is optional, so not required transitively
 public final class ShutdownMetrics {
   private ShutdownMetrics() {}
 

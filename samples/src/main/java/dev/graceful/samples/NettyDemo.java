@@ -1,0 +1,161 @@
+package dev.graceful.samples;
+
+import dev.graceful.core.Initiator;
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.Outcome;
+import dev.graceful.core.ServerShutdown;
+import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.netty.GracefulServer;
+import dev.graceful.netty.NettyTlsConnection;
+import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.tls.TlsConnection;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The demo's reactor-netty part: an HTTPS server tracked by {@link GracefulServer}, reactor-netty
+ * HTTP clients with keep-alive connections (graceful on their side too, to see the server's
+ * close_notify arrive), some with a slow request in flight at the shutdown, and a few clients that
+ * never read and must be forced at the deadline and named.
+ */
+final class NettyDemo {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  static final int SLOW_BODY = 64 * 1024;
+
+  private NettyDemo() {}
+
+  static DemoTable.Section run(SelfSignedCertificate cert, int clients, LoopGroup rawClientLoops) throws Exception {
+    SslContext serverCtx = SslContextBuilder.forServer(cert.keys().getPrivate(), cert.certificate()).build();
+    SslContext clientCtx = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+    GracefulServer graceful = GracefulServer.create();
+    LoopResources serverLoops = LoopResources.create("demo-https", 2, true);
+    LoopResources clientLoops = LoopResources.create("demo-https-client", 2, true);
+    DisposableServer server =
+        graceful
+            .install(HttpServer.create().runOn(serverLoops).host("127.0.0.1").port(0).secure(s -> s.sslContext(serverCtx)))
+            .handle(
+                graceful.http(
+                    (req, res) ->
+                        req.uri().startsWith("/slow")
+                            ? res.header("content-length", Integer.toString(SLOW_BODY))
+                                .sendString(Mono.delay(Duration.ofMillis(300)).map(x -> "x".repeat(SLOW_BODY)))
+                            : res.header("content-length", "2").sendString(Mono.just("ok"))))
+            .bindNow(Duration.ofSeconds(10));
+    int silentCount = Math.max(1, clients / 20);
+    int cooperative = clients - silentCount;
+    int slowCount = Math.max(1, cooperative / 5);
+    ConnectionProvider pool = ConnectionProvider.builder("demo").maxConnections(cooperative).pendingAcquireMaxCount(-1).build();
+    Queue<NettyTlsConnection> clientSides = new ConcurrentLinkedQueue<>();
+    HttpClient http =
+        HttpClient.create(pool)
+            .runOn(clientLoops)
+            .secure(s -> s.sslContext(clientCtx))
+            .baseUrl("https://127.0.0.1:" + server.port())
+            .doOnConnected(c -> clientSides.add(NettyTlsConnection.of(c)));
+    List<String> problems = new ArrayList<>();
+    try {
+      // every cooperative client opens its keep-alive connection with a first request
+      long okBodies =
+          Flux.range(0, cooperative)
+              .flatMap(i -> http.get().uri("/").responseContent().aggregate().asString(), cooperative)
+              .filter("ok"::equals)
+              .count()
+              .block(WAIT);
+      if (okBodies != cooperative) {
+        problems.add("https: " + okBodies + " of " + cooperative + " first responses");
+      }
+      // clients that never read: their close_notify answer never comes
+      javax.net.ssl.SSLContext rawCtx = cert.trustingClientContext();
+      List<TlsConnection> silent =
+          Flux.range(0, silentCount)
+              .flatMap(i -> TlsConnection.connect(new InetSocketAddress("127.0.0.1", server.port()), rawCtx, rawClientLoops, e -> {}))
+              .concatMap(c -> c.send(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: demo\r\n\r\n".getBytes(StandardCharsets.US_ASCII))).thenReturn(c))
+              .collectList()
+              .block(WAIT);
+      // requests in flight when the shutdown starts
+      Mono<List<Integer>> slowBodies =
+          Flux.range(0, slowCount)
+              .flatMap(i -> http.get().uri("/slow").responseContent().aggregate().asString().map(String::length), slowCount)
+              .collectList()
+              .cache();
+      slowBodies.subscribe();
+      Mono.fromCallable(() -> graceful.openConnections().size())
+          .filter(n -> n >= cooperative + silentCount)
+          .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5)))
+          .block(WAIT);
+      Mono.delay(Duration.ofMillis(50)).block(WAIT); // the slow requests reach the server
+
+      ShutdownReport report =
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(2)).deadline(Duration.ofSeconds(3)))
+              .block(WAIT);
+
+      List<Integer> bodies = slowBodies.block(WAIT);
+      long whole = bodies.stream().filter(n -> n == SLOW_BODY).count();
+      if (whole != slowCount) {
+        problems.add("https: " + whole + " of " + slowCount + " slow responses whole");
+      }
+      List<ShutdownResult> clientSaw =
+          Flux.fromIterable(clientSides).flatMap(c -> c.ended().timeout(Duration.ofSeconds(10)).onErrorResume(e -> Mono.empty())).collectList().block(WAIT);
+      long answered = clientSaw.stream().filter(r -> r.outcome() == Outcome.COMPLETE && r.initiator() == Initiator.PEER).count();
+      if (clientSides.size() < cooperative || answered != clientSides.size()) {
+        problems.add("https: " + answered + " of " + clientSides.size() + " client connections saw the server's close_notify and answered it");
+      }
+      if (report.stragglers().size() != silentCount) {
+        problems.add("https: " + report.stragglers().size() + " stragglers forced, expected the " + silentCount + " silent clients");
+      }
+      long completeCount = report.outcomes().getOrDefault(Outcome.COMPLETE, 0);
+      if (completeCount != cooperative || !report.errors().isEmpty()) {
+        problems.add("https: server saw " + report.outcomes() + " " + report.errors());
+      }
+      Flux.fromIterable(silent).flatMap(TlsConnection::release).blockLast(WAIT);
+      return new DemoTable.Section("reactor-netty HTTPS", report.connections(), report.elapsed().toMillis(), rows(report), problems);
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+      pool.disposeLater().block(WAIT);
+      clientLoops.disposeLater().block(WAIT);
+      serverLoops.disposeLater().block(WAIT);
+    }
+  }
+
+  static List<DemoTable.Row> rows(ShutdownReport report) {
+    Map<String, List<Duration>> byEnding = new TreeMap<>();
+    for (ShutdownReport.Entry e : report.entries()) {
+      String ending =
+          e.forced()
+              ? "FORCED/" + e.result().map(r -> r.outcome().name()).orElse("ERROR")
+              : e.result().map(r -> r.outcome() + "/" + r.initiator()).orElseGet(() -> e.error().get().reason().name());
+      byEnding.computeIfAbsent(ending, k -> new ArrayList<>()).add(e.latency());
+    }
+    List<DemoTable.Row> rows = new ArrayList<>();
+    byEnding.forEach(
+        (ending, l) ->
+            rows.add(
+                new DemoTable.Row(
+                    "reactor-netty HTTPS", "bidirectional", ending.startsWith("FORCED") ? "silent" : "keep-alive",
+                    ending, l.size(), DemoTable.pct(l, 50), DemoTable.pct(l, 99))));
+    return rows;
+  }
+}
