@@ -173,4 +173,42 @@ class NettyAgainstOpenSslIT {
       }
     }
   }
+
+  // G1-G5 with real OpenSSL clients: a reactor-netty TCP server tracked by GracefulServer, three
+  // s_client connections (TLS 1.2 and 1.3), a graceful shutdown: each s_client receives the data
+  // written before the close_notify, answers and exits cleanly; the report counts three COMPLETE.
+  @org.junit.jupiter.api.Test
+  void gracefulServerShutdownWithOpenSslClients() throws Exception {
+    SslContext ctx =
+        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
+            .sslProvider(SslProvider.JDK)
+            .protocols("TLSv1.3", "TLSv1.2")
+            .build();
+    GracefulServer graceful = GracefulServer.create();
+    DisposableServer tcp =
+        graceful
+            .install(TcpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+            .handle((in, out) -> out.sendString(Mono.just("welcome\n")).neverComplete())
+            .bindNow(Duration.ofSeconds(10));
+    java.util.List<PeerProcess> peers = new java.util.ArrayList<>();
+    try {
+      for (String tls : new String[] {"1.2", "1.3", "1.3"}) {
+        PeerProcess p = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + tcp.port(), "-tls" + tls.replace('.', '_'));
+        peers.add(p);
+        p.awaitLine("welcome", WAIT);
+      }
+      dev.graceful.core.ShutdownReport report =
+          graceful
+              .shutdown(tcp, dev.graceful.core.ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
+      assertThat(report.connections()).isEqualTo(3);
+      assertThat(report.outcomes()).isEqualTo(java.util.Map.of(Outcome.COMPLETE, 3));
+      for (PeerProcess p : peers) {
+        assertThat(p.awaitExit(WAIT)).isZero();
+      }
+    } finally {
+      peers.forEach(PeerProcess::close);
+      tcp.disposeNow(Duration.ofSeconds(5));
+    }
+  }
 }
