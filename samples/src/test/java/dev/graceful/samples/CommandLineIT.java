@@ -269,15 +269,20 @@ class CommandLineIT {
     }
   }
 
-  // The main job: the demo ends every connection as expected and says so.
+  // The main job: the demo ends every connection of its three servers as expected and says so.
   @Test
   void demoEndsEveryConnectionAsExpected() throws Exception {
-    try (PeerProcess demo = graceful("demo", "--clients", "40", "--timeout", "1s")) {
-      assertThat(demo.awaitExit(WAIT)).isZero();
+    try (PeerProcess demo =
+        graceful("demo", "--clients", "40", "--https-clients", "40", "--quic-clients", "10", "--timeout", "1s")) {
+      assertThat(demo.awaitExit(Duration.ofSeconds(90))).as(demo.tail()).isZero();
       JsonNode summary = json(demo).get(0).get("summary");
-      assertThat(summary.get("connections").asInt()).isEqualTo(40);
+      assertThat(summary.get("connections").asInt()).isEqualTo(90);
       assertThat(summary.get("unexpected").asInt()).isZero();
-      assertThat(summary.get("endings").get("SILENT FORCED").asInt()).isEqualTo(4);
+      JsonNode servers = summary.get("servers");
+      assertThat(servers.get("graceful NIO TLS").get("endings").get("silent FORCED").asInt()).isEqualTo(4);
+      assertThat(servers.get("reactor-netty HTTPS").get("endings").get("silent FORCED/SENT").asInt()).isEqualTo(2);
+      assertThat(servers.get("reactor-netty HTTPS").get("endings").get("keep-alive COMPLETE/LOCAL").asInt()).isEqualTo(38);
+      assertThat(servers.get("Kwik QUIC").get("endings").get("128 KiB in flight COMPLETE/LOCAL drained").asInt()).isEqualTo(10);
     }
   }
 }
