@@ -37,6 +37,9 @@ public final class KwikEngine implements ShutdownEngine {
   /** The share of the whole deadline a drain may use; the rest is for the closing period. */
   static final double DRAIN_SHARE = 0.75;
 
+  /** No progress for this long with a send request said to be queued: restart anyway. */
+  static final Duration STUCK = Duration.ofMillis(300);
+
   /** How long a drain waits for the last acknowledgement before it elicits one. */
   static final Duration ACK_WAIT = Duration.ofMillis(2);
 
@@ -90,6 +93,7 @@ public final class KwikEngine implements ShutdownEngine {
   private Disposable drainTimer;
   private final Map<TrackedStream, Long> offsetsAtDrainStart = new HashMap<>();
   private final Map<TrackedStream, Long> lastOffsets = new HashMap<>();
+  private final Map<TrackedStream, Long> stuckSince = new HashMap<>();
   private long bytesDrained;
   private long allSentSinceNanos = -1;
   private boolean pinged;
@@ -250,7 +254,7 @@ public final class KwikEngine implements ShutdownEngine {
         // would make both wait forever, so stalls are restarted here too.
         boolean unsent = anyUnsent();
         if (unsent) {
-          restartStalledStreams();
+          restartStalledStreams(request.timer().now(TimeUnit.NANOSECONDS));
         }
         return awaitEvents(request.timer(), unsent);
       }
@@ -375,7 +379,7 @@ public final class KwikEngine implements ShutdownEngine {
       countDrained();
       return null;
     }
-    restartStalledStreams();
+    restartStalledStreams(now);
     elicitLastAck(now);
     return awaitEvents(timer, true);
   }
@@ -481,7 +485,7 @@ public final class KwikEngine implements ShutdownEngine {
     return false;
   }
 
-  private void restartStalledStreams() {
+  private void restartStalledStreams(long now) {
     for (TrackedStream s : streams) {
       if (s.isReset()) {
         continue;
@@ -492,12 +496,24 @@ public final class KwikEngine implements ShutdownEngine {
       }
       long offset = p.get().offset();
       Long last = lastOffsets.put(s, offset);
-      // No request queued and no progress since the last look: the lost wakeup. (Forcing a restart
-      // when the counter claims a queued request made things worse in measurements: left alone.)
-      if (p.get().unsent() && p.get().queuedRequests() <= 0 && last != null && last == offset) {
+      if (last == null || last != offset) {
+        stuckSince.put(s, now);
+        continue;
+      }
+      if (!p.get().unsent()) {
+        continue;
+      }
+      Object stream = s.kwikStream();
+      if (p.get().queuedRequests() <= 0) {
+        // No request queued and no progress since the last look: the lost wakeup.
         kicks++; // queuing a send request may take the sender's lock: off the loop
-        Object stream = s.kwikStream();
         blockingCalls.execute(() -> KwikInternals.kick(stream, false));
+      } else if (now - stuckSince.getOrDefault(s, now) >= STUCK.toNanos()) {
+        // The counter claims a queued request, yet nothing moved for a long while: the request
+        // was lost too. (Forcing at every look made things worse in measurements; only this late.)
+        stuckSince.put(s, now);
+        kicks++;
+        blockingCalls.execute(() -> KwikInternals.kick(stream, true));
       }
     }
   }
