@@ -66,6 +66,20 @@ final class QuicDemo {
                   a.peerStreams()
                       .subscribe(
                           h -> {
+                            // the client application answers one byte once it has read everything:
+                            // the drain ends on that (end to end), not only on QUIC acknowledgements
+                            h.acknowledgedBy(
+                                Mono.fromCallable(
+                                        () -> {
+                                          // past the request line, to the client's '.'
+                                          for (int b; (b = h.kwik().getInputStream().read()) >= 0; ) {
+                                            if (b == '.') {
+                                              return true;
+                                            }
+                                          }
+                                          throw new java.io.EOFException("no acknowledgement");
+                                        })
+                                    .subscribeOn(Schedulers.boundedElastic()));
                             h.write(ByteBuffer.allocate(SIZE)).subscribe(null, e -> {});
                             writing.countDown(); // counted in flight from its subscription
                           }));
@@ -88,7 +102,10 @@ final class QuicDemo {
                   byte[] buf = new byte[16 * 1024];
                   try {
                     for (int n; (n = stream.getInputStream().read(buf)) >= 0; ) {
-                      got.addAndGet(n);
+                      if (got.addAndGet(n) == SIZE) {
+                        stream.getOutputStream().write('.');
+                        stream.getOutputStream().flush();
+                      }
                     }
                   } catch (java.io.IOException ended) {
                     // the connection closed

@@ -120,7 +120,7 @@ public final class KwikEngine implements ShutdownEngine {
    */
   public void listen() {
     connection.setConnectionListener(
-        e -> loop.execute(
+        e -> onLoop(
             () -> {
               onTerminated(e);
               ended();
@@ -287,7 +287,7 @@ public final class KwikEngine implements ShutdownEngine {
   private void armClosingPeriod(Scheduler timer) {
     if (closingTimer == null) {
       long ms = 3L * pto();
-      closingTimer = timer.schedule(() -> loop.execute(this::closingPeriodEnds), ms, TimeUnit.MILLISECONDS);
+      closingTimer = timer.schedule(() -> onLoop(this::closingPeriodEnds), ms, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -335,7 +335,7 @@ public final class KwikEngine implements ShutdownEngine {
               try {
                 connection.close(code, reason);
               } finally {
-                loop.execute(
+                onLoop(
                     () -> {
                       closeInFlight = false;
                       // Q6/Q7: the closing period runs from the close, whoever waits for it (a
@@ -361,7 +361,7 @@ public final class KwikEngine implements ShutdownEngine {
       drainDeadlineNanos = budget == Long.MAX_VALUE ? Long.MAX_VALUE : now + budget;
       if (budget != Long.MAX_VALUE) {
         // on time, not at the next poll
-        drainTimer = timer.schedule(() -> loop.execute(this::wake), budget, TimeUnit.NANOSECONDS);
+        drainTimer = timer.schedule(() -> onLoop(this::wake), budget, TimeUnit.NANOSECONDS);
       }
       for (TrackedStream s : streams) {
         KwikInternals.progress(s.kwikStream()).ifPresent(p -> offsetsAtDrainStart.put(s, p.offset()));
@@ -523,7 +523,7 @@ public final class KwikEngine implements ShutdownEngine {
     if (poll && pollTimer == null) {
       pollTimer =
           timer.schedule(
-              () -> loop.execute(() -> {
+              () -> onLoop(() -> {
                 pollTimer = null;
                 wake();
               }),
@@ -541,6 +541,19 @@ public final class KwikEngine implements ShutdownEngine {
   private int estimatedPto() {
     Statistics s = connection.getStats();
     return s.smoothedRtt() + Math.max(4 * s.rttVar(), 1) + DEFAULT_MAX_ACK_DELAY_MS;
+  }
+
+  /**
+   * Hands work from a timer or a Kwik thread to the loop; a loop already shut down (its
+   * application is stopping) has nobody left to tell, so the work is dropped, not thrown at the
+   * timer's thread.
+   */
+  private void onLoop(Runnable r) {
+    try {
+      loop.execute(r);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // nothing waits any more
+    }
   }
 
   private void wake() {
