@@ -7,7 +7,6 @@ import dev.graceful.quic.QuicConnection;
 import dev.graceful.quic.QuicServer;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -35,23 +34,7 @@ import tech.kwik.core.server.ServerConnector;
     mixinStandardHelpOptions = true,
     description = "Accept QUIC connections, write --send bytes on each, end each by --mode.")
 class QuicServerCommand implements Callable<Integer> {
-  @Option(names = "--port", required = true, paramLabel = "PORT", description = "UDP port to listen on")
-  int port;
-
-  @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
-  String bind = "127.0.0.1";
-
-  @Option(names = "--cert", paramLabel = "F", description = "PEM certificate (chain)")
-  Path cert;
-
-  @Option(names = "--key", paramLabel = "F", description = "PEM private key, unencrypted")
-  Path key;
-
-  @Option(names = "--accept", paramLabel = "N", description = "connections to accept (default: unlimited)")
-  Integer accept;
-
-  @Option(names = "--hold", description = "keep connections open, reading, until told to stop")
-  boolean hold;
+  @Mixin ServerOptions serving;
 
   @Mixin QuicOptions quic;
 
@@ -83,7 +66,7 @@ class QuicServerCommand implements Callable<Integer> {
                   quic, null, TlsClientCommand.asShutdownError(error, c.connectionId()), dev.graceful.core.Initiator.LOCAL));
       open.remove(this);
       done.tryEmitEmpty();
-      if (accept != null && ended.incrementAndGet() >= accept) {
+      if (serving.accept != null && ended.incrementAndGet() >= serving.accept) {
         allEnded.countDown();
       }
     }
@@ -100,16 +83,14 @@ class QuicServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     QuicCommands.validate(quic);
-    if (accept != null && accept < 1) {
-      throw new IllegalArgumentException("--accept must be at least 1");
-    }
+    serving.validate();
     report = new Report(System.out);
     LoopGroup loops = LoopGroup.perCore();
-    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(bind, port));
+    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(serving.bind, serving.port));
     ServerConnector connector =
         ServerConnector.builder()
             .withSocket(socket)
-            .withKeyStore(TlsContexts.keyStore(cert, key), TlsContexts.ALIAS, TlsContexts.password())
+            .withKeyStore(TlsContexts.keyStore(serving.cert, serving.key), TlsContexts.ALIAS, TlsContexts.password())
             .withConfiguration(
                 ServerConnectionConfig.builder()
                     .maxIdleTimeoutInSeconds(30)
@@ -126,8 +107,8 @@ class QuicServerCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
 
     Flux<QuicServer.Accepted> conns = server.connections();
-    if (accept != null) {
-      conns = conns.take(accept);
+    if (serving.accept != null) {
+      conns = conns.take(serving.accept);
     }
     conns.subscribe(this::serve);
     allEnded.await();
@@ -152,7 +133,7 @@ class QuicServerCommand implements Callable<Integer> {
     send.then(
             Mono.defer(
                 () -> {
-                  if (hold) {
+                  if (serving.hold) {
                     // keep reading and counting until the peer closes or a signal ends it. Q4:
                     // the first shutdown fixes the code and reason, so this one carries them.
                     s.holding =

@@ -8,7 +8,6 @@ import dev.graceful.tls.TlsConnection;
 import dev.graceful.tls.DtlsServer;
 import dev.graceful.tls.TlsServer;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -35,23 +34,7 @@ import reactor.core.scheduler.Schedulers;
     mixinStandardHelpOptions = true,
     description = "Accept TLS connections, send --send bytes on each, end each by --mode.")
 class TlsServerCommand implements Callable<Integer> {
-  @Option(names = "--port", required = true, paramLabel = "PORT", description = "port to listen on")
-  int port;
-
-  @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
-  String bind = "127.0.0.1";
-
-  @Option(names = "--cert", paramLabel = "F", description = "PEM certificate (chain)")
-  Path cert;
-
-  @Option(names = "--key", paramLabel = "F", description = "PEM private key, unencrypted")
-  Path key;
-
-  @Option(names = "--accept", paramLabel = "N", description = "connections to accept (default: unlimited)")
-  Integer accept;
-
-  @Option(names = "--hold", description = "keep connections open, reading, until told to stop")
-  boolean hold;
+  @Mixin ServerOptions serving;
 
   @Mixin TlsOptions tls;
 
@@ -93,7 +76,7 @@ class TlsServerCommand implements Callable<Integer> {
       c.release().subscribe();
       open.remove(this);
       done.tryEmitEmpty();
-      if (accept != null && ended.incrementAndGet() >= accept) {
+      if (serving.accept != null && ended.incrementAndGet() >= serving.accept) {
         allEnded.countDown();
       }
     }
@@ -121,8 +104,8 @@ class TlsServerCommand implements Callable<Integer> {
   private record Listener(InetSocketAddress address, Flux<TlsConnection> connections, Mono<Void> stop) {}
 
   private Listener listen(LoopGroup loops) throws Exception {
-    javax.net.ssl.SSLContext ctx = TlsContexts.server(cert, key, tls.contextProtocol());
-    InetSocketAddress at = new InetSocketAddress(bind, port);
+    javax.net.ssl.SSLContext ctx = TlsContexts.server(serving.cert, serving.key, tls.contextProtocol());
+    InetSocketAddress at = new InetSocketAddress(serving.bind, serving.port);
     if (datagram()) {
       DtlsServer s =
           DtlsServer.bind(at, ctx, loops.next(), tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
@@ -138,9 +121,7 @@ class TlsServerCommand implements Callable<Integer> {
     if (tls.tls != null) {
       tls.protocol();
     }
-    if (accept != null && accept < 1) {
-      throw new IllegalArgumentException("--accept must be at least 1");
-    }
+    serving.validate();
     report = new Report(System.out);
     LoopGroup loops = LoopGroup.perCore();
     Listener server = listen(loops);
@@ -149,8 +130,8 @@ class TlsServerCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
 
     Flux<TlsConnection> conns = server.connections();
-    if (accept != null) {
-      conns = conns.take(accept);
+    if (serving.accept != null) {
+      conns = conns.take(serving.accept);
     }
     conns.subscribe(this::serve);
     allEnded.await();
@@ -170,7 +151,7 @@ class TlsServerCommand implements Callable<Integer> {
         .then(
             Mono.defer(
                 () -> {
-                  if (hold) {
+                  if (serving.hold) {
                     // keep reading and counting until the peer closes or a signal ends it
                     s.holding =
                         c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().readInto(b -> s.read.addAndGet(b.remaining())))
