@@ -64,6 +64,7 @@ class QuicClientCommand implements Callable<Integer> {
       QuicStreamHandle stream = c.openStream(true).block(quic.timeout);
       stream.readAll().subscribe(null, e -> {}); // counts what the server sends, until the end
       QuicCommands.sendZeros(stream, quic.send).block();
+      System.err.println("graceful: sent " + quic.send + " bytes, shutting down by " + quic.mode.cliName());
       ShutdownResult r = c.shutdown(quic.spec()).block();
       report.add(QuicCommands.line(quic, r, null, Initiator.LOCAL));
     } catch (RuntimeException | java.io.IOException e) {

@@ -97,9 +97,10 @@ class QuicCommandLineIT {
     try (PeerProcess server = server(port, "--hold", "--error-code", "3", "--reason", "maintenance");
         PeerProcess client = client(port, "--mode", "wait-peer", "--send", "1000")) {
       server.awaitLine("accepted quic-server#1", WAIT); // its log on stderr
+      client.awaitLine("shutting down by wait-peer", WAIT); // its write returned: it now waits
       server.signal("TERM");
-      assertThat(server.awaitExit(WAIT)).isZero();
-      assertThat(client.awaitExit(WAIT)).isZero();
+      assertThat(server.awaitExit(WAIT)).as(server.tail()).isZero();
+      assertThat(client.awaitExit(WAIT)).as(client.tail()).isZero();
       JsonNode s = json(server).get(0);
       assertThat(s.get("initiator").asText()).isEqualTo("LOCAL");
       assertThat(s.get("outcome").asText()).isEqualTo("COMPLETE");
