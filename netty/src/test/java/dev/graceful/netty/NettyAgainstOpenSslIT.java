@@ -211,4 +211,35 @@ class NettyAgainstOpenSslIT {
       tcp.disposeNow(Duration.ofSeconds(5));
     }
   }
+
+  // T1: SENT is set when sending is attempted, even when the write fails (the peer is gone).
+  @org.junit.jupiter.api.Test
+  void sentIsSetEvenWhenTheWriteFails() throws Exception {
+    try (PeerProcess peer = client("1.3")) {
+      NettyTlsConnection c = next();
+      write(c, "drained\n");
+      peer.awaitLine("drained", WAIT);
+      peer.kill();
+      c.channel().closeFuture().await(WAIT.toMillis());
+      assertThat(reason(c.shutdown(ShutdownSpec.bidirectional().fast()))).isEqualTo(ShutdownException.Reason.TRANSPORT);
+      assertThat(c.shutdownState()).isEqualTo(ShutdownState.SENT);
+    }
+  }
+
+  // R2: a cancelled bidirectional shutdown keeps the state truthful (SENT) and a later one
+  // continues from it to COMPLETE without a second close_notify.
+  @org.junit.jupiter.api.Test
+  void cancelKeepsStateAndALaterShutdownContinues() throws Exception {
+    try (PeerProcess peer = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.port(), "-tls1_3", "-ign_eof")) {
+      NettyTlsConnection c = next();
+      var first = c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)).subscribe();
+      Mono.fromCallable(c::shutdownState).filter(ShutdownState::sent).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      first.dispose();
+      assertThat(c.shutdownState().sent()).isTrue();
+      peer.closeStdin(); // s_client now answers our close_notify with its own
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)).block(WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+    }
+  }
 }
