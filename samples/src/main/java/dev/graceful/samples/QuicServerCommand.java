@@ -8,19 +8,11 @@ import dev.graceful.quic.QuicServer;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import tech.kwik.core.server.ServerConnectionConfig;
 import tech.kwik.core.server.ServerConnector;
 
@@ -38,25 +30,21 @@ class QuicServerCommand implements Callable<Integer> {
 
   @Mixin QuicOptions quic;
 
-  private final Set<Served> open = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean finished = new AtomicBoolean();
-  private final AtomicInteger ended = new AtomicInteger();
-  private final CountDownLatch allEnded = new CountDownLatch(1);
+  private Serving served;
   private Report report;
 
   /** One accepted connection. */
   private final class Served {
     final QuicConnection c;
-    final Sinks.Empty<Void> done = Sinks.empty();
-    final AtomicBoolean reported = new AtomicBoolean();
-    volatile Disposable holding;
+    final Serving.Slot slot;
 
     Served(QuicConnection c) {
       this.c = c;
+      this.slot = served.open(this::end);
     }
 
     void report(ShutdownResult r, Throwable error) {
-      if (!reported.compareAndSet(false, true)) {
+      if (!served.claim(slot)) {
         return;
       }
       report.add(
@@ -64,11 +52,7 @@ class QuicServerCommand implements Callable<Integer> {
               ? QuicCommands.line(quic, r, null, r.initiator())
               : QuicCommands.line(
                   quic, null, TlsClientCommand.asShutdownError(error, c.connectionId()), dev.graceful.core.Initiator.LOCAL));
-      open.remove(this);
-      done.tryEmitEmpty();
-      if (serving.accept != null && ended.incrementAndGet() >= serving.accept) {
-        allEnded.countDown();
-      }
+      served.release(slot);
     }
 
     Mono<Void> end() {
@@ -84,6 +68,7 @@ class QuicServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     QuicCommands.validate(quic);
     serving.validate();
+    served = new Serving(serving.accept);
     report = new Report(System.out);
     LoopGroup loops = LoopGroup.perCore();
     DatagramSocket socket = new DatagramSocket(new InetSocketAddress(serving.bind, serving.port));
@@ -111,8 +96,8 @@ class QuicServerCommand implements Callable<Integer> {
       conns = conns.take(serving.accept);
     }
     conns.subscribe(this::serve);
-    allEnded.await();
-    if (!finished.compareAndSet(false, true)) {
+    served.awaitAllEnded();
+    if (!served.finish()) {
       return Main.OK; // the signal path owns the ending
     }
     server.close();
@@ -123,7 +108,6 @@ class QuicServerCommand implements Callable<Integer> {
 
   private void serve(QuicServer.Accepted a) {
     Served s = new Served(a.connection());
-    open.add(s);
     System.err.println("graceful: accepted " + s.c.connectionId());
     a.peerStreams().subscribe(h -> h.readAll().subscribe(null, e -> {}));
     Mono<Void> send =
@@ -136,7 +120,7 @@ class QuicServerCommand implements Callable<Integer> {
                   if (serving.hold) {
                     // keep reading and counting until the peer closes or a signal ends it. Q4:
                     // the first shutdown fixes the code and reason, so this one carries them.
-                    s.holding =
+                    s.slot.holding =
                         s.c.shutdown(
                                 ShutdownSpec.of(dev.graceful.core.ShutdownMode.WAIT_PEER)
                                     .noTimeout()
@@ -151,23 +135,12 @@ class QuicServerCommand implements Callable<Integer> {
 
   /** SIGTERM / SIGINT: stop accepting, end every open connection by the mode, report, exit. */
   private void onSignal(QuicServer server) {
-    if (!finished.compareAndSet(false, true)) {
+    if (!served.finish()) {
       return;
     }
-    System.err.println("graceful: signal received, shutting down " + open.size() + " connections");
+    System.err.println("graceful: signal received, shutting down " + served.openCount() + " connections");
     server.stopAccepting().block(Duration.ofSeconds(5));
-    Flux.fromIterable(Set.copyOf(open))
-        .flatMap(
-            s -> {
-              Disposable h = s.holding;
-              if (h != null) {
-                h.dispose();
-                return s.end();
-              }
-              return s.done.asMono();
-            })
-        .then()
-        .block(quic.timeout.plusSeconds(5));
+    served.endAll(quic.timeout.plusSeconds(5));
     server.close();
     report.summary();
     System.out.flush();

@@ -9,20 +9,12 @@ import dev.graceful.tls.DtlsServer;
 import dev.graceful.tls.TlsServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -38,27 +30,23 @@ class TlsServerCommand implements Callable<Integer> {
 
   @Mixin TlsOptions tls;
 
-  private final Set<Served> open = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean finished = new AtomicBoolean();
-  private final AtomicInteger ended = new AtomicInteger();
-  private final CountDownLatch allEnded = new CountDownLatch(1);
+  private Serving served;
   private Report report;
 
   /** One accepted connection and what is happening to it. */
   private final class Served {
     final TlsConnection c;
     final AtomicLong read = new AtomicLong();
-    final Sinks.Empty<Void> done = Sinks.empty();
-    final AtomicBoolean reported = new AtomicBoolean();
-    volatile Disposable holding;
+    final Serving.Slot slot;
     volatile long startNanos = System.nanoTime();
 
     Served(TlsConnection c) {
       this.c = c;
+      this.slot = served.open(this::end);
     }
 
     void report(ShutdownResult r, Throwable error) {
-      if (!reported.compareAndSet(false, true)) {
+      if (!served.claim(slot)) {
         return;
       }
       if (r != null) {
@@ -74,11 +62,7 @@ class TlsServerCommand implements Callable<Integer> {
                 (System.nanoTime() - startNanos) / 1_000_000, c.bytesRead(), c.resumed(), null, e));
       }
       c.release().subscribe();
-      open.remove(this);
-      done.tryEmitEmpty();
-      if (serving.accept != null && ended.incrementAndGet() >= serving.accept) {
-        allEnded.countDown();
-      }
+      served.release(slot);
     }
 
     /** Runs the final shutdown by the mode, once. */
@@ -122,6 +106,7 @@ class TlsServerCommand implements Callable<Integer> {
       tls.protocol();
     }
     serving.validate();
+    served = new Serving(serving.accept);
     report = new Report(System.out);
     LoopGroup loops = LoopGroup.perCore();
     Listener server = listen(loops);
@@ -134,8 +119,8 @@ class TlsServerCommand implements Callable<Integer> {
       conns = conns.take(serving.accept);
     }
     conns.subscribe(this::serve);
-    allEnded.await();
-    if (!finished.compareAndSet(false, true)) {
+    served.awaitAllEnded();
+    if (!served.finish()) {
       return Main.OK; // the signal path owns the ending
     }
     server.stop().block(Duration.ofSeconds(5));
@@ -146,14 +131,13 @@ class TlsServerCommand implements Callable<Integer> {
 
   private void serve(TlsConnection c) {
     Served s = new Served(c);
-    open.add(s);
     Traffic.sendZeros(c, tls.send)
         .then(
             Mono.defer(
                 () -> {
                   if (serving.hold) {
                     // keep reading and counting until the peer closes or a signal ends it
-                    s.holding =
+                    s.slot.holding =
                         c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().readInto(b -> s.read.addAndGet(b.remaining())))
                             .subscribe(r -> s.report(r, null), e -> s.report(null, e));
                     return Mono.empty();
@@ -165,23 +149,12 @@ class TlsServerCommand implements Callable<Integer> {
 
   /** SIGTERM / SIGINT: stop accepting, end every open connection by the mode, report, exit. */
   private void onSignal(Listener server) {
-    if (!finished.compareAndSet(false, true)) {
+    if (!served.finish()) {
       return;
     }
-    System.err.println("graceful: signal received, shutting down " + open.size() + " connections");
+    System.err.println("graceful: signal received, shutting down " + served.openCount() + " connections");
     server.stop().block(Duration.ofSeconds(5));
-    Flux.fromIterable(Set.copyOf(open))
-        .flatMap(
-            s -> {
-              Disposable h = s.holding;
-              if (h != null) {
-                h.dispose();
-                return s.end();
-              }
-              return s.done.asMono(); // a shutdown already under way finishes within --timeout
-            })
-        .then()
-        .block(tls.timeout.plusSeconds(5));
+    served.endAll(tls.timeout.plusSeconds(5));
     report.summary();
     System.out.flush();
     Runtime.getRuntime().halt(report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK);
