@@ -312,11 +312,6 @@ public final class KwikEngine implements ShutdownEngine {
     };
   }
 
-  /**
-   * Q1: the immediate close with the first shutdown's code and reason. Kwik's close() returns in
-   * about a millisecond but may wait for a lock its sender thread holds (RecoveryManager), so it
-   * runs off the loop; the step resumes when it returned.
-   */
   private void stopDrainTimer() {
     if (drainTimer != null) {
       drainTimer.dispose();
@@ -324,6 +319,11 @@ public final class KwikEngine implements ShutdownEngine {
     }
   }
 
+  /**
+   * Q1: the immediate close with the first shutdown's code and reason. Kwik's close() returns in
+   * about a millisecond but may wait for a lock its sender thread holds (RecoveryManager), so it
+   * runs off the loop; the step resumes when it returned.
+   */
   private void closeNow(Scheduler timer) {
     localCloseStarted = true;
     closeInFlight = true;
@@ -395,24 +395,12 @@ public final class KwikEngine implements ShutdownEngine {
    */
   private boolean drained() {
     for (TrackedStream s : streams) {
-      if (s.isReset()) {
-        continue;
-      }
-      if (s.writesInFlight() > 0) {
-        return false; // a write not yet returned would fail under the close
-      }
-      if (s.applicationAckExpected()) {
-        if (!s.applicationAcked()) {
-          return false;
-        }
-        continue;
-      }
-      Optional<KwikInternals.StreamProgress> p = KwikInternals.progress(s.kwikStream());
-      if (p.isEmpty() || !p.get().allSent()) {
-        return false;
+      if (!s.isReset() && s.applicationAckExpected() && (s.writesInFlight() > 0 || !s.applicationAcked())) {
+        return false; // (a write not yet returned would fail under the close)
       }
     }
-    return everyStreamAckedByApplication() || KwikInternals.bytesInFlight(connection).orElse(1) == 0;
+    return everythingSent()
+        && (everyStreamAckedByApplication() || KwikInternals.bytesInFlight(connection).orElse(1) == 0);
   }
 
   /** Something a drain waits for happened outside Kwik (an application acknowledgement); loop thread. */
@@ -434,11 +422,6 @@ public final class KwikEngine implements ShutdownEngine {
   }
 
   /**
-   * A stream with unsent data, no queued send request and no progress since the last look. A
-   * write may well be in flight: a stalled stream's writer is blocked on buffer space that only
-   * the stalled sender would free.
-   */
-  /**
    * Everything was sent and only acknowledgements are missing: after a moment (an immediate
    * acknowledgement would have come within the RTT), one PING makes the peer acknowledge at once
    * instead of after its max_ack_delay (a 20–25 ms tail on every drain otherwise).
@@ -459,6 +442,10 @@ public final class KwikEngine implements ShutdownEngine {
     }
   }
 
+  /**
+   * @return true when every tracked stream that is neither reset nor acknowledged by the
+   *     application has no write pending and nothing left to send
+   */
   private boolean everythingSent() {
     for (TrackedStream s : streams) {
       if (s.isReset() || s.applicationAckExpected()) {
@@ -485,6 +472,12 @@ public final class KwikEngine implements ShutdownEngine {
     return false;
   }
 
+  /**
+   * Restarts streams stalled by Kwik's lost wakeup: unsent data, no queued send request and no
+   * progress since the last look (or a queued request claimed, but no progress for {@link
+   * #STUCK}). A write may well be in flight: a stalled stream's writer is blocked on buffer space
+   * that only the stalled sender would free.
+   */
   private void restartStalledStreams(long now) {
     for (TrackedStream s : streams) {
       if (s.isReset()) {
