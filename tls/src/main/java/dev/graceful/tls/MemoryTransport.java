@@ -3,7 +3,7 @@ package dev.graceful.tls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import dev.graceful.tls.internal.Waiters;
+import dev.graceful.core.spi.Waiters;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;

@@ -1,6 +1,6 @@
 package dev.graceful.tls;
 
-import dev.graceful.tls.internal.Waiters;
+import dev.graceful.core.spi.Waiters;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;

@@ -10,12 +10,12 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.core.spi.ShutdownEngine;
 import dev.graceful.core.spi.ShutdownRequest;
 import dev.graceful.core.spi.Step;
+import dev.graceful.core.spi.Waiters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslHandler;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -30,8 +30,7 @@ public final class NettyTlsEngine implements ShutdownEngine {
   private final Channel channel;
   private final SslHandler ssl;
   private final String identity;
-  private final List<Runnable> readWaiters = new ArrayList<>(1);
-  private final List<Runnable> writeWaiters = new ArrayList<>(1);
+  private final Waiters waiters = new Waiters();
   private volatile ShutdownState state = ShutdownState.NONE;
   private boolean peerFirst;
   private boolean transportClosed;
@@ -65,13 +64,12 @@ public final class NettyTlsEngine implements ShutdownEngine {
     if (ssl.engine().isOutboundDone()) {
       state = state.with(ShutdownState.SENT); // TLS 1.2: the JDK engine answered by itself
     }
-    wake(readWaiters);
+    wake(waiters.take(false));
   }
 
   void onInactive() {
     transportClosed = true;
-    wake(readWaiters);
-    wake(writeWaiters);
+    wake(waiters.takeAll());
   }
 
   /**
@@ -85,7 +83,7 @@ public final class NettyTlsEngine implements ShutdownEngine {
       return false;
     }
     bytesReadWhileShuttingDown += n;
-    wake(readWaiters);
+    wake(waiters.take(false));
     if (inbound instanceof Inbound.Deliver d) {
       d.consumer().accept(data.nioBuffer().asReadOnlyBuffer());
       return true;
@@ -156,7 +154,7 @@ public final class NettyTlsEngine implements ShutdownEngine {
       channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
           .addListener(f -> {
             closeNotify = ssl.closeOutbound();
-            closeNotify.addListener(g -> wake(writeWaiters));
+            closeNotify.addListener(g -> wake(waiters.take(true)));
           });
     }
     if (closeNotify == null || !closeNotify.isDone()) {
@@ -184,14 +182,13 @@ public final class NettyTlsEngine implements ShutdownEngine {
 
   @Override
   public void awaitReadiness(Step want, Runnable onReady) {
-    (want == Step.WANT_WRITE ? writeWaiters : readWaiters).add(onReady);
+    waiters.add(want == Step.WANT_WRITE, onReady);
   }
 
   @Override
   public void cancelReadiness(Runnable onReady) {
-    readWaiters.remove(onReady);
-    writeWaiters.remove(onReady);
-    if (readWaiters.isEmpty()) {
+    waiters.remove(onReady);
+    if (!waiters.waits(false)) {
       reading = false;
     }
   }
@@ -225,12 +222,7 @@ public final class NettyTlsEngine implements ShutdownEngine {
     return connectionBytesRead;
   }
 
-  private static void wake(List<Runnable> waiters) {
-    if (waiters.isEmpty()) {
-      return;
-    }
-    List<Runnable> w = List.copyOf(waiters);
-    waiters.clear();
-    w.forEach(Runnable::run);
+  private static void wake(List<Runnable> ready) {
+    ready.forEach(Runnable::run);
   }
 }

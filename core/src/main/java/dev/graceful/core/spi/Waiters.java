@@ -1,15 +1,19 @@
-package dev.graceful.tls.internal;
+package dev.graceful.core.spi;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The operations waiting on one transport, per direction. Not thread-safe: owned by the
- * transport's executor (or guarded by the transport's lock).
+ * The operations waiting on one transport, per direction: what an engine's {@link
+ * ShutdownEngine#awaitReadiness} records and its transport's readiness wakes. Not thread-safe:
+ * owned by the transport's executor (or guarded by the transport's lock).
  */
 public final class Waiters {
   private final List<Runnable> read = new ArrayList<>(2);
   private final List<Runnable> write = new ArrayList<>(2);
+
+  /** Nobody waits yet. */
+  public Waiters() {}
 
   /**
    * @param forWrite the direction
@@ -54,6 +58,14 @@ public final class Waiters {
   public int interestOps() {
     return (read.isEmpty() ? 0 : java.nio.channels.SelectionKey.OP_READ)
         | (write.isEmpty() ? 0 : java.nio.channels.SelectionKey.OP_WRITE);
+  }
+
+  /**
+   * @param forWrite the direction
+   * @return true if someone waits in that direction
+   */
+  public boolean waits(boolean forWrite) {
+    return !(forWrite ? write : read).isEmpty();
   }
 
   /** @return true if nobody waits */
