@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -203,10 +202,10 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private DemoTable.Section section(List<ServerSide> sides, List<String> clientVerdicts, long shutdownMs) {
-    Map<String, List<Long>> byEnding = new TreeMap<>();
+    Map<String, List<Duration>> byEnding = new TreeMap<>();
     List<String> problems = new ArrayList<>();
     for (ServerSide s : sides) {
-      byEnding.computeIfAbsent(s.kind() + " " + s.ending(), k -> new ArrayList<>()).add(s.elapsedMs());
+      byEnding.computeIfAbsent(s.kind() + " " + s.ending(), k -> new ArrayList<>()).add(Duration.ofMillis(s.elapsedMs()));
       if (!s.ok()) {
         problems.add("tls: a " + s.kind() + " client ended " + s.ending());
       }
@@ -219,7 +218,7 @@ final class DemoCommand implements Callable<Integer> {
     byEnding.forEach(
         (k, l) -> {
           String[] parts = k.split(" ");
-          rows.add(new DemoTable.Row("graceful NIO TLS", "bidirectional", parts[0].toLowerCase(java.util.Locale.ROOT), parts[1], l.size(), pct(l, 50), pct(l, 99)));
+          rows.add(new DemoTable.Row("graceful NIO TLS", "bidirectional", parts[0].toLowerCase(java.util.Locale.ROOT), parts[1], l.size(), DemoTable.pct(l, 50), DemoTable.pct(l, 99)));
         });
     return new DemoTable.Section("graceful NIO TLS", sides.size(), shutdownMs, rows, problems);
   }
@@ -256,15 +255,6 @@ final class DemoCommand implements Callable<Integer> {
     }
     System.out.println(root);
     return problems.isEmpty() ? Main.OK : Main.SHUTDOWN_ERROR;
-  }
-
-  private static long pct(List<Long> values, int p) {
-    if (values == null || values.isEmpty()) {
-      return 0;
-    }
-    List<Long> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
   }
 
   private static int localPort(String id) {

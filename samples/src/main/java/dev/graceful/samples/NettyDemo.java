@@ -20,9 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -141,21 +139,15 @@ final class NettyDemo {
   }
 
   static List<DemoTable.Row> rows(ShutdownReport report) {
-    Map<String, List<Duration>> byEnding = new TreeMap<>();
-    for (ShutdownReport.Entry e : report.entries()) {
-      String ending =
-          e.forced()
-              ? "FORCED/" + e.result().map(r -> r.outcome().name()).orElse("ERROR")
-              : e.result().map(r -> r.outcome() + "/" + r.initiator()).orElseGet(() -> e.error().get().reason().name());
-      byEnding.computeIfAbsent(ending, k -> new ArrayList<>()).add(e.latency());
-    }
-    List<DemoTable.Row> rows = new ArrayList<>();
-    byEnding.forEach(
-        (ending, l) ->
-            rows.add(
-                new DemoTable.Row(
-                    "reactor-netty HTTPS", "bidirectional", ending.startsWith("FORCED") ? "silent" : "keep-alive",
-                    ending, l.size(), DemoTable.pct(l, 50), DemoTable.pct(l, 99))));
-    return rows;
+    return DemoTable.rows(
+        "reactor-netty HTTPS",
+        "bidirectional",
+        report,
+        e ->
+            e.forced()
+                ? "FORCED/" + e.result().map(r -> r.outcome().name()).orElse("ERROR")
+                : e.result().map(r -> r.outcome() + "/" + r.initiator()).orElseGet(() -> e.error().get().reason().name()),
+        ending -> ending.startsWith("FORCED") ? "silent" : "keep-alive");
   }
+
 }

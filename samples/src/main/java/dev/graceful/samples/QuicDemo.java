@@ -18,8 +18,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -147,17 +145,16 @@ final class QuicDemo {
   }
 
   private static List<DemoTable.Row> rows(ShutdownReport report) {
-    Map<String, List<Duration>> byEnding = new TreeMap<>();
-    for (ShutdownReport.Entry e : report.entries()) {
-      String ending =
-          e.result()
-              .map(r -> r.outcome() + "/" + r.initiator() + (r.drained() == DrainStatus.DRAINED ? " drained" : " " + r.drained()))
-              .orElseGet(() -> e.error().get().reason().name());
-      byEnding.computeIfAbsent((e.forced() ? "FORCED " : "") + ending, k -> new ArrayList<>()).add(e.latency());
-    }
-    List<DemoTable.Row> rows = new ArrayList<>();
-    byEnding.forEach(
-        (ending, l) -> rows.add(new DemoTable.Row("Kwik QUIC", "drain+rfc", "128 KiB in flight", ending, l.size(), DemoTable.pct(l, 50), DemoTable.pct(l, 99))));
-    return rows;
+    return DemoTable.rows(
+        "Kwik QUIC",
+        "drain+rfc",
+        report,
+        e ->
+            (e.forced() ? "FORCED " : "")
+                + e.result()
+                    .map(r -> r.outcome() + "/" + r.initiator() + (r.drained() == DrainStatus.DRAINED ? " drained" : " " + r.drained()))
+                    .orElseGet(() -> e.error().get().reason().name()),
+        ending -> "128 KiB in flight");
   }
+
 }
