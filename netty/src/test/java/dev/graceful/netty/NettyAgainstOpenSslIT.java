@@ -174,7 +174,7 @@ class NettyAgainstOpenSslIT {
     }
   }
 
-  // G1-G5 with real OpenSSL clients: a reactor-netty TCP server tracked by GracefulServer, three
+  // G1-G5, G6 (a reactor-netty TCP server over TLS) with real OpenSSL clients: a reactor-netty TCP server tracked by GracefulServer, three
   // s_client connections (TLS 1.2 and 1.3), a graceful shutdown: each s_client receives the data
   // written before the close_notify, answers and exits cleanly; the report counts three COMPLETE.
   @org.junit.jupiter.api.Test

@@ -83,7 +83,7 @@ class NettyServerShutdownIT {
     return new InetSocketAddress("127.0.0.1", s.port());
   }
 
-  // G1–G5: 1,000 open keep-alive connections (TLS 1.3 and 1.2), 100 of them with a slow request in
+  // G1–G5, G6 (a reactor-netty HTTP server over TLS): 1,000 open keep-alive connections (TLS 1.3 and 1.2), 100 of them with a slow request in
   // flight when the shutdown starts. Every client receives every response whole and then a
   // close_notify, answers it, and the report counts 1,000 COMPLETE with no straggler.
   @Test
