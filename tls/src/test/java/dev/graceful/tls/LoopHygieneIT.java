@@ -66,7 +66,7 @@ class LoopHygieneIT {
   void floodingPeerNeitherGrowsMemoryNorStopsTheDeadline() throws Exception {
     TlsConnection flooder = client();
     TlsConnection c = accepted();
-    int before = c.bufferCapacity();
+    assertThat(c.bufferCapacity()).as("an idle connection holds no record buffers").isZero();
     ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
     Disposable flood = Mono.defer(() -> flooder.send(chunk.duplicate())).repeat().subscribe(v -> {}, e -> {});
     try {
@@ -82,7 +82,9 @@ class LoopHygieneIT {
       assertThat(((ShutdownException) t).reason()).isEqualTo(Reason.TIMEOUT);
       assertThat(tookMs).as("the deadline fired on time despite the flood").isLessThan(4_000);
       assertThat(c.bytesRead()).as("the flood was read and discarded").isGreaterThan(1_000_000);
-      assertThat(c.bufferCapacity()).as("no buffer grew").isEqualTo(before);
+      assertThat(c.bufferCapacity())
+          .as("at most one record-sized buffer each way (pooled 17 KiB slabs), none grown")
+          .isLessThanOrEqualTo(3 * 17 * 1024);
     } finally {
       flood.dispose();
       c.release().block(WAIT);

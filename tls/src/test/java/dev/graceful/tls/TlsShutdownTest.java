@@ -315,6 +315,30 @@ class TlsShutdownTest {
     assertThat(done(sink)).isEqualTo(200_000);
   }
 
+  // T13 over a memory transport, and issue 6's memory target: record buffers are held only while
+  // they hold bytes. An idle connection and a shutdown waiting for the peer's close_notify hold
+  // none; a close_notify the transport has not taken yet keeps its buffer until it is written.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void pendingShutdownHoldsNoRecordBuffers(String tls) {
+    BioPair p = BioPair.handshaken(certs, tls);
+    assertThat(p.client.bufferCapacity()).as("idle after the handshake").isZero();
+    var c = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.executor.runAll(); // our close_notify is handed to the memory transport; the peer is silent
+    assertThat(c).isNotDone();
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.SENT);
+    assertThat(p.client.bufferCapacity()).as("waiting for the peer").isZero();
+
+    BioPair full = BioPair.handshaken(certs, tls);
+    var w = full.client.send(ByteBuffer.allocate(200_000)).toFuture();
+    full.executor.runAll(); // the transport is full: bytes wait in our buffer
+    assertThat(w).isNotDone();
+    assertThat(full.client.bufferCapacity()).as("unwritten bytes keep their buffer").isPositive();
+    full.pump();
+    done(w);
+    assertThat(full.client.bufferCapacity()).as("given back once written").isZero();
+  }
+
   // R1: nothing happens before subscription.
   @Test
   void nothingIsSentBeforeSubscription() {

@@ -58,9 +58,13 @@ public final class TlsEngine implements ShutdownEngine {
   private final TlsTransport transport;
   private final Executor delegatedTasks;
   private final boolean datagram;
+  // Held only while an operation runs or while they hold bytes (see hold() and trim()); null
+  // otherwise, so that an idle connection or a pending shutdown keeps no record buffers.
   private ByteBuffer netIn; // write mode: [0, position) not yet unwrapped
   private ByteBuffer netOut; // write mode: [0, position) not yet written
   private ByteBuffer appIn; // write mode: [0, position) decrypted, not yet delivered
+  private final int packetSize;
+  private final int applicationSize;
   private volatile ShutdownState state = ShutdownState.NONE;
   private boolean fatal;
   private boolean peerFirst;
@@ -89,10 +93,46 @@ public final class TlsEngine implements ShutdownEngine {
     this.ssl = ssl;
     this.transport = transport;
     this.delegatedTasks = delegatedTasks;
-    int packet = ssl.getSession().getPacketBufferSize();
-    this.netIn = ByteBuffer.allocate(packet);
-    this.netOut = ByteBuffer.allocate(packet);
-    this.appIn = ByteBuffer.allocate(ssl.getSession().getApplicationBufferSize());
+    this.packetSize = ssl.getSession().getPacketBufferSize();
+    this.applicationSize = ssl.getSession().getApplicationBufferSize();
+  }
+
+  /** Takes the record buffers this operation may need from the thread's pool. */
+  private void hold() {
+    if (netIn == null || netOut == null || appIn == null) {
+      BufferPool pool = BufferPool.local();
+      if (netIn == null) {
+        netIn = pool.take(packetSize);
+      }
+      if (netOut == null) {
+        netOut = pool.take(packetSize);
+      }
+      if (appIn == null) {
+        appIn = pool.take(applicationSize);
+      }
+    }
+  }
+
+  /** Gives back every buffer that holds no bytes; called when an operation returns. */
+  private void trim() {
+    boolean inEmpty = netIn != null && netIn.position() == 0;
+    boolean outEmpty = netOut != null && netOut.position() == 0;
+    boolean appEmpty = appIn != null && appIn.position() == 0;
+    if (inEmpty || outEmpty || appEmpty) {
+      BufferPool pool = BufferPool.local();
+      if (inEmpty) {
+        pool.give(netIn);
+        netIn = null;
+      }
+      if (outEmpty) {
+        pool.give(netOut);
+        netOut = null;
+      }
+      if (appEmpty) {
+        pool.give(appIn);
+        appIn = null;
+      }
+    }
   }
 
   /** @return the JDK engine */
@@ -130,9 +170,17 @@ public final class TlsEngine implements ShutdownEngine {
     return fatal;
   }
 
-  /** @return bytes of buffer capacity this connection holds (network in and out, plaintext in) */
+  /**
+   * @return bytes of buffer capacity this connection holds between operations (network in and out,
+   *     plaintext in): zero unless a record is partly received, not yet written, or not yet
+   *     delivered
+   */
   public int bufferCapacity() {
-    return netIn.capacity() + netOut.capacity() + appIn.capacity();
+    return capacity(netIn) + capacity(netOut) + capacity(appIn);
+  }
+
+  private static int capacity(ByteBuffer b) {
+    return b == null ? 0 : b.capacity();
   }
 
   /** @return true if the handshake resumed a session (read from the hello messages) */
@@ -175,6 +223,15 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException on failure (the connection is then unusable)
    */
   public Progress handshake() throws ShutdownException {
+    hold();
+    try {
+      return doHandshake();
+    } finally {
+      trim();
+    }
+  }
+
+  private Progress doHandshake() throws ShutdownException {
     checkUsable();
     if (!handshakeBegun) {
       handshakeBegun = true;
@@ -254,6 +311,15 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException on failure
    */
   public Progress retransmit() throws ShutdownException {
+    hold();
+    try {
+      return doRetransmit();
+    } finally {
+      trim();
+    }
+  }
+
+  private Progress doRetransmit() throws ShutdownException {
     if (datagram && awaitsPeerFlight()) {
       SSLEngineResult r;
       do {
@@ -263,7 +329,7 @@ public final class TlsEngine implements ShutdownEngine {
         }
       } while (r.bytesProduced() > 0 && r.getHandshakeStatus() == HandshakeStatus.NEED_WRAP);
     }
-    return handshake();
+    return doHandshake();
   }
 
   /** Runs the engine's delegated tasks; call off the loop (they may be slow). */
@@ -285,6 +351,15 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException ILLEGAL_STATE after shutdown or a fatal error; TRANSPORT, PROTOCOL
    */
   public Progress write(ByteBuffer src) throws ShutdownException {
+    hold();
+    try {
+      return doWrite(src);
+    } finally {
+      trim();
+    }
+  }
+
+  private Progress doWrite(ByteBuffer src) throws ShutdownException {
     if (fatal) {
       throw error(Reason.ILLEGAL_STATE, "write after a fatal error");
     }
@@ -328,6 +403,15 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException TRUNCATED, PROTOCOL, TRANSPORT, or UNREAD_DATA for {@code refuse}
    */
   public Progress read(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
+    hold();
+    try {
+      return doRead(inbound, ignoreUnexpectedEof);
+    } finally {
+      trim();
+    }
+  }
+
+  private Progress doRead(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
     checkUsable();
     return pump(inbound, ignoreUnexpectedEof) == Pumped.CLOSED ? Progress.DONE : Progress.WANT_READ;
   }
@@ -336,6 +420,15 @@ public final class TlsEngine implements ShutdownEngine {
 
   @Override
   public Step step(ShutdownRequest request) throws ShutdownException {
+    hold();
+    try {
+      return doStep(request);
+    } finally {
+      trim();
+    }
+  }
+
+  private Step doStep(ShutdownRequest request) throws ShutdownException {
     checkUsable();
     switch (request.mode()) {
       case QUIET:
