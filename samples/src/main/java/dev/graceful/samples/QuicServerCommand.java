@@ -95,7 +95,7 @@ class QuicServerCommand implements Callable<Integer> {
     if (serving.accept != null) {
       conns = conns.take(serving.accept);
     }
-    conns.subscribe(this::serve);
+    served.watch(conns).subscribe(this::serve);
     served.awaitAllEnded();
     if (!served.finish()) {
       return Main.OK; // the signal path owns the ending
@@ -117,15 +117,16 @@ class QuicServerCommand implements Callable<Integer> {
     send.then(
             Mono.defer(
                 () -> {
-                  if (serving.hold) {
-                    // keep reading and counting until the peer closes or a signal ends it. Q4:
-                    // the first shutdown fixes the code and reason, so this one carries them.
-                    s.slot.holding =
-                        s.c.shutdown(
-                                ShutdownSpec.of(dev.graceful.core.ShutdownMode.WAIT_PEER)
-                                    .noTimeout()
-                                    .closeWith(quic.errorCode, quic.reason))
-                            .subscribe(r -> s.report(r, null), e -> s.report(null, e));
+                  // keep reading and counting until the peer closes or a signal ends it. Q4:
+                  // the first shutdown fixes the code and reason, so this one carries them.
+                  if (serving.hold
+                      && s.slot.hold(
+                          () ->
+                              s.c.shutdown(
+                                      ShutdownSpec.of(dev.graceful.core.ShutdownMode.WAIT_PEER)
+                                          .noTimeout()
+                                          .closeWith(quic.errorCode, quic.reason))
+                                  .subscribe(r -> s.report(r, null), e -> s.report(null, e)))) {
                     return Mono.empty();
                   }
                   return s.end();

@@ -21,12 +21,34 @@ final class Serving {
   static final class Slot {
     final Sinks.Empty<Void> done = Sinks.empty();
     final AtomicBoolean reported = new AtomicBoolean();
-    /** The shutdown holding the connection open (a wait for the peer), if any. */
-    volatile Disposable holding;
     private final Supplier<Mono<Void>> end;
+    /** The shutdown holding the connection open (a wait for the peer), if any. */
+    private Disposable holding;
+    /** A signal has claimed this connection: it must not start holding. */
+    private boolean ending;
 
     private Slot(Supplier<Mono<Void>> end) {
       this.end = end;
+    }
+
+    /**
+     * Starts holding the connection open unless a signal got there first.
+     *
+     * @param start subscribes the holding shutdown
+     * @return false when a signal is ending the connection: run the final shutdown instead
+     */
+    synchronized boolean hold(Supplier<Disposable> start) {
+      if (ending) {
+        return false;
+      }
+      holding = start.get();
+      return true;
+    }
+
+    /** @return the holding shutdown to cancel, or null; from now on the slot does not hold */
+    private synchronized Disposable claimForSignal() {
+      ending = true;
+      return holding;
     }
   }
 
@@ -35,6 +57,8 @@ final class Serving {
   private final AtomicInteger ended = new AtomicInteger();
   private final CountDownLatch allEnded = new CountDownLatch(1);
   private final Integer accept;
+  /** Completes when the flux of connections has ended (after stop accepting, once handshakes under way settled). */
+  private final Sinks.Empty<Void> acceptsEnded = Sinks.empty();
 
   /** @param accept connections to serve, or null for unlimited */
   Serving(Integer accept) {
@@ -49,6 +73,11 @@ final class Serving {
     Slot s = new Slot(end);
     open.add(s);
     return s;
+  }
+
+  /** @return {@code connections}, watched so that a signal waits for the last of them */
+  <T> Flux<T> watch(Flux<T> connections) {
+    return connections.doFinally(signal -> acceptsEnded.tryEmitEmpty());
   }
 
   /** @return true the first time only: the caller reports the connection, then calls {@link #release} */
@@ -81,14 +110,17 @@ final class Serving {
   }
 
   /**
-   * A signal: every held connection ends by its final shutdown; one already ending is waited for
-   * (it finishes within its own deadline).
+   * A signal, after the server stopped accepting: waits (up to {@code max}) for the connections
+   * whose handshake was under way to arrive, then every held connection ends by its final
+   * shutdown; one not yet holding ends instead of starting to hold; one already ending is waited
+   * for (it finishes within its own deadline).
    */
   void endAll(Duration max) {
+    acceptsEnded.asMono().timeout(max, Mono.empty()).block();
     Flux.fromIterable(Set.copyOf(open))
         .flatMap(
             s -> {
-              Disposable h = s.holding;
+              Disposable h = s.claimForSignal();
               if (h != null) {
                 h.dispose();
                 return s.end.get();

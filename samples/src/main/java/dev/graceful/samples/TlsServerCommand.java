@@ -118,7 +118,7 @@ class TlsServerCommand implements Callable<Integer> {
     if (serving.accept != null) {
       conns = conns.take(serving.accept);
     }
-    conns.subscribe(this::serve);
+    served.watch(conns).subscribe(this::serve);
     served.awaitAllEnded();
     if (!served.finish()) {
       return Main.OK; // the signal path owns the ending
@@ -135,11 +135,12 @@ class TlsServerCommand implements Callable<Integer> {
         .then(
             Mono.defer(
                 () -> {
-                  if (serving.hold) {
-                    // keep reading and counting until the peer closes or a signal ends it
-                    s.slot.holding =
-                        c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().readInto(b -> s.read.addAndGet(b.remaining())))
-                            .subscribe(r -> s.report(r, null), e -> s.report(null, e));
+                  // keep reading and counting until the peer closes or a signal ends it
+                  if (serving.hold
+                      && s.slot.hold(
+                          () ->
+                              c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().readInto(b -> s.read.addAndGet(b.remaining())))
+                                  .subscribe(r -> s.report(r, null), e -> s.report(null, e)))) {
                     return Mono.empty();
                   }
                   return s.end();

@@ -199,7 +199,7 @@ class CommandLineIT {
         b.awaitLine("Verify return code", WAIT);
         a.send("from-a\n");
         server.signal("TERM");
-        assertThat(server.awaitExit(WAIT)).isZero();
+        assertThat(server.awaitExit(WAIT)).as(() -> server.output()).isZero();
         a.awaitExit(WAIT);
         b.awaitExit(WAIT);
       }

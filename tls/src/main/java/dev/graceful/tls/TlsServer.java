@@ -21,6 +21,9 @@ import reactor.core.publisher.Sinks;
  */
 public final class TlsServer {
   private static final System.Logger LOG = System.getLogger(TlsServer.class.getName());
+  /** Handshakes settle on several loops at once: emissions into the one sink take turns. */
+  private static final Sinks.EmitFailureHandler EMIT =
+      Sinks.EmitFailureHandler.busyLooping(java.time.Duration.ofSeconds(1));
 
   private final ServerSocketChannel listener;
   private final SelectorLoop acceptLoop;
@@ -30,6 +33,9 @@ public final class TlsServer {
   private final Sinks.Many<TlsConnection> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final InetSocketAddress address;
   private volatile long handshakeFailures;
+  /** Accepted sockets whose handshake has not settled yet; {@link #accepted} completes after them. */
+  private final java.util.concurrent.atomic.AtomicInteger handshaking = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean stopped;
   private SelectionKey key;
 
   private TlsServer(
@@ -99,6 +105,7 @@ public final class TlsServer {
         return;
       }
       SelectorLoop loop = loops.next();
+      handshaking.incrementAndGet();
       loop.execute(() -> start(ch, loop));
     }
   }
@@ -109,6 +116,7 @@ public final class TlsServer {
       transport = new ChannelTransport(ch, loop);
     } catch (IOException e) {
       TlsConnection.closeQuietly(ch);
+      settled();
       return;
     }
     SSLEngine ssl = context.createSSLEngine();
@@ -117,15 +125,30 @@ public final class TlsServer {
     TlsConnection c = TlsConnection.over(transport, ssl, context);
     c.handshake()
         .subscribe(
-            ready -> accepted.emitNext(ready, Sinks.EmitFailureHandler.busyLooping(java.time.Duration.ofSeconds(1))),
+            ready -> {
+              accepted.emitNext(ready, EMIT);
+              settled();
+            },
             e -> {
               handshakeFailures++;
               LOG.log(System.Logger.Level.DEBUG, "handshake failed: " + e.getMessage());
               loop.execute(transport::close);
+              settled();
             });
   }
 
-  /** @return the handshaken connections, for one subscriber */
+  /** One handshake settled: after {@link #stopAccepting()}, the last one completes the flux. */
+  private void settled() {
+    if (handshaking.decrementAndGet() == 0 && stopped) {
+      accepted.emitComplete(EMIT);
+    }
+  }
+
+  /**
+   * @return the handshaken connections, for one subscriber; completes after {@link
+   *     #stopAccepting()} once every handshake that was under way then has settled (each one that
+   *     succeeds is still emitted, so no accepted socket is left open and unowned)
+   */
   public Flux<TlsConnection> connections() {
     return accepted.asFlux();
   }
@@ -141,7 +164,8 @@ public final class TlsServer {
   }
 
   /**
-   * G1: stops accepting. Open connections are untouched.
+   * G1: stops accepting. Open connections are untouched; handshakes under way finish and their
+   * connections are still emitted.
    *
    * @return completes when the listener is closed
    */
@@ -150,15 +174,18 @@ public final class TlsServer {
         sink ->
             acceptLoop.execute(
                 () -> {
-                  if (key != null) {
-                    key.cancel();
-                  }
                   try {
+                    if (key != null) {
+                      acceptLoop.deregister(key);
+                    }
                     listener.close();
                   } catch (IOException e) {
                     LOG.log(System.Logger.Level.WARNING, "closing listener failed", e);
                   }
-                  accepted.tryEmitComplete();
+                  stopped = true;
+                  if (handshaking.get() == 0) {
+                    accepted.emitComplete(EMIT);
+                  }
                   sink.success();
                 }));
   }

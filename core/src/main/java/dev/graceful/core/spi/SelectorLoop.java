@@ -105,6 +105,20 @@ public final class SelectorLoop implements Executor {
   }
 
   /**
+   * Cancels the key and deregisters its channel now rather than at the loop's next select, so that
+   * closing the channel afterwards releases the socket at once (a listener closed this way refuses
+   * new connections as soon as this returns).
+   *
+   * @param key a key of this loop
+   * @throws IOException if the selector fails
+   */
+  public void deregister(SelectionKey key) throws IOException {
+    assertInLoop();
+    key.cancel();
+    selector.selectNow(); // flushes the cancelled key; keys found ready stay selected for dispatch
+  }
+
+  /**
    * Counts the channels registered and not cancelled, and the tasks not yet run, as the loop sees
    * them after flushing cancelled keys. For leak checks.
    *
