@@ -21,9 +21,14 @@ import reactor.core.publisher.Sinks;
  */
 public final class TlsServer {
   private static final System.Logger LOG = System.getLogger(TlsServer.class.getName());
-  /** Handshakes settle on several loops at once: emissions into the one sink take turns. */
-  private static final Sinks.EmitFailureHandler EMIT =
-      Sinks.EmitFailureHandler.busyLooping(java.time.Duration.ofSeconds(1));
+  /**
+   * Handshakes settle on several loops at once: emissions into the one sink take turns, each
+   * retrying for up to a second. A fresh handler per emission: a busy-looping handler's deadline
+   * starts when it is made.
+   */
+  private static Sinks.EmitFailureHandler turns() {
+    return Sinks.EmitFailureHandler.busyLooping(java.time.Duration.ofSeconds(1));
+  }
 
   private final ServerSocketChannel listener;
   private final SelectorLoop acceptLoop;
@@ -113,6 +118,7 @@ public final class TlsServer {
   private void start(SocketChannel ch, SelectorLoop loop) {
     ChannelTransport transport;
     try {
+      ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true); // records are written whole
       transport = new ChannelTransport(ch, loop);
     } catch (IOException e) {
       TlsConnection.closeQuietly(ch);
@@ -126,8 +132,14 @@ public final class TlsServer {
     c.handshake()
         .subscribe(
             ready -> {
-              accepted.emitNext(ready, EMIT);
-              settled();
+              try {
+                accepted.emitNext(ready, turns());
+              } catch (Sinks.EmissionException e) { // held up for a second by the other loops
+                LOG.log(System.Logger.Level.WARNING, "could not hand over a handshaken connection", e);
+                loop.execute(transport::close);
+              } finally {
+                settled();
+              }
             },
             e -> {
               handshakeFailures++;
@@ -140,7 +152,7 @@ public final class TlsServer {
   /** One handshake settled: after {@link #stopAccepting()}, the last one completes the flux. */
   private void settled() {
     if (handshaking.decrementAndGet() == 0 && stopped) {
-      accepted.emitComplete(EMIT);
+      accepted.emitComplete(turns());
     }
   }
 
@@ -184,7 +196,7 @@ public final class TlsServer {
                   }
                   stopped = true;
                   if (handshaking.get() == 0) {
-                    accepted.emitComplete(EMIT);
+                    accepted.emitComplete(turns());
                   }
                   sink.success();
                 }));
