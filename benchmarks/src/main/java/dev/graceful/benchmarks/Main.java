@@ -8,7 +8,11 @@ import picocli.CommandLine.Command;
     name = "graceful-benchmarks",
     mixinStandardHelpOptions = true,
     description = "Rerunnable measurements of graceful's shutdowns on loopback.",
-    subcommands = {QuicBenchmark.class})
+    subcommands = {
+      QuicBenchmark.class,
+      dev.graceful.benchmarks.tls.TlsBenchmark.class,
+      dev.graceful.tls.VirtualTimeBenchmark.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -104,6 +104,7 @@ public final class TlsConnection implements Shutdownable {
                     try {
                       ch = SocketChannel.open();
                       ch.configureBlocking(false);
+                      ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true); // whole records
                     } catch (IOException e) {
                       sink.error(e);
                       return;

@@ -1,0 +1,207 @@
+package dev.graceful.benchmarks.tls;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+
+/**
+ * The load: N TLS clients on the hand-written loop, the same for every server stack. Each client
+ * counts as verified only when its engine unwrapped the server's close_notify alert (a TCP close
+ * alone counts as truncated); unless silent, it answers with its own close_notify.
+ */
+final class BenchClient implements AutoCloseable, NioTls.Events {
+  private final List<NioLoop> loops = new ArrayList<>();
+  private final SSLContext context;
+  private final List<NioTls> all = new ArrayList<>(); // guarded by this
+  private final AtomicInteger handshaken = new AtomicInteger();
+  private final AtomicInteger verified = new AtomicInteger();
+  private final AtomicInteger truncated = new AtomicInteger();
+  private volatile boolean silent;
+  private volatile String lastProblem;
+
+  BenchClient(SSLContext context, int loopCount) {
+    this.context = context;
+    for (int i = 0; i < loopCount; i++) {
+      loops.add(new NioLoop("bench-client-" + i));
+    }
+  }
+
+  /**
+   * Opens and handshakes {@code n} connections, at most {@code window} handshakes in flight.
+   *
+   * @return once all are handshaken
+   */
+  void open(InetSocketAddress server, String protocol, int n, int window, long timeoutMs)
+      throws Exception {
+    handshaken.set(0);
+    verified.set(0);
+    truncated.set(0);
+    lastProblem = null;
+    AtomicInteger started = new AtomicInteger();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable[] next = new Runnable[1];
+    next[0] =
+        () -> {
+          int i = started.getAndIncrement();
+          if (i >= n) {
+            return;
+          }
+          NioLoop loop = loops.get(i % loops.size());
+          loop.execute(() -> connect(server, protocol, loop, next[0], done, n));
+        };
+    for (int i = 0; i < Math.min(window, n); i++) {
+      next[0].run();
+    }
+    done.get(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void connect(
+      InetSocketAddress server,
+      String protocol,
+      NioLoop loop,
+      Runnable next,
+      CompletableFuture<Void> done,
+      int n) {
+    try {
+      SocketChannel ch = SocketChannel.open();
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      SSLEngine ssl = context.createSSLEngine();
+      ssl.setUseClientMode(true);
+      ssl.setEnabledProtocols(new String[] {protocol});
+      NioTls c =
+          new NioTls(
+              ch,
+              ssl,
+              loop,
+              new NioTls.Events() {
+                @Override
+                public void handshaken(NioTls c) {
+                  BenchClient.this.handshaken(c);
+                  if (handshaken.get() == n) {
+                    done.complete(null);
+                  }
+                  next.run();
+                }
+
+                @Override
+                public void closeNotify(NioTls c) {
+                  BenchClient.this.closeNotify(c);
+                }
+
+                @Override
+                public void sent(NioTls c) {}
+
+                @Override
+                public void ended(NioTls c, String why) {
+                  BenchClient.this.ended(c, why);
+                  if (!c.closeNotifyReceived() && handshaken.get() < n) {
+                    done.completeExceptionally(new IOException("handshake failed: " + why));
+                  }
+                }
+              });
+      synchronized (this) {
+        all.add(c);
+      }
+      if (ch.connect(server)) {
+        c.start();
+      } else {
+        loop.register(
+            ch,
+            SelectionKey.OP_CONNECT,
+            k -> {
+              try {
+                if (ch.finishConnect()) {
+                  c.start(); // the same key, now for reads
+                }
+              } catch (IOException e) {
+                k.cancel();
+                done.completeExceptionally(e);
+              }
+            });
+      }
+    } catch (IOException e) {
+      done.completeExceptionally(e);
+    }
+  }
+
+  void silent(boolean silent) {
+    this.silent = silent;
+  }
+
+  int verified() {
+    return verified.get();
+  }
+
+  int truncated() {
+    return truncated.get();
+  }
+
+  String lastProblem() {
+    return lastProblem;
+  }
+
+  /** Waits (polling, this is a harness) until {@code n} close_notify alerts arrived or time ran out. */
+  boolean awaitVerified(int n, long timeoutMs) throws InterruptedException {
+    long until = System.currentTimeMillis() + timeoutMs;
+    while (verified.get() + truncated.get() < n && System.currentTimeMillis() < until) {
+      Thread.sleep(2);
+    }
+    return verified.get() == n;
+  }
+
+  /** Resets every connection. */
+  void abortAll() {
+    List<NioTls> now;
+    synchronized (this) {
+      now = new ArrayList<>(all);
+      all.clear();
+    }
+    now.forEach(NioTls::abort); // legal from any thread; each selector drops its keys next
+    CompletableFuture<?>[] done = new CompletableFuture<?>[loops.size()];
+    for (int i = 0; i < loops.size(); i++) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      done[i] = f;
+      loops.get(i).execute(() -> f.complete(null));
+    }
+    CompletableFuture.allOf(done).join();
+  }
+
+  @Override
+  public void handshaken(NioTls c) {
+    handshaken.incrementAndGet();
+  }
+
+  @Override
+  public void closeNotify(NioTls c) {
+    verified.incrementAndGet();
+    if (!silent) {
+      c.close();
+    }
+  }
+
+  @Override
+  public void sent(NioTls c) {}
+
+  @Override
+  public void ended(NioTls c, String why) {
+    if (!c.closeNotifyReceived()) {
+      truncated.incrementAndGet();
+      lastProblem = why;
+    }
+  }
+
+  @Override
+  public void close() {
+    loops.forEach(NioLoop::close);
+  }
+}

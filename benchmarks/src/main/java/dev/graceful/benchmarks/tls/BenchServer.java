@@ -1,0 +1,145 @@
+package dev.graceful.benchmarks.tls;
+
+import com.sun.management.OperatingSystemMXBean;
+import dev.graceful.tls.SelfSignedCertificate;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The server JVM of the TLS benchmark, driven line by line over stdin by {@link TlsBenchmark} (a
+ * separate process, because open files are capped per process). Replies go to stdout, one line
+ * each.
+ *
+ * <pre>
+ * open STACK PROTOCOL LOOPS   -> port P            (STACK: graceful, netty, raw)
+ * await N                     -> ready N
+ * shutdown MODE N             -> done ELAPSED_NS CPU_NS COMPLETED FAILED [FIRST_ERROR]
+ * pending N                   -> sent N            (bidirectional shutdowns left waiting)
+ * heap                        -> heap BYTES THREADS (after full collections)
+ * close                       -> closed
+ * </pre>
+ */
+public final class BenchServer {
+  private static final long WAIT_MS = 180_000;
+
+  private BenchServer() {}
+
+  /**
+   * @param args unused
+   * @throws Exception on any failure (the orchestrator sees the process end)
+   */
+  public static void main(String[] args) throws Exception {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    SelfSignedCertificate certificate = SelfSignedCertificate.generate();
+    SSLContext context = certificate.serverContext();
+    out.println("cert " + Base64.getEncoder().encodeToString(certificate.certificate().getEncoded()));
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    ServerStack stack = null;
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] w = line.trim().split("\\s+");
+      switch (w[0]) {
+        case "open" -> {
+          int loops = Integer.parseInt(w[3]);
+          stack =
+              switch (w[1]) {
+                case "graceful" -> new GracefulStack(bind, context, w[2], loops);
+                case "netty" -> new NettyStack(bind, context, w[2], loops);
+                case "raw" -> new RawStack(bind, context, w[2]);
+                default -> throw new IllegalArgumentException("unknown stack " + w[1]);
+              };
+          out.println("port " + stack.port());
+        }
+        case "await" -> {
+          int n = Integer.parseInt(w[1]);
+          long until = System.currentTimeMillis() + WAIT_MS;
+          while (stack.handshaken() < n && System.currentTimeMillis() < until) {
+            Thread.sleep(5);
+          }
+          out.println("ready " + stack.handshaken());
+        }
+        case "shutdown" -> out.println(shutdown(stack, ServerStack.Mode.valueOf(w[1]), Integer.parseInt(w[2])));
+        case "pending" -> {
+          int n = Integer.parseInt(w[1]);
+          stack.shutdownAll(ServerStack.Mode.BIDIRECTIONAL, new ServerStack.Completion() {
+            @Override
+            public void done() {}
+
+            @Override
+            public void failed(Throwable cause) {}
+          });
+          long until = System.currentTimeMillis() + WAIT_MS;
+          while (stack.sent() < n && System.currentTimeMillis() < until) {
+            Thread.sleep(5);
+          }
+          out.println("sent " + stack.sent());
+        }
+        case "heap" -> out.println("heap " + heapAfterGc() + " " + Thread.activeCount());
+        case "close" -> {
+          if (stack != null) {
+            stack.close();
+            stack = null;
+          }
+          out.println("closed");
+        }
+        default -> throw new IllegalArgumentException("unknown command " + line);
+      }
+    }
+  }
+
+  private static String shutdown(ServerStack stack, ServerStack.Mode mode, int n)
+      throws InterruptedException {
+    OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    CountDownLatch all = new CountDownLatch(n);
+    AtomicLong last = new AtomicLong();
+    AtomicInteger failed = new AtomicInteger();
+    AtomicReference<Throwable> first = new AtomicReference<>();
+    long cpu0 = os.getProcessCpuTime();
+    long t0 = System.nanoTime();
+    stack.shutdownAll(
+        mode,
+        new ServerStack.Completion() {
+          @Override
+          public void done() {
+            last.accumulateAndGet(System.nanoTime(), Math::max);
+            all.countDown();
+          }
+
+          @Override
+          public void failed(Throwable cause) {
+            failed.incrementAndGet();
+            first.compareAndSet(null, cause);
+            last.accumulateAndGet(System.nanoTime(), Math::max);
+            all.countDown();
+          }
+        });
+    boolean finished = all.await(WAIT_MS, TimeUnit.MILLISECONDS);
+    long cpu = os.getProcessCpuTime() - cpu0;
+    long elapsed = finished ? last.get() - t0 : -1;
+    long completed = n - all.getCount() - failed.get();
+    Throwable e = first.get();
+    return "done " + elapsed + " " + cpu + " " + completed + " " + failed.get()
+        + (e == null ? "" : " " + String.valueOf(e).replaceAll("\\s+", "_"));
+  }
+
+  private static long heapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}

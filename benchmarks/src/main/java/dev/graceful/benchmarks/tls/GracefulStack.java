@@ -1,0 +1,70 @@
+package dev.graceful.benchmarks.tls;
+
+import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.tls.TlsConnection;
+import dev.graceful.tls.TlsServer;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.net.ssl.SSLContext;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/** graceful's {@link TlsServer} on {@code loops} selector loops; each connection's Mono subscribed. */
+final class GracefulStack implements ServerStack {
+  private static final ShutdownSpec BIDIRECTIONAL =
+      ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(60));
+  private static final ShutdownSpec FAST = ShutdownSpec.bidirectional().fast();
+
+  private final LoopGroup loops;
+  private final TlsServer server;
+  private final Queue<TlsConnection> connections = new ConcurrentLinkedQueue<>();
+  private final Queue<Disposable> shutdowns = new ConcurrentLinkedQueue<>();
+
+  GracefulStack(InetSocketAddress bind, SSLContext context, String protocol, int loopCount) {
+    loops = LoopGroup.create(loopCount);
+    server =
+        TlsServer.bind(bind, context, loops, e -> e.setEnabledProtocols(new String[] {protocol}))
+            .block(Duration.ofSeconds(10));
+    server.connections().subscribe(connections::add);
+  }
+
+  @Override
+  public int port() {
+    return server.address().getPort();
+  }
+
+  @Override
+  public int handshaken() {
+    return connections.size();
+  }
+
+  @Override
+  public void shutdownAll(Mode mode, Completion completion) {
+    ShutdownSpec spec = mode == Mode.FAST ? FAST : BIDIRECTIONAL;
+    for (TlsConnection c : connections) {
+      shutdowns.add(c.shutdown(spec).subscribe(r -> completion.done(), completion::failed));
+    }
+  }
+
+  @Override
+  public int sent() {
+    int n = 0;
+    for (TlsConnection c : connections) {
+      if (c.shutdownState().sent()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    shutdowns.forEach(Disposable::dispose);
+    server.stopAccepting().block(Duration.ofSeconds(10));
+    Flux.fromIterable(connections).flatMap(TlsConnection::release).blockLast(Duration.ofSeconds(60));
+    loops.shutdown().block(Duration.ofSeconds(10));
+  }
+}

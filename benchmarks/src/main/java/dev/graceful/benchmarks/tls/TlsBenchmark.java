@@ -1,0 +1,282 @@
+package dev.graceful.benchmarks.tls;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * End to end on loopback: a server JVM (graceful, Netty's closeOutbound path, or the hand-written
+ * loop) shuts N handshaken TLS connections down at once; this JVM runs the N clients, which verify
+ * that each received a close_notify. Stacks are interleaved in every repetition.
+ */
+@Command(
+    name = "tls",
+    mixinStandardHelpOptions = true,
+    description = "TLS shutdown throughput: graceful vs Netty vs the raw loop (two JVMs, loopback).")
+public final class TlsBenchmark implements Callable<Integer> {
+  @Option(names = "--connections", split = ",", description = "N per round (default 1000,10000)")
+  List<Integer> sizes = List.of(1000, 10_000);
+
+  @Option(names = "--protocols", split = ",", description = "default TLSv1.3,TLSv1.2")
+  List<String> protocols = List.of("TLSv1.3", "TLSv1.2");
+
+  @Option(names = "--modes", split = ",", description = "BIDIRECTIONAL and/or FAST (default both)")
+  List<ServerStack.Mode> modes = List.of(ServerStack.Mode.BIDIRECTIONAL, ServerStack.Mode.FAST);
+
+  @Option(
+      names = "--stacks",
+      split = ",",
+      description = "STACK:LOOPS (default graceful:1,graceful:2,netty:2,raw:1)")
+  List<String> stacks = List.of("graceful:1", "graceful:2", "netty:2", "raw:1");
+
+  @Option(names = "--repeat", description = "rounds of each case, interleaved (default 5)")
+  int repeat = 5;
+
+  @Option(names = "--warmup", description = "untimed 1,000-connection rounds per stack first (default 2)")
+  int warmup = 2;
+
+  @Option(names = "--client-loops", description = "client threads (default 1)")
+  int clientLoops = 1;
+
+  @Option(names = "--window", description = "handshakes in flight while opening (default 200)")
+  int window = 200;
+
+  @Option(names = "--no-memory", description = "skip the heap per pending shutdown measurement")
+  boolean noMemory;
+
+  @Option(names = "--server-jvm", split = " ", description = "server JVM options (default -Xms2g -Xmx2g)")
+  List<String> serverJvm = List.of("-Xms2g", "-Xmx2g");
+
+  private static final long WAIT_MS = 180_000;
+  private final PrintStream out = System.out;
+  private Process server;
+  private BufferedReader replies;
+  private PrintStream commands;
+
+  /** One timed round. */
+  record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs,
+      int verified, int truncated, int failed, String problem) {
+    boolean ok() {
+      return ms >= 0 && verified == n && truncated == 0 && failed == 0;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    out.printf("TLS benchmark: java %s, %d cores, client loops %d, server JVM %s%n",
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), clientLoops, serverJvm);
+    startServer();
+    try (BenchClient client = new BenchClient(clientContext(), clientLoops)) {
+      for (int w = 0; w < warmup; w++) {
+        for (String s : stacks) {
+          for (ServerStack.Mode m : modes) {
+            round(client, s, "TLSv1.3", 1000, m);
+          }
+        }
+      }
+      List<Round> rounds = new ArrayList<>();
+      for (int r = 0; r < repeat; r++) {
+        for (String protocol : protocols) {
+          for (int n : sizes) {
+            for (ServerStack.Mode m : modes) {
+              List<String> order = new ArrayList<>(stacks);
+              java.util.Collections.rotate(order, r); // interleaved, each stack first in turn
+              for (String s : order) {
+                Round x = round(client, s, protocol, n, m);
+                rounds.add(x);
+                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  verified %d%s%n",
+                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.verified,
+                    x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
+              }
+            }
+          }
+        }
+      }
+      boolean ok = report(rounds);
+      if (!noMemory) {
+        ok &= memory(client);
+      }
+      return ok ? 0 : 1;
+    } finally {
+      commands.close();
+      server.waitFor();
+    }
+  }
+
+  private Round round(BenchClient client, String stack, String protocol, int n, ServerStack.Mode mode)
+      throws Exception {
+    String[] sl = stack.split(":");
+    int port = Integer.parseInt(ask("open " + sl[0] + " " + protocol + " " + sl[1], "port")[1]);
+    try {
+      client.silent(false);
+      client.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), protocol, n, window, WAIT_MS);
+      ask("await " + n, "ready");
+      String[] d = ask("shutdown " + mode + " " + n, "done");
+      client.awaitVerified(n, 60_000);
+      return new Round(stack, protocol, n, mode, Long.parseLong(d[1]) / 1e6, Long.parseLong(d[2]) / 1e6,
+          client.verified(), client.truncated(), Integer.parseInt(d[4]),
+          d.length > 5 ? d[5] : client.lastProblem());
+    } finally {
+      client.abortAll();
+      ask("close", "closed");
+    }
+  }
+
+  private boolean report(List<Round> rounds) {
+    Map<String, List<Round>> cases = new LinkedHashMap<>();
+    for (Round r : rounds) {
+      cases.computeIfAbsent(r.protocol + " " + r.n + " " + r.mode + " " + r.stack, k -> new ArrayList<>()).add(r);
+    }
+    out.println();
+    out.printf("%-8s %7s %-13s %-11s %10s %12s %16s %9s%n",
+        "protocol", "N", "mode", "stack", "median ms", "shutdowns/s", "cpu ms per 1000", "verified");
+    boolean ok = true;
+    Map<String, double[]> medians = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Round>> e : cases.entrySet()) {
+      List<Round> rs = e.getValue();
+      Round first = rs.get(0);
+      long good = rs.stream().filter(Round::ok).count();
+      ok &= good == rs.size();
+      double ms = median(rs.stream().mapToDouble(Round::ms).toArray());
+      double cpu = median(rs.stream().mapToDouble(Round::cpuMs).toArray());
+      double rate = first.n / (ms / 1000);
+      medians.put(e.getKey(), new double[] {rate, cpu / first.n * 1000});
+      out.printf(Locale.ROOT, "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %5d/%d%n",
+          first.protocol, first.n, first.mode, first.stack, ms, rate, cpu / first.n * 1000, good, rs.size());
+    }
+    int big = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+    for (ServerStack.Mode m : modes) {
+      String key = "TLSv1.3 " + big + " " + m + " ";
+      double[] g1 = medians.get(key + "graceful:1");
+      double[] g2 = medians.get(key + "graceful:2");
+      double[] netty = medians.get(key + "netty:2");
+      double[] raw = medians.get(key + "raw:1");
+      if (g1 != null && g2 != null && netty != null && raw != null) {
+        out.printf(Locale.ROOT,
+            "ratios TLSv1.3 n=%d %s: graceful/netty=%.2f graceful/raw=%.2f (graceful:2/netty:2, graceful:1/raw:1) graceful:2/raw=%.2f cpu graceful:1/raw=%.2f%n",
+            big, m, g2[0] / netty[0], g1[0] / raw[0], g2[0] / raw[0], g1[1] / raw[1]);
+      }
+    }
+    out.println(ok ? "every client received a close_notify in every round" : "FAILED: some clients did not receive a close_notify");
+    return ok;
+  }
+
+  private boolean memory(BenchClient client) throws Exception {
+    int n = sizes.stream().mapToInt(Integer::intValue).max().orElse(10_000);
+    out.printf("%nheap retained per connection, %d TLS 1.3 connections, after full collections%n", n);
+    out.printf("%-11s %12s %22s %8s%n", "stack", "idle B/conn", "pending shutdown B/conn", "threads");
+    Map<String, Double> pending = new LinkedHashMap<>();
+    boolean ok = true;
+    for (String stack : stacks) {
+      String[] sl = stack.split(":");
+      int port = Integer.parseInt(ask("open " + sl[0] + " TLSv1.3 " + sl[1], "port")[1]);
+      try {
+        long h0 = Long.parseLong(ask("heap", "heap")[1]);
+        client.silent(true);
+        client.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), "TLSv1.3", n, window, WAIT_MS);
+        ask("await " + n, "ready");
+        long h1 = Long.parseLong(ask("heap", "heap")[1]);
+        int sent = Integer.parseInt(ask("pending " + n, "sent")[1]);
+        ok &= client.awaitVerified(n, 60_000) && sent == n;
+        String[] h = ask("heap", "heap");
+        double p = (Long.parseLong(h[1]) - h0) / (double) n;
+        pending.put(stack, p);
+        out.printf(Locale.ROOT, "%-11s %12.0f %22.0f %8s%n", stack, (h1 - h0) / (double) n, p, h[2]);
+      } finally {
+        client.abortAll();
+        ask("close", "closed");
+      }
+    }
+    Double g = pending.get("graceful:1");
+    Double raw = pending.get("raw:1");
+    if (g != null && raw != null) {
+      out.printf(Locale.ROOT, "graceful pending shutdown beyond the raw loop's engine and socket: %.0f B per connection%n", g - raw);
+    }
+    return ok;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private void startServer() throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String jar = Path.of(TlsBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.addAll(serverJvm);
+    cmd.addAll(List.of("-cp", jar, BenchServer.class.getName()));
+    server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    replies = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    commands = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
+  }
+
+  private X509Certificate serverCertificate;
+
+  private SSLContext clientContext() throws Exception {
+    String[] cert = reply("cert");
+    serverCertificate = (X509Certificate) CertificateFactory.getInstance("X.509")
+        .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(cert[1])));
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("server", serverCertificate);
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  private String[] ask(String command, String expect) throws IOException {
+    commands.println(command);
+    return reply(expect);
+  }
+
+  private String[] reply(String expect) throws IOException {
+    String line = replies.readLine();
+    while (line != null && line.startsWith("[")) {
+      System.err.println("server JVM: " + line); // unified JVM logging (-Xlog, JFR) shares stdout
+      line = replies.readLine();
+    }
+    if (line == null) {
+      throw new IOException("the server JVM ended (exit " + waitExit() + ")");
+    }
+    String[] w = line.split(" ");
+    if (!w[0].equals(expect)) {
+      throw new IOException("expected '" + expect + "' from the server JVM, got: " + line);
+    }
+    return w;
+  }
+
+  private int waitExit() {
+    try {
+      return server.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+}
