@@ -93,7 +93,12 @@ public final class BenchServer {
             stack.close();
             stack = null;
           }
-          out.println("closed");
+          // sockets can outlive a stack's close by a moment; the next stack must not inherit them
+          long deadline = System.nanoTime() + 20_000_000_000L;
+          while (openFiles() > 200 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+          }
+          out.println("closed " + openFiles());
         }
         default -> throw new IllegalArgumentException("unknown command " + line);
       }
@@ -141,5 +146,14 @@ public final class BenchServer {
       Thread.sleep(100);
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** @return file descriptors this JVM has open (Linux), or -1: a stack must give its sockets back */
+  private static long openFiles() {
+    try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return fds.count();
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return -1;
+    }
   }
 }
