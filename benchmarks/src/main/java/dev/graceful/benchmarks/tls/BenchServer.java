@@ -94,11 +94,16 @@ public final class BenchServer {
             stack = null;
           }
           // sockets can outlive a stack's close by a moment; the next stack must not inherit them
+          // (until the count stops falling for half a second)
           long deadline = System.nanoTime() + 20_000_000_000L;
-          while (openFiles() > 200 && System.nanoTime() < deadline) {
+          long open = openFiles();
+          for (int still = 0; still < 10 && System.nanoTime() < deadline; ) {
             Thread.sleep(50);
+            long now = openFiles();
+            still = now < open ? 0 : still + 1;
+            open = now;
           }
-          out.println("closed " + openFiles());
+          out.println("closed " + open);
         }
         default -> throw new IllegalArgumentException("unknown command " + line);
       }

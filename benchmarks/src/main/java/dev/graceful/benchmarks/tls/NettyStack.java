@@ -125,6 +125,10 @@ final class NettyStack implements ServerStack {
   @Override
   public void close() {
     server.close().syncUninterruptibly();
+    // every accepted channel closed and awaited: the group's shutdown alone left some open
+    for (Channel ch : channels) {
+      ch.close().syncUninterruptibly();
+    }
     group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
   }
 }
