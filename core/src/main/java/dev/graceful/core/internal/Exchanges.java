@@ -27,7 +27,9 @@ public final class Exchanges {
             sink -> {
               StepDriver driver = new StepDriver(engine, spec, sink);
               current.set(driver);
-              sink.onDispose(() -> engine.executor().execute(driver::abandon));
+              // only a cancel (the caller's, or the deadline's) leaves a driver to withdraw: a
+              // driver that ended did so itself, and needs no extra loop task
+              sink.onCancel(() -> engine.executor().execute(driver::abandon));
               engine.executor().execute(driver::step);
             });
     if (spec.timeout().isPresent()) {
@@ -41,11 +43,11 @@ public final class Exchanges {
                       .execute(
                           () -> {
                             if (spec.settlesAtDeadline() && engine.state().sent()) {
-                              ShutdownResult.Builder facts = engine.describe();
-                              long total = facts.build().connectionBytesRead();
+                              long total = engine.connectionBytesRead();
                               StepDriver driver = current.get();
                               sink.success(
-                                  facts
+                                  engine
+                                      .describe()
                                       .bytesRead(driver == null ? 0 : driver.bytesReadSince(total))
                                       .outcome(Outcome.SENT)
                                       .mode(spec.mode())

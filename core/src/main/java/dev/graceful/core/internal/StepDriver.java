@@ -50,7 +50,7 @@ final class StepDriver {
     if (!started) {
       started = true;
       startNanos = clock.now(TimeUnit.NANOSECONDS);
-      startBytesRead = engine.describe().build().connectionBytesRead();
+      startBytesRead = engine.connectionBytesRead();
     }
     Step answer;
     try {
@@ -100,10 +100,10 @@ final class StepDriver {
 
   private void finish(Outcome outcome) {
     finished = true;
-    ShutdownResult.Builder facts = engine.describe();
-    long total = facts.build().connectionBytesRead();
+    long total = engine.connectionBytesRead();
     sink.success(
-        facts
+        engine
+            .describe()
             .outcome(outcome)
             .mode(request.mode())
             .elapsed(Duration.ofNanos(clock.now(TimeUnit.NANOSECONDS) - startNanos))

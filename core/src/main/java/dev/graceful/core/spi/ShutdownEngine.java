@@ -55,4 +55,14 @@ public interface ShutdownEngine {
    *     read over the connection; the caller adds outcome, mode and timing
    */
   ShutdownResult.Builder describe();
+
+  /**
+   * Application bytes read on the connection so far, as {@link #describe()} reports them, without
+   * building a description (a shutdown reads it when it starts). Executor only.
+   *
+   * @return the connection's count of application bytes read
+   */
+  default long connectionBytesRead() {
+    return describe().build().connectionBytesRead();
+  }
 }

@@ -510,6 +510,11 @@ public final class TlsEngine implements ShutdownEngine {
   }
 
   @Override
+  public long connectionBytesRead() {
+    return bytesRead;
+  }
+
+  @Override
   public ShutdownResult.Builder describe() {
     ShutdownState s = state;
     return ShutdownResult.builder(connectionId())
