@@ -56,7 +56,8 @@ public final class BenchServer {
           int loops = Integer.parseInt(w[3]);
           stack =
               switch (w[1]) {
-                case "graceful" -> new GracefulStack(bind, context, w[2], loops);
+                case "graceful" -> new GracefulStack(bind, context, w[2], loops, true);
+                case "graceful-untimed" -> new GracefulStack(bind, context, w[2], loops, false);
                 case "netty" -> new NettyStack(bind, context, w[2], loops);
                 case "raw" -> new RawStack(bind, context, w[2]);
                 default -> throw new IllegalArgumentException("unknown stack " + w[1]);

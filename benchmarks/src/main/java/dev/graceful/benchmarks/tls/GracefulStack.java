@@ -18,12 +18,23 @@ final class GracefulStack implements ServerStack {
       ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(60));
   private static final ShutdownSpec FAST = ShutdownSpec.bidirectional().fast();
 
+  /** The same shutdowns without deadlines: what the deadlines cost ({@code graceful-untimed}). */
+  private static final ShutdownSpec BIDIRECTIONAL_UNTIMED = ShutdownSpec.bidirectional().noTimeout();
+
+  private static final ShutdownSpec FAST_UNTIMED = ShutdownSpec.bidirectional().fast().noTimeout();
+
   private final LoopGroup loops;
   private final TlsServer server;
   private final Queue<TlsConnection> connections = new ConcurrentLinkedQueue<>();
   private final Queue<Disposable> shutdowns = new ConcurrentLinkedQueue<>();
 
-  GracefulStack(InetSocketAddress bind, SSLContext context, String protocol, int loopCount) {
+  private final boolean deadlines;
+
+  /**
+   * @param deadlines whether shutdowns carry deadlines (as they should; without, to measure them)
+   */
+  GracefulStack(InetSocketAddress bind, SSLContext context, String protocol, int loopCount, boolean deadlines) {
+    this.deadlines = deadlines;
     loops = LoopGroup.create(loopCount);
     server =
         TlsServer.bind(bind, context, loops, e -> e.setEnabledProtocols(new String[] {protocol}))
@@ -43,7 +54,8 @@ final class GracefulStack implements ServerStack {
 
   @Override
   public void shutdownAll(Mode mode, Completion completion) {
-    ShutdownSpec spec = mode == Mode.FAST ? FAST : BIDIRECTIONAL;
+    ShutdownSpec spec =
+        mode == Mode.FAST ? (deadlines ? FAST : FAST_UNTIMED) : (deadlines ? BIDIRECTIONAL : BIDIRECTIONAL_UNTIMED);
     for (TlsConnection c : connections) {
       shutdowns.add(c.shutdown(spec).subscribe(r -> completion.done(), completion::failed));
     }

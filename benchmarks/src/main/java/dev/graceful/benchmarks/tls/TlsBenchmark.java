@@ -47,7 +47,7 @@ public final class TlsBenchmark implements Callable<Integer> {
   @Option(
       names = "--stacks",
       split = ",",
-      description = "STACK:LOOPS (default graceful:1,graceful:2,netty:2,raw:1)")
+      description = "STACK:LOOPS (default graceful:1,graceful:2,netty:2,raw:1; also graceful-untimed, without deadlines)")
   List<String> stacks = List.of("graceful:1", "graceful:2", "netty:2", "raw:1");
 
   @Option(names = "--repeat", description = "rounds of each case, interleaved (default 5)")
