@@ -30,6 +30,10 @@ import javax.net.ssl.SSLContext;
  * heap                        -> heap BYTES THREADS (after full collections)
  * close                       -> closed
  * </pre>
+ *
+ * <p>With a directory as its one argument, every measured shutdown span is profiled by
+ * async-profiler (CPU, user mode, 100 µs) and written there as collapsed stacks, one file per
+ * round: {@code STACK-LOOPS-PROTOCOL-MODE-N-ROUND.collapsed}.
  */
 public final class BenchServer {
   private static final long WAIT_MS = 180_000;
@@ -37,7 +41,7 @@ public final class BenchServer {
   private BenchServer() {}
 
   /**
-   * @param args unused
+   * @param args nothing, or the directory for profiles
    * @throws Exception on any failure (the orchestrator sees the process end)
    */
   public static void main(String[] args) throws Exception {
@@ -48,6 +52,8 @@ public final class BenchServer {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     ServerStack stack = null;
+    Profiler profiler = args.length > 0 ? new Profiler(java.nio.file.Path.of(args[0])) : null;
+    String name = "";
     String line;
     while ((line = in.readLine()) != null) {
       String[] w = line.trim().split("\\s+");
@@ -63,6 +69,7 @@ public final class BenchServer {
                 default -> throw new IllegalArgumentException("unknown stack " + w[1]);
               };
           out.println("port " + stack.port());
+          name = w[1] + "-" + w[3] + "-" + w[2];
         }
         case "await" -> {
           int n = Integer.parseInt(w[1]);
@@ -72,7 +79,16 @@ public final class BenchServer {
           }
           out.println("ready " + stack.handshaken());
         }
-        case "shutdown" -> out.println(shutdown(stack, ServerStack.Mode.valueOf(w[1]), Integer.parseInt(w[2])));
+        case "shutdown" -> {
+          if (profiler != null) {
+            profiler.start();
+          }
+          String done = shutdown(stack, ServerStack.Mode.valueOf(w[1]), Integer.parseInt(w[2]));
+          if (profiler != null) {
+            profiler.stop(name + "-" + w[1] + "-" + w[2]);
+          }
+          out.println(done);
+        }
         case "pending" -> {
           int n = Integer.parseInt(w[1]);
           stack.shutdownAll(ServerStack.Mode.BIDIRECTIONAL, new ServerStack.Completion() {
@@ -160,6 +176,31 @@ public final class BenchServer {
       return fds.count();
     } catch (java.io.IOException | UnsupportedOperationException e) {
       return -1;
+    }
+  }
+
+  /** async-profiler around the measured spans; loaded from the jar by ap-loader. */
+  private static final class Profiler {
+    private final java.nio.file.Path dir;
+    private final one.profiler.AsyncProfiler profiler;
+    private final java.util.Map<String, Integer> rounds = new java.util.HashMap<>();
+
+    Profiler(java.nio.file.Path dir) {
+      this.dir = dir;
+      this.profiler = one.profiler.AsyncProfilerLoader.loadOrNull();
+      if (profiler == null) {
+        throw new IllegalStateException("async-profiler cannot be loaded on this platform");
+      }
+    }
+
+    void start() throws java.io.IOException {
+      // user-mode CPU samples work with perf_event_paranoid 2; no kernel frames
+      profiler.execute("start,event=cpu,alluser,interval=100000");
+    }
+
+    void stop(String name) throws java.io.IOException {
+      int round = rounds.merge(name, 1, Integer::sum);
+      profiler.execute("stop,collapsed,file=" + dir.resolve(name + "-" + round + ".collapsed"));
     }
   }
 }

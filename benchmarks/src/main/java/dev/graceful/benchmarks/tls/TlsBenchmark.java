@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
@@ -67,6 +68,11 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   @Option(names = "--server-jvm", split = " ", description = "server JVM options (default -Xms2g -Xmx2g)")
   List<String> serverJvm = List.of("-Xms2g", "-Xmx2g");
+
+  @Option(
+      names = "--profile",
+      description = "write an async-profiler CPU profile (collapsed stacks) of every measured shutdown span to this directory, one file per round")
+  Path profile;
 
   private static final long WAIT_MS = 180_000;
   private final PrintStream out = System.out;
@@ -237,6 +243,10 @@ public final class TlsBenchmark implements Callable<Integer> {
     cmd.add(java);
     cmd.addAll(serverJvm);
     cmd.addAll(List.of("-cp", jar, BenchServer.class.getName()));
+    if (profile != null) {
+      Files.createDirectories(profile);
+      cmd.add(profile.toAbsolutePath().toString());
+    }
     server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     replies = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
     commands = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);

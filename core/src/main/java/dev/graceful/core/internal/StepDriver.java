@@ -4,30 +4,41 @@ import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.spi.SelectorLoop;
 import dev.graceful.core.spi.ShutdownEngine;
 import dev.graceful.core.spi.ShutdownRequest;
 import dev.graceful.core.spi.Step;
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * Runs one exchange on the engine's executor: step, and on WANT_READ / WANT_WRITE wait for
  * readiness and step again, as an application calls SSL_shutdown() again after SSL_ERROR_WANT_*.
- * Confined to the executor: fields are touched only there.
+ * The deadline, if any, counts from the subscription and is armed only when the exchange first has
+ * to wait: on a {@link SelectorLoop} through the loop's shared deadlines, elsewhere as one task on
+ * the spec's scheduler. Confined to the executor after construction: fields are touched only there.
  */
 final class StepDriver {
   private final ShutdownEngine engine;
   private final ShutdownRequest request;
   private final MonoSink<ShutdownResult> sink;
   private final Scheduler clock;
+  private final Duration timeout; // null: none
+  private final long deadlineAt; // clock nanos, when timeout != null
+  private final boolean settleAtDeadline;
   private long startNanos;
   private long startBytesRead;
   private boolean started;
   private boolean finished;
+  private Disposable deadline;
   private final Runnable again = this::step;
 
+  /** Called at subscription, on the subscriber's thread. */
   StepDriver(ShutdownEngine engine, ShutdownSpec spec, MonoSink<ShutdownResult> sink) {
     this.engine = engine;
     this.request =
@@ -40,6 +51,20 @@ final class StepDriver {
             spec.timeout());
     this.sink = sink;
     this.clock = spec.scheduler();
+    this.timeout = spec.timeout().orElse(null);
+    this.settleAtDeadline = spec.settlesAtDeadline();
+    this.deadlineAt = timeout == null ? 0 : saturatedAdd(clock.now(TimeUnit.NANOSECONDS), timeout);
+  }
+
+  private static long saturatedAdd(long now, Duration d) {
+    long nanos;
+    try {
+      nanos = d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      nanos = Long.MAX_VALUE;
+    }
+    long sum = now + nanos;
+    return ((now ^ sum) & (nanos ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   /** Starts or continues the exchange; runs on the executor. */
@@ -56,13 +81,13 @@ final class StepDriver {
     try {
       answer = engine.step(request);
     } catch (ShutdownException e) {
-      finished = true;
+      settle();
       sink.error(e);
       return;
     } catch (VirtualMachineError e) {
       throw e;
     } catch (RuntimeException | Error e) {
-      finished = true;
+      settle();
       engine.cancelReadiness(again);
       sink.error(e);
       return;
@@ -72,13 +97,71 @@ final class StepDriver {
       case SENT -> finish(Outcome.SENT);
       case WANT_READ, WANT_WRITE -> {
         if (request.quic().noBlock()) {
-          finished = true; // SSL_SHUTDOWN_FLAG_NO_BLOCK: would wait, so answer "not yet" (empty)
+          settle(); // SSL_SHUTDOWN_FLAG_NO_BLOCK: would wait, so answer "not yet" (empty)
           sink.success();
-        } else {
+        } else if (armDeadline()) {
           engine.awaitReadiness(answer, again);
         }
       }
       default -> throw new AssertionError(answer);
+    }
+  }
+
+  /** @return false if the exchange ended instead (the deadline has no timer) */
+  private boolean armDeadline() {
+    if (timeout == null || deadline != null) {
+      return true;
+    }
+    Executor executor = engine.executor();
+    try {
+      if (executor instanceof SelectorLoop loop && loop.inLoop()) {
+        deadline = loop.deadline(clock, deadlineAt, this::expire, this::timerRefused);
+      } else {
+        long delay = Math.max(0, deadlineAt - clock.now(TimeUnit.NANOSECONDS));
+        deadline = clock.schedule(() -> executor.execute(this::expire), delay, TimeUnit.NANOSECONDS);
+      }
+      return true;
+    } catch (RejectedExecutionException e) {
+      timerRefused(e);
+      return false;
+    }
+  }
+
+  /** The scheduler cannot time the deadline (disposed): end with its refusal, as Mono.timeout would. */
+  private void timerRefused(RuntimeException e) {
+    if (!finished) {
+      settle();
+      engine.cancelReadiness(again);
+      sink.error(e);
+    }
+  }
+
+  /** The deadline: settle as SENT if the spec says so and our close went out, else TIMEOUT. */
+  private void expire() {
+    if (finished) {
+      return;
+    }
+    deadline = null;
+    settle();
+    engine.cancelReadiness(again);
+    if (settleAtDeadline && engine.state().sent()) {
+      sink.success(
+          engine
+              .describe()
+              .bytesRead(bytesReadSince(engine.connectionBytesRead()))
+              .outcome(Outcome.SENT)
+              .mode(request.mode())
+              .elapsed(timeout)
+              .deadlineReached(true)
+              .build());
+    } else {
+      sink.error(
+          new ShutdownException(
+              ShutdownException.Reason.TIMEOUT,
+              engine.connectionId(),
+              engine.state(),
+              "the shutdown did not end within " + timeout,
+              null));
     }
   }
 
@@ -90,16 +173,25 @@ final class StepDriver {
     return started ? totalBytesRead - startBytesRead : 0;
   }
 
-  /** Stops waiting after a cancel or timeout; runs on the executor. */
+  /** Stops waiting after a cancel; runs on the executor. */
   void abandon() {
     if (!finished) {
-      finished = true;
+      settle();
       engine.cancelReadiness(again);
     }
   }
 
-  private void finish(Outcome outcome) {
+  /** Marks the exchange over and withdraws its deadline. */
+  private void settle() {
     finished = true;
+    if (deadline != null) {
+      deadline.dispose();
+      deadline = null;
+    }
+  }
+
+  private void finish(Outcome outcome) {
+    settle();
     long total = engine.connectionBytesRead();
     sink.success(
         engine

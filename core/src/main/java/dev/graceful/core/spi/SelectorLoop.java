@@ -6,7 +6,9 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -14,16 +16,20 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.NonBlocking;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * One thread owning one {@link Selector}: it runs submitted tasks and dispatches readiness to the
  * channels registered on it. Everything a connection does happens here, so engines need no locks.
  * The thread is a Reactor {@link NonBlocking} thread: {@code block()} on it fails loudly, and under
- * BlockHound any blocking call but the selector's own wait is reported. It keeps no timers: all
- * timing runs on a Reactor {@code Scheduler} (R3).
+ * BlockHound any blocking call but the selector's own wait is reported. All timing runs on a
+ * Reactor {@code Scheduler} (R3): {@link #deadline} coalesces the loop's deadlines on one clock into
+ * a single scheduled task.
  */
 public final class SelectorLoop implements Executor {
   private static final System.Logger LOG = System.getLogger(SelectorLoop.class.getName());
@@ -43,6 +49,7 @@ public final class SelectorLoop implements Executor {
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final Sinks.Empty<Void> terminated = Sinks.empty();
   private final Thread thread;
+  private final Map<Scheduler, LoopDeadlines> deadlines = new IdentityHashMap<>(); // loop only
   private volatile boolean running = true;
 
   private SelectorLoop(String name) {
@@ -86,6 +93,43 @@ public final class SelectorLoop implements Executor {
     tasks.add(task);
     if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
       selector.wakeup();
+    }
+  }
+
+  /**
+   * Runs {@code onDeadline} on this loop when {@code clock.now(NANOSECONDS)} reaches {@code
+   * atNanos}, unless the returned handle is disposed first. All deadlines of this loop on the same
+   * clock share one task on it, armed for the earliest; adding and disposing are cheap heap
+   * operations on the loop. Loop thread only (disposing works from any thread).
+   *
+   * @param clock the scheduler whose clock and threads time the deadline (virtual time in tests)
+   * @param atNanos the instant, in {@code clock.now(NANOSECONDS)} terms; a past instant fires soon
+   * @param onDeadline what to run at the deadline, on this loop
+   * @param onRejected what to run on this loop instead if {@code clock} refuses to time a deadline
+   *     later (it was disposed while the deadline was pending)
+   * @return the handle
+   * @throws java.util.concurrent.RejectedExecutionException if {@code clock} refuses now
+   */
+  public Disposable deadline(
+      Scheduler clock,
+      long atNanos,
+      Runnable onDeadline,
+      Consumer<RuntimeException> onRejected) {
+    assertInLoop();
+    Objects.requireNonNull(onDeadline, "onDeadline");
+    Objects.requireNonNull(onRejected, "onRejected");
+    LoopDeadlines d = deadlines.computeIfAbsent(Objects.requireNonNull(clock, "clock"), c -> new LoopDeadlines(this, c));
+    try {
+      return d.add(atNanos, onDeadline, onRejected);
+    } finally {
+      forget(clock, d);
+    }
+  }
+
+  /** Drops a clock's deadlines once nothing is pending or armed on it. */
+  void forget(Scheduler clock, LoopDeadlines d) {
+    if (d.idle()) {
+      deadlines.remove(clock, d);
     }
   }
 

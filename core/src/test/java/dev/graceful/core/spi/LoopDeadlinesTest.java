@@ -1,0 +1,188 @@
+package dev.graceful.core.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * R3: a loop's shutdown deadlines run on the injected clock, exactly at their instant, and share
+ * one scheduled task per clock.
+ */
+class LoopDeadlinesTest {
+  static final Duration WAIT = Duration.ofSeconds(10);
+  static final long SECOND = 1_000_000_000L;
+
+  SelectorLoop loop;
+  VirtualTimeScheduler vts;
+  CountingScheduler clock;
+
+  @BeforeEach
+  void start() {
+    loop = SelectorLoop.start("deadlines-test");
+    vts = VirtualTimeScheduler.create();
+    clock = new CountingScheduler(vts);
+  }
+
+  @AfterEach
+  void stop() {
+    loop.shutdown().block(WAIT);
+    vts.dispose();
+  }
+
+  /** Runs {@code body} on the loop and returns its value. */
+  <T> T onLoop(Supplier<T> body) throws Exception {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    loop.execute(
+        () -> {
+          try {
+            f.complete(body.get());
+          } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+          }
+        });
+    return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /**
+   * Moves the virtual clock from the loop thread, so that the loop never reads an instant in the
+   * middle of the move; then lets the loop run what the move queued.
+   */
+  void advance(Duration by) throws Exception {
+    onLoop(
+        () -> {
+          vts.advanceTimeBy(by);
+          return null;
+        });
+    settle();
+  }
+
+  /** Waits until the loop has run every task submitted before (deadline hops included). */
+  void settle() throws Exception {
+    onLoop(() -> null);
+  }
+
+  // R3: a deadline fires on the loop thread at its instant on the injected clock, not a nanosecond
+  // before.
+  @Test
+  void deadlineFiresExactlyAtItsInstantOnTheLoop() throws Exception {
+    CompletableFuture<Boolean> fired = new CompletableFuture<>();
+    onLoop(() -> loop.deadline(clock, 30 * SECOND, () -> fired.complete(loop.inLoop()), e -> {}));
+    advance(Duration.ofNanos(30 * SECOND - 1));
+    assertThat(fired).isNotDone();
+    advance(Duration.ofNanos(1));
+    assertThat(fired.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+  }
+
+  // R3 at scale: 1,000 deadlines of one length arm the scheduler once, not 1,000 times; the ones
+  // withdrawn never fire, the others all fire at their instant.
+  @Test
+  void deadlinesOfOneClockShareOneScheduledTask() throws Exception {
+    AtomicInteger fired = new AtomicInteger();
+    List<Disposable> handles =
+        onLoop(
+            () -> {
+              List<Disposable> hs = new ArrayList<>();
+              for (int i = 0; i < 1000; i++) {
+                hs.add(loop.deadline(clock, 30 * SECOND + i, fired::incrementAndGet, e -> {}));
+              }
+              for (int i = 0; i < 1000; i += 2) {
+                hs.get(i).dispose(); // the earliest among them, too
+              }
+              return hs;
+            });
+    assertThat(clock.scheduled.get()).isEqualTo(1);
+    assertThat(handles.get(0).isDisposed()).isTrue();
+    advance(Duration.ofNanos(30 * SECOND + 998));
+    assertThat(fired.get()).isEqualTo(499);
+    advance(Duration.ofNanos(1));
+    assertThat(fired.get()).isEqualTo(500);
+    assertThat(clock.scheduled.get()).isEqualTo(2); // armed once, re-armed once for the last
+  }
+
+  // R3: a deadline earlier than the armed one re-arms the clock for itself.
+  @Test
+  void anEarlierDeadlineFiresFirst() throws Exception {
+    List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+    onLoop(
+        () -> {
+          loop.deadline(clock, 30 * SECOND, () -> order.add("30 s"), e -> {});
+          return loop.deadline(clock, 10 * SECOND, () -> order.add("10 s"), e -> {});
+        });
+    advance(Duration.ofSeconds(10));
+    assertThat(order).containsExactly("10 s");
+    advance(Duration.ofSeconds(20));
+    assertThat(order).containsExactly("10 s", "30 s");
+  }
+
+  // A clock that refuses to time a deadline: refused at once, the caller gets the exception and
+  // nothing is kept; refused later (disposed while deadlines wait), each waiting one is told.
+  @Test
+  void aRefusingClockIsReportedNotSilentlyDropped() throws Exception {
+    clock.refusing = true;
+    assertThatThrownBy(() -> onLoop(() -> loop.deadline(clock, SECOND, () -> {}, e -> {})))
+        .hasCauseInstanceOf(RejectedExecutionException.class);
+    clock.refusing = false;
+
+    AtomicReference<String> first = new AtomicReference<>();
+    AtomicReference<RuntimeException> second = new AtomicReference<>();
+    onLoop(
+        () -> {
+          loop.deadline(clock, 10 * SECOND, () -> first.set("fired"), e -> first.set("refused"));
+          return loop.deadline(clock, 20 * SECOND, () -> second.set(null), second::set);
+        });
+    clock.refusing = true;
+    advance(Duration.ofSeconds(10));
+    assertThat(first.get()).isEqualTo("fired");
+    assertThat(second.get()).isInstanceOf(RejectedExecutionException.class);
+  }
+
+  /** Delegates to a virtual clock, counting the timed tasks asked of it; can refuse them. */
+  static final class CountingScheduler implements Scheduler {
+    final Scheduler delegate;
+    final AtomicInteger scheduled = new AtomicInteger();
+    volatile boolean refusing;
+
+    CountingScheduler(Scheduler delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Disposable schedule(Runnable task) {
+      return delegate.schedule(task);
+    }
+
+    @Override
+    public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+      if (refusing) {
+        throw new RejectedExecutionException("refusing");
+      }
+      scheduled.incrementAndGet();
+      return delegate.schedule(task, delay, unit);
+    }
+
+    @Override
+    public long now(TimeUnit unit) {
+      return delegate.now(unit);
+    }
+
+    @Override
+    public Worker createWorker() {
+      return delegate.createWorker();
+    }
+  }
+}
