@@ -10,15 +10,17 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
 /**
- * A channel registered on a {@link SelectorLoop}. Interest is set only while someone waits
- * (WANT_READ / WANT_WRITE) and cleared when readiness is delivered, so an idle connection costs the
- * selector nothing.
+ * A channel registered on a {@link SelectorLoop}. Interest is set when someone waits (WANT_READ /
+ * WANT_WRITE). Write interest is cleared as soon as it is delivered (a socket is almost always
+ * writable). Read interest outlives the wait it was set for, until input arrives that nobody waits
+ * for: a connection whose reads follow one another (a handshake, then a shutdown) then costs the
+ * selector no interest change per wait, and an idle connection at most one wake-up, after which
+ * it costs nothing.
  */
 abstract sealed class SelectableTransport implements TlsTransport
     permits ChannelTransport, DatagramTransport {
@@ -71,7 +73,7 @@ abstract sealed class SelectableTransport implements TlsTransport
         key = loop.register(channel, this::ready);
       }
       waiters.add(forWrite, onReady);
-      key.interestOps(waiters.interestOps());
+      key.interestOps(waiters.interestOps() | (key.interestOps() & SelectionKey.OP_READ));
     } catch (ClosedChannelException | CancelledKeyException e) {
       waiters.remove(onReady);
       loop.execute(onReady);
@@ -79,17 +81,18 @@ abstract sealed class SelectableTransport implements TlsTransport
   }
 
   private void ready(SelectionKey k) {
-    List<Runnable> wake = new ArrayList<>(2);
-    if (k.isReadable()) {
-      wake.addAll(waiters.take(false));
-    }
-    if (k.isWritable()) {
-      wake.addAll(waiters.take(true));
-    }
+    boolean readable = k.isReadable();
+    List<Runnable> readers = readable ? waiters.take(false) : List.of();
+    List<Runnable> writers = k.isWritable() ? waiters.take(true) : List.of();
     if (k.isValid()) {
-      k.interestOps(waiters.interestOps());
+      // keep listening for input while it is being waited for; input nobody waited for stops it
+      int keepRead = readable && readers.isEmpty() ? 0 : k.interestOps() & SelectionKey.OP_READ;
+      k.interestOps(waiters.interestOps() | keepRead);
     }
-    for (Runnable w : wake) {
+    for (Runnable w : readers) {
+      w.run();
+    }
+    for (Runnable w : writers) {
       w.run();
     }
   }

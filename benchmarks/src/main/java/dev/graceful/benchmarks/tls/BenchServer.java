@@ -25,7 +25,7 @@ import javax.net.ssl.SSLContext;
  * <pre>
  * open STACK PROTOCOL LOOPS   -> port P            (STACK: graceful, netty, raw)
  * await N                     -> ready N
- * shutdown MODE N             -> done ELAPSED_NS CPU_NS COMPLETED FAILED [FIRST_ERROR]
+ * shutdown MODE START N       -> done ELAPSED_NS CPU_NS COMPLETED FAILED [FIRST_ERROR]
  * pending N                   -> sent N            (bidirectional shutdowns left waiting)
  * heap                        -> heap BYTES THREADS (after full collections)
  * close                       -> closed
@@ -83,15 +83,16 @@ public final class BenchServer {
           if (profiler != null) {
             profiler.start();
           }
-          String done = shutdown(stack, ServerStack.Mode.valueOf(w[1]), Integer.parseInt(w[2]));
+          String done =
+              shutdown(stack, ServerStack.Mode.valueOf(w[1]), ServerStack.Start.valueOf(w[2]), Integer.parseInt(w[3]));
           if (profiler != null) {
-            profiler.stop(name + "-" + w[1] + "-" + w[2]);
+            profiler.stop(name + "-" + w[1] + "-" + w[3]);
           }
           out.println(done);
         }
         case "pending" -> {
           int n = Integer.parseInt(w[1]);
-          stack.shutdownAll(ServerStack.Mode.BIDIRECTIONAL, new ServerStack.Completion() {
+          stack.shutdownAll(ServerStack.Mode.BIDIRECTIONAL, ServerStack.Start.LOOP, new ServerStack.Completion() {
             @Override
             public void done() {}
 
@@ -127,9 +128,12 @@ public final class BenchServer {
     }
   }
 
-  private static String shutdown(ServerStack stack, ServerStack.Mode mode, int n)
+  private static String shutdown(ServerStack stack, ServerStack.Mode mode, ServerStack.Start start, int n)
       throws InterruptedException {
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    // every stack starts its span from a collected heap, so that no stack pays for garbage left by
+    // the handshakes or by an earlier round (its own garbage it still pays for)
+    System.gc();
     CountDownLatch all = new CountDownLatch(n);
     AtomicLong last = new AtomicLong();
     AtomicInteger failed = new AtomicInteger();
@@ -138,6 +142,7 @@ public final class BenchServer {
     long t0 = System.nanoTime();
     stack.shutdownAll(
         mode,
+        start,
         new ServerStack.Completion() {
           @Override
           public void done() {

@@ -6,8 +6,13 @@ import dev.graceful.tls.TlsConnection;
 import dev.graceful.tls.TlsServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -53,12 +58,28 @@ final class GracefulStack implements ServerStack {
   }
 
   @Override
-  public void shutdownAll(Mode mode, Completion completion) {
+  public void shutdownAll(Mode mode, Start start, Completion completion) {
     ShutdownSpec spec =
         mode == Mode.FAST ? (deadlines ? FAST : FAST_UNTIMED) : (deadlines ? BIDIRECTIONAL : BIDIRECTIONAL_UNTIMED);
-    for (TlsConnection c : connections) {
-      shutdowns.add(c.shutdown(spec).subscribe(r -> completion.done(), completion::failed));
+    if (start == Start.CALLER) {
+      for (TlsConnection c : connections) {
+        shutdowns.add(c.shutdown(spec).subscribe(r -> completion.done(), completion::failed));
+      }
+      return;
     }
+    // as an application on the loops would: subscribed on the loop that owns the connection
+    Map<Executor, List<TlsConnection>> byLoop = new HashMap<>();
+    for (TlsConnection c : connections) {
+      byLoop.computeIfAbsent(c.transport().executor(), l -> new ArrayList<>()).add(c);
+    }
+    byLoop.forEach(
+        (loop, cs) ->
+            loop.execute(
+                () -> {
+                  for (TlsConnection c : cs) {
+                    shutdowns.add(c.shutdown(spec).subscribe(r -> completion.done(), completion::failed));
+                  }
+                }));
   }
 
   @Override

@@ -88,24 +88,32 @@ final class NettyStack implements ServerStack {
   }
 
   @Override
-  public void shutdownAll(Mode mode, Completion completion) {
+  public void shutdownAll(Mode mode, Start start, Completion completion) {
+    if (start == Start.CALLER) {
+      for (Channel ch : channels) {
+        ch.eventLoop().execute(() -> close(ch, mode, completion));
+      }
+      return;
+    }
+    java.util.Map<io.netty.channel.EventLoop, java.util.List<Channel>> byLoop = new java.util.HashMap<>();
     for (Channel ch : channels) {
-      ch.eventLoop()
-          .execute(
-              () -> {
-                SslHandler tls = ch.pipeline().get(SslHandler.class);
-                tls.closeOutbound()
-                    .addListener(
-                        f -> {
-                          sent.incrementAndGet();
-                          if (mode == Mode.FAST) {
-                            report(f, completion);
-                          }
-                        });
-                if (mode == Mode.BIDIRECTIONAL) {
-                  tls.sslCloseFuture().addListener(f -> report(f, completion));
-                }
-              });
+      byLoop.computeIfAbsent(ch.eventLoop(), l -> new java.util.ArrayList<>()).add(ch);
+    }
+    byLoop.forEach((loop, chs) -> loop.execute(() -> chs.forEach(ch -> close(ch, mode, completion))));
+  }
+
+  private void close(Channel ch, Mode mode, Completion completion) {
+    SslHandler tls = ch.pipeline().get(SslHandler.class);
+    tls.closeOutbound()
+        .addListener(
+            f -> {
+              sent.incrementAndGet();
+              if (mode == Mode.FAST) {
+                report(f, completion);
+              }
+            });
+    if (mode == Mode.BIDIRECTIONAL) {
+      tls.sslCloseFuture().addListener(f -> report(f, completion));
     }
   }
 

@@ -84,7 +84,8 @@ final class RawStack implements ServerStack, NioTls.Events {
   }
 
   @Override
-  public void shutdownAll(Mode mode, Completion completion) {
+  public void shutdownAll(Mode mode, Start start, Completion completion) {
+    // one thread owns every connection: both starts are one task on it
     this.mode = mode;
     this.completion = completion;
     loop.execute(

@@ -22,8 +22,16 @@ interface ServerStack extends AutoCloseable {
   /** @return connections handshaken so far */
   int handshaken();
 
+  /** Where each connection's shutdown is started. */
+  enum Start {
+    /** On the loop that owns the connection, one task per loop going through its connections. */
+    LOOP,
+    /** From the calling thread, connection by connection; each start hops to its loop. */
+    CALLER
+  }
+
   /** Starts every connection's shutdown; returns at once. */
-  void shutdownAll(Mode mode, Completion completion);
+  void shutdownAll(Mode mode, Start start, Completion completion);
 
   /** @return connections whose close_notify was handed to the socket (for pending shutdowns) */
   int sent();

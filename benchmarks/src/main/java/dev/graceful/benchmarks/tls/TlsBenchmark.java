@@ -70,18 +70,25 @@ public final class TlsBenchmark implements Callable<Integer> {
   List<String> serverJvm = List.of("-Xms2g", "-Xmx2g");
 
   @Option(
+      names = "--start",
+      description = "LOOP: each stack starts its shutdowns on the loops owning the connections, one pass per loop, as the raw loop does (default); CALLER: from the command thread, connection by connection")
+  ServerStack.Start start = ServerStack.Start.LOOP;
+
+  @Option(
       names = "--profile",
       description = "write an async-profiler CPU profile (collapsed stacks) of every measured shutdown span to this directory, one file per round")
   Path profile;
 
   private static final long WAIT_MS = 180_000;
+  private static final com.sun.management.OperatingSystemMXBean CPU =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   private final PrintStream out = System.out;
   private Process server;
   private BufferedReader replies;
   private PrintStream commands;
 
   /** One timed round. */
-  record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs,
+  record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
       int verified, int truncated, int failed, String problem) {
     boolean ok() {
       return ms >= 0 && verified == n && truncated == 0 && failed == 0;
@@ -90,8 +97,9 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    out.printf("TLS benchmark: java %s, %d cores, client loops %d, server JVM %s%n",
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), clientLoops, serverJvm);
+    out.printf("TLS benchmark: java %s, %d cores, client loops %d, server JVM %s, shutdowns started %s%n",
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), clientLoops, serverJvm,
+        start == ServerStack.Start.LOOP ? "on the owning loops" : "from the command thread");
     startServer();
     try (BenchClient client = new BenchClient(clientContext(), clientLoops)) {
       for (int w = 0; w < warmup; w++) {
@@ -111,8 +119,8 @@ public final class TlsBenchmark implements Callable<Integer> {
               for (String s : order) {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
-                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  verified %d%s%n",
-                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.verified,
+                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  client cpu %8.1f ms  verified %d%s%n",
+                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.clientCpuMs, x.verified,
                     x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
               }
             }
@@ -138,9 +146,12 @@ public final class TlsBenchmark implements Callable<Integer> {
       client.silent(false);
       client.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), protocol, n, window, WAIT_MS);
       ask("await " + n, "ready");
-      String[] d = ask("shutdown " + mode + " " + n, "done");
+      long clientCpu0 = CPU.getProcessCpuTime();
+      String[] d = ask("shutdown " + mode + " " + start + " " + n, "done");
       client.awaitVerified(n, 60_000);
-      return new Round(stack, protocol, n, mode, Long.parseLong(d[1]) / 1e6, Long.parseLong(d[2]) / 1e6,
+      // this JVM's CPU while the clients received and answered the close_notifies
+      double clientCpuMs = (CPU.getProcessCpuTime() - clientCpu0) / 1e6;
+      return new Round(stack, protocol, n, mode, Long.parseLong(d[1]) / 1e6, Long.parseLong(d[2]) / 1e6, clientCpuMs,
           client.verified(), client.truncated(), Integer.parseInt(d[4]),
           d.length > 5 ? d[5] : client.lastProblem());
     } finally {
@@ -155,8 +166,8 @@ public final class TlsBenchmark implements Callable<Integer> {
       cases.computeIfAbsent(r.protocol + " " + r.n + " " + r.mode + " " + r.stack, k -> new ArrayList<>()).add(r);
     }
     out.println();
-    out.printf("%-8s %7s %-13s %-11s %10s %12s %16s %9s%n",
-        "protocol", "N", "mode", "stack", "median ms", "shutdowns/s", "cpu ms per 1000", "verified");
+    out.printf("%-8s %7s %-13s %-11s %10s %12s %16s %17s %10s %9s%n",
+        "protocol", "N", "mode", "stack", "median ms", "shutdowns/s", "cpu ms per 1000", "client cpu ms", "busy cores", "verified");
     boolean ok = true;
     Map<String, double[]> medians = new LinkedHashMap<>();
     for (Map.Entry<String, List<Round>> e : cases.entrySet()) {
@@ -166,10 +177,13 @@ public final class TlsBenchmark implements Callable<Integer> {
       ok &= good == rs.size();
       double ms = median(rs.stream().mapToDouble(Round::ms).toArray());
       double cpu = median(rs.stream().mapToDouble(Round::cpuMs).toArray());
+      double clientCpu = median(rs.stream().mapToDouble(Round::clientCpuMs).toArray());
+      // server and client CPU over the server's span: 2.0 means both cores were busy throughout
+      double busy = median(rs.stream().mapToDouble(r -> (r.cpuMs + r.clientCpuMs) / r.ms).toArray());
       double rate = first.n / (ms / 1000);
       medians.put(e.getKey(), new double[] {rate, cpu / first.n * 1000});
-      out.printf(Locale.ROOT, "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %5d/%d%n",
-          first.protocol, first.n, first.mode, first.stack, ms, rate, cpu / first.n * 1000, good, rs.size());
+      out.printf(Locale.ROOT, "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %17.1f %10.2f %5d/%d%n",
+          first.protocol, first.n, first.mode, first.stack, ms, rate, cpu / first.n * 1000, clientCpu, busy, good, rs.size());
     }
     int big = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
     for (ServerStack.Mode m : modes) {
@@ -182,6 +196,9 @@ public final class TlsBenchmark implements Callable<Integer> {
         out.printf(Locale.ROOT,
             "ratios TLSv1.3 n=%d %s: graceful/netty=%.2f graceful/raw=%.2f (graceful:2/netty:2, graceful:1/raw:1) graceful:2/raw=%.2f cpu graceful:1/raw=%.2f%n",
             big, m, g2[0] / netty[0], g1[0] / raw[0], g2[0] / raw[0], g1[1] / raw[1]);
+      } else if (g1 != null && raw != null) {
+        out.printf(Locale.ROOT, "ratios TLSv1.3 n=%d %s: graceful/raw=%.2f (graceful:1/raw:1) cpu graceful:1/raw=%.2f%n",
+            big, m, g1[0] / raw[0], g1[1] / raw[1]);
       }
     }
     out.println(ok ? "every client received a close_notify in every round" : "FAILED: some clients did not receive a close_notify");
