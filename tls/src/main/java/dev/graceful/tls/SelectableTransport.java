@@ -121,6 +121,15 @@ abstract sealed class SelectableTransport implements TlsTransport
     }
   }
 
+  /**
+   * @return the interest registered with the selector now, which may include read interest kept
+   *     from an earlier wait (for checks of the selector's state)
+   */
+  public final int selectorInterest() {
+    SelectionKey k = key;
+    return k == null || !k.isValid() ? 0 : k.interestOps();
+  }
+
   /** @return the selector interest currently needed (for leak checks) */
   public final int interestOps() {
     return waiters.interestOps();

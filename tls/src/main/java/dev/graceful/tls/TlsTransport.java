@@ -33,7 +33,8 @@ public interface TlsTransport {
 
   /**
    * Runs {@code onReady} once on the executor when reading ({@code forWrite} false) or writing may
-   * make progress. Several operations may wait at once; each is woken once.
+   * make progress, soon if it already may (input already there, room to write): readiness is
+   * level-triggered, as engines rely on it. Several operations may wait at once; each is woken once.
    *
    * @param forWrite wait for writability instead of readability
    * @param onReady what to run

@@ -126,6 +126,32 @@ class LoopHygieneIT {
     assertThat(clients).noneMatch(s -> s.transport().isOpen());
   }
 
+  // An idle connection costs the selector nothing: read interest kept after the handshake's last
+  // read (so that a shutdown after it changes no interest) is dropped at the first input that
+  // nobody waits for, so unread input cannot keep waking the loop.
+  @Test
+  void inputNobodyWaitsForDropsKeptReadInterest() throws Exception {
+    TlsConnection client = client();
+    TlsConnection server = accepted();
+    ChannelTransport transport = (ChannelTransport) server.transport();
+    awaitQuietLoops(serverLoops);
+    assertThat(transport.interestOps()).as("nobody waits").isZero();
+    assertThat(transport.selectorInterest())
+        .as("read interest kept from the handshake's last read")
+        .isEqualTo(java.nio.channels.SelectionKey.OP_READ);
+    client.send(ByteBuffer.wrap(new byte[] {1, 2, 3})).block(WAIT);
+    // loopback: the bytes are in the server's socket once send completes; two census rounds let
+    // the loop select them and dispatch the readiness
+    awaitQuietLoops(serverLoops);
+    assertThat(transport.selectorInterest()).as("dropped at input nobody waited for").isZero();
+    // the kept interest did not disturb the shutdown that follows (the server discards the bytes)
+    Mono.zip(
+            client.shutdown(ShutdownSpec.bidirectional()),
+            server.shutdown(ShutdownSpec.bidirectional().discardUnread()))
+        .block(WAIT);
+    Flux.just(client, server).flatMap(TlsConnection::release).blockLast(WAIT);
+  }
+
   private static int sumInterest(List<TlsConnection> conns) {
     return conns.stream()
         .mapToInt(c -> ((ChannelTransport) c.transport()).interestOps())

@@ -178,12 +178,18 @@ public final class TlsBenchmark implements Callable<Integer> {
       double ms = median(rs.stream().mapToDouble(Round::ms).toArray());
       double cpu = median(rs.stream().mapToDouble(Round::cpuMs).toArray());
       double clientCpu = median(rs.stream().mapToDouble(Round::clientCpuMs).toArray());
-      // server and client CPU over the server's span: 2.0 means both cores were busy throughout
-      double busy = median(rs.stream().mapToDouble(r -> (r.cpuMs + r.clientCpuMs) / r.ms).toArray());
+      // bidirectional: the server's span ends with the clients' last answer, so server and client
+      // CPU over it say how busy the machine was (2.0: both cores throughout); fast: the clients
+      // go on after the span ends, so no such figure
+      double busy =
+          first.mode == ServerStack.Mode.BIDIRECTIONAL
+              ? median(rs.stream().mapToDouble(r -> (r.cpuMs + r.clientCpuMs) / r.ms).toArray())
+              : Double.NaN;
       double rate = first.n / (ms / 1000);
       medians.put(e.getKey(), new double[] {rate, cpu / first.n * 1000});
-      out.printf(Locale.ROOT, "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %17.1f %10.2f %5d/%d%n",
-          first.protocol, first.n, first.mode, first.stack, ms, rate, cpu / first.n * 1000, clientCpu, busy, good, rs.size());
+      out.printf(Locale.ROOT, "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %17.1f %10s %5d/%d%n",
+          first.protocol, first.n, first.mode, first.stack, ms, rate, cpu / first.n * 1000, clientCpu,
+          Double.isNaN(busy) ? "-" : String.format(Locale.ROOT, "%.2f", busy), good, rs.size());
     }
     int big = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
     for (ServerStack.Mode m : modes) {

@@ -413,7 +413,7 @@ public final class TlsEngine implements ShutdownEngine {
 
   private Progress doRead(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
     checkUsable();
-    return pump(inbound, ignoreUnexpectedEof) == Pumped.CLOSED ? Progress.DONE : Progress.WANT_READ;
+    return pump(inbound, ignoreUnexpectedEof, true) == Pumped.CLOSED ? Progress.DONE : Progress.WANT_READ;
   }
 
   // ------------------------------------------------------------------ shutdown
@@ -445,7 +445,7 @@ public final class TlsEngine implements ShutdownEngine {
         return Step.COMPLETE;
       case WAIT_PEER:
         if (!state.received()) {
-          Step waiting = awaitPeer(request);
+          Step waiting = awaitPeer(request, true);
           if (waiting != null) {
             return waiting;
           }
@@ -459,11 +459,15 @@ public final class TlsEngine implements ShutdownEngine {
         }
         return state.received() ? Step.COMPLETE : Step.SENT;
       case BIDIRECTIONAL:
+        boolean sendingNow = !state.sent();
         if (!sendClose()) {
           return Step.WANT_WRITE;
         }
         if (!state.received()) {
-          Step waiting = awaitPeer(request);
+          // A close_notify written just now cannot have been answered yet, and whatever the peer
+          // sent before is reported by the transport's readiness: skip the read that would find
+          // nothing (one system call per shutdown); bytes already buffered are still processed.
+          Step waiting = awaitPeer(request, !sendingNow);
           if (waiting != null) {
             return waiting;
           }
@@ -555,9 +559,12 @@ public final class TlsEngine implements ShutdownEngine {
     return flush();
   }
 
-  /** @return null once the peer's close is processed, else the step to wait for */
-  private Step awaitPeer(ShutdownRequest request) throws ShutdownException {
-    Pumped p = pump(request.inbound(), request.ignoreUnexpectedEof());
+  /**
+   * @param mayRead whether to read the transport, or only process what is buffered
+   * @return null once the peer's close is processed, else the step to wait for
+   */
+  private Step awaitPeer(ShutdownRequest request, boolean mayRead) throws ShutdownException {
+    Pumped p = pump(request.inbound(), request.ignoreUnexpectedEof(), mayRead);
     if (p == Pumped.CLOSED) {
       return null;
     }
@@ -574,7 +581,8 @@ public final class TlsEngine implements ShutdownEngine {
    * or the per-step budget is spent. Post-handshake messages (TLS 1.3 tickets, key updates) are
    * processed on the way: "any final handshake-layer messages received are processed".
    */
-  private Pumped pump(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
+  private Pumped pump(Inbound inbound, boolean ignoreUnexpectedEof, boolean mayRead)
+      throws ShutdownException {
     int budget = RECORDS_PER_STEP;
     for (; ; ) {
       deliver(inbound);
@@ -596,6 +604,9 @@ public final class TlsEngine implements ShutdownEngine {
           afterPostHandshake(r);
         }
         continue;
+      }
+      if (!mayRead) {
+        return Pumped.NEED_INPUT;
       }
       int n = readTransport();
       if (n == 0) {
