@@ -41,14 +41,14 @@ class QuicCommandLineIT {
     int port = freeUdpPort();
     try (PeerProcess server = server(port, "--accept", "1", "--mode", "wait-peer");
         PeerProcess client = client(port, "--send", "2000000", "--error-code", "7", "--reason", "bye now")) {
-      assertThat(client.awaitExit(WAIT)).isZero();
+      assertThat(client.awaitExit(WAIT)).as(() -> "client's output:\n" + client.output()).isZero();
       JsonNode c = json(client).get(0);
       assertThat(c.get("outcome").asText()).isEqualTo("COMPLETE");
       assertThat(c.get("mode").asText()).isEqualTo("rfc");
       assertThat(c.get("drained").asBoolean()).isTrue();
       assertThat(c.get("bytesDrained").asLong()).isBetween(0L, 2_000_000L);
       assertThat(c.get("protocol").asText()).isEqualTo("QUICv1");
-      assertThat(server.awaitExit(WAIT)).isZero();
+      assertThat(server.awaitExit(WAIT)).as(() -> "server's output:\n" + server.output()).isZero();
       List<JsonNode> s = json(server);
       assertThat(s.get(0).get("initiator").asText()).isEqualTo("PEER");
       assertThat(s.get(0).get("bytesRead").asLong()).isEqualTo(2_000_000L);
@@ -65,18 +65,18 @@ class QuicCommandLineIT {
     int port = freeUdpPort();
     try (PeerProcess server = server(port, "--accept", "2", "--mode", "wait-peer")) {
       try (PeerProcess rapid = client(port, "--mode", "rapid")) {
-        assertThat(rapid.awaitExit(WAIT)).isZero();
+        assertThat(rapid.awaitExit(WAIT)).as(() -> "rapid's output:\n" + rapid.output()).isZero();
         JsonNode o = json(rapid).get(0);
         assertThat(o.get("outcome").asText()).isEqualTo("SENT");
         assertThat(o.get("state").toString()).isEqualTo("[\"SENT\"]");
       }
       try (PeerProcess noFlush = client(port, "--send", "2000000", "--no-stream-flush")) {
-        assertThat(noFlush.awaitExit(WAIT)).isZero();
+        assertThat(noFlush.awaitExit(WAIT)).as(() -> "noFlush's output:\n" + noFlush.output()).isZero();
         JsonNode o = json(noFlush).get(0);
         assertThat(o.get("drained").asBoolean()).isFalse();
         assertThat(o.get("drained").isBoolean()).isTrue();
       }
-      assertThat(server.awaitExit(WAIT)).isZero();
+      assertThat(server.awaitExit(WAIT)).as(() -> "server's output:\n" + server.output()).isZero();
     }
   }
 

@@ -118,7 +118,17 @@ final class StepDriver {
         deadline = loop.deadline(clock, deadlineAt, this::expire, this::timerRefused);
       } else {
         long delay = Math.max(0, deadlineAt - clock.now(TimeUnit.NANOSECONDS));
-        deadline = clock.schedule(() -> executor.execute(this::expire), delay, TimeUnit.NANOSECONDS);
+        deadline =
+            clock.schedule(
+                () -> {
+                  try {
+                    executor.execute(this::expire);
+                  } catch (RejectedExecutionException stopped) {
+                    sink.error(stopped); // the executor is gone: nothing else touches this driver
+                  }
+                },
+                delay,
+                TimeUnit.NANOSECONDS);
       }
       return true;
     } catch (RejectedExecutionException e) {

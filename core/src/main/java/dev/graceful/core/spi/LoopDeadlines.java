@@ -175,6 +175,31 @@ final class LoopDeadlines {
     }
   }
 
+  /**
+   * The loop is stopping: withdraws every pending deadline and tells each it will never fire, so
+   * that nothing waits forever on a loop that is gone.
+   *
+   * @param why the refusal to report
+   */
+  void abandonAll(RuntimeException why) {
+    if (armed != null) {
+      armed.dispose();
+      armed = null;
+    }
+    generation++;
+    while (size > 0) {
+      Entry e = heap[0];
+      withdraw(e);
+      try {
+        e.onRejected.accept(why);
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
+      } catch (RuntimeException | Error failed) {
+        LOG.log(System.Logger.Level.ERROR, "a deadline's refusal failed", failed);
+      }
+    }
+  }
+
   private void siftUp(int i) {
     Entry e = heap[i];
     while (i > 0) {

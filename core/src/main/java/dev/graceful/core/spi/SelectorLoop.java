@@ -8,6 +8,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
@@ -106,7 +107,7 @@ public final class SelectorLoop implements Executor {
    * @param atNanos the instant, in {@code clock.now(NANOSECONDS)} terms; a past instant fires soon
    * @param onDeadline what to run at the deadline, on this loop
    * @param onRejected what to run on this loop instead if {@code clock} refuses to time a deadline
-   *     later (it was disposed while the deadline was pending)
+   *     later (it was disposed while the deadline was pending), or if the loop shuts down first
    * @return the handle
    * @throws java.util.concurrent.RejectedExecutionException if {@code clock} refuses now
    */
@@ -228,6 +229,7 @@ public final class SelectorLoop implements Executor {
         dispatch();
       }
       runTasks();
+      abandonDeadlines();
     } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "selector loop " + thread.getName() + " failed", e);
     } finally {
@@ -239,6 +241,19 @@ public final class SelectorLoop implements Executor {
       }
       terminated.tryEmitEmpty();
     }
+  }
+
+  /** Deadlines still pending when the loop stops can never fire: each is told so. */
+  private void abandonDeadlines() {
+    if (deadlines.isEmpty()) {
+      return;
+    }
+    RejectedExecutionException stopped =
+        new RejectedExecutionException("selector loop " + thread.getName() + " is shut down");
+    for (LoopDeadlines d : List.copyOf(deadlines.values())) {
+      d.abandonAll(stopped);
+    }
+    deadlines.clear();
   }
 
   /** The loop's one allowed wait; named in the BlockHound integration. */

@@ -151,6 +151,21 @@ class LoopDeadlinesTest {
     assertThat(second.get()).isInstanceOf(RejectedExecutionException.class);
   }
 
+  // A loop that shuts down with deadlines pending tells each of them, so that no shutdown waits
+  // forever on a loop that is gone.
+  @Test
+  void aLoopShuttingDownRefusesItsPendingDeadlines() throws Exception {
+    CompletableFuture<RuntimeException> refused = new CompletableFuture<>();
+    AtomicInteger fired = new AtomicInteger();
+    onLoop(() -> loop.deadline(clock, 30 * SECOND, fired::incrementAndGet, refused::complete));
+    loop.shutdown().block(WAIT);
+    assertThat(refused.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("is shut down");
+    vts.advanceTimeBy(Duration.ofSeconds(30));
+    assertThat(fired.get()).isZero();
+  }
+
   /** Delegates to a virtual clock, counting the timed tasks asked of it; can refuse them. */
   static final class CountingScheduler implements Scheduler {
     final Scheduler delegate;
