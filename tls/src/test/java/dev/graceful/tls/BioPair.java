@@ -53,6 +53,11 @@ final class BioPair {
   java.util.function.BiPredicate<Boolean, ByteBuffer> lose = (toServer, bytes) -> false;
 
   BioPair(TestCerts certs, String tls, int capacity) {
+    this(certs, tls, capacity, t -> t);
+  }
+
+  /** @param clientTransport wraps the client's transport (to watch what its engine does) */
+  BioPair(TestCerts certs, String tls, int capacity, java.util.function.UnaryOperator<TlsTransport> clientTransport) {
     clientSide = new MemoryTransport(executor, "client", capacity);
     serverSide = new MemoryTransport(executor, "server", capacity);
     boolean dtls = tls.startsWith("DTLS");
@@ -63,12 +68,16 @@ final class BioPair {
     SSLContext sctx = dtls ? certs.dtlsServer() : certs.server();
     SSLEngine s = sctx.createSSLEngine();
     s.setUseClientMode(false);
-    client = TlsConnection.over(clientSide, c, cctx, Runnable::run);
+    client = TlsConnection.over(clientTransport.apply(clientSide), c, cctx, Runnable::run);
     server = TlsConnection.over(serverSide, s, sctx, Runnable::run);
   }
 
   static BioPair handshaken(TestCerts certs, String tls) {
-    BioPair p = new BioPair(certs, tls, MemoryTransport.DEFAULT_CAPACITY);
+    return handshaken(new BioPair(certs, tls, MemoryTransport.DEFAULT_CAPACITY));
+  }
+
+  /** Handshakes a pair built by hand. */
+  static BioPair handshaken(BioPair p) {
     var hc = p.client.handshake().toFuture();
     var hs = p.server.handshake().toFuture();
     p.pump();

@@ -160,6 +160,79 @@ class TlsShutdownTest {
     done(s);
   }
 
+  // T5: the step that writes our close_notify does not read (nothing can have answered it yet); the
+  // wait is for readiness, which is level-triggered, so the peer's answer is read when it arrives.
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void sendingStepDoesNotReadAndTheAnswerIsStillRead(String tls) {
+    CountingTransport[] counted = new CountingTransport[1];
+    BioPair p =
+        BioPair.handshaken(
+            new BioPair(certs, tls, MemoryTransport.DEFAULT_CAPACITY, t -> counted[0] = new CountingTransport(t)));
+    int readsBefore = counted[0].reads;
+    var c = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.executor.poll().run(); // the first step only (TLS 1.3 tickets may be waiting: read next step)
+    assertThat(p.client.shutdownState().sent()).isTrue();
+    assertThat(counted[0].reads - readsBefore).as("reads in the step that sent close_notify").isZero();
+    assertThat(c).isNotDone();
+    var s = p.server.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
+    p.pump();
+    assertThat(done(c).outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(counted[0].reads - readsBefore).as("the answer was read").isPositive();
+    done(s);
+  }
+
+  /** Counts the reads an engine makes on its transport. */
+  static final class CountingTransport implements TlsTransport {
+    final TlsTransport delegate;
+    int reads;
+
+    CountingTransport(TlsTransport delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public java.util.concurrent.Executor executor() {
+      return delegate.executor();
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst) throws java.io.IOException {
+      reads++;
+      return delegate.read(dst);
+    }
+
+    @Override
+    public int write(java.nio.ByteBuffer src) throws java.io.IOException {
+      return delegate.write(src);
+    }
+
+    @Override
+    public void awaitReadiness(boolean forWrite, Runnable onReady) {
+      delegate.awaitReadiness(forWrite, onReady);
+    }
+
+    @Override
+    public void cancelReadiness(Runnable onReady) {
+      delegate.cancelReadiness(onReady);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+
+    @Override
+    public boolean isOpen() {
+      return delegate.isOpen();
+    }
+
+    @Override
+    public String describe() {
+      return delegate.describe();
+    }
+  }
+
   // T5: refusing to read pending data is UNREAD_DATA, and the data stays for a later reader.
   @Test
   void refusingPendingDataIsUnreadDataAndKeepsIt() {

@@ -163,11 +163,7 @@ final class LoopDeadlines {
         arm(heap[0].at);
       } catch (RejectedExecutionException refused) {
         // the scheduler was disposed under pending deadlines: they can never fire, so say so
-        while (size > 0) {
-          Entry e = heap[0];
-          withdraw(e);
-          e.onRejected.accept(refused);
-        }
+        abandonAll(refused);
       }
     }
     if (idle()) {
@@ -176,8 +172,8 @@ final class LoopDeadlines {
   }
 
   /**
-   * The loop is stopping: withdraws every pending deadline and tells each it will never fire, so
-   * that nothing waits forever on a loop that is gone.
+   * Withdraws every pending deadline and tells each it will never fire (the loop is stopping, or
+   * the clock refuses to time them), so that nothing waits forever.
    *
    * @param why the refusal to report
    */

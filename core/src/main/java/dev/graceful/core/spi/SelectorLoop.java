@@ -122,8 +122,9 @@ public final class SelectorLoop implements Executor {
     LoopDeadlines d = deadlines.computeIfAbsent(Objects.requireNonNull(clock, "clock"), c -> new LoopDeadlines(this, c));
     try {
       return d.add(atNanos, onDeadline, onRejected);
-    } finally {
-      forget(clock, d);
+    } catch (RejectedExecutionException refused) {
+      forget(clock, d); // nothing was kept
+      throw refused;
     }
   }
 
