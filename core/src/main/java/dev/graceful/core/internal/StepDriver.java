@@ -13,7 +13,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
-import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -23,10 +22,10 @@ import reactor.core.scheduler.Scheduler;
  * to wait: on a {@link SelectorLoop} through the loop's shared deadlines, elsewhere as one task on
  * the spec's scheduler. Confined to the executor after construction: fields are touched only there.
  */
-final class StepDriver {
+final class StepDriver implements Runnable {
   private final ShutdownEngine engine;
   private final ShutdownRequest request;
-  private final MonoSink<ShutdownResult> sink;
+  private final Exchange exchange;
   private final Scheduler clock;
   private final Duration timeout; // null: none
   private final long deadlineAt; // clock nanos, when timeout != null
@@ -36,10 +35,9 @@ final class StepDriver {
   private boolean started;
   private boolean finished;
   private Disposable deadline;
-  private final Runnable again = this::step;
 
   /** Called at subscription, on the subscriber's thread. */
-  StepDriver(ShutdownEngine engine, ShutdownSpec spec, MonoSink<ShutdownResult> sink) {
+  StepDriver(ShutdownEngine engine, ShutdownSpec spec, Exchange exchange) {
     this.engine = engine;
     this.request =
         new ShutdownRequest(
@@ -49,7 +47,7 @@ final class StepDriver {
             spec.quicArgs(),
             spec.scheduler(),
             spec.timeout());
-    this.sink = sink;
+    this.exchange = exchange;
     this.clock = spec.scheduler();
     this.timeout = spec.timeout().orElse(null);
     this.settleAtDeadline = spec.settlesAtDeadline();
@@ -67,8 +65,9 @@ final class StepDriver {
     return ((now ^ sum) & (nanos ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
-  /** Starts or continues the exchange; runs on the executor. */
-  void step() {
+  /** Starts or continues the exchange (also what readiness runs); on the executor. */
+  @Override
+  public void run() {
     if (finished) {
       return;
     }
@@ -82,14 +81,14 @@ final class StepDriver {
       answer = engine.step(request);
     } catch (ShutdownException e) {
       settle();
-      sink.error(e);
+      exchange.fail(e);
       return;
     } catch (VirtualMachineError e) {
       throw e;
     } catch (RuntimeException | Error e) {
       settle();
-      engine.cancelReadiness(again);
-      sink.error(e);
+      engine.cancelReadiness(this);
+      exchange.fail(e);
       return;
     }
     switch (answer) {
@@ -98,9 +97,9 @@ final class StepDriver {
       case WANT_READ, WANT_WRITE -> {
         if (request.quic().noBlock()) {
           settle(); // SSL_SHUTDOWN_FLAG_NO_BLOCK: would wait, so answer "not yet" (empty)
-          sink.success();
+          exchange.notYet();
         } else if (armDeadline()) {
-          engine.awaitReadiness(answer, again);
+          engine.awaitReadiness(answer, this);
         }
       }
       default -> throw new AssertionError(answer);
@@ -124,7 +123,7 @@ final class StepDriver {
                   try {
                     executor.execute(this::expire);
                   } catch (RejectedExecutionException stopped) {
-                    sink.error(stopped); // the executor is gone: nothing else touches this driver
+                    exchange.fail(stopped); // the executor is gone: nothing else touches this driver
                   }
                 },
                 delay,
@@ -141,8 +140,8 @@ final class StepDriver {
   private void timerRefused(RuntimeException e) {
     if (!finished) {
       settle();
-      engine.cancelReadiness(again);
-      sink.error(e);
+      engine.cancelReadiness(this);
+      exchange.fail(e);
     }
   }
 
@@ -153,9 +152,9 @@ final class StepDriver {
     }
     deadline = null;
     settle();
-    engine.cancelReadiness(again);
+    engine.cancelReadiness(this);
     if (settleAtDeadline && engine.state().sent()) {
-      sink.success(
+      exchange.succeed(
           engine
               .describe()
               .bytesRead(bytesReadSince(engine.connectionBytesRead()))
@@ -165,7 +164,7 @@ final class StepDriver {
               .deadlineReached(true)
               .build());
     } else {
-      sink.error(
+      exchange.fail(
           new ShutdownException(
               ShutdownException.Reason.TIMEOUT,
               engine.connectionId(),
@@ -187,7 +186,7 @@ final class StepDriver {
   void abandon() {
     if (!finished) {
       settle();
-      engine.cancelReadiness(again);
+      engine.cancelReadiness(this);
     }
   }
 
@@ -203,7 +202,7 @@ final class StepDriver {
   private void finish(Outcome outcome) {
     settle();
     long total = engine.connectionBytesRead();
-    sink.success(
+    exchange.succeed(
         engine
             .describe()
             .outcome(outcome)

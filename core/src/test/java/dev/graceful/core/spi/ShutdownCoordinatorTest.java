@@ -30,6 +30,7 @@ class ShutdownCoordinatorTest {
     boolean peerAnswered;
     final List<Runnable> waiting = new ArrayList<>();
     int cancels;
+    Executor executor = Runnable::run;
 
     @Override
     public String connectionId() {
@@ -38,7 +39,7 @@ class ShutdownCoordinatorTest {
 
     @Override
     public Executor executor() {
-      return Runnable::run;
+      return executor;
     }
 
     @Override
@@ -231,6 +232,107 @@ class ShutdownCoordinatorTest {
         .expectComplete()
         .verify(Duration.ofSeconds(5));
     assertThat(engine.sends).isEqualTo(1);
+  }
+
+  // Q9, T12: a no-block "not yet" is an answer, not the exchange's last word: subscribing again
+  // with the same spec (a constant, as servers keep them) steps the engine again.
+  @Test
+  void reusedNoBlockSpecStepsAgainOnEverySubscription() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    ShutdownSpec poll = ShutdownSpec.bidirectional().noBlock();
+    Mono<ShutdownResult> shutdown = c.shutdown(poll);
+    StepVerifier.create(shutdown).expectComplete().verify(Duration.ofSeconds(5));
+    engine.peerAnswered = true;
+    StepVerifier.create(shutdown)
+        .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE))
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+    assertThat(engine.sends).isEqualTo(1);
+  }
+
+  // T12, R3: an exchange that timed out is over; retrying the same Mono tries again from the state
+  // it left (our close_notify is not sent twice) instead of replaying the timeout.
+  @Test
+  void retryAfterTimeoutTriesAgain() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    StepVerifier.withVirtualTime(
+            () -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5))).retry(1))
+        .expectSubscription()
+        .thenAwait(Duration.ofSeconds(5))
+        .then(
+            () -> {
+              assertThat(engine.waiting).as("the retry waits for the peer again").hasSize(1);
+              engine.answer();
+            })
+        .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE))
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+    assertThat(engine.sends).isEqualTo(1);
+  }
+
+  // T12: every subscriber sharing an exchange gets its ending, an error included, and cancelling
+  // one after the end changes nothing.
+  @Test
+  void sharedExchangeTellsEverySubscriberItsError() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    Mono<ShutdownResult> m = c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5)));
+    StepVerifier.withVirtualTime(() -> Mono.zipDelayError(m.materialize(), m.materialize()))
+        .expectSubscription()
+        .thenAwait(Duration.ofSeconds(5))
+        .assertNext(
+            pair -> {
+              assertThat(pair.getT1().getThrowable()).isInstanceOf(ShutdownException.class);
+              assertThat(pair.getT2().getThrowable()).isSameAs(pair.getT1().getThrowable());
+            })
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+    assertThat(engine.sends).isEqualTo(1);
+    assertThat(engine.waiting).isEmpty();
+  }
+
+  // T12, R2: a different spec queued behind a running exchange and cancelled before its turn never
+  // runs; the running exchange is not disturbed.
+  @Test
+  void queuedSpecCancelledBeforeItsTurnNeverRuns() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    var waiting = c.shutdown(ShutdownSpec.bidirectional().noTimeout()).toFuture();
+    java.util.concurrent.atomic.AtomicInteger signals = new java.util.concurrent.atomic.AtomicInteger();
+    Disposable queued =
+        c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout())
+            .subscribe(r -> signals.incrementAndGet(), e -> signals.incrementAndGet(), signals::incrementAndGet);
+    queued.dispose();
+    engine.answer();
+    assertThat(waiting.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(signals).as("the cancelled subscriber hears nothing").hasValue(0);
+    assertThat(engine.waiting).as("nothing runs for it").isEmpty();
+  }
+
+  // T13: subscribed on the loop that owns the connection, the first step runs within the
+  // subscription (no task, no hop); the wait that follows is on the same loop.
+  @Test
+  void firstStepOnTheOwningLoopRunsWithinTheSubscription() throws Exception {
+    SelectorLoop loop = SelectorLoop.start("coordinator-test");
+    try {
+      TwoMessageEngine engine = new TwoMessageEngine();
+      engine.executor = loop;
+      ShutdownCoordinator c = new ShutdownCoordinator(engine);
+      var result = new java.util.concurrent.CompletableFuture<ShutdownResult>();
+      var sendsAtSubscribe = new java.util.concurrent.CompletableFuture<Integer>();
+      loop.execute(
+          () -> {
+            c.shutdown(ShutdownSpec.bidirectional().noTimeout()).subscribe(result::complete, result::completeExceptionally);
+            sendsAtSubscribe.complete(engine.sends);
+          });
+      assertThat(sendsAtSubscribe.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+      loop.execute(engine::answer);
+      assertThat(result.get(5, java.util.concurrent.TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETE);
+    } finally {
+      loop.shutdown().block(Duration.ofSeconds(5));
+    }
   }
 
   // R3 at scale: 1,000 shutdowns with 30 s deadlines verified on virtual time.

@@ -1,0 +1,255 @@
+package dev.graceful.core.internal;
+
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.TransportPolicy;
+import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.ShutdownEngine;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Operators;
+
+/**
+ * One running exchange: a {@link StepDriver} and the subscribers that share it (every subscriber of
+ * the same spec while it runs). It starts with its first subscriber and stops when the last one
+ * cancels. Once it has ended, whatever the ending, nobody joins it: a later subscriber starts a new
+ * exchange, which continues from the state the engine is in (so a retry after a timeout tries
+ * again, and a no-block "not yet" is asked again rather than replayed).
+ *
+ * <p>The driver is the only producer, on the engine's executor. Subscribers receive its signal
+ * directly: no sink, no operator chain between the driver and them.
+ */
+final class Exchange {
+  private static final Subscription[] NONE = new Subscription[0];
+
+  private final ShutdownEngine engine;
+  private final ShutdownSpec spec;
+  private Subscription[] subscribers = NONE; // guarded by this
+  private List<Runnable> afterEnd; // guarded by this
+  private StepDriver driver; // guarded by this; set with the first subscriber
+  private volatile boolean ended; // written under this
+
+  Exchange(ShutdownEngine engine, ShutdownSpec spec) {
+    this.engine = engine;
+    this.spec = spec;
+  }
+
+  ShutdownSpec spec() {
+    return spec;
+  }
+
+  /** @return true once it has ended: a result, an error, a "not yet", or every subscriber gone */
+  boolean isOver() {
+    return ended;
+  }
+
+  /**
+   * Adds a subscriber; the first one starts the exchange.
+   *
+   * @return false if the exchange has already ended (the subscriber must start another one)
+   */
+  boolean join(Subscription s) {
+    StepDriver start = null;
+    synchronized (this) {
+      if (ended) {
+        return false;
+      }
+      s.exchange = this;
+      subscribers = Arrays.copyOf(subscribers, subscribers.length + 1);
+      subscribers[subscribers.length - 1] = s;
+      if (driver == null) {
+        // the deadline counts from here, the first subscription
+        driver = start = new StepDriver(engine, spec, this);
+      }
+    }
+    if (s.isCancelled()) {
+      leave(s); // cancelled while joining: its cancel may not have seen this exchange
+    }
+    if (start != null) {
+      start(start);
+    }
+    return true;
+  }
+
+  private void start(StepDriver d) {
+    Executor executor = engine.executor();
+    if (executor instanceof SelectorLoop loop && loop.inLoop()) {
+      d.run(); // already on the owning loop: the first step needs no task of its own
+      return;
+    }
+    try {
+      executor.execute(d);
+    } catch (RejectedExecutionException e) {
+      fail(e);
+    }
+  }
+
+  /**
+   * Runs {@code then} once this exchange has ended, after its subscribers were told.
+   *
+   * @return false if it has already ended (nothing was registered)
+   */
+  synchronized boolean whenOver(Runnable then) {
+    if (ended) {
+      return false;
+    }
+    if (afterEnd == null) {
+      afterEnd = new ArrayList<>(2);
+    }
+    afterEnd.add(then);
+    return true;
+  }
+
+  /** A subscriber cancelled; the last one stops the exchange (on the executor). */
+  void leave(Subscription s) {
+    StepDriver stop;
+    List<Runnable> then;
+    synchronized (this) {
+      int i = Arrays.asList(subscribers).indexOf(s);
+      if (i < 0) {
+        return;
+      }
+      Subscription[] rest = new Subscription[subscribers.length - 1];
+      System.arraycopy(subscribers, 0, rest, 0, i);
+      System.arraycopy(subscribers, i + 1, rest, i, rest.length - i);
+      subscribers = rest;
+      if (rest.length > 0 || ended) {
+        return;
+      }
+      ended = true;
+      stop = driver;
+      then = afterEnd;
+      afterEnd = null;
+    }
+    Runnable abandon =
+        () -> {
+          stop.abandon();
+          closePerPolicy(false);
+          runAll(then);
+        };
+    Executor executor = engine.executor();
+    if (executor instanceof SelectorLoop loop && loop.inLoop()) {
+      abandon.run();
+      return;
+    }
+    try {
+      executor.execute(abandon);
+    } catch (RejectedExecutionException gone) {
+      runAll(then); // the loop is gone with the driver's waits; the queued specs still get answers
+    }
+  }
+
+  /** The driver's result. */
+  void succeed(ShutdownResult result) {
+    Subscription[] to = end();
+    if (to == null) {
+      return;
+    }
+    for (Subscription s : to) {
+      s.complete(result);
+    }
+    afterDelivery(true);
+  }
+
+  /** The driver's "not yet" (no-block): empty. */
+  void notYet() {
+    Subscription[] to = end();
+    if (to == null) {
+      return;
+    }
+    for (Subscription s : to) {
+      if (!s.isCancelled()) {
+        s.onComplete();
+      }
+    }
+    afterDelivery(true);
+  }
+
+  /** The driver's error. */
+  void fail(Throwable error) {
+    Subscription[] to = end();
+    if (to == null) {
+      return;
+    }
+    for (Subscription s : to) {
+      if (!s.isCancelled()) {
+        s.onError(error);
+      }
+    }
+    afterDelivery(false);
+  }
+
+  /** @return the subscribers to tell, or null if the exchange had already ended (cancelled) */
+  private Subscription[] end() {
+    synchronized (this) {
+      if (ended) {
+        return null;
+      }
+      ended = true;
+      Subscription[] to = subscribers;
+      subscribers = NONE;
+      return to;
+    }
+  }
+
+  private void afterDelivery(boolean completed) {
+    List<Runnable> then;
+    synchronized (this) {
+      then = afterEnd;
+      afterEnd = null;
+    }
+    runAll(then);
+    closePerPolicy(completed);
+  }
+
+  /** The spec's transport policy, after the subscribers were told; as {@code doFinally} would. */
+  private void closePerPolicy(boolean completed) {
+    TransportPolicy policy = spec.transportPolicy();
+    if (policy == TransportPolicy.KEEP_OPEN || (policy == TransportPolicy.CLOSE_ON_ABORT && completed)) {
+      return;
+    }
+    Executor executor = engine.executor();
+    if (executor instanceof SelectorLoop loop && loop.inLoop()) {
+      engine.closeTransport();
+      return;
+    }
+    try {
+      executor.execute(engine::closeTransport);
+    } catch (RejectedExecutionException gone) {
+      // the loop that owns the transport is gone; releasing the connection closes it
+    }
+  }
+
+  private static void runAll(List<Runnable> tasks) {
+    if (tasks != null) {
+      for (Runnable t : tasks) {
+        t.run();
+      }
+    }
+  }
+
+  /** One subscriber's subscription: Reactor's Mono subscription state machine (request, cancel). */
+  static final class Subscription extends Operators.MonoSubscriber<ShutdownResult, ShutdownResult> {
+    private volatile Exchange exchange;
+
+    Subscription(CoreSubscriber<? super ShutdownResult> actual) {
+      super(actual);
+    }
+
+    @Override
+    public void cancel() {
+      if (isCancelled()) {
+        return;
+      }
+      super.cancel();
+      Exchange e = exchange;
+      if (e != null) {
+        e.leave(this);
+      }
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.graceful.core.internal;
+
+import dev.graceful.core.ShutdownResult;
+import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.spi.ShutdownEngine;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Mono;
+
+/**
+ * A connection's one place for its running exchange. Subscribers of the same spec while it runs
+ * share it; a different spec waits for it to end, then starts its own from the state it left
+ * ("calling SSL_shutdown() again").
+ */
+public final class ExchangeSlot {
+  private final ShutdownEngine engine;
+  private final AtomicReference<Exchange> current = new AtomicReference<>();
+
+  /** @param engine the connection's engine */
+  public ExchangeSlot(ShutdownEngine engine) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+  }
+
+  /**
+   * @param spec the policy
+   * @return the cold shutdown: each subscription joins the running exchange of this spec or starts
+   *     one
+   */
+  public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+    return new ShutdownMono(this, Objects.requireNonNull(spec, "spec")).assembled();
+  }
+
+  void attach(Exchange.Subscription s, ShutdownSpec spec) {
+    for (; ; ) {
+      if (s.isCancelled()) {
+        return;
+      }
+      Exchange running = current.get();
+      if (running != null && !running.isOver()) {
+        if (running.spec() == spec) {
+          if (running.join(s)) {
+            return;
+          }
+        } else if (running.whenOver(() -> attach(s, spec))) {
+          return;
+        }
+        continue; // it ended meanwhile: look again
+      }
+      Exchange next = new Exchange(engine, spec);
+      if (current.compareAndSet(running, next) && next.join(s)) {
+        return;
+      }
+    }
+  }
+
+  /** The Mono handed to callers: cold, one object, no operator chain. */
+  private static final class ShutdownMono extends Mono<ShutdownResult> {
+    private final ExchangeSlot slot;
+    private final ShutdownSpec spec;
+
+    ShutdownMono(ExchangeSlot slot, ShutdownSpec spec) {
+      this.slot = slot;
+      this.spec = spec;
+    }
+
+    /** @return this, through Reactor's assembly hooks (checkpoints, debug mode) */
+    Mono<ShutdownResult> assembled() {
+      return onAssembly(this);
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super ShutdownResult> actual) {
+      Exchange.Subscription s = new Exchange.Subscription(actual);
+      actual.onSubscribe(s);
+      slot.attach(s, spec);
+    }
+  }
+}
