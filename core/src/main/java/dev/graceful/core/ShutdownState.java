@@ -23,6 +23,8 @@ public enum ShutdownState {
 
   private final int bits;
 
+  private static final ShutdownState[] BY_BITS = values(); // declared in bit order
+
   ShutdownState(int bits) {
     this.bits = bits;
   }
@@ -38,7 +40,7 @@ public enum ShutdownState {
     if ((bits & ~3) != 0) {
       throw new IllegalArgumentException("shutdown state bits must be a combination of 1 and 2: " + bits);
     }
-    return values()[bits];
+    return BY_BITS[bits];
   }
 
   /** @return OpenSSL's bit value: 0, 1, 2 or 3 */
