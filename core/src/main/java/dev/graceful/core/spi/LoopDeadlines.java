@@ -10,8 +10,14 @@ import reactor.core.scheduler.Scheduler;
 /**
  * The deadlines of one {@link SelectorLoop} on one {@link Scheduler}'s clock, confined to the loop
  * thread. They share a single task on the scheduler, armed for the earliest deadline, so that
- * adding and withdrawing a deadline is a heap operation on the loop and not a round trip to the
+ * adding and withdrawing a deadline is a cheap operation on the loop and not a round trip to the
  * scheduler's locked queue (and its thread's wake-ups) for every shutdown.
+ *
+ * <p>Deadlines that arrive in order (every shutdown of one policy has the same length, so each new
+ * deadline is the latest) are kept in a linked list: adding and withdrawing one is a constant-time
+ * link change, with no comparisons and no array to walk. A deadline earlier than the list's last
+ * goes to a heap instead. The earliest pending deadline is the earlier of the list's head and the
+ * heap's top.
  *
  * <p>Withdrawing the earliest deadline leaves the armed task in place: it fires, finds nothing due
  * and re-arms for the new earliest one. When deadlines of one length arrive in order (the common
@@ -20,10 +26,14 @@ import reactor.core.scheduler.Scheduler;
  */
 final class LoopDeadlines {
   private static final System.Logger LOG = System.getLogger(LoopDeadlines.class.getName());
+  private static final int LISTED = -2;
   private final SelectorLoop loop;
   private final Scheduler clock;
   private Entry[] heap = new Entry[16];
-  private int size;
+  private int size; // entries in the heap
+  private Entry first; // the in-order list, earliest first
+  private Entry last;
+  private int listed; // entries in the list
   private Disposable armed;
   private long armedAt;
   private long generation;
@@ -38,7 +48,9 @@ final class LoopDeadlines {
     private final long at;
     private final Runnable onDeadline;
     private final Consumer<RuntimeException> onRejected;
-    private int index = -1;
+    private int index = -1; // in the heap; LISTED when in the list
+    private Entry prev;
+    private Entry next;
     private boolean done;
 
     private Entry(long at, Runnable onDeadline, Consumer<RuntimeException> onRejected) {
@@ -69,7 +81,7 @@ final class LoopDeadlines {
 
   /** @return true when nothing is pending or armed, so the loop can forget this clock */
   boolean idle() {
-    return size == 0 && armed == null;
+    return size == 0 && listed == 0 && armed == null;
   }
 
   /**
@@ -81,13 +93,25 @@ final class LoopDeadlines {
    */
   Entry add(long at, Runnable onDeadline, Consumer<RuntimeException> onRejected) {
     Entry e = new Entry(at, onDeadline, onRejected);
-    if (size == heap.length) {
-      heap = Arrays.copyOf(heap, size * 2);
+    if (last == null || last.at - at <= 0) {
+      e.index = LISTED;
+      e.prev = last;
+      if (last == null) {
+        first = e;
+      } else {
+        last.next = e;
+      }
+      last = e;
+      listed++;
+    } else {
+      if (size == heap.length) {
+        heap = Arrays.copyOf(heap, size * 2);
+      }
+      e.index = size;
+      heap[size++] = e;
+      siftUp(e.index);
     }
-    e.index = size;
-    heap[size++] = e;
-    siftUp(e.index);
-    if (armed == null || at < armedAt) {
+    if (armed == null || at - armedAt < 0) {
       try {
         arm(at);
       } catch (RejectedExecutionException refused) {
@@ -103,6 +127,10 @@ final class LoopDeadlines {
       return;
     }
     e.done = true;
+    if (e.index == LISTED) {
+      unlink(e);
+      return;
+    }
     int i = e.index;
     e.index = -1;
     Entry last = heap[--size];
@@ -118,6 +146,32 @@ final class LoopDeadlines {
     if (size == 0 && heap.length > 1024) {
       heap = new Entry[16]; // a burst of thousands leaves no large array behind
     }
+  }
+
+  private void unlink(Entry e) {
+    e.index = -1;
+    if (e.prev == null) {
+      first = e.next;
+    } else {
+      e.prev.next = e.next;
+    }
+    if (e.next == null) {
+      last = e.prev;
+    } else {
+      e.next.prev = e.prev;
+    }
+    e.prev = null;
+    e.next = null;
+    listed--;
+  }
+
+  /** @return the earliest pending deadline, or null */
+  private Entry earliest() {
+    Entry h = size > 0 ? heap[0] : null;
+    if (first == null) {
+      return h;
+    }
+    return h == null || first.at - h.at <= 0 ? first : h;
   }
 
   private void arm(long at) {
@@ -146,8 +200,8 @@ final class LoopDeadlines {
     }
     armed = null;
     long now = clock.now(TimeUnit.NANOSECONDS);
-    while (size > 0 && heap[0].at - now <= 0) {
-      Entry e = heap[0];
+    Entry e;
+    while ((e = earliest()) != null && e.at - now <= 0) {
       withdraw(e);
       try {
         e.onDeadline.run();
@@ -158,9 +212,9 @@ final class LoopDeadlines {
         LOG.log(System.Logger.Level.ERROR, "a deadline task failed", failed);
       }
     }
-    if (size > 0) {
+    if (e != null) {
       try {
-        arm(heap[0].at);
+        arm(e.at);
       } catch (RejectedExecutionException refused) {
         // the scheduler was disposed under pending deadlines: they can never fire, so say so
         abandonAll(refused);
@@ -183,8 +237,8 @@ final class LoopDeadlines {
       armed = null;
     }
     generation++;
-    while (size > 0) {
-      Entry e = heap[0];
+    Entry e;
+    while ((e = earliest()) != null) {
       withdraw(e);
       try {
         e.onRejected.accept(why);

@@ -100,7 +100,7 @@ public final class SelectorLoop implements Executor {
   /**
    * Runs {@code onDeadline} on this loop when {@code clock.now(NANOSECONDS)} reaches {@code
    * atNanos}, unless the returned handle is disposed first. All deadlines of this loop on the same
-   * clock share one task on it, armed for the earliest; adding and disposing are cheap heap
+   * clock share one task on it, armed for the earliest; adding and disposing are cheap
    * operations on the loop. Loop thread only (disposing works from any thread).
    *
    * @param clock the scheduler whose clock and threads time the deadline (virtual time in tests)

@@ -129,6 +129,39 @@ class LoopDeadlinesTest {
     assertThat(order).containsExactly("10 s", "30 s");
   }
 
+  // R3: deadlines of several lengths, added in and out of order and some withdrawn (from the head,
+  // the middle and the tail of the in-order run, and from among the out-of-order ones), fire in the
+  // order of their instants, each exactly at its instant.
+  @Test
+  void mixedLengthsFireInInstantOrder() throws Exception {
+    List<Long> firedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long[] instants = {5, 7, 7, 9, 3, 12, 4, 8, 20, 1, 15, 6};
+    java.util.Set<Integer> withdrawn = java.util.Set.of(0, 2, 8, 6, 11);
+    onLoop(
+        () -> {
+          List<Disposable> hs = new ArrayList<>();
+          for (long at : instants) {
+            hs.add(
+                loop.deadline(
+                    clock, at * SECOND, () -> firedAt.add(clock.now(TimeUnit.NANOSECONDS)), e -> {}));
+          }
+          withdrawn.forEach(i -> hs.get(i).dispose());
+          return null;
+        });
+    List<Long> expected = new ArrayList<>();
+    for (int i = 0; i < instants.length; i++) {
+      if (!withdrawn.contains(i)) {
+        expected.add(instants[i] * SECOND);
+      }
+    }
+    expected.sort(null);
+    for (long second = 1; second <= 20; second++) {
+      advance(Duration.ofSeconds(1));
+      long now = second * SECOND;
+      assertThat(firedAt).as("at %d s", second).containsExactlyElementsOf(expected.stream().filter(t -> t <= now).toList());
+    }
+  }
+
   // A clock that refuses to time a deadline: refused at once, the caller gets the exception and
   // nothing is kept; refused later (disposed while deadlines wait), each waiting one is told.
   @Test
