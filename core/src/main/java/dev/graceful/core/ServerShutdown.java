@@ -5,9 +5,11 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -168,24 +170,59 @@ public final class ServerShutdown {
     return Mono.defer(
         () -> {
           long start = scheduler.now(TimeUnit.NANOSECONDS);
+          // one timer each for the grace period's end and the backstop, shared by every member,
+          // rather than two scheduled tasks per connection (a server may hold tens of thousands)
+          SharedTimer graceEnd = grace.isZero() ? null : new SharedTimer(grace, scheduler);
+          SharedTimer backstop = new SharedTimer(deadline.plus(BACKSTOP), scheduler);
           return stopAccepting
-              .thenMany(Flux.fromIterable(java.util.List.copyOf(members)).flatMap(m -> one(m, start), Math.max(1, members.size())))
+              .thenMany(
+                  Flux.fromIterable(java.util.List.copyOf(members))
+                      .flatMap(
+                          m -> one(m, start, graceEnd == null ? null : graceEnd.fired(), backstop.fired()),
+                          Math.max(1, members.size())))
               .collectList()
-              .map(entries -> new ShutdownReport(entries, since(start)));
+              .map(entries -> new ShutdownReport(entries, since(start)))
+              .doFinally(
+                  signal -> {
+                    // nothing left waiting on the scheduler once the report is out
+                    backstop.cancel();
+                    if (graceEnd != null) {
+                      graceEnd.cancel();
+                    }
+                  });
         });
+  }
+
+  /** One timed task on the scheduler, started now, whose firing any number of members await. */
+  private static final class SharedTimer {
+    private final Sinks.Empty<Void> fired = Sinks.empty();
+    private final Disposable task;
+
+    SharedTimer(Duration after, Scheduler scheduler) {
+      task = Mono.delay(after, scheduler).subscribe(v -> fired.tryEmitEmpty(), fired::tryEmitError);
+    }
+
+    /** @return completes when the timer fires (errors if the scheduler refused it) */
+    Mono<Void> fired() {
+      return fired.asMono();
+    }
+
+    void cancel() {
+      task.dispose();
+    }
   }
 
   private Duration since(long startNanos) {
     return Duration.ofNanos(scheduler.now(TimeUnit.NANOSECONDS) - startNanos);
   }
 
-  private Mono<ShutdownReport.Entry> one(Member m, long start) {
+  private Mono<ShutdownReport.Entry> one(Member m, long start, Mono<Void> graceEnd, Mono<Void> backstop) {
     Shutdownable c = m.connection();
     Mono<ShutdownReport.Entry> forced =
         Mono.defer(() -> c.shutdown(force.scheduler(scheduler)))
             .map(r -> entry(c, Optional.of(r), Optional.empty(), true, start))
             .onErrorResume(e -> Mono.just(entry(c, Optional.empty(), Optional.of(asShutdownError(c, e)), true, start)));
-    Mono<Void> idle = grace.isZero() ? Mono.empty() : m.idle().timeout(grace, Mono.empty(), scheduler).onErrorResume(e -> Mono.empty());
+    Mono<Void> idle = graceEnd == null ? Mono.empty() : m.idle().timeout(graceEnd, Mono.empty()).onErrorResume(e -> Mono.empty());
     Mono<ShutdownReport.Entry> policed =
         idle.then(
                 Mono.defer(
@@ -202,7 +239,7 @@ public final class ServerShutdown {
                 e -> Mono.just(entry(c, Optional.empty(), Optional.of(asShutdownError(c, e)), false, start)))
             // the policy's own timeout ends it at the deadline; this one only catches a connection
             // that does not honour its timeout (a moment later, so the two never race)
-            .timeout(deadline.plus(BACKSTOP), scheduler)
+            .timeout(backstop)
             .onErrorResume(e -> forced);
     return policed;
   }

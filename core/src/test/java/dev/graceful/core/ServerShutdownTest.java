@@ -191,6 +191,34 @@ class ServerShutdownTest {
     assertThat(f.join().stragglers()).containsExactly("deaf");
   }
 
+  // G3, R3: the grace period's end and the backstop are one timer each for the whole server, not
+  // two per connection: 1,000 connections cost the scheduler two timed tasks.
+  @Test
+  void aThousandConnectionsShareTwoTimers() {
+    dev.graceful.core.testkit.CountingScheduler counting = new dev.graceful.core.testkit.CountingScheduler(time);
+    List<ServerShutdown.Member> members = new ArrayList<>();
+    List<Sinks.Empty<Void>> exchanges = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      Sinks.Empty<Void> inFlight = Sinks.empty();
+      exchanges.add(inFlight);
+      // fast: the scripted connection answers at once and times nothing itself
+      members.add(ServerShutdown.Member.of(new Scripted("c" + i, null), inFlight.asMono()));
+    }
+    var f =
+        ServerShutdown.of(ShutdownSpec.bidirectional().fast())
+            .grace(Duration.ofSeconds(2))
+            .deadline(Duration.ofSeconds(10))
+            .scheduler(counting)
+            .run(Mono.empty(), members)
+            .toFuture();
+    exchanges.subList(0, 500).forEach(Sinks.Empty::tryEmitEmpty);
+    time.advanceTimeBy(Duration.ofSeconds(2)); // the other 500 start at the grace period's end
+    ShutdownReport r = f.join();
+    assertThat(r.outcomes()).isEqualTo(Map.of(Outcome.SENT, 1000));
+    assertThat(counting.scheduled.get()).isEqualTo(2);
+    assertThat(counting.pending.get()).as("the backstop is withdrawn with the report").isZero();
+  }
+
   // R5: contradictory settings fail at once with a clear message; nothing is run.
   @Test
   void contradictionsFailFast() {

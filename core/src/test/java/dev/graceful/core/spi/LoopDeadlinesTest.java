@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.graceful.core.testkit.CountingScheduler;
 import reactor.core.Disposable;
-import reactor.core.scheduler.Scheduler;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
@@ -197,40 +197,5 @@ class LoopDeadlinesTest {
         .hasMessageContaining("is shut down");
     vts.advanceTimeBy(Duration.ofSeconds(30));
     assertThat(fired.get()).isZero();
-  }
-
-  /** Delegates to a virtual clock, counting the timed tasks asked of it; can refuse them. */
-  static final class CountingScheduler implements Scheduler {
-    final Scheduler delegate;
-    final AtomicInteger scheduled = new AtomicInteger();
-    volatile boolean refusing;
-
-    CountingScheduler(Scheduler delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public Disposable schedule(Runnable task) {
-      return delegate.schedule(task);
-    }
-
-    @Override
-    public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-      if (refusing) {
-        throw new RejectedExecutionException("refusing");
-      }
-      scheduled.incrementAndGet();
-      return delegate.schedule(task, delay, unit);
-    }
-
-    @Override
-    public long now(TimeUnit unit) {
-      return delegate.now(unit);
-    }
-
-    @Override
-    public Worker createWorker() {
-      return delegate.createWorker();
-    }
   }
 }
