@@ -70,6 +70,11 @@ public final class TlsBenchmark implements Callable<Integer> {
   List<String> serverJvm = List.of("-Xms2g", "-Xmx2g");
 
   @Option(
+      names = "--server-cpus",
+      description = "run the server JVM on these CPUs only (a taskset list, e.g. 0); start this command with the others (taskset -c 1 java -jar ...) so that clients and server never share a core")
+  String serverCpus;
+
+  @Option(
       names = "--start",
       description = "LOOP: each stack starts its shutdowns on the loops owning the connections, one pass per loop, as the raw loop does (default); CALLER: from the command thread, connection by connection")
   ServerStack.Start start = ServerStack.Start.LOOP;
@@ -97,9 +102,10 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    out.printf("TLS benchmark: java %s, %d cores, client loops %d, server JVM %s, shutdowns started %s%n",
+    out.printf("TLS benchmark: java %s, %d cores, client loops %d, server JVM %s, shutdowns started %s%s%n",
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), clientLoops, serverJvm,
-        start == ServerStack.Start.LOOP ? "on the owning loops" : "from the command thread");
+        start == ServerStack.Start.LOOP ? "on the owning loops" : "from the command thread",
+        serverCpus == null ? "" : ", server on CPUs " + serverCpus + " only");
     startServer();
     try (BenchClient client = new BenchClient(clientContext(), clientLoops)) {
       for (int w = 0; w < warmup; w++) {
@@ -263,6 +269,9 @@ public final class TlsBenchmark implements Callable<Integer> {
     String java = ProcessHandle.current().info().command().orElse("java");
     String jar = Path.of(TlsBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     List<String> cmd = new ArrayList<>();
+    if (serverCpus != null) {
+      cmd.addAll(List.of("taskset", "-c", serverCpus)); // util-linux, as on any Linux machine
+    }
     cmd.add(java);
     cmd.addAll(serverJvm);
     cmd.addAll(List.of("-cp", jar, BenchServer.class.getName()));
