@@ -134,7 +134,6 @@ public final class BenchServer {
     // every stack starts its span from a collected heap, so that no stack pays for garbage left by
     // the handshakes or by an earlier round (its own garbage it still pays for)
     System.gc();
-    awaitQuietCompiler();
     CountDownLatch all = new CountDownLatch(n);
     AtomicLong last = new AtomicLong();
     AtomicInteger failed = new AtomicInteger();
@@ -166,26 +165,6 @@ public final class BenchServer {
     Throwable e = first.get();
     return "done " + elapsed + " " + cpu + " " + completed + " " + failed.get()
         + (e == null ? "" : " " + String.valueOf(e).replaceAll("\\s+", "_"));
-  }
-
-  /**
-   * Waits, at most 10 s, until the JIT has finished no compilation for 300 ms, so that no stack's
-   * span pays for compiling what the handshakes before it made hot (with one core for the server,
-   * that backlog took more CPU than graceful's shutdowns themselves). Every stack waits alike.
-   */
-  private static void awaitQuietCompiler() throws InterruptedException {
-    java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-      return;
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    long last = jit.getTotalCompilationTime();
-    for (int quiet = 0; quiet < 3 && System.nanoTime() < deadline; ) {
-      Thread.sleep(100);
-      long now = jit.getTotalCompilationTime();
-      quiet = now == last ? quiet + 1 : 0;
-      last = now;
-    }
   }
 
   private static long heapAfterGc() throws InterruptedException {
