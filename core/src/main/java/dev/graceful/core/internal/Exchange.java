@@ -150,7 +150,13 @@ final class Exchange {
       return;
     }
     for (Subscription s : to) {
-      s.complete(result);
+      try {
+        s.complete(result);
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
+      } catch (RuntimeException | Error misbehaving) {
+        dropped(s, misbehaving);
+      }
     }
     afterDelivery(true);
   }
@@ -162,8 +168,14 @@ final class Exchange {
       return;
     }
     for (Subscription s : to) {
-      if (!s.isCancelled()) {
-        s.onComplete();
+      try {
+        if (!s.isCancelled()) {
+          s.onComplete();
+        }
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
+      } catch (RuntimeException | Error misbehaving) {
+        dropped(s, misbehaving);
       }
     }
     afterDelivery(true);
@@ -176,11 +188,26 @@ final class Exchange {
       return;
     }
     for (Subscription s : to) {
-      if (!s.isCancelled()) {
-        s.onError(error);
+      try {
+        if (!s.isCancelled()) {
+          s.onError(error);
+        }
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
+      } catch (RuntimeException | Error misbehaving) {
+        dropped(s, misbehaving);
       }
     }
     afterDelivery(false);
+  }
+
+  /**
+   * A subscriber threw from its signal (Reactive Streams §2.13 forbids it): the other subscribers,
+   * the queued specs and the transport policy must not pay for it, so it goes to Reactor's
+   * dropped-error hook, as Reactor's own subscribers do with a failing consumer.
+   */
+  private static void dropped(Subscription s, Throwable misbehaving) {
+    Operators.onErrorDropped(misbehaving, s.currentContext());
   }
 
   /** @return the subscribers to tell, or null if the exchange had already ended (cancelled) */

@@ -335,6 +335,46 @@ class ShutdownCoordinatorTest {
     }
   }
 
+  // T12: a subscriber that throws from onNext (a Reactive Streams violation) costs the others
+  // nothing: the second subscriber still gets the result, the spec queued behind still runs, and
+  // the exception goes to Reactor's dropped-error hook.
+  @Test
+  void aSubscriberThrowingFromOnNextDoesNotStopTheOthers() {
+    TwoMessageEngine engine = new TwoMessageEngine();
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    List<Throwable> dropped = new java.util.concurrent.CopyOnWriteArrayList<>();
+    reactor.core.publisher.Hooks.onErrorDropped(dropped::add);
+    try {
+      Mono<ShutdownResult> m = c.shutdown(ShutdownSpec.bidirectional().noTimeout());
+      m.subscribe(
+          new reactor.core.CoreSubscriber<ShutdownResult>() {
+            @Override
+            public void onSubscribe(org.reactivestreams.Subscription s) {
+              s.request(1);
+            }
+
+            @Override
+            public void onNext(ShutdownResult r) {
+              throw new IllegalStateException("misbehaving subscriber");
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onComplete() {}
+          });
+      var second = m.toFuture();
+      var queued = c.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+      engine.answer();
+      assertThat(second.join().outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(queued.join().outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(dropped).singleElement().satisfies(t -> assertThat(t).hasMessage("misbehaving subscriber"));
+    } finally {
+      reactor.core.publisher.Hooks.resetOnErrorDropped();
+    }
+  }
+
   // R3 at scale: 1,000 shutdowns with 30 s deadlines verified on virtual time.
   @Test
   void thousandDeadlinesOnVirtualTime() {
