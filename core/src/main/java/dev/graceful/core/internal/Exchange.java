@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
 
@@ -76,15 +77,26 @@ final class Exchange {
   }
 
   private void start(StepDriver d) {
+    // already on the owning loop, the first step needs no task of its own
+    onExecutor(d, this::fail);
+  }
+
+  /**
+   * Runs {@code task} on the engine's executor: at once when this thread is already the owning
+   * loop, else as a task.
+   *
+   * @param ifGone what to do instead when the executor refuses the task (it is shut down)
+   */
+  private void onExecutor(Runnable task, Consumer<RejectedExecutionException> ifGone) {
     Executor executor = engine.executor();
     if (executor instanceof SelectorLoop loop && loop.inLoop()) {
-      d.run(); // already on the owning loop: the first step needs no task of its own
+      task.run();
       return;
     }
     try {
-      executor.execute(d);
-    } catch (RejectedExecutionException e) {
-      fail(e);
+      executor.execute(task);
+    } catch (RejectedExecutionException gone) {
+      ifGone.accept(gone);
     }
   }
 
@@ -125,109 +137,63 @@ final class Exchange {
       then = afterEnd;
       afterEnd = null;
     }
-    Runnable abandon =
+    onExecutor(
         () -> {
           stop.abandon();
           closePerPolicy(false);
           runAll(then);
-        };
-    Executor executor = engine.executor();
-    if (executor instanceof SelectorLoop loop && loop.inLoop()) {
-      abandon.run();
-      return;
-    }
-    try {
-      executor.execute(abandon);
-    } catch (RejectedExecutionException gone) {
-      runAll(then); // the loop is gone with the driver's waits; the queued specs still get answers
-    }
+        },
+        // the loop is gone with the driver's waits; the queued specs still get answers
+        gone -> runAll(then));
   }
 
   /** The driver's result. */
   void succeed(ShutdownResult result) {
-    Subscription[] to = end();
-    if (to == null) {
-      return;
-    }
-    for (Subscription s : to) {
-      try {
-        s.complete(result);
-      } catch (VirtualMachineError fatal) {
-        throw fatal;
-      } catch (RuntimeException | Error misbehaving) {
-        dropped(s, misbehaving);
-      }
-    }
-    afterDelivery(true);
+    end(s -> s.complete(result), true);
   }
 
   /** The driver's "not yet" (no-block): empty. */
   void notYet() {
-    Subscription[] to = end();
-    if (to == null) {
-      return;
-    }
-    for (Subscription s : to) {
-      try {
-        if (!s.isCancelled()) {
-          s.onComplete();
-        }
-      } catch (VirtualMachineError fatal) {
-        throw fatal;
-      } catch (RuntimeException | Error misbehaving) {
-        dropped(s, misbehaving);
-      }
-    }
-    afterDelivery(true);
+    end(Subscription::empty, true);
   }
 
   /** The driver's error. */
   void fail(Throwable error) {
-    Subscription[] to = end();
-    if (to == null) {
-      return;
-    }
-    for (Subscription s : to) {
-      try {
-        if (!s.isCancelled()) {
-          s.onError(error);
-        }
-      } catch (VirtualMachineError fatal) {
-        throw fatal;
-      } catch (RuntimeException | Error misbehaving) {
-        dropped(s, misbehaving);
-      }
-    }
-    afterDelivery(false);
+    end(s -> s.error(error), false);
   }
 
   /**
-   * A subscriber threw from its signal (Reactive Streams §2.13 forbids it): the other subscribers,
-   * the queued specs and the transport policy must not pay for it, so it goes to Reactor's
-   * dropped-error hook, as Reactor's own subscribers do with a failing consumer.
+   * Ends the exchange unless it already has (cancelled): tells every subscriber, then runs the
+   * specs queued behind it, then applies the transport policy.
+   *
+   * <p>A subscriber that throws from its signal (Reactive Streams §2.13 forbids it) costs the
+   * others nothing: its exception goes to Reactor's dropped-error hook, as Reactor's own
+   * subscribers do with a failing consumer.
+   *
+   * @param signal what to tell each subscriber (a cancelled one ignores it)
+   * @param completed whether the ending counts as completion for the transport policy
    */
-  private static void dropped(Subscription s, Throwable misbehaving) {
-    Operators.onErrorDropped(misbehaving, s.currentContext());
-  }
-
-  /** @return the subscribers to tell, or null if the exchange had already ended (cancelled) */
-  private Subscription[] end() {
-    synchronized (this) {
-      if (ended) {
-        return null;
-      }
-      ended = true;
-      Subscription[] to = subscribers;
-      subscribers = NONE;
-      return to;
-    }
-  }
-
-  private void afterDelivery(boolean completed) {
+  private void end(Consumer<Subscription> signal, boolean completed) {
+    Subscription[] to;
     List<Runnable> then;
     synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      to = subscribers;
+      subscribers = NONE;
       then = afterEnd;
       afterEnd = null;
+    }
+    for (Subscription s : to) {
+      try {
+        signal.accept(s);
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
+      } catch (RuntimeException | Error misbehaving) {
+        Operators.onErrorDropped(misbehaving, s.currentContext());
+      }
     }
     runAll(then);
     closePerPolicy(completed);
@@ -239,16 +205,11 @@ final class Exchange {
     if (policy == TransportPolicy.KEEP_OPEN || (policy == TransportPolicy.CLOSE_ON_ABORT && completed)) {
       return;
     }
-    Executor executor = engine.executor();
-    if (executor instanceof SelectorLoop loop && loop.inLoop()) {
-      engine.closeTransport();
-      return;
-    }
-    try {
-      executor.execute(engine::closeTransport);
-    } catch (RejectedExecutionException gone) {
-      // the loop that owns the transport is gone; releasing the connection closes it
-    }
+    onExecutor(
+        engine::closeTransport,
+        gone -> {
+          // the loop that owns the transport is gone; releasing the connection closes it
+        });
   }
 
   private static void runAll(List<Runnable> tasks) {
@@ -265,6 +226,20 @@ final class Exchange {
 
     Subscription(CoreSubscriber<? super ShutdownResult> actual) {
       super(actual);
+    }
+
+    /** Completes empty, unless cancelled. */
+    void empty() {
+      if (!isCancelled()) {
+        onComplete();
+      }
+    }
+
+    /** Signals {@code e}, unless cancelled. */
+    void error(Throwable e) {
+      if (!isCancelled()) {
+        onError(e);
+      }
     }
 
     @Override

@@ -33,7 +33,6 @@ final class LoopDeadlines {
   private int size; // entries in the heap
   private Entry first; // the in-order list, earliest first
   private Entry last;
-  private int listed; // entries in the list
   private Disposable armed;
   private long armedAt;
   private long generation;
@@ -81,7 +80,7 @@ final class LoopDeadlines {
 
   /** @return true when nothing is pending or armed, so the loop can forget this clock */
   boolean idle() {
-    return size == 0 && listed == 0 && armed == null;
+    return size == 0 && first == null && armed == null;
   }
 
   /**
@@ -102,7 +101,6 @@ final class LoopDeadlines {
         last.next = e;
       }
       last = e;
-      listed++;
     } else {
       if (size == heap.length) {
         heap = Arrays.copyOf(heap, size * 2);
@@ -162,7 +160,6 @@ final class LoopDeadlines {
     }
     e.prev = null;
     e.next = null;
-    listed--;
   }
 
   /** @return the earliest pending deadline, or null */
