@@ -14,7 +14,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
 /** graceful's {@link TlsServer} on {@code loops} selector loops; each connection's Mono subscribed. */
@@ -31,7 +30,6 @@ final class GracefulStack implements ServerStack {
   private final LoopGroup loops;
   private final TlsServer server;
   private final Queue<TlsConnection> connections = new ConcurrentLinkedQueue<>();
-  private final Queue<Disposable> shutdowns = new ConcurrentLinkedQueue<>();
 
   private final boolean deadlines;
 
@@ -63,7 +61,7 @@ final class GracefulStack implements ServerStack {
         mode == Mode.FAST ? (deadlines ? FAST : FAST_UNTIMED) : (deadlines ? BIDIRECTIONAL : BIDIRECTIONAL_UNTIMED);
     if (start == Start.CALLER) {
       for (TlsConnection c : connections) {
-        shutdowns.add(c.shutdown(spec).subscribe(r -> completion.done(), completion::failed));
+        subscribe(c, spec, completion);
       }
       return;
     }
@@ -77,9 +75,18 @@ final class GracefulStack implements ServerStack {
             loop.execute(
                 () -> {
                   for (TlsConnection c : cs) {
-                    shutdowns.add(c.shutdown(spec).subscribe(r -> completion.done(), completion::failed));
+                    subscribe(c, spec, completion);
                   }
                 }));
+  }
+
+  /**
+   * As an application would: subscribe and keep nothing. (The raw and Netty stacks keep nothing per
+   * shutdown either; a shutdown still running at {@link #close()} ends when its connection is
+   * released.)
+   */
+  private static void subscribe(TlsConnection c, ShutdownSpec spec, Completion completion) {
+    c.shutdown(spec).subscribe(r -> completion.done(), completion::failed);
   }
 
   @Override
@@ -95,7 +102,6 @@ final class GracefulStack implements ServerStack {
 
   @Override
   public void close() {
-    shutdowns.forEach(Disposable::dispose);
     server.stopAccepting().block(Duration.ofSeconds(10));
     Flux.fromIterable(connections).flatMap(TlsConnection::release).blockLast(Duration.ofSeconds(60));
     loops.shutdown().block(Duration.ofSeconds(10));

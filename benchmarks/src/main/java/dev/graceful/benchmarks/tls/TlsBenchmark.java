@@ -212,6 +212,12 @@ public final class TlsBenchmark implements Callable<Integer> {
         out.printf(Locale.ROOT, "ratios TLSv1.3 n=%d %s: graceful/raw=%.2f (graceful:1/raw:1) cpu graceful:1/raw=%.2f%n",
             big, m, g1[0] / raw[0], g1[1] / raw[1]);
       }
+      String paired =
+          paired(cases.get(key + "graceful:2"), cases.get(key + "netty:2"), "graceful:2/netty:2")
+              + paired(cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1");
+      if (!paired.isEmpty()) {
+        out.printf(Locale.ROOT, "paired rounds TLSv1.3 n=%d %s (same round, median [min-max]):%s%n", big, m, paired);
+      }
     }
     out.println(ok ? "every client received a close_notify in every round" : "FAILED: some clients did not receive a close_notify");
     return ok;
@@ -257,6 +263,26 @@ public final class TlsBenchmark implements Callable<Integer> {
     if (open > 1000) {
       System.err.printf("warning: %s left %d files open in the server JVM%n", stack, open);
     }
+  }
+
+  /**
+   * The ratio of shutdowns per second within each round, where both stacks ran back to back: what
+   * drifts between rounds (the machine's load, its clock) cancels out, so the spread of these
+   * says how far the median ratio can be trusted.
+   *
+   * @return " label=median [min-max]", or "" when either stack did not run
+   */
+  private static String paired(List<Round> a, List<Round> b, String label) {
+    if (a == null || b == null || a.size() != b.size()) {
+      return "";
+    }
+    double[] r = new double[a.size()];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = b.get(i).ms / a.get(i).ms; // rate a / rate b, with the same n
+    }
+    double[] sorted = r.clone();
+    Arrays.sort(sorted);
+    return String.format(Locale.ROOT, " %s=%.2f [%.2f-%.2f]", label, median(r), sorted[0], sorted[sorted.length - 1]);
   }
 
   private static double median(double[] v) {

@@ -71,14 +71,10 @@ final class Exchange {
       leave(s); // cancelled while joining: its cancel may not have seen this exchange
     }
     if (start != null) {
-      start(start);
+      // already on the owning loop, the first step needs no task of its own
+      onExecutor(start, this::fail);
     }
     return true;
-  }
-
-  private void start(StepDriver d) {
-    // already on the owning loop, the first step needs no task of its own
-    onExecutor(d, this::fail);
   }
 
   /**

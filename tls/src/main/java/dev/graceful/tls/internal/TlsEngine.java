@@ -671,8 +671,10 @@ public final class TlsEngine implements ShutdownEngine {
   /** @return the result, or null if no bytes are buffered */
   private SSLEngineResult unwrapOnce() throws ShutdownException {
     if (netIn.position() == 0
-        && ssl.getHandshakeStatus() != HandshakeStatus.NEED_UNWRAP_AGAIN) {
-      return null; // NEED_UNWRAP_AGAIN (DTLS): the engine has buffered messages to process
+        && (!datagram || ssl.getHandshakeStatus() != HandshakeStatus.NEED_UNWRAP_AGAIN)) {
+      // NEED_UNWRAP_AGAIN (DTLS only): the engine has buffered messages to process. Asking a TLS
+      // engine would take its lock for an answer that cannot be yes.
+      return null;
     }
     netIn.flip();
     if (hellos != null && !hellos.done()) {
