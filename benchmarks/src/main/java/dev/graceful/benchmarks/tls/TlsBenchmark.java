@@ -280,9 +280,8 @@ public final class TlsBenchmark implements Callable<Integer> {
     for (int i = 0; i < r.length; i++) {
       r[i] = b.get(i).ms / a.get(i).ms; // rate a / rate b, with the same n
     }
-    double[] sorted = r.clone();
-    Arrays.sort(sorted);
-    return String.format(Locale.ROOT, " %s=%.2f [%.2f-%.2f]", label, median(r), sorted[0], sorted[sorted.length - 1]);
+    Arrays.sort(r);
+    return String.format(Locale.ROOT, " %s=%.2f [%.2f-%.2f]", label, median(r), r[0], r[r.length - 1]);
   }
 
   private static double median(double[] v) {

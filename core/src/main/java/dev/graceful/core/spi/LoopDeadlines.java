@@ -131,13 +131,13 @@ final class LoopDeadlines {
     }
     int i = e.index;
     e.index = -1;
-    Entry last = heap[--size];
+    Entry moved = heap[--size]; // the heap's last entry fills the gap (not the list's tail)
     heap[size] = null;
     if (i != size) {
-      heap[i] = last;
-      last.index = i;
+      heap[i] = moved;
+      moved.index = i;
       siftDown(i);
-      if (heap[i] == last) {
+      if (heap[i] == moved) {
         siftUp(i);
       }
     }
