@@ -214,6 +214,32 @@ class KwikShutdownIT {
     }
   }
 
+  // Q5 on a connection that went deaf: Kwik's receive thread ended while the connection is open
+  // (Kwik 0.10.9 under -ea ends it on loopback, by an assertion). No acknowledgement can come, so
+  // the drain ends at once as NOT_DRAINED, not at its deadline as TIMEOUT, and the close still
+  // goes out. Interrupting the thread is Kwik's own way to end it.
+  @Test
+  void drainEndsAtOnceWhenKwikStopsReceiving() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      s.write(ByteBuffer.allocate(2_000_000)).subscribe(v -> {}, e -> {});
+      java.lang.reflect.Field field = c.kwik().getClass().getDeclaredField("receiverThread");
+      field.setAccessible(true);
+      Thread receiver = (Thread) field.get(c.kwik());
+      receiver.interrupt();
+      receiver.join(WAIT.toMillis());
+      assertThat(receiver.isAlive()).isFalse();
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+      assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
+      assertThat(r.deadlineReached()).isFalse();
+      assertThat(r.truncationRisk()).isTrue();
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE); // the closing period ran out
+      assertThat(peer.awaitEnd().closedByPeer()).as("the CONNECTION_CLOSE went out").isTrue();
+      assertThat(peer.bytesAtClose.get()).isLessThan(2_000_000L);
+    }
+  }
+
   // Q5 skipped: noStreamFlush closes at once and says so.
   @Test
   void noStreamFlushSaysNotDrained() throws Exception {

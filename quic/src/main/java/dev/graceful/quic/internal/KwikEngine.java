@@ -31,6 +31,8 @@ import tech.kwik.core.Statistics;
  * handed to the loop. Nothing of Kwik's blocking API runs here ({@code closeAndWait} busy-waits).
  */
 public final class KwikEngine implements ShutdownEngine {
+  private static final System.Logger LOG = System.getLogger(KwikEngine.class.getName());
+
   /** How often a drain or a closing period looks at Kwik's state: it has no events for either. */
   static final Duration POLL = Duration.ofMillis(2);
 
@@ -161,6 +163,13 @@ public final class KwikEngine implements ShutdownEngine {
     List<Runnable> todo = new ArrayList<>(endListeners);
     endListeners.clear();
     todo.forEach(Runnable::run);
+  }
+
+  private static boolean isOpen(String kwikState) {
+    return switch (kwikState) {
+      case "Created", "Handshaking", "Connected" -> true;
+      default -> false;
+    };
   }
 
   private static boolean isOver(String kwikState) {
@@ -373,6 +382,13 @@ public final class KwikEngine implements ShutdownEngine {
       countDrained();
       return null;
     }
+    if (deaf()) {
+      // Nothing from the peer is processed any more: no acknowledgement can end the drain.
+      drain = DrainStatus.NOT_DRAINED;
+      stopDrainTimer();
+      countDrained();
+      return null;
+    }
     if (now >= drainDeadlineNanos) {
       drain = DrainStatus.TIMEOUT;
       stopDrainTimer();
@@ -382,6 +398,23 @@ public final class KwikEngine implements ShutdownEngine {
     restartStalledStreams(now);
     elicitLastAck(now);
     return awaitEvents(timer, true);
+  }
+
+  /**
+   * @return true when the connection is open but its receive thread has ended (Kwik's own
+   *     state still open: a termination ends that thread too, and is reported as such)
+   */
+  private boolean deaf() {
+    if (KwikInternals.receiving(connection).orElse(true)
+        || !KwikInternals.state(connection).map(KwikEngine::isOpen).orElse(false)) {
+      return false;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        identity + ": Kwik's receive thread ended while the connection is open; it hears nothing"
+            + " from the peer, so the drain ends as NOT_DRAINED. (Kwik 0.10.9 under -ea ends it on"
+            + " loopback: an assertion in LossDetector; see graceful's README.)");
+    return true;
   }
 
   /** Every tracked, non-reset stream expects the application's acknowledgement. */

@@ -161,6 +161,31 @@ public final class KwikInternals {
     }
   }
 
+  /**
+   * Whether the connection still processes what its peer sends. A Kwik client processes incoming
+   * datagrams on one thread of its own ({@code receiver-loop}); anything thrown there that is not
+   * an {@code Exception} ends it without closing the connection, which then hears nothing more:
+   * no acknowledgement, no CONNECTION_CLOSE. (Kwik 0.10.9 run with {@code -ea} does this on
+   * loopback: {@code LossDetector.detectLostPackets} asserts a loss delay above 0 ms, and a 0 ms
+   * RTT makes it 0.)
+   *
+   * @param connection a Kwik connection
+   * @return false when a client connection's receive thread has ended; empty when unknown (a
+   *     server-side connection, whose thread belongs to the connector, or no internals)
+   */
+  public static Optional<Boolean> receiving(Object connection) {
+    if (PROBE == null || PROBE.clientReceiverThread == null
+        || !PROBE.clientReceiverThread.getDeclaringClass().isInstance(connection)) {
+      return Optional.empty();
+    }
+    try {
+      Thread t = (Thread) PROBE.clientReceiverThread.get(connection);
+      return t == null ? Optional.empty() : Optional.of(t.isAlive());
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   /** The looked-up members; null when any is missing. */
   private static final class Probe {
     static String failure = "";
@@ -179,6 +204,7 @@ public final class KwikInternals {
     Method scheduleSendStreamFrameRequest;
     Method send;
     Class<?> ping;
+    Field clientReceiverThread; // optional: null leaves receiving() unknown
 
     static Probe lookUp() {
       try {
@@ -203,6 +229,12 @@ public final class KwikInternals {
         p.scheduleSendStreamFrameRequest = open(out.getDeclaredMethod("scheduleSendStreamFrameRequest", boolean.class));
         p.sendBufferIsEmpty = open(Class.forName("tech.kwik.core.stream.SendBuffer").getDeclaredMethod("isEmpty"));
         p.hasDataToRetransmit = open(Class.forName("tech.kwik.core.stream.RetransmitBuffer").getDeclaredMethod("hasDataToRetransmit"));
+        try {
+          p.clientReceiverThread =
+              open(Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl").getDeclaredField("receiverThread"));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "Kwik's client receive thread unreadable: " + e);
+        }
         return p;
       } catch (ReflectiveOperationException | RuntimeException e) {
         failure = e.toString();
