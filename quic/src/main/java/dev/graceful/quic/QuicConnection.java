@@ -154,6 +154,11 @@ public final class QuicConnection implements Shutdownable {
     return engine.connectionId();
   }
 
+  /** Where a server-side connection's receive thread was found (its connector knows it). */
+  void receiveThread(Thread thread) {
+    engine.receiveThread(thread);
+  }
+
   /** @return how often graceful restarted a stalled stream (Kwik's lost wakeup) */
   public Mono<Long> stallRecoveries() {
     return Mono.create(sink -> engine.executor().execute(() -> sink.success(engine.kicks())));

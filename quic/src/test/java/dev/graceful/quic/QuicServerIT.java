@@ -100,6 +100,40 @@ class QuicServerIT {
     }
   }
 
+  // Q5 on a server-side connection that went deaf: the thread on which Kwik's connector processes
+  // what this connection's peer sends ended (Kwik under -ea ends it on loopback, by an assertion).
+  // The drain of 2 MB written just before ends at once as NOT_DRAINED, not at its deadline as
+  // TIMEOUT, and the client still gets the CONNECTION_CLOSE.
+  @Test
+  void serverDrainEndsAtOnceWhenKwikStopsReceiving() throws Exception {
+    System.setProperty("tech.kwik.core.no-security-warnings", "true");
+    LoopGroup loops = LoopGroup.create(1);
+    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    ServerConnector connector = connector(socket);
+    QuicServer server = QuicServer.start(connector, "graceful", loops);
+    try {
+      CompletableFuture<QuicServer.Accepted> first = server.connections().next().toFuture();
+      CompletableFuture<ConnectionTerminatedEvent> clientEnd = new CompletableFuture<>();
+      QuicClientConnection client = client(socket.getLocalPort(), clientEnd::complete);
+      client.setPeerInitiatedStreamCallback(stream -> {});
+      QuicConnection c = first.get(10, TimeUnit.SECONDS).connection();
+      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      s.write(java.nio.ByteBuffer.allocate(2_000_000)).subscribe(v -> {}, e -> {});
+      Thread receiver = dev.graceful.quic.internal.KwikInternals.serverReceiveThread(connector, c.kwik()).orElseThrow();
+      receiver.interrupt();
+      receiver.join(WAIT.toMillis());
+      assertThat(receiver.isAlive()).isFalse();
+      var r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+      assertThat(r.drained()).isEqualTo(dev.graceful.core.DrainStatus.NOT_DRAINED);
+      assertThat(r.deadlineReached()).isFalse();
+      assertThat(r.truncationRisk()).isTrue();
+      assertThat(clientEnd.get(10, TimeUnit.SECONDS).closedByPeer()).as("the CONNECTION_CLOSE went out").isTrue();
+    } finally {
+      server.close();
+      loops.shutdown().block(WAIT);
+    }
+  }
+
   // G3, G5, G6 for QUIC: 20 open connections, each with 200 kB written by the server just before,
   // are drained and closed concurrently; the report counts them and the bytes drained, and every
   // client application had all its bytes before the close.

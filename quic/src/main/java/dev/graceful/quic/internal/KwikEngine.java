@@ -77,6 +77,7 @@ public final class KwikEngine implements ShutdownEngine {
   private final List<TrackedStream> streams = new ArrayList<>();
   private final List<Runnable> waiters = new ArrayList<>(1);
   private final List<Runnable> endListeners = new ArrayList<>(1);
+  private volatile Thread receiveThread; // set once, from Kwik's accepting thread
   private boolean over; // Kwik reported the end, for any reason
   private volatile ShutdownState state = ShutdownState.NONE;
   private QuicCloseArguments closeArgs; // Q4: fixed by the first shutdown
@@ -177,6 +178,14 @@ public final class KwikEngine implements ShutdownEngine {
       case "Closing", "Draining", "Closed", "Failed", "Error" -> true;
       default -> false;
     };
+  }
+
+  /**
+   * @param thread the thread on which Kwik processes what the peer sends, where graceful found it
+   *     (a server-side connection's, through its connector); a client's is found without it
+   */
+  public void receiveThread(Thread thread) {
+    receiveThread = thread;
   }
 
   /** @param stream a stream handed out by graceful; loop thread */
@@ -405,7 +414,9 @@ public final class KwikEngine implements ShutdownEngine {
    *     state still open: a termination ends that thread too, and is reported as such)
    */
   private boolean deaf() {
-    if (KwikInternals.receiving(connection).orElse(true)
+    Thread known = receiveThread;
+    boolean receiving = known != null ? known.isAlive() : KwikInternals.receiving(connection).orElse(true);
+    if (receiving
         || !KwikInternals.state(connection).map(KwikEngine::isOpen).orElse(false)) {
       return false;
     }

@@ -171,7 +171,8 @@ public final class KwikInternals {
    *
    * @param connection a Kwik connection
    * @return false when a client connection's receive thread has ended; empty when unknown (a
-   *     server-side connection, whose thread belongs to the connector, or no internals)
+   *     server-side connection, whose thread belongs to the connector: see {@link
+   *     #serverReceiveThread}, or no internals)
    */
   public static Optional<Boolean> receiving(Object connection) {
     if (PROBE == null || PROBE.clientReceiverThread == null
@@ -181,6 +182,32 @@ public final class KwikInternals {
     try {
       Thread t = (Thread) PROBE.clientReceiverThread.get(connection);
       return t == null ? Optional.empty() : Optional.of(t.isAlive());
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The thread on which a server-side connection processes what its peer sends: Kwik's connector
+   * gives each connection one of its own, registered by connection id. Ended, the connection is
+   * deaf as a client whose {@link #receiving} is false.
+   *
+   * @param connector the Kwik {@code ServerConnector} that accepted {@code connection}
+   * @param connection a server-side Kwik connection
+   * @return its receive thread, if found
+   */
+  public static Optional<Thread> serverReceiveThread(Object connector, Object connection) {
+    if (PROBE == null || PROBE.connectionRegistry == null || !PROBE.connectionRegistry.getDeclaringClass().isInstance(connector)) {
+      return Optional.empty();
+    }
+    try {
+      Object registry = PROBE.connectionRegistry.get(connector);
+      for (Object proxy : ((java.util.Map<?, ?>) PROBE.currentConnections.get(registry)).values()) {
+        if (PROBE.proxyConnection.getDeclaringClass().isInstance(proxy) && PROBE.proxyConnection.get(proxy) == connection) {
+          return Optional.ofNullable((Thread) PROBE.proxyThread.get(proxy));
+        }
+      }
+      return Optional.empty();
     } catch (ReflectiveOperationException | RuntimeException e) {
       return Optional.empty();
     }
@@ -205,6 +232,10 @@ public final class KwikInternals {
     Method send;
     Class<?> ping;
     Field clientReceiverThread; // optional: null leaves receiving() unknown
+    Field connectionRegistry; // optional, with the three below: null leaves serverReceiveThread() empty
+    Field currentConnections;
+    Field proxyConnection;
+    Field proxyThread;
 
     static Probe lookUp() {
       try {
@@ -234,6 +265,17 @@ public final class KwikInternals {
               open(Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl").getDeclaredField("receiverThread"));
         } catch (ReflectiveOperationException | RuntimeException e) {
           LOG.log(System.Logger.Level.DEBUG, "Kwik's client receive thread unreadable: " + e);
+        }
+        try {
+          Field registry = open(Class.forName("tech.kwik.core.server.impl.ServerConnectorImpl").getDeclaredField("connectionRegistry"));
+          p.currentConnections =
+              open(Class.forName("tech.kwik.core.server.impl.ServerConnectionRegistryImpl").getDeclaredField("currentConnections"));
+          Class<?> proxy = Class.forName("tech.kwik.core.server.impl.ServerConnectionThread");
+          p.proxyConnection = open(proxy.getDeclaredField("serverConnection"));
+          p.proxyThread = open(proxy.getDeclaredField("connectionReceiverThread"));
+          p.connectionRegistry = registry; // last: it says all four were found
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "Kwik's server receive threads unreadable: " + e);
         }
         return p;
       } catch (ReflectiveOperationException | RuntimeException e) {
