@@ -60,8 +60,9 @@ public final class QuicServer implements AutoCloseable {
       return new ApplicationProtocolConnection() {};
     }
     QuicConnection c = QuicConnection.of(kwik, loops.next(), "quic-server#" + count.incrementAndGet());
-    // so that a drain notices when nothing from the peer is processed any more
-    dev.graceful.quic.internal.KwikInternals.serverReceiveThread(connector, kwik).ifPresent(c::receiveThread);
+    // so that a drain notices when nothing from the peer is processed any more: Kwik calls this
+    // on the connection's own receive thread
+    dev.graceful.quic.internal.KwikInternals.serverReceiveThread(Thread.currentThread()).ifPresent(c::receiveThread);
     Sinks.Many<QuicStreamHandle> streams = Sinks.many().unicast().onBackpressureBuffer();
     open.add(c);
     c.ended()

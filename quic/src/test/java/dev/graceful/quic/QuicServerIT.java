@@ -119,7 +119,7 @@ class QuicServerIT {
       QuicConnection c = first.get(10, TimeUnit.SECONDS).connection();
       QuicStreamHandle s = c.openStream(true).block(WAIT);
       s.write(java.nio.ByteBuffer.allocate(2_000_000)).subscribe(v -> {}, e -> {});
-      Thread receiver = dev.graceful.quic.internal.KwikInternals.serverReceiveThread(connector, c.kwik()).orElseThrow();
+      Thread receiver = receiveThreadInRegistry(connector, c.kwik());
       receiver.interrupt();
       receiver.join(WAIT.toMillis());
       assertThat(receiver.isAlive()).isFalse();
@@ -132,6 +132,27 @@ class QuicServerIT {
       server.close();
       loops.shutdown().block(WAIT);
     }
+  }
+
+  /**
+   * The connection's receive thread as Kwik's connector registers it, found independently of
+   * graceful (which takes it from the thread of its accept callback): the connector's registry
+   * maps connection ids to a {@code ServerConnectionThread} holding the connection and its thread.
+   */
+  static Thread receiveThreadInRegistry(ServerConnector connector, Object connection) throws Exception {
+    Object registry = field(connector, "connectionRegistry");
+    for (Object proxy : ((java.util.Map<?, ?>) field(registry, "currentConnections")).values()) {
+      if (proxy.getClass().getSimpleName().equals("ServerConnectionThread") && field(proxy, "serverConnection") == connection) {
+        return (Thread) field(proxy, "connectionReceiverThread");
+      }
+    }
+    throw new AssertionError("no receive thread registered for " + connection);
+  }
+
+  private static Object field(Object o, String name) throws Exception {
+    java.lang.reflect.Field f = o.getClass().getDeclaredField(name);
+    f.setAccessible(true);
+    return f.get(o);
   }
 
   // G3, G5, G6 for QUIC: 20 open connections, each with 200 kB written by the server just before,

@@ -77,7 +77,7 @@ public final class KwikEngine implements ShutdownEngine {
   private final List<TrackedStream> streams = new ArrayList<>();
   private final List<Runnable> waiters = new ArrayList<>(1);
   private final List<Runnable> endListeners = new ArrayList<>(1);
-  private volatile Thread receiveThread; // set once, from Kwik's accepting thread
+  private volatile Thread receiveThread; // set once, from Kwik's thread, before any shutdown
   private boolean over; // Kwik reported the end, for any reason
   private volatile ShutdownState state = ShutdownState.NONE;
   private QuicCloseArguments closeArgs; // Q4: fixed by the first shutdown
@@ -182,7 +182,8 @@ public final class KwikEngine implements ShutdownEngine {
 
   /**
    * @param thread the thread on which Kwik processes what the peer sends, where graceful found it
-   *     (a server-side connection's, through its connector); a client's is found without it
+   *     (a server-side connection's, in QuicServer's accept callback); a client's is found without
+   *     it
    */
   public void receiveThread(Thread thread) {
     receiveThread = thread;

@@ -188,29 +188,17 @@ public final class KwikInternals {
   }
 
   /**
-   * The thread on which a server-side connection processes what its peer sends: Kwik's connector
-   * gives each connection one of its own, registered by connection id. Ended, the connection is
-   * deaf as a client whose {@link #receiving} is false.
+   * The thread on which a server-side connection processes what its peer sends. Kwik 0.10.9 gives
+   * each server-side connection one of its own ({@code ServerConnectionThread}, named {@code
+   * receiver-} and the connection id) and starts the connection's application protocol on it, so
+   * a connector's application-protocol callback runs on that very thread. Taking it from there is
+   * free; the connector's registry knows it too, but only a search of every connection finds it.
    *
-   * @param connector the Kwik {@code ServerConnector} that accepted {@code connection}
-   * @param connection a server-side Kwik connection
-   * @return its receive thread, if found
+   * @param callbackThread the thread running the connector's application-protocol callback
+   * @return that thread, when it is named as Kwik names a connection's receive thread
    */
-  public static Optional<Thread> serverReceiveThread(Object connector, Object connection) {
-    if (PROBE == null || PROBE.connectionRegistry == null || !PROBE.connectionRegistry.getDeclaringClass().isInstance(connector)) {
-      return Optional.empty();
-    }
-    try {
-      Object registry = PROBE.connectionRegistry.get(connector);
-      for (Object proxy : ((java.util.Map<?, ?>) PROBE.currentConnections.get(registry)).values()) {
-        if (PROBE.proxyConnection.getDeclaringClass().isInstance(proxy) && PROBE.proxyConnection.get(proxy) == connection) {
-          return Optional.ofNullable((Thread) PROBE.proxyThread.get(proxy));
-        }
-      }
-      return Optional.empty();
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return Optional.empty();
-    }
+  public static Optional<Thread> serverReceiveThread(Thread callbackThread) {
+    return PROBE != null && callbackThread.getName().startsWith("receiver-") ? Optional.of(callbackThread) : Optional.empty();
   }
 
   /** The looked-up members; null when any is missing. */
@@ -232,10 +220,6 @@ public final class KwikInternals {
     Method send;
     Class<?> ping;
     Field clientReceiverThread; // optional: null leaves receiving() unknown
-    Field connectionRegistry; // optional, with the three below: null leaves serverReceiveThread() empty
-    Field currentConnections;
-    Field proxyConnection;
-    Field proxyThread;
 
     static Probe lookUp() {
       try {
@@ -265,17 +249,6 @@ public final class KwikInternals {
               open(Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl").getDeclaredField("receiverThread"));
         } catch (ReflectiveOperationException | RuntimeException e) {
           LOG.log(System.Logger.Level.DEBUG, "Kwik's client receive thread unreadable: " + e);
-        }
-        try {
-          Field registry = open(Class.forName("tech.kwik.core.server.impl.ServerConnectorImpl").getDeclaredField("connectionRegistry"));
-          p.currentConnections =
-              open(Class.forName("tech.kwik.core.server.impl.ServerConnectionRegistryImpl").getDeclaredField("currentConnections"));
-          Class<?> proxy = Class.forName("tech.kwik.core.server.impl.ServerConnectionThread");
-          p.proxyConnection = open(proxy.getDeclaredField("serverConnection"));
-          p.proxyThread = open(proxy.getDeclaredField("connectionReceiverThread"));
-          p.connectionRegistry = registry; // last: it says all four were found
-        } catch (ReflectiveOperationException | RuntimeException e) {
-          LOG.log(System.Logger.Level.DEBUG, "Kwik's server receive threads unreadable: " + e);
         }
         return p;
       } catch (ReflectiveOperationException | RuntimeException e) {
