@@ -201,7 +201,7 @@ class QuicServerIT {
       assertThat(report.outcomes()).containsEntry(Outcome.COMPLETE, n);
       assertThat(report.stragglers()).isEmpty();
       // Kwik's lost wakeup could still stop a stream beyond graceful's restart (none did in
-      // LostWakeupRecoveryIT's 1,000 transfers on 2026-11-26, so one is allowed, not expected);
+      // LostWakeupRecoveryIT's 1,600 transfers on 2026-11-26, so one is allowed, not expected);
       // such a drain must be reported as TIMEOUT, never hidden
       long drained =
           report.entries().stream().filter(e -> e.result().get().drained() == dev.graceful.core.DrainStatus.DRAINED).count();
