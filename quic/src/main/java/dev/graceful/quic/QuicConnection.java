@@ -154,7 +154,7 @@ public final class QuicConnection implements Shutdownable {
     return engine.connectionId();
   }
 
-  /** Where a server-side connection's receive thread was found (its connector knows it). */
+  /** A server-side connection's receive thread, as QuicServer's accept callback found it. */
   void receiveThread(Thread thread) {
     engine.receiveThread(thread);
   }

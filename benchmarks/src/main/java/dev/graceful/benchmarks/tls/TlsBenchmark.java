@@ -280,8 +280,9 @@ public final class TlsBenchmark implements Callable<Integer> {
     for (int i = 0; i < r.length; i++) {
       r[i] = b.get(i).ms / a.get(i).ms; // rate a / rate b, with the same n
     }
-    Arrays.sort(r);
-    return String.format(Locale.ROOT, " %s=%.2f [%.2f-%.2f]", label, median(r), r[0], r[r.length - 1]);
+    return String.format(
+        Locale.ROOT, " %s=%.2f [%.2f-%.2f]", label, median(r),
+        Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow());
   }
 
   private static double median(double[] v) {

@@ -77,7 +77,9 @@ public final class KwikEngine implements ShutdownEngine {
   private final List<TrackedStream> streams = new ArrayList<>();
   private final List<Runnable> waiters = new ArrayList<>(1);
   private final List<Runnable> endListeners = new ArrayList<>(1);
-  private volatile Thread receiveThread; // set once, from Kwik's thread, before any shutdown
+  // Where Kwik processes what the peer sends, when known: a client's, found here; a server-side
+  // connection's, set once from Kwik's thread before any shutdown
+  private volatile Thread receiveThread;
   private boolean over; // Kwik reported the end, for any reason
   private volatile ShutdownState state = ShutdownState.NONE;
   private QuicCloseArguments closeArgs; // Q4: fixed by the first shutdown
@@ -114,6 +116,7 @@ public final class KwikEngine implements ShutdownEngine {
     this.loop = loop;
     this.identity = identity;
     this.blockingCalls = blockingCalls;
+    this.receiveThread = KwikInternals.clientReceiveThread(connection).orElse(null);
   }
 
   /**
@@ -181,9 +184,8 @@ public final class KwikEngine implements ShutdownEngine {
   }
 
   /**
-   * @param thread the thread on which Kwik processes what the peer sends, where graceful found it
-   *     (a server-side connection's, in QuicServer's accept callback); a client's is found without
-   *     it
+   * @param thread the thread on which Kwik processes what a server-side connection's peer sends,
+   *     as QuicServer's accept callback found it (a client's is found at construction)
    */
   public void receiveThread(Thread thread) {
     receiveThread = thread;
@@ -415,9 +417,8 @@ public final class KwikEngine implements ShutdownEngine {
    *     state still open: a termination ends that thread too, and is reported as such)
    */
   private boolean deaf() {
-    Thread known = receiveThread;
-    boolean receiving = known != null ? known.isAlive() : KwikInternals.receiving(connection).orElse(true);
-    if (receiving
+    Thread receiver = receiveThread;
+    if (receiver == null || receiver.isAlive()
         || !KwikInternals.state(connection).map(KwikEngine::isOpen).orElse(false)) {
       return false;
     }

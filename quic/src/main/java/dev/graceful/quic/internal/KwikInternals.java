@@ -162,26 +162,23 @@ public final class KwikInternals {
   }
 
   /**
-   * Whether the connection still processes what its peer sends. A Kwik client processes incoming
-   * datagrams on one thread of its own ({@code receiver-loop}); anything thrown there that is not
-   * an {@code Exception} ends it without closing the connection, which then hears nothing more:
-   * no acknowledgement, no CONNECTION_CLOSE. (Kwik 0.10.9 run with {@code -ea} does this on
-   * loopback: {@code LossDetector.detectLostPackets} asserts a loss delay above 0 ms, and a 0 ms
-   * RTT makes it 0.)
+   * The thread on which a Kwik client processes what its peer sends ({@code receiver-loop}).
+   * Anything thrown there that is not an {@code Exception} ends it without closing the
+   * connection, which then hears nothing more: no acknowledgement, no CONNECTION_CLOSE. (Kwik
+   * 0.10.9 run with {@code -ea} does this on loopback: {@code LossDetector.detectLostPackets}
+   * asserts a loss delay above 0 ms, and a 0 ms RTT makes it 0.)
    *
-   * @param connection a Kwik connection
-   * @return false when a client connection's receive thread has ended; empty when unknown (a
-   *     server-side connection, whose thread belongs to the connector: see {@link
-   *     #serverReceiveThread}, or no internals)
+   * @param connection a Kwik connection, established
+   * @return its receive thread when it is a client connection; empty for a server-side one (see
+   *     {@link #serverReceiveThread}) or without internals
    */
-  public static Optional<Boolean> receiving(Object connection) {
+  public static Optional<Thread> clientReceiveThread(Object connection) {
     if (PROBE == null || PROBE.clientReceiverThread == null
         || !PROBE.clientReceiverThread.getDeclaringClass().isInstance(connection)) {
       return Optional.empty();
     }
     try {
-      Thread t = (Thread) PROBE.clientReceiverThread.get(connection);
-      return t == null ? Optional.empty() : Optional.of(t.isAlive());
+      return Optional.ofNullable((Thread) PROBE.clientReceiverThread.get(connection));
     } catch (ReflectiveOperationException | RuntimeException e) {
       return Optional.empty();
     }
@@ -193,6 +190,8 @@ public final class KwikInternals {
    * receiver-} and the connection id) and starts the connection's application protocol on it, so
    * a connector's application-protocol callback runs on that very thread. Taking it from there is
    * free; the connector's registry knows it too, but only a search of every connection finds it.
+   * Ended while the connection is open, it leaves the connection deaf as a client's {@link
+   * #clientReceiveThread} does.
    *
    * @param callbackThread the thread running the connector's application-protocol callback
    * @return that thread, when it is named as Kwik names a connection's receive thread
@@ -219,7 +218,7 @@ public final class KwikInternals {
     Method scheduleSendStreamFrameRequest;
     Method send;
     Class<?> ping;
-    Field clientReceiverThread; // optional: null leaves receiving() unknown
+    Field clientReceiverThread; // optional: null leaves clientReceiveThread() empty
 
     static Probe lookUp() {
       try {
