@@ -110,6 +110,15 @@ public final class QuicConnection implements Shutdownable {
             }));
   }
 
+  /** A write or conclude began: Kwik's lost wakeup is watched for until everything is sent. */
+  void sending() {
+    try {
+      engine.executor().execute(engine::sending);
+    } catch (java.util.concurrent.RejectedExecutionException loopStopped) {
+      // the application is stopping its loops: the write goes on, unwatched
+    }
+  }
+
   void poke() {
     engine.executor().execute(engine::poke);
   }

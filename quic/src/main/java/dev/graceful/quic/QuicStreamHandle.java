@@ -17,6 +17,13 @@ import tech.kwik.core.QuicStream;
  * A QUIC stream whose writes a connection shutdown drains (Q5). Streams are ended by {@link
  * #conclude()} (FIN) or {@link #reset(long)} (RESET_STREAM), never shut down (Q10). Kwik's stream
  * writes block while its send buffer is full, so they run on {@code Schedulers.boundedElastic()}.
+ *
+ * <p>Kwik's lost wakeup (0.10.7+) can stop a stream's sender at any time, not only during a
+ * shutdown: a write would then block for good, and data it already buffered would never leave.
+ * From a write or conclude through this handle until the stream has sent everything, the
+ * connection's loop looks at the stream's progress every 10 ms and restarts a stalled sender
+ * (backing off to 640 ms while restarts bring no progress, as under a peer's flow control).
+ * Writes made on {@link #kwik()}'s stream directly are not watched.
  */
 public final class QuicStreamHandle {
   private final QuicStream stream;
@@ -45,6 +52,7 @@ public final class QuicStreamHandle {
     return Mono.defer(
         () -> {
           writesInFlight.incrementAndGet();
+          connection.sending();
           return writeNow(data).doFinally(s -> writesInFlight.decrementAndGet());
         });
   }
@@ -73,7 +81,8 @@ public final class QuicStreamHandle {
               stream.getOutputStream().close();
               return null;
             })
-        .subscribeOn(Schedulers.boundedElastic());
+        .subscribeOn(Schedulers.boundedElastic())
+        .doOnSuccess(v -> connection.sending()); // the FIN can stall like data
   }
 
   /**

@@ -42,6 +42,19 @@ public final class KwikEngine implements ShutdownEngine {
   /** No progress for this long with a send request said to be queued: restart anyway. */
   static final Duration STUCK = Duration.ofMillis(300);
 
+  /**
+   * Outside a shutdown, how soon a stream with data to send is looked at again for Kwik's lost
+   * wakeup: a stall costs at most two looks. Writes would otherwise block for good (their buffer
+   * space is freed only by the stalled sender), and data already buffered would never leave.
+   */
+  static final Duration SEND_WATCH = Duration.ofMillis(10);
+
+  /**
+   * The longest wait between looks at a stream that stays still after a restart (a peer's flow
+   * control holds it, say): each restart that brought no progress doubles the wait up to this.
+   */
+  static final Duration SEND_WATCH_MAX = Duration.ofMillis(640);
+
   /** How long a drain waits for the last acknowledgement before it elicits one. */
   static final Duration ACK_WAIT = Duration.ofMillis(2);
 
@@ -104,6 +117,9 @@ public final class KwikEngine implements ShutdownEngine {
   private boolean pinged;
   private long kicks;
   private long connectionBytesRead;
+  private final Scheduler watchTimer = reactor.core.scheduler.Schedulers.parallel();
+  private Disposable sendWatch;
+  private long sendWatchNanos = SEND_WATCH.toNanos();
 
   /**
    * @param connection the Kwik connection, established
@@ -164,6 +180,10 @@ public final class KwikEngine implements ShutdownEngine {
       return;
     }
     over = true;
+    if (sendWatch != null) {
+      sendWatch.dispose();
+      sendWatch = null;
+    }
     List<Runnable> todo = new ArrayList<>(endListeners);
     endListeners.clear();
     todo.forEach(Runnable::run);
@@ -194,6 +214,45 @@ public final class KwikEngine implements ShutdownEngine {
   /** @param stream a stream handed out by graceful; loop thread */
   public void track(TrackedStream stream) {
     streams.add(stream);
+  }
+
+  /**
+   * A write or a conclude began on a tracked stream: until every tracked stream has sent all it
+   * was given, its progress is watched and a stream stalled by Kwik's lost wakeup is restarted,
+   * as a drain does; loop thread. A shutdown waiting on its own takes over the restarts.
+   */
+  public void sending() {
+    if (sendWatch == null && !over && !localCloseStarted) {
+      sendWatchNanos = SEND_WATCH.toNanos();
+      armSendWatch();
+    }
+  }
+
+  private void armSendWatch() {
+    sendWatch = watchTimer.schedule(() -> onLoop(this::watchSending), sendWatchNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void watchSending() {
+    sendWatch = null;
+    if (over || terminated || localCloseStarted || !anySending()) {
+      return; // the next write starts a new watch
+    }
+    if (waiters.isEmpty()) { // else a waiting shutdown (drain, peer wait) restarts stalls itself
+      long before = kicks;
+      restartStalledStreams(watchTimer.now(TimeUnit.NANOSECONDS));
+      sendWatchNanos = kicks == before ? SEND_WATCH.toNanos() : Math.min(2 * sendWatchNanos, SEND_WATCH_MAX.toNanos());
+    }
+    armSendWatch();
+  }
+
+  /** @return true when a tracked, non-reset stream has a write pending or data (or FIN) unsent */
+  private boolean anySending() {
+    for (TrackedStream s : streams) {
+      if (!s.isReset() && s.writesInFlight() > 0) {
+        return true;
+      }
+    }
+    return anyUnsent();
   }
 
   /** @param n application bytes read from the peer; loop thread */
@@ -387,6 +446,9 @@ public final class KwikEngine implements ShutdownEngine {
       for (TrackedStream s : streams) {
         KwikInternals.progress(s.kwikStream()).ifPresent(p -> offsetsAtDrainStart.put(s, p.offset()));
       }
+      // the send watch looked with its own clock; the drain looks afresh with the shutdown's
+      lastOffsets.clear();
+      stuckSince.clear();
     }
     if (drained()) {
       drain = DrainStatus.DRAINED;
