@@ -229,7 +229,11 @@ public final class KwikEngine implements ShutdownEngine {
   }
 
   private void armSendWatch() {
-    sendWatch = watchTimer.schedule(() -> onLoop(this::watchSending), sendWatchNanos, TimeUnit.NANOSECONDS);
+    try {
+      sendWatch = watchTimer.schedule(() -> onLoop(this::watchSending), sendWatchNanos, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      sendWatch = null; // Reactor's schedulers were shut down: the application is stopping
+    }
   }
 
   private void watchSending() {
