@@ -30,6 +30,8 @@ final class KwikPeer implements AutoCloseable {
   /** Bytes read when the close arrived: what the application had received before the end. */
   final CompletableFuture<Long> bytesAtClose = new CompletableFuture<>();
   private final long ackAfter;
+  /** Open unless made by {@link #holding()}: the peer application reads once it opens. */
+  private final java.util.concurrent.CountDownLatch reading;
 
   KwikPeer() throws Exception {
     this(30);
@@ -41,7 +43,17 @@ final class KwikPeer implements AutoCloseable {
 
   /** A peer whose application answers one byte on a stream once it has read {@code ackAfter} bytes from it. */
   KwikPeer(int idleTimeoutSeconds, long ackAfter) throws Exception {
+    this(idleTimeoutSeconds, ackAfter, 0);
+  }
+
+  /** A peer whose application reads nothing until {@link #startReading()}: its flow control holds the sender. */
+  static KwikPeer holding() throws Exception {
+    return new KwikPeer(30, -1, 1);
+  }
+
+  private KwikPeer(int idleTimeoutSeconds, long ackAfter, int gates) throws Exception {
     this.ackAfter = ackAfter;
+    this.reading = new java.util.concurrent.CountDownLatch(gates);
     SelfSignedCertificate cert = SelfSignedCertificate.generate();
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
@@ -87,6 +99,7 @@ final class KwikPeer implements AutoCloseable {
     byte[] buf = new byte[64 * 1024];
     long onThisStream = 0;
     try {
+      reading.await();
       InputStream in = stream.getInputStream();
       int n;
       while ((n = in.read(buf)) >= 0) {
@@ -100,7 +113,14 @@ final class KwikPeer implements AutoCloseable {
       }
     } catch (java.io.IOException ignored) {
       // the connection ended
+    } catch (InterruptedException stopped) {
+      Thread.currentThread().interrupt();
     }
+  }
+
+  /** Lets a {@link #holding()} peer's application read. */
+  void startReading() {
+    reading.countDown();
   }
 
   QuicClientConnection client() throws Exception {

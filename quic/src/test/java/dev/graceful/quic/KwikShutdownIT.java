@@ -240,6 +240,31 @@ class KwikShutdownIT {
     }
   }
 
+  // Q5, the send watch's cost: a peer application that reads nothing holds our stream with its
+  // flow control. The watch sees a stream that does not move and restarts it, but each restart
+  // that brings no progress doubles its wait (10 ms up to 640 ms): 8 restarts in 3 s in two runs,
+  // where looking every 10 ms made 199. Once the peer reads, the write returns, every byte
+  // arrives and the drain finds nothing left.
+  @Test
+  void sendWatchBacksOffWhileThePeersFlowControlHoldsTheStream() throws Exception {
+    try (KwikPeer peer = KwikPeer.holding()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      int size = 6_000_000; // beyond the peer's 4 MB stream window
+      var written = s.write(ByteBuffer.allocate(size)).toFuture();
+      reactor.core.publisher.Mono.delay(Duration.ofSeconds(3)).block(); // the span measured, not a poll
+      assertThat(written).as("held by the peer's flow control").isNotDone();
+      long restarts = c.stallRecoveries().block(WAIT);
+      assertThat(restarts).as("restarts while held for 3 s").isBetween(1L, 15L);
+      peer.startReading();
+      written.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      peer.awaitEnd();
+      assertThat(peer.bytesAtClose.get()).isEqualTo(size);
+    }
+  }
+
   // Q5 skipped: noStreamFlush closes at once and says so.
   @Test
   void noStreamFlushSaysNotDrained() throws Exception {
