@@ -152,6 +152,7 @@ final class KwikPeer implements AutoCloseable {
 
   @Override
   public void close() {
+    reading.countDown(); // a holding peer's readers end with the connection, not wait for good
     server.close();
   }
 }
