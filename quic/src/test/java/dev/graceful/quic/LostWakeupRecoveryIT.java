@@ -77,14 +77,16 @@ class LostWakeupRecoveryIT {
   static final int WRITE_TRANSFERS = 100;
   static final Duration WRITE_DEADLINE = Duration.ofSeconds(5);
 
-  // Q5, before any shutdown: the lost wakeup strikes while the application writes too. A stalled
+  // Q5 outside a drain: the lost wakeup strikes while the application writes too. A stalled
   // sender never frees the buffer space a blocked write waits for, and never sends what a
   // returned write left in Kwik's buffer; without graceful's send watch a write blocked for good
   // (the command-line client's 2 MB write hung until the server's peer wait gave up). Over 100
-  // transfers, each 2 MB on a fresh connection with no shutdown running, every write returns and
-  // the peer application reads every byte (it answers one byte when it has), within 5 s each.
+  // transfers, each 2 MB on a fresh connection, every write returns and the peer application
+  // reads every byte (it answers one byte when it has), within 5 s each. Q8: in every second
+  // transfer a peer wait is already waiting when the write begins (with nothing unsent then, it
+  // does not poll), so the watch, not the shutdown, must restart the stalls.
   @Test
-  void writesAndBufferedDataNeverStayStalledWithoutAShutdown() throws Exception {
+  void writesAndBufferedDataNeverStayStalledOutsideADrain() throws Exception {
     LoopGroup loops = LoopGroup.create(1);
     long recovered = 0;
     long slowestMs = 0;
@@ -93,6 +95,11 @@ class LostWakeupRecoveryIT {
         try (KwikPeer peer = new KwikPeer(5, SIZE)) {
           QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops.next(), "write-" + i);
           QuicStreamHandle s = c.openStream(true).block(Duration.ofSeconds(10));
+          reactor.core.Disposable peerWait = null;
+          if (i % 2 == 1) {
+            peerWait = c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout()).subscribe(r -> {}, e -> {});
+            c.stallRecoveries().block(Duration.ofSeconds(5)); // a barrier: the loop took its first step
+          }
           long t0 = System.nanoTime();
           Mono<Integer> reply =
               Mono.fromCallable(() -> s.kwik().getInputStream().read()).subscribeOn(Schedulers.boundedElastic());
@@ -109,6 +116,10 @@ class LostWakeupRecoveryIT {
           assertThat(answer).as("transfer %d: the peer read all %d bytes", i, SIZE).isEqualTo(1);
           assertThat(peer.bytesRead.get()).isEqualTo(SIZE);
           recovered += c.stallRecoveries().block(Duration.ofSeconds(5));
+          if (peerWait != null) {
+            assertThat(c.shutdownState()).as("the peer wait sent nothing").isEqualTo(dev.graceful.core.ShutdownState.NONE);
+            peerWait.dispose(); // cancelled: the RFC close below proceeds
+          }
           ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(DEADLINE)).block(Duration.ofSeconds(20));
           assertThat(r.drained()).as("transfer %d: nothing was left to drain", i).isEqualTo(DrainStatus.DRAINED);
           peer.awaitEnd();

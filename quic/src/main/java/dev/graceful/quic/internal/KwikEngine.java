@@ -219,7 +219,9 @@ public final class KwikEngine implements ShutdownEngine {
   /**
    * A write or a conclude began on a tracked stream: until every tracked stream has sent all it
    * was given, its progress is watched and a stream stalled by Kwik's lost wakeup is restarted,
-   * as a drain does; loop thread. A shutdown waiting on its own takes over the restarts.
+   * as a drain does; loop thread. While a shutdown polls (a drain, a peer wait with data unsent),
+   * it makes the restarts itself; a shutdown that waits without polling (a peer wait with nothing
+   * unsent when it began, a non-blocking one between its calls) leaves them to the watch.
    */
   public void sending() {
     if (sendWatch == null && !over && !localCloseStarted) {
@@ -241,7 +243,7 @@ public final class KwikEngine implements ShutdownEngine {
     if (over || terminated || localCloseStarted || !anySending()) {
       return; // the next write starts a new watch
     }
-    if (waiters.isEmpty()) { // else a waiting shutdown (drain, peer wait) restarts stalls itself
+    if (pollTimer == null) { // else a polling shutdown (a drain, a peer wait) restarts stalls itself
       long before = kicks;
       restartStalledStreams(watchTimer.now(TimeUnit.NANOSECONDS));
       sendWatchNanos = kicks == before ? SEND_WATCH.toNanos() : Math.min(2 * sendWatchNanos, SEND_WATCH_MAX.toNanos());
