@@ -37,6 +37,11 @@ class NettyAgainstOpenSslIT {
   DisposableServer server;
   final BlockingQueue<NettyTlsConnection> accepted = new LinkedBlockingQueue<>();
 
+  /** @return the SSLEngine under Netty's SslHandler: the JDK's here, BoringSSL in the subclass */
+  SslProvider provider() {
+    return SslProvider.JDK;
+  }
+
   @BeforeAll
   static void certs() {
     certs = TestCerts.create();
@@ -46,9 +51,10 @@ class NettyAgainstOpenSslIT {
   void bind() throws Exception {
     SslContext ctx =
         SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
-            .sslProvider(SslProvider.JDK)
+            .sslProvider(provider())
             .protocols("TLSv1.3", "TLSv1.2")
             .build();
+    assertThat(ctx.getClass().getSimpleName()).startsWith(provider() == SslProvider.JDK ? "Jdk" : "OpenSsl");
     server =
         TcpServer.create()
             .host("127.0.0.1")
@@ -181,7 +187,7 @@ class NettyAgainstOpenSslIT {
   void gracefulServerShutdownWithOpenSslClients() throws Exception {
     SslContext ctx =
         SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
-            .sslProvider(SslProvider.JDK)
+            .sslProvider(provider())
             .protocols("TLSv1.3", "TLSv1.2")
             .build();
     GracefulServer graceful = GracefulServer.create();

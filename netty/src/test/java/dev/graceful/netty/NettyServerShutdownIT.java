@@ -49,19 +49,27 @@ class NettyServerShutdownIT {
     clientLoops.shutdown().block(WAIT);
   }
 
-  static SslContext nettyContext() throws Exception {
-    return SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
-        .sslProvider(SslProvider.JDK)
-        .protocols("TLSv1.3", "TLSv1.2")
-        .build();
+  /** @return the SSLEngine under Netty's SslHandler: the JDK's here, BoringSSL in the subclass */
+  SslProvider provider() {
+    return SslProvider.JDK;
+  }
+
+  SslContext nettyContext() throws Exception {
+    SslContext ctx =
+        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
+            .sslProvider(provider())
+            .protocols("TLSv1.3", "TLSv1.2")
+            .build();
+    assertThat(ctx.getClass().getSimpleName()).startsWith(provider() == SslProvider.JDK ? "Jdk" : "OpenSsl");
+    return ctx;
   }
 
   /** GET / answers at once; GET /slow answers 64 KiB after 500 ms (an exchange in flight). */
-  static DisposableServer start(GracefulServer graceful) throws Exception {
+  DisposableServer start(GracefulServer graceful) throws Exception {
     return start(graceful, new java.util.concurrent.atomic.AtomicInteger());
   }
 
-  static DisposableServer start(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted) throws Exception {
+  DisposableServer start(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted) throws Exception {
     SslContext ctx = nettyContext();
     return graceful
         .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
@@ -188,7 +196,7 @@ class NettyServerShutdownIT {
     }
   }
 
-  private static void awaitOpen(GracefulServer graceful, int n) {
+  static void awaitOpen(GracefulServer graceful, int n) {
     Mono.fromCallable(() -> graceful.openConnections().size())
         .filter(size -> size >= n)
         .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(10)))
