@@ -13,7 +13,6 @@ import dev.graceful.tls.testkit.PeerProcess;
 import dev.graceful.tls.testkit.TestCerts;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,12 +48,7 @@ class NettyAgainstOpenSslIT {
 
   @BeforeEach
   void bind() throws Exception {
-    SslContext ctx =
-        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
-            .sslProvider(provider())
-            .protocols("TLSv1.3", "TLSv1.2")
-            .build();
-    assertThat(ctx.getClass().getSimpleName()).startsWith(provider() == SslProvider.JDK ? "Jdk" : "OpenSsl");
+    SslContext ctx = NettyEngines.serverContext(provider(), certs);
     server =
         TcpServer.create()
             .host("127.0.0.1")
@@ -185,11 +179,7 @@ class NettyAgainstOpenSslIT {
   // written before the close_notify, answers and exits cleanly; the report counts three COMPLETE.
   @org.junit.jupiter.api.Test
   void gracefulServerShutdownWithOpenSslClients() throws Exception {
-    SslContext ctx =
-        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
-            .sslProvider(provider())
-            .protocols("TLSv1.3", "TLSv1.2")
-            .build();
+    SslContext ctx = NettyEngines.serverContext(provider(), certs);
     GracefulServer graceful = GracefulServer.create();
     DisposableServer tcp =
         graceful
