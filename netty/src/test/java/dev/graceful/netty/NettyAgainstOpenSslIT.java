@@ -108,6 +108,58 @@ class NettyAgainstOpenSslIT {
     }
   }
 
+  // T2's failure path, where sending the close_notify throws instead of failing its future
+  // (BlockHound's error from inside Netty's allocator did, under the SslHandler's wrap): the
+  // shutdown fails at once with a TRANSPORT error carrying the cause, state SENT (T1: attempted),
+  // instead of waiting out its deadline and calling the peer's end a truncation.
+  @org.junit.jupiter.api.Test
+  void closeNotifyThatThrowsFailsTheShutdownAtOnce() throws Exception {
+    SslContext ctx = NettyEngines.serverContext(provider(), certs);
+    BlockingQueue<NettyTlsConnection> conns = new LinkedBlockingQueue<>();
+    // plain Netty (reactor-netty builds its own SslHandler): a handler whose closeOutbound throws
+    io.netty.channel.EventLoopGroup group =
+        new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+    io.netty.channel.Channel throwing =
+        new io.netty.bootstrap.ServerBootstrap()
+            .group(group)
+            .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+            .childHandler(
+                new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                  @Override
+                  protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
+                    ch.pipeline().addLast("ssl", new io.netty.handler.ssl.SslHandler(ctx.newEngine(ch.alloc())) {
+                      @Override
+                      public io.netty.channel.ChannelFuture closeOutbound() {
+                        throw new IllegalStateException("closeOutbound threw");
+                      }
+                    });
+                    conns.add(NettyTlsConnection.of(ch));
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .syncUninterruptibly()
+            .channel();
+    int port = ((java.net.InetSocketAddress) throwing.localAddress()).getPort();
+    try (PeerProcess peer = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_3")) {
+      peer.awaitLine("CONNECTED", WAIT);
+      NettyTlsConnection c = conns.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(c).as("accepted").isNotNull();
+      c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().syncUninterruptibly();
+      long t0 = System.nanoTime();
+      ShutdownException e =
+          (ShutdownException) Exceptions.unwrap(
+              org.junit.jupiter.api.Assertions.assertThrows(
+                  RuntimeException.class, () -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(10))).block(WAIT)));
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+      assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TRANSPORT);
+      assertThat(e.state()).isEqualTo(ShutdownState.SENT);
+      assertThat(e.getCause()).hasMessage("closeOutbound threw");
+    } finally {
+      throwing.close().syncUninterruptibly();
+      group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
   // T3 through reactor-netty: s_client closes first (stdin EOF); graceful answers by itself (the
   // connection is idle) instead of reactor-netty cutting the channel, and reports it.
   @ParameterizedTest

@@ -153,7 +153,16 @@ public final class NettyTlsEngine implements ShutdownEngine {
       // (the listeners may run at once, inside this step, when the flushes complete at once)
       channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
           .addListener(f -> {
-            closeNotify = ssl.closeOutbound();
+            try {
+              closeNotify = ssl.closeOutbound();
+            } catch (RuntimeException | Error e) {
+              if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+              }
+              // thrown instead of reported through the future: the shutdown fails with it now,
+              // instead of waiting out its deadline and calling the peer's end a truncation
+              closeNotify = channel.newFailedFuture(e);
+            }
             closeNotify.addListener(g -> wake(waiters.take(true)));
           });
     }
