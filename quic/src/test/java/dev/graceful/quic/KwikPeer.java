@@ -29,6 +29,13 @@ final class KwikPeer implements AutoCloseable {
   final AtomicLong bytesRead = new AtomicLong();
   /** Bytes read when the close arrived: what the application had received before the end. */
   final CompletableFuture<Long> bytesAtClose = new CompletableFuture<>();
+  /**
+   * Bytes Kwik had received in order on the peer's streams when the close arrived, read or not:
+   * what a drain's acknowledgements prove (Kwik drops what its application has not read yet when
+   * the connection closes, so {@link #bytesAtClose} may be a little short of it).
+   */
+  final CompletableFuture<Long> receivedAtClose = new CompletableFuture<>();
+  private final java.util.List<tech.kwik.core.QuicStream> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final long ackAfter;
   /** Open unless made by {@link #holding()}: the peer application reads once it opens. */
   private final java.util.concurrent.CountDownLatch reading;
@@ -80,12 +87,14 @@ final class KwikPeer implements AutoCloseable {
           connection.setConnectionListener(
               e -> {
                 bytesAtClose.complete(bytesRead.get());
+                receivedAtClose.complete(streams.stream().mapToLong(KwikPeer::receivedInOrder).sum());
                 ended.complete(e);
               });
           connected.complete(connection);
           return new ApplicationProtocolConnection() {
             @Override
             public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {
+              streams.add(stream);
               Thread t = new Thread(() -> drain(stream), "kwik-peer-reader");
               t.setDaemon(true);
               t.start();
@@ -115,6 +124,23 @@ final class KwikPeer implements AutoCloseable {
       // the connection ended
     } catch (InterruptedException stopped) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** @return the stream's bytes received in order (read, or waiting to be read), from Kwik's internals */
+  private static long receivedInOrder(tech.kwik.core.QuicStream stream) {
+    try {
+      Object in = stream.getInputStream();
+      java.lang.reflect.Field f = in.getClass().getDeclaredField("receiveBuffer");
+      f.setAccessible(true);
+      Object buffer = f.get(in);
+      java.lang.reflect.Method readOffset = buffer.getClass().getMethod("readOffset");
+      java.lang.reflect.Method available = buffer.getClass().getMethod("bytesAvailable");
+      readOffset.setAccessible(true);
+      available.setAccessible(true);
+      return (long) readOffset.invoke(buffer) + (long) available.invoke(buffer);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Kwik's receive buffer is not readable", e);
     }
   }
 

@@ -57,7 +57,11 @@ class QuicLossIT {
       assertThat(r.drained()).isIn(DrainStatus.DRAINED, DrainStatus.TIMEOUT);
       peer.awaitEnd(); // by the close, or by the peer's 5 s idle timeout if the close was lost
       if (r.drained() == DrainStatus.DRAINED) {
-        assertThat(peer.bytesAtClose.get()).as("drained means the peer had everything").isEqualTo(size);
+        // Q5's promise: sent and acknowledged, so the peer's QUIC stack had every byte. (Its
+        // application may not have read the last few hundred yet when the close arrived, and
+        // Kwik drops those: 299,784 of 300,000 read once, in CI; acknowledgedBy covers that.)
+        assertThat(peer.receivedAtClose.get()).as("drained means the peer had everything").isEqualTo(size);
+        assertThat(peer.bytesAtClose.get()).isLessThanOrEqualTo(size);
       } else {
         // the drain gave up at its own deadline (three quarters of the shutdown's), not earlier,
         // leaving the rest for the close
