@@ -110,8 +110,22 @@ public final class QuicConnection implements Shutdownable {
             }));
   }
 
-  /** A write or conclude began: Kwik's lost wakeup is watched for until everything is sent. */
+  /**
+   * A write began, counted in flight already: Kwik's lost wakeup is watched for until everything
+   * is sent. A running watch sees the write by its count, so no hop to the loop is needed then.
+   */
   void sending() {
+    if (!engine.watching()) {
+      watch();
+    }
+  }
+
+  /** A FIN was queued: watched as data is (the watch finds it in Kwik's send buffer). */
+  void concluded() {
+    watch();
+  }
+
+  private void watch() {
     try {
       engine.executor().execute(engine::sending);
     } catch (java.util.concurrent.RejectedExecutionException loopStopped) {

@@ -82,7 +82,7 @@ public final class QuicStreamHandle {
               return null;
             })
         .subscribeOn(Schedulers.boundedElastic())
-        .doOnSuccess(v -> connection.sending()); // the FIN can stall like data
+        .doOnSuccess(v -> connection.concluded()); // the FIN can stall like data
   }
 
   /**

@@ -119,6 +119,9 @@ public final class KwikEngine implements ShutdownEngine {
   private long connectionBytesRead;
   private final Scheduler watchTimer = reactor.core.scheduler.Schedulers.parallel();
   private Disposable sendWatch;
+  // sendWatch != null, readable off the loop: a write then need not hop to the loop (and wake its
+  // selector) to start a watch that is already running
+  private volatile boolean watching;
   private long sendWatchNanos = SEND_WATCH.toNanos();
 
   /**
@@ -183,6 +186,7 @@ public final class KwikEngine implements ShutdownEngine {
     if (sendWatch != null) {
       sendWatch.dispose();
       sendWatch = null;
+      watching = false;
     }
     List<Runnable> todo = new ArrayList<>(endListeners);
     endListeners.clear();
@@ -230,16 +234,27 @@ public final class KwikEngine implements ShutdownEngine {
     }
   }
 
+  /**
+   * @return true while a send watch is armed; any thread. A write counts itself in flight first,
+   *     then reads this: the watch clears it before it looks for writes in flight, so either the
+   *     write sees it cleared and starts a watch, or the watch sees the write and goes on.
+   */
+  public boolean watching() {
+    return watching;
+  }
+
   private void armSendWatch() {
     try {
       sendWatch = watchTimer.schedule(() -> onLoop(this::watchSending), sendWatchNanos, TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException stopped) {
       sendWatch = null; // Reactor's schedulers were shut down: the application is stopping
     }
+    watching = sendWatch != null;
   }
 
   private void watchSending() {
     sendWatch = null;
+    watching = false; // before looking for writes in flight (see watching())
     if (over || terminated || localCloseStarted || !anySending()) {
       return; // the next write starts a new watch
     }
