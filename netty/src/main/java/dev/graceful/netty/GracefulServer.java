@@ -151,7 +151,9 @@ public final class GracefulServer {
   /**
    * G1–G5: stops {@code server} accepting (its listening channel closes; the event loops and open
    * connections stay), then shuts every open connection down by {@code how}, closing each channel
-   * once its shutdown ended. Never blocks: usable from Spring's graceful-shutdown phase.
+   * once its shutdown ended. The report comes once every channel it counts is closed, so {@link
+   * #openConnections()} no longer lists them. Never blocks: usable from Spring's graceful-shutdown
+   * phase.
    *
    * @param server the bound server
    * @param how the server shutdown
@@ -172,12 +174,20 @@ public final class GracefulServer {
             }));
   }
 
-  /** The connection, with every shutdown closing its channel at the end. */
+  /**
+   * The connection, with every shutdown closing its channel at the end and ending only once the
+   * channel is closed: Netty closes a channel asynchronously (its {@code SslHandler} first flushes
+   * what is queued), so without this wait the report could arrive while a channel is still open.
+   */
   private static Shutdownable closing(NettyTlsConnection c) {
+    Channel channel = c.channel();
+    Mono<Void> closed = Mono.create(sink -> channel.closeFuture().addListener(f -> sink.success()));
     return new Shutdownable() {
       @Override
       public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
-        return c.shutdown(spec.closeTransport(TransportPolicy.CLOSE));
+        return c.shutdown(spec.closeTransport(TransportPolicy.CLOSE))
+            .flatMap(result -> closed.thenReturn(result))
+            .onErrorResume(e -> closed.then(Mono.error(e)));
       }
 
       @Override

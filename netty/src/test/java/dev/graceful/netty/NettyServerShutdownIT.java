@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,9 +64,14 @@ class NettyServerShutdownIT {
   }
 
   DisposableServer start(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted) throws Exception {
+    return start(graceful, slowStarted, UnaryOperator.identity());
+  }
+
+  DisposableServer start(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted, UnaryOperator<HttpServer> more)
+      throws Exception {
     SslContext ctx = nettyContext();
     return graceful
-        .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+        .install(more.apply(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx))))
         .handle(
             graceful.http(
                 (req, res) ->
@@ -134,6 +140,49 @@ class NettyServerShutdownIT {
           report.elapsed().toMillis(), report.latency(50).toMillis(), report.latency(99).toMillis());
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  // G5: the report arrives only once every channel it counts is closed. Netty closes a channel
+  // asynchronously (the SslHandler flushes first); here a handler at the head of the pipeline holds
+  // every close back 300 ms, and still no connection is open when the report arrives.
+  @Test
+  void reportArrivesOnlyOnceEveryChannelIsClosed() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    DisposableServer server =
+        start(
+            graceful,
+            new java.util.concurrent.atomic.AtomicInteger(),
+            s -> s.doOnChannelInit((observer, channel, remote) -> channel.pipeline().addFirst("held-close", new HeldClose())));
+    try {
+      List<HttpsClient> clients =
+          Flux.range(0, 4)
+              .flatMap(i -> HttpsClient.connect(address(server), certs.client(), clientLoops, i % 2 == 0 ? "TLSv1.3" : "TLSv1.2"))
+              .map(HttpsClient::readUntilServerCloses)
+              .collectList()
+              .block(WAIT);
+      Flux.fromIterable(clients).flatMap(c -> c.get("/")).blockLast(WAIT);
+      for (HttpsClient c : clients) {
+        c.awaitResponses(1, WAIT);
+      }
+      awaitOpen(graceful, 4);
+      ShutdownReport report =
+          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10))).block(WAIT);
+      assertThat(graceful.openConnections()).isEmpty();
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 4));
+      assertThat(report.elapsed()).isGreaterThanOrEqualTo(HeldClose.HOLD);
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Holds every close of the channel back {@link #HOLD}, as a slow flush would. */
+  static final class HeldClose extends io.netty.channel.ChannelOutboundHandlerAdapter {
+    static final Duration HOLD = Duration.ofMillis(300);
+
+    @Override
+    public void close(io.netty.channel.ChannelHandlerContext ctx, io.netty.channel.ChannelPromise promise) {
+      ctx.executor().schedule(() -> ctx.close(promise), HOLD.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
