@@ -8,6 +8,7 @@ module dev.graceful.netty {
   requires io.netty.buffer;
   requires io.netty.common;
   requires io.netty.codec.http;
+  requires io.netty.codec.http2;
 
   exports dev.graceful.netty;
 }

@@ -8,6 +8,12 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
 import dev.graceful.core.TransportPolicy;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,6 +51,10 @@ import reactor.netty.transport.ServerTransport;
  *
  * A close_notify a client sends first (TLS 1.3 half-close) no longer closes the connection at
  * once: the response to the request in flight still goes out, then graceful answers and closes.
+ *
+ * <p>HTTP/2 connections get a GOAWAY when the shutdown starts, count the exchanges of all their
+ * streams, and are idle only once every stream has ended (its last frames written, not only
+ * queued behind the client's flow control).
  */
 public final class GracefulServer {
   private final Map<Channel, Tracked> open = new ConcurrentHashMap<>();
@@ -82,7 +92,16 @@ public final class GracefulServer {
       done.forEach(MonoSink::success);
     }
 
+    /**
+     * @return completes when no exchange is in flight and, over HTTP/2, every stream has ended: a
+     *     response's last frames can still wait behind the client's flow-control window after its
+     *     handler completed, and a close_notify before them would cut the response
+     */
     Mono<Void> idle() {
+      return exchangesDone().then(streamsClosed(connection.channel()));
+    }
+
+    private Mono<Void> exchangesDone() {
       return Mono.create(
           sink -> {
             synchronized (this) {
@@ -94,6 +113,39 @@ public final class GracefulServer {
             sink.success();
           });
     }
+  }
+
+  /** HTTP/2: completes once the connection has no active stream (or is closed); at once otherwise. */
+  private static Mono<Void> streamsClosed(Channel channel) {
+    Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
+    if (codec == null) {
+      return Mono.empty();
+    }
+    return Mono.create(
+        sink ->
+            channel
+                .eventLoop()
+                .execute(
+                    () -> {
+                      Http2Connection h2 = codec.connection();
+                      if (h2.numActiveStreams() == 0 || !channel.isActive()) {
+                        sink.success();
+                        return;
+                      }
+                      Http2Connection.Listener last =
+                          new Http2ConnectionAdapter() {
+                            @Override
+                            public void onStreamClosed(Http2Stream stream) {
+                              if (h2.numActiveStreams() == 0) {
+                                sink.success();
+                              }
+                            }
+                          };
+                      h2.addListener(last);
+                      // removed in a task of its own: never while the connection walks its listeners
+                      sink.onDispose(() -> channel.eventLoop().execute(() -> h2.removeListener(last)));
+                      channel.closeFuture().addListener(f -> sink.success());
+                    }));
   }
 
   /**
@@ -134,7 +186,10 @@ public final class GracefulServer {
     return (req, res) -> {
       Channel[] ch = new Channel[1];
       req.withConnection(c -> ch[0] = c.channel());
-      Tracked t = ch[0] == null ? null : track(ch[0]);
+      // HTTP/2: the exchange runs on a stream channel; the connection (with its SslHandler) is its
+      // parent, and counts every stream's exchange
+      Channel conn = ch[0] != null && ch[0].parent() != null && ch[0].pipeline().get(SslHandler.class) == null ? ch[0].parent() : ch[0];
+      Tracked t = conn == null ? null : track(conn);
       if (t == null) {
         return handler.apply(req, res);
       }
@@ -162,7 +217,8 @@ public final class GracefulServer {
   public Mono<ShutdownReport> shutdown(DisposableServer server, ServerShutdown how) {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(how, "how");
-    Mono<Void> stopAccepting = Mono.create(sink -> server.channel().close().addListener(f -> sink.success()));
+    Mono<Void> stopAccepting =
+        Mono.<Void>create(sink -> server.channel().close().addListener(f -> sink.success())).then(Mono.fromRunnable(this::goAway));
     return stopAccepting.then(
         Mono.defer(
             () -> {
@@ -172,6 +228,20 @@ public final class GracefulServer {
               }
               return how.run(Mono.empty(), members);
             }));
+  }
+
+  /**
+   * G1 for HTTP/2: every open HTTP/2 connection gets a GOAWAY (NO_ERROR, naming the last stream the
+   * server took), so that its client opens no new stream while the streams in flight finish. The
+   * close_notify that follows goes out after it (the flush barrier). Not awaited: a client that
+   * does not read must not hold the whole shutdown's start.
+   */
+  private void goAway() {
+    for (Channel channel : open.keySet()) {
+      if (channel.isActive() && channel.pipeline().get(Http2FrameCodec.class) != null) {
+        channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> { });
+      }
+    }
   }
 
   /**

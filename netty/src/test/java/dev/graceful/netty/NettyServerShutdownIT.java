@@ -10,6 +10,9 @@ import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.tls.testkit.TestCerts;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import java.net.InetSocketAddress;
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -173,6 +177,47 @@ class NettyServerShutdownIT {
       assertThat(report.elapsed()).isGreaterThanOrEqualTo(HeldClose.HOLD);
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  // G1, G2, G6 over HTTP/2: when the shutdown starts, a client with a slow request in flight on an
+  // HTTP/2 connection gets a GOAWAY (NO_ERROR, naming its last stream, so it opens no new one),
+  // then its response whole, then the close_notify, which it answers; the report counts one
+  // COMPLETE. The peer is Netty's own HTTP/2 client codec.
+  @Test
+  void http2ClientGetsGoawayThenItsResponseThenTheCloseNotify() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    SslContext h2 = NettyEngines.serverContext(provider(), certs, "h2", "http/1.1");
+    DisposableServer server =
+        start(graceful, slowStarted, s -> s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11).secure(spec -> spec.sslContext(h2)));
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      H2Client c = H2Client.connect(address(server), certs, group);
+      c.get("/");
+      Mono.fromCallable(c::events).filter(e -> !e.isEmpty()).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      c.get("/slow");
+      Mono.fromCallable(slowStarted::get).filter(n -> n == 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+
+      ShutdownReport report =
+          graceful
+              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(15)))
+              .block(WAIT);
+
+      c.ended().get(30, TimeUnit.SECONDS);
+      // (Netty's client codec numbers its streams 3, 5, …: 1 is kept for an h2c upgrade)
+      assertThat(c.events())
+          .containsExactly(
+              "response on stream 3: 2 bytes",
+              "GOAWAY 0 last stream 5",
+              "response on stream 5: " + SLOW_BODY + " bytes",
+              "close_notify",
+              "end");
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
+      assertThat(graceful.openConnections()).isEmpty();
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+      group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
     }
   }
 
