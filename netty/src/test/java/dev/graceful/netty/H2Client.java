@@ -48,6 +48,14 @@ final class H2Client {
   }
 
   static H2Client connect(InetSocketAddress server, TestCerts certs, EventLoopGroup group) throws Exception {
+    return connect(server, certs, group, true);
+  }
+
+  /**
+   * @param answers whether it answers the server's close_notify (by closing); a client that does
+   *     not stops reading once it sent a request, and keeps the connection open
+   */
+  static H2Client connect(InetSocketAddress server, TestCerts certs, EventLoopGroup group, boolean answers) throws Exception {
     SslContext ctx =
         SslContextBuilder.forClient()
             .trustManager(certs.cert().certificate())
@@ -59,7 +67,7 @@ final class H2Client {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                     ApplicationProtocolNames.HTTP_2))
             .build();
-    Recorder recorder = new Recorder();
+    Recorder recorder = new Recorder(answers);
     Channel ch =
         new Bootstrap()
             .group(group)
@@ -99,6 +107,9 @@ final class H2Client {
               }
               Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("https").authority("localhost").path(path);
               f.getNow().writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+              if (!recorder.answers) {
+                channel.config().setAutoRead(false); // deaf from here on: it reads nothing more
+              }
             });
   }
 
@@ -126,6 +137,11 @@ final class H2Client {
     final CompletableFuture<Void> handshaken = new CompletableFuture<>();
     final CompletableFuture<Void> ended = new CompletableFuture<>();
     final List<String> events = new ArrayList<>();
+    final boolean answers;
+
+    Recorder(boolean answers) {
+      this.answers = answers;
+    }
 
     @Override
     public boolean isSharable() {
@@ -153,7 +169,9 @@ final class H2Client {
         }
       } else if (evt instanceof SslCloseCompletionEvent close && close.isSuccess()) {
         record("close_notify");
-        ctx.close(); // the cooperative client answers with its own close_notify
+        if (answers) {
+          ctx.close(); // the cooperative client answers with its own close_notify
+        }
       }
       ReferenceCountUtil.release(evt);
     }

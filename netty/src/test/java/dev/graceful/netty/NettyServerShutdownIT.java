@@ -221,6 +221,41 @@ class NettyServerShutdownIT {
     }
   }
 
+  // G4 over HTTP/2: a client that reads nothing after its request, with that stream still in
+  // flight at the deadline, is forced (close_notify sent, SENT) and named. The report, which waits
+  // for each channel to close (through Netty's HTTP/2 handler, which closes gracefully itself),
+  // still comes at once.
+  @Test
+  void http2StreamInFlightAtTheDeadlineIsForced() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    SslContext h2 = NettyEngines.serverContext(provider(), certs, "h2", "http/1.1");
+    DisposableServer server =
+        start(graceful, slowStarted, s -> s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11).secure(spec -> spec.sslContext(h2)));
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      H2Client c = H2Client.connect(address(server), certs, group, false);
+      c.get("/slow");
+      Mono.fromCallable(slowStarted::get).filter(n -> n == 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+
+      ShutdownReport report =
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofMillis(50)).deadline(Duration.ofMillis(100)))
+              .block(WAIT);
+
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.SENT, 1));
+      assertThat(report.stragglers()).hasSize(1);
+      assertThat(report.elapsed()).isLessThan(Duration.ofSeconds(3));
+      assertThat(graceful.openConnections()).isEmpty();
+      assertThat(c.events()).isEmpty(); // it read nothing: no response, GOAWAY or close_notify
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+      group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+    }
+  }
+
   /** Holds every close of the channel back {@link #HOLD}, as a slow flush would. */
   static final class HeldClose extends io.netty.channel.ChannelOutboundHandlerAdapter {
     static final Duration HOLD = Duration.ofMillis(300);
