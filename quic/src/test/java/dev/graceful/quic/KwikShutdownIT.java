@@ -210,7 +210,10 @@ class KwikShutdownIT {
       // what was still unsent when the shutdown began (Kwik's send buffer), now sent
       assertThat(r.bytesDrained()).isBetween(0L, (long) size);
       peer.awaitEnd();
-      assertThat(peer.bytesAtClose.get()).as("the peer application had every byte before the close").isEqualTo(size);
+      // what DRAINED promises: the peer's QUIC stack had every byte in order before the close (its
+      // application may not have read the last of it yet: Kwik drops that at the close)
+      assertThat(peer.receivedAtClose.get()).as("the peer had every byte before the close").isEqualTo(size);
+      assertThat(peer.bytesAtClose.get()).isLessThanOrEqualTo(size);
     }
   }
 
@@ -261,7 +264,7 @@ class KwikShutdownIT {
       ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
       assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
       peer.awaitEnd();
-      assertThat(peer.bytesAtClose.get()).isEqualTo(size);
+      assertThat(peer.receivedAtClose.get()).isEqualTo(size);
     }
   }
 
