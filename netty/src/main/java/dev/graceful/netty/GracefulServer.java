@@ -8,6 +8,11 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
 import dev.graceful.core.TransportPolicy;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -26,9 +31,13 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
+import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.websocket.WebsocketOutbound;
 import reactor.netty.transport.ServerTransport;
 
 /**
@@ -71,6 +80,8 @@ public final class GracefulServer {
     final NettyTlsConnection connection;
     private int active;
     private final List<MonoSink<Void>> waiting = new ArrayList<>(1);
+    /** A WebSocket sent its close frame at the shutdown's start: completes with the client's. */
+    private volatile Mono<Void> closeAnswered = Mono.empty();
 
     Tracked(NettyTlsConnection connection) {
       this.connection = connection;
@@ -98,7 +109,34 @@ public final class GracefulServer {
      *     handler completed, and a close_notify before them would cut the response
      */
     Mono<Void> idle() {
-      return exchangesDone().then(streamsClosed(connection.channel()));
+      return exchangesDone().then(streamsClosed(connection.channel())).then(Mono.defer(() -> closeAnswered));
+    }
+
+    /**
+     * RFC 6455 §7.1.2 for a server going away: sends a close frame (1001) through reactor-netty's
+     * WebSocket, which then closes the channel at once; that close is held until graceful's own,
+     * after the client's close frame and the close_notify exchange. {@link #idle()} completes when
+     * the client's close frame arrives (or the channel closes).
+     */
+    void goingAway(WebsocketOutbound ws) {
+      Channel channel = connection.channel();
+      Sinks.Empty<Void> answered = Sinks.empty();
+      closeAnswered = answered.asMono();
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                connection.holdCloses();
+                ChannelPipeline p = channel.pipeline();
+                CloseFrameWatch watch = new CloseFrameWatch(answered);
+                if (p.get(NettyPipeline.ReactiveBridge) != null) {
+                  p.addBefore(NettyPipeline.ReactiveBridge, CloseFrameWatch.NAME, watch);
+                } else {
+                  p.addLast(CloseFrameWatch.NAME, watch);
+                }
+                channel.closeFuture().addListener(f -> answered.tryEmitEmpty());
+                ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GOING_AWAY).subscribe(null, e -> { });
+              });
     }
 
     private Mono<Void> exchangesDone() {
@@ -112,6 +150,33 @@ public final class GracefulServer {
             }
             sink.success();
           });
+    }
+  }
+
+  /**
+   * How long a connection's ending waits for its channel to close: longer than Netty's {@code
+   * SslHandler} takes at most (its close_notify flush timeout, 3 s by default).
+   */
+  static final java.time.Duration CHANNEL_CLOSE_WAIT = java.time.Duration.ofSeconds(5);
+
+  /** The reason in the close frame a WebSocket gets when the server shuts down. */
+  static final String GOING_AWAY = "server shutting down";
+
+  /** Sees the client's close frame go by (and passes it on to reactor-netty). */
+  private static final class CloseFrameWatch extends ChannelInboundHandlerAdapter {
+    static final String NAME = "graceful.wsClose";
+    private final Sinks.Empty<Void> answered;
+
+    CloseFrameWatch(Sinks.Empty<Void> answered) {
+      this.answered = answered;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof CloseWebSocketFrame) {
+        answered.tryEmitEmpty();
+      }
+      ctx.fireChannelRead(msg);
     }
   }
 
@@ -218,7 +283,7 @@ public final class GracefulServer {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(how, "how");
     Mono<Void> stopAccepting =
-        Mono.<Void>create(sink -> server.channel().close().addListener(f -> sink.success())).then(Mono.fromRunnable(this::goAway));
+        Mono.<Void>create(sink -> server.channel().close().addListener(f -> sink.success())).then(Mono.fromRunnable(this::announce));
     return stopAccepting.then(
         Mono.defer(
             () -> {
@@ -231,15 +296,23 @@ public final class GracefulServer {
   }
 
   /**
-   * G1 for HTTP/2: every open HTTP/2 connection gets a GOAWAY (NO_ERROR, naming the last stream the
-   * server took), so that its client opens no new stream while the streams in flight finish. The
-   * close_notify that follows goes out after it (the flush barrier). Not awaited: a client that
-   * does not read must not hold the whole shutdown's start.
+   * G1, G2 for what runs on a connection beyond single exchanges. An HTTP/2 connection gets a
+   * GOAWAY (NO_ERROR, naming the last stream the server took), so that its client opens no new
+   * stream while the streams in flight finish. A WebSocket gets a close frame (1001, going away),
+   * and the connection is idle once the client's close frame came back. The close_notify follows
+   * either through the flush barrier. Not awaited: a client that does not read must not hold the
+   * whole shutdown's start.
    */
-  private void goAway() {
-    for (Channel channel : open.keySet()) {
-      if (channel.isActive() && channel.pipeline().get(Http2FrameCodec.class) != null) {
+  private void announce() {
+    for (Map.Entry<Channel, Tracked> e : open.entrySet()) {
+      Channel channel = e.getKey();
+      if (!channel.isActive()) {
+        continue;
+      }
+      if (channel.pipeline().get(Http2FrameCodec.class) != null) {
         channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> { });
+      } else if (ChannelOperations.get(channel) instanceof WebsocketOutbound ws) {
+        e.getValue().goingAway(ws);
       }
     }
   }
@@ -255,9 +328,13 @@ public final class GracefulServer {
     return new Shutdownable() {
       @Override
       public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+        // bounded, in case a handler of the application's swallows the close: then the report
+        // comes anyway, and openConnections() truthfully still lists the channel
+        Mono<Void> closedOrLate =
+            closed.timeout(CHANNEL_CLOSE_WAIT, spec.scheduler()).onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty());
         return c.shutdown(spec.closeTransport(TransportPolicy.CLOSE))
-            .flatMap(result -> closed.thenReturn(result))
-            .onErrorResume(e -> closed.then(Mono.error(e)));
+            .flatMap(result -> closedOrLate.thenReturn(result))
+            .onErrorResume(e -> closedOrLate.then(Mono.error(e)));
       }
 
       @Override

@@ -88,6 +88,11 @@ public final class NettyTlsConnection implements Shutdownable {
     return this;
   }
 
+  /** Event loop: holds closes from above until graceful's own (see {@link NettyTlsEngine#holdCloses()}). */
+  void holdCloses() {
+    engine.holdCloses();
+  }
+
   /** Event loop: the peer's close_notify arrived. */
   private void peerClosed() {
     Mono.defer(() -> idle.get())

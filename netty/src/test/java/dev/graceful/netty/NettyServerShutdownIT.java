@@ -260,6 +260,102 @@ class NettyServerShutdownIT {
     }
   }
 
+  // G1, G2 for a WebSocket (RFC 6455 §7.1.2, a server going away): its handler's publisher ends
+  // with the upgrade, so no exchange is in flight. When the shutdown starts, the client (reactor-
+  // netty's) gets a close frame (1001) and answers it. reactor-netty's server closes the channel as
+  // soon as its close frame is written; that close is held until graceful's close_notify exchange
+  // has run (without the hold, Netty's own close sent a close_notify and closed at once, and the
+  // report said TRUNCATED). The report counts one COMPLETE with both close_notify, well within the
+  // grace period: the close handshake ended it, not the grace.
+  @Test
+  void webSocketGetsACloseFrameThenTheCloseNotify() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    SslContext ctx = nettyContext();
+    DisposableServer server =
+        graceful
+            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+            .handle(graceful.http((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))))
+            .bindNow(Duration.ofSeconds(10));
+    try {
+      SslContext clientCtx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
+      List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      reactor.netty.http.client.HttpClient.create()
+          .secure(spec -> spec.sslContext(clientCtx))
+          .websocket()
+          .uri("wss://localhost:" + server.port() + "/ws")
+          .handle(
+              (in, out) -> {
+                in.receiveCloseStatus().subscribe(st -> seen.add("close " + st.code() + " " + st.reasonText()));
+                return out.sendString(Mono.just("hello")).then(in.receive().asString().doOnNext(seen::add).then());
+              })
+          .subscribe(null, e -> seen.add("client error " + e));
+      Mono.fromCallable(seen::size).filter(n -> n >= 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitOpen(graceful, 1);
+
+      Duration grace = Duration.ofSeconds(5);
+      ShutdownReport report =
+          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(grace).deadline(Duration.ofSeconds(10))).block(WAIT);
+
+      assertThat(seen).containsExactly("echo hello", "close 1001 " + GracefulServer.GOING_AWAY);
+      assertThat(report.outcomes())
+          .as(() -> "errors: " + report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList())
+          .isEqualTo(Map.of(Outcome.COMPLETE, 1));
+      assertThat(report.entries().get(0).result().orElseThrow().state()).isEqualTo(dev.graceful.core.ShutdownState.SENT_AND_RECEIVED);
+      assertThat(report.stragglers()).isEmpty();
+      assertThat(report.elapsed()).isLessThan(grace);
+      assertThat(graceful.openConnections()).isEmpty();
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  // G4 for a WebSocket: a client that stops reading after its first message never answers the
+  // close frame. The grace ends, the deadline forces it (SENT) and names it, and reactor-netty's
+  // held close does not keep the channel open past that: the report comes at once, nothing open.
+  @Test
+  void silentWebSocketIsForcedAtTheDeadline() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    SslContext ctx = nettyContext();
+    DisposableServer server =
+        graceful
+            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+            .handle(graceful.http((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))))
+            .bindNow(Duration.ofSeconds(10));
+    try {
+      SslContext clientCtx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
+      List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      reactor.netty.http.client.HttpClient.create()
+          .secure(spec -> spec.sslContext(clientCtx))
+          .websocket()
+          .uri("wss://localhost:" + server.port() + "/ws")
+          .handle(
+              (in, out) ->
+                  out.sendString(Mono.just("hello"))
+                      .then(
+                          in.receive()
+                              .asString()
+                              .doOnNext(seen::add)
+                              // deaf from here on: the close frame and the close_notify stay unread
+                              .doOnNext(m -> in.withConnection(c -> c.channel().config().setAutoRead(false)))
+                              .then()))
+          .subscribe(null, e -> { });
+      Mono.fromCallable(seen::size).filter(n -> n >= 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitOpen(graceful, 1);
+
+      ShutdownReport report =
+          graceful
+              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofMillis(300)).deadline(Duration.ofMillis(600)))
+              .block(WAIT);
+
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.SENT, 1));
+      assertThat(report.stragglers()).hasSize(1);
+      assertThat(report.elapsed()).isLessThan(Duration.ofSeconds(3));
+      assertThat(graceful.openConnections()).isEmpty();
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
   /** Holds every close of the channel back {@link #HOLD}, as a slow flush would. */
   static final class HeldClose extends io.netty.channel.ChannelOutboundHandlerAdapter {
     static final Duration HOLD = Duration.ofMillis(300);

@@ -1,8 +1,9 @@
 package dev.graceful.netty.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -10,9 +11,11 @@ import io.netty.util.ReferenceCountUtil;
  * Sits right after the {@code SslHandler}: tells the engine about the peer's close_notify, the
  * channel's end and the plaintext that arrives. It keeps Netty's close-completion event from
  * reactor-netty, which would close the channel at once: after a TLS 1.3 half-close the response
- * must still go out, and graceful answers the close_notify itself.
+ * must still go out, and graceful answers the close_notify itself. While a server shutdown holds
+ * closes, a close from above waits for graceful's own (its promise completes when the channel
+ * closes).
  */
-public final class GracefulTlsHandler extends ChannelInboundHandlerAdapter {
+public final class GracefulTlsHandler extends ChannelDuplexHandler {
   /** The name it has in a pipeline. */
   public static final String NAME = "graceful.tls";
 
@@ -45,6 +48,15 @@ public final class GracefulTlsHandler extends ChannelInboundHandlerAdapter {
       return; // not passed on: graceful answers, after the exchange in flight
     }
     ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    if (engine.holdsCloses() && ctx.channel().isActive()) {
+      ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
+      return;
+    }
+    ctx.close(promise);
   }
 
   @Override

@@ -38,6 +38,8 @@ public final class NettyTlsEngine implements ShutdownEngine {
   private ChannelFuture closeNotify;
   private boolean unauthenticatedEof;
   private boolean quiet;
+  /** Event loop: closes from the application are held until graceful's own close (a server shutdown). */
+  private boolean holdingCloses;
   private boolean reading;
   private Inbound inbound = Inbound.refuse();
   private long connectionBytesRead;
@@ -202,8 +204,23 @@ public final class NettyTlsEngine implements ShutdownEngine {
     }
   }
 
+  /**
+   * Event loop: from now on a close of the channel from above (reactor-netty's, the application's)
+   * is held until graceful's own close at the end of its shutdown, so that it cannot cut the TLS
+   * exchange short. Only a server shutdown asks for this; it always ends by closing.
+   */
+  public void holdCloses() {
+    holdingCloses = true;
+  }
+
+  /** @return whether a close from above is held (event loop) */
+  public boolean holdsCloses() {
+    return holdingCloses;
+  }
+
   @Override
   public void closeTransport() {
+    holdingCloses = false;
     if (quiet) {
       // past the SslHandler, whose own close would send the close_notify a quiet shutdown omits
       var ctx = channel.pipeline().context(ssl);
