@@ -116,12 +116,13 @@ public final class GracefulServer {
      * RFC 6455 §7.1.2 for a server going away: sends a close frame (1001) through reactor-netty's
      * WebSocket, which then closes the channel at once; that close is held until graceful's own,
      * after the client's close frame and the close_notify exchange. {@link #idle()} completes when
-     * the client's close frame arrives (or the channel closes).
+     * the client's close frame arrives, or its close_notify, or the channel closes.
      */
     void goingAway(WebsocketOutbound ws) {
       Channel channel = connection.channel();
       Sinks.Empty<Void> answered = Sinks.empty();
-      closeAnswered = answered.asMono();
+      // a client may answer with its close_notify alone, without a close frame
+      closeAnswered = Mono.firstWithSignal(answered.asMono(), connection.peerCloseNotify());
       channel
           .eventLoop()
           .execute(

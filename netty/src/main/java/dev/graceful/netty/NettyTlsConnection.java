@@ -35,6 +35,7 @@ public final class NettyTlsConnection implements Shutdownable {
   private final NettyTlsEngine engine;
   private final ShutdownCoordinator coordinator;
   private final Sinks.One<ShutdownResult> ended = Sinks.one();
+  private final Sinks.Empty<Void> peerCloseNotify = Sinks.empty();
   private volatile Supplier<Mono<Void>> idle = Mono::empty;
 
   private NettyTlsConnection(Channel channel, SslHandler ssl) {
@@ -93,8 +94,14 @@ public final class NettyTlsConnection implements Shutdownable {
     engine.holdCloses();
   }
 
+  /** @return completes when the peer's close_notify arrives */
+  Mono<Void> peerCloseNotify() {
+    return peerCloseNotify.asMono();
+  }
+
   /** Event loop: the peer's close_notify arrived. */
   private void peerClosed() {
+    peerCloseNotify.tryEmitEmpty();
     Mono.defer(() -> idle.get())
         .then(Mono.defer(() -> coordinator.shutdown(ANSWER)))
         .subscribe(ended::tryEmitValue, e -> {

@@ -309,6 +309,68 @@ class NettyServerShutdownIT {
     }
   }
 
+  // G2 for a WebSocket: a client may answer the close frame with its close_notify alone (graceful's
+  // own TLS client here, with a hand-written upgrade). That ends the wait at once, not at the end of
+  // the grace period: the server answers, and both sides end COMPLETE.
+  @Test
+  void webSocketClientThatAnswersWithItsCloseNotifyAloneEndsAtOnce() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    SslContext ctx = nettyContext();
+    DisposableServer server =
+        graceful
+            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+            .handle(graceful.http((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))))
+            .bindNow(Duration.ofSeconds(10));
+    try {
+      dev.graceful.tls.TlsConnection tls =
+          dev.graceful.tls.TlsConnection.connect(address(server), certs.client(), clientLoops, e -> e.setEnabledProtocols(new String[] {"TLSv1.3"}))
+              .block(WAIT);
+      CompletableFuture<Void> upgraded = new CompletableFuture<>();
+      CompletableFuture<Void> closeFrame = new CompletableFuture<>();
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      reactor.core.Disposable reading =
+          tls.receive()
+              .subscribe(
+                  b -> {
+                    synchronized (got) {
+                      byte[] chunk = new byte[b.remaining()];
+                      b.get(chunk);
+                      got.writeBytes(chunk);
+                      byte[] all = got.toByteArray();
+                      int head = new String(all, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n");
+                      if (head >= 0) {
+                        upgraded.complete(null);
+                        if (all.length > head + 4 && (all[head + 4] & 0xff) == 0x88) { // FIN, opcode 8: close
+                          closeFrame.complete(null);
+                        }
+                      }
+                    }
+                  });
+      String upgrade =
+          "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      tls.send(java.nio.ByteBuffer.wrap(upgrade.getBytes(java.nio.charset.StandardCharsets.US_ASCII))).block(WAIT);
+      upgraded.get(10, TimeUnit.SECONDS);
+      awaitOpen(graceful, 1);
+
+      Duration grace = Duration.ofSeconds(5);
+      Mono<ShutdownReport> shutdown =
+          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(grace).deadline(Duration.ofSeconds(10))).cache();
+      shutdown.subscribe();
+      closeFrame.get(10, TimeUnit.SECONDS);
+      reading.dispose();
+      ShutdownResult mine = tls.shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(Duration.ofSeconds(10))).block(WAIT);
+      ShutdownReport report = shutdown.block(WAIT);
+
+      assertThat(mine.outcome()).as("the server answered our close_notify").isEqualTo(Outcome.COMPLETE);
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
+      assertThat(report.elapsed()).as("ended by the close_notify, not the grace period").isLessThan(grace);
+      tls.release().block(WAIT);
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
   // G4 for a WebSocket: a client that stops reading after its first message never answers the
   // close frame. The grace ends, the deadline forces it (SENT) and names it, and reactor-netty's
   // held close does not keep the channel open past that: the report comes at once, nothing open.
