@@ -118,7 +118,7 @@ class NettyServerShutdownIT {
       List<HttpsClient> slow = clients.subList(0, 100);
       Flux.fromIterable(slow).flatMap(c -> c.get("/slow")).blockLast(WAIT);
       // in flight: the server is handling every slow request (each answers 500 ms after it began)
-      Mono.fromCallable(slowStarted::get).filter(n -> n == 100).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitSlowRequests(slowStarted, 100);
 
       ShutdownReport report =
           graceful
@@ -188,16 +188,14 @@ class NettyServerShutdownIT {
   void http2ClientGetsGoawayThenItsResponseThenTheCloseNotify() throws Exception {
     GracefulServer graceful = GracefulServer.create();
     java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
-    SslContext h2 = NettyEngines.serverContext(provider(), certs, "h2", "http/1.1");
-    DisposableServer server =
-        start(graceful, slowStarted, s -> s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11).secure(spec -> spec.sslContext(h2)));
+    DisposableServer server = startHttp2(graceful, slowStarted);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
       H2Client c = H2Client.connect(address(server), certs, group);
       c.get("/");
       Mono.fromCallable(c::events).filter(e -> !e.isEmpty()).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
       c.get("/slow");
-      Mono.fromCallable(slowStarted::get).filter(n -> n == 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitSlowRequests(slowStarted, 1);
 
       ShutdownReport report =
           graceful
@@ -233,14 +231,12 @@ class NettyServerShutdownIT {
   void http2StreamInFlightAtTheDeadlineIsForced() throws Exception {
     GracefulServer graceful = GracefulServer.create();
     java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
-    SslContext h2 = NettyEngines.serverContext(provider(), certs, "h2", "http/1.1");
-    DisposableServer server =
-        start(graceful, slowStarted, s -> s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11).secure(spec -> spec.sslContext(h2)));
+    DisposableServer server = startHttp2(graceful, slowStarted);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
       H2Client c = H2Client.connect(address(server), certs, group, false);
       c.get("/slow");
-      Mono.fromCallable(slowStarted::get).filter(n -> n == 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitSlowRequests(slowStarted, 1);
 
       ShutdownReport report =
           graceful
@@ -270,19 +266,10 @@ class NettyServerShutdownIT {
   @Test
   void webSocketGetsACloseFrameThenTheCloseNotify() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    SslContext ctx = nettyContext();
-    DisposableServer server =
-        graceful
-            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
-            .handle(graceful.http((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))))
-            .bindNow(Duration.ofSeconds(10));
+    DisposableServer server = startWebSocketEcho(graceful);
     try {
-      SslContext clientCtx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
       List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-      reactor.netty.http.client.HttpClient.create()
-          .secure(spec -> spec.sslContext(clientCtx))
-          .websocket()
-          .uri("wss://localhost:" + server.port() + "/ws")
+      webSocketClient(server)
           .handle(
               (in, out) -> {
                 in.receiveCloseStatus().subscribe(st -> seen.add("close " + st.code() + " " + st.reasonText()));
@@ -315,12 +302,7 @@ class NettyServerShutdownIT {
   @Test
   void webSocketClientThatAnswersWithItsCloseNotifyAloneEndsAtOnce() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    SslContext ctx = nettyContext();
-    DisposableServer server =
-        graceful
-            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
-            .handle(graceful.http((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))))
-            .bindNow(Duration.ofSeconds(10));
+    DisposableServer server = startWebSocketEcho(graceful);
     try {
       dev.graceful.tls.TlsConnection tls =
           dev.graceful.tls.TlsConnection.connect(address(server), certs.client(), clientLoops, e -> e.setEnabledProtocols(new String[] {"TLSv1.3"}))
@@ -377,19 +359,10 @@ class NettyServerShutdownIT {
   @Test
   void silentWebSocketIsForcedAtTheDeadline() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    SslContext ctx = nettyContext();
-    DisposableServer server =
-        graceful
-            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
-            .handle(graceful.http((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))))
-            .bindNow(Duration.ofSeconds(10));
+    DisposableServer server = startWebSocketEcho(graceful);
     try {
-      SslContext clientCtx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
       List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-      reactor.netty.http.client.HttpClient.create()
-          .secure(spec -> spec.sslContext(clientCtx))
-          .websocket()
-          .uri("wss://localhost:" + server.port() + "/ws")
+      webSocketClient(server)
           .handle(
               (in, out) ->
                   out.sendString(Mono.just("hello"))
@@ -416,6 +389,35 @@ class NettyServerShutdownIT {
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
     }
+  }
+
+  /** {@link #start} over HTTP/2 (ALPN offers h2, then http/1.1). */
+  DisposableServer startHttp2(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted) throws Exception {
+    SslContext h2 = NettyEngines.serverContext(provider(), certs, "h2", "http/1.1");
+    return start(graceful, slowStarted, s -> s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11).secure(spec -> spec.sslContext(h2)));
+  }
+
+  /** Waits until the server is handling {@code n} slow requests. */
+  static void awaitSlowRequests(java.util.concurrent.atomic.AtomicInteger slowStarted, int n) {
+    Mono.fromCallable(slowStarted::get).filter(k -> k == n).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+  }
+
+  /** A server whose every request is a WebSocket that echoes each message back ("echo …"). */
+  DisposableServer startWebSocketEcho(GracefulServer graceful) throws Exception {
+    SslContext ctx = nettyContext();
+    return graceful
+        .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+        .handle(graceful.http((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))))
+        .bindNow(Duration.ofSeconds(10));
+  }
+
+  /** reactor-netty's WebSocket client of {@code server}, trusting the test certificate. */
+  static reactor.netty.http.client.HttpClient.WebsocketSender webSocketClient(DisposableServer server) throws Exception {
+    SslContext clientCtx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
+    return reactor.netty.http.client.HttpClient.create()
+        .secure(spec -> spec.sslContext(clientCtx))
+        .websocket()
+        .uri("wss://localhost:" + server.port() + "/ws");
   }
 
   /** Holds every close of the channel back {@link #HOLD}, as a slow flush would. */
