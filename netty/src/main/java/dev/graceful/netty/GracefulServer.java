@@ -63,7 +63,9 @@ import reactor.netty.transport.ServerTransport;
  *
  * <p>HTTP/2 connections get a GOAWAY when the shutdown starts, count the exchanges of all their
  * streams, and are idle only once every stream has ended (its last frames written, not only
- * queued behind the client's flow control).
+ * queued behind the client's flow control). WebSockets get a close frame (1001) when the shutdown
+ * starts and are idle once the client answers it; reactor-netty's own close after that frame is
+ * held until graceful's close_notify exchange has run.
  */
 public final class GracefulServer {
   private final Map<Channel, Tracked> open = new ConcurrentHashMap<>();
@@ -82,6 +84,8 @@ public final class GracefulServer {
     private final List<MonoSink<Void>> waiting = new ArrayList<>(1);
     /** A WebSocket sent its close frame at the shutdown's start: completes with the client's. */
     private volatile Mono<Void> closeAnswered = Mono.empty();
+    private final Sinks.Empty<Void> closeFrameBack = Sinks.empty();
+    private boolean wentAway;
 
     Tracked(NettyTlsConnection connection) {
       this.connection = connection;
@@ -120,22 +124,30 @@ public final class GracefulServer {
      */
     void goingAway(WebsocketOutbound ws) {
       Channel channel = connection.channel();
-      Sinks.Empty<Void> answered = Sinks.empty();
+      synchronized (this) {
+        if (wentAway) {
+          return; // a second server shutdown: the close frame went out once
+        }
+        wentAway = true;
+      }
       // a client may answer with its close_notify alone, without a close frame
-      closeAnswered = Mono.firstWithSignal(answered.asMono(), connection.peerCloseNotify());
+      closeAnswered = Mono.firstWithSignal(closeFrameBack.asMono(), connection.peerCloseNotify());
       channel
           .eventLoop()
           .execute(
               () -> {
                 connection.holdCloses();
+                channel.closeFuture().addListener(f -> closeFrameBack.tryEmitEmpty());
+                if (!channel.isActive()) {
+                  return;
+                }
                 ChannelPipeline p = channel.pipeline();
-                CloseFrameWatch watch = new CloseFrameWatch(answered);
+                CloseFrameWatch watch = new CloseFrameWatch(closeFrameBack);
                 if (p.get(NettyPipeline.ReactiveBridge) != null) {
                   p.addBefore(NettyPipeline.ReactiveBridge, CloseFrameWatch.NAME, watch);
                 } else {
                   p.addLast(CloseFrameWatch.NAME, watch);
                 }
-                channel.closeFuture().addListener(f -> answered.tryEmitEmpty());
                 ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GOING_AWAY).subscribe(null, e -> { });
               });
     }
