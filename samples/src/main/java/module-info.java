@@ -3,6 +3,7 @@ module dev.graceful.samples {
   requires dev.graceful.tls;
   requires dev.graceful.quic;
   requires dev.graceful.netty;
+  requires io.netty.codec.http; // the demo reads WebSocket close statuses
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires org.bouncycastle.pkix;

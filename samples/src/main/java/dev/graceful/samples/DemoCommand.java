@@ -55,6 +55,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--https-clients", paramLabel = "N", description = "clients of the reactor-netty HTTPS server (default 200)")
   int httpsClients = 200;
 
+  @Option(names = "--websocket-clients", paramLabel = "N", description = "WebSocket clients of the reactor-netty HTTPS server (default 20)")
+  int webSocketClients = 20;
+
   @Option(names = "--quic-clients", paramLabel = "N", description = "clients of the Kwik QUIC server (default 40)")
   int quicClients = 40;
 
@@ -75,8 +78,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (clients < 3 || httpsClients < 2 || quicClients < 1) {
-      throw new IllegalArgumentException("--clients must be at least 3, --https-clients 2, --quic-clients 1");
+    if (clients < 3 || httpsClients < 2 || quicClients < 1 || webSocketClients < 0) {
+      throw new IllegalArgumentException("--clients must be at least 3, --https-clients 2, --quic-clients 1, --websocket-clients 0");
     }
     SelfSignedCertificate cert = SelfSignedCertificate.generate();
     SSLContext serverCtx = cert.serverContext();
@@ -87,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
     try {
       List<DemoTable.Section> sections = new ArrayList<>();
       sections.add(run(serverCtx, clientCtx, serverLoops, clientLoops));
-      sections.add(NettyDemo.run(cert, httpsClients, clientLoops));
+      sections.add(NettyDemo.run(cert, httpsClients, webSocketClients, clientLoops));
       sections.add(QuicDemo.run(cert, quicClients, serverLoops));
       return print(sections, (System.nanoTime() - started) / 1_000_000);
     } finally {

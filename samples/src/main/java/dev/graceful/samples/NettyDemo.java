@@ -21,9 +21,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
@@ -42,7 +45,7 @@ final class NettyDemo {
 
   private NettyDemo() {}
 
-  static DemoTable.Section run(SelfSignedCertificate cert, int clients, LoopGroup rawClientLoops) throws Exception {
+  static DemoTable.Section run(SelfSignedCertificate cert, int clients, int webSocketClients, LoopGroup rawClientLoops) throws Exception {
     SslContext serverCtx = SslContextBuilder.forServer(cert.keys().getPrivate(), cert.certificate()).build();
     SslContext clientCtx = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
     GracefulServer graceful = GracefulServer.create();
@@ -54,7 +57,9 @@ final class NettyDemo {
             .handle(
                 graceful.http(
                     (req, res) ->
-                        req.uri().startsWith("/slow")
+                        req.uri().startsWith("/ws")
+                            ? res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))
+                            : req.uri().startsWith("/slow")
                             ? res.header("content-length", Integer.toString(SLOW_BODY))
                                 .sendString(Mono.delay(Duration.ofMillis(300)).map(x -> "x".repeat(SLOW_BODY)))
                             : res.header("content-length", "2").sendString(Mono.just("ok"))))
@@ -90,6 +95,33 @@ final class NettyDemo {
               .concatMap(c -> c.send(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: demo\r\n\r\n".getBytes(StandardCharsets.US_ASCII))).thenReturn(c))
               .collectList()
               .block(WAIT);
+      // WebSockets (reactor-netty's client), each open after one echoed message; graceful sends
+      // each a close frame (1001) when the shutdown starts, and each answers it
+      Set<String> webSocketIds = ConcurrentHashMap.newKeySet();
+      Queue<Integer> closeCodes = new ConcurrentLinkedQueue<>();
+      List<Mono<String>> echoes = new ArrayList<>();
+      HttpClient.WebsocketSender ws =
+          HttpClient.newConnection()
+              .runOn(clientLoops)
+              .secure(s -> s.sslContext(clientCtx))
+              // the server names a connection by the client's address
+              .doOnConnected(c -> webSocketIds.add("netty:" + c.channel().localAddress()))
+              .websocket()
+              .uri("wss://127.0.0.1:" + server.port() + "/ws");
+      for (int i = 0; i < webSocketClients; i++) {
+        Sinks.One<String> echo = Sinks.one();
+        echoes.add(echo.asMono());
+        ws.handle(
+                (in, out) -> {
+                  in.receiveCloseStatus().subscribe(st -> closeCodes.add(st.code()));
+                  return out.sendString(Mono.just("hello")).then(in.receive().asString().doOnNext(echo::tryEmitValue).then());
+                })
+            .subscribe(null, e -> echo.tryEmitError(e));
+      }
+      long echoed = Flux.merge(echoes).filter("echo hello"::equals).count().block(WAIT);
+      if (echoed != webSocketClients) {
+        problems.add("websocket: " + echoed + " of " + webSocketClients + " echoes");
+      }
       // requests in flight when the shutdown starts
       Mono<List<Integer>> slowBodies =
           Flux.range(0, slowCount)
@@ -98,7 +130,7 @@ final class NettyDemo {
               .cache();
       slowBodies.subscribe();
       Mono.fromCallable(() -> graceful.openConnections().size())
-          .filter(n -> n >= cooperative + silentCount)
+          .filter(n -> n >= cooperative + silentCount + webSocketClients)
           .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5)))
           .block(WAIT);
       Mono.delay(Duration.ofMillis(50)).block(WAIT); // the slow requests reach the server
@@ -125,11 +157,23 @@ final class NettyDemo {
         problems.add("https: " + report.stragglers().size() + " stragglers forced, expected the " + silentCount + " silent clients");
       }
       long completeCount = report.outcomes().getOrDefault(Outcome.COMPLETE, 0);
-      if (completeCount != cooperative || !report.errors().isEmpty()) {
+      if (completeCount != cooperative + webSocketClients || !report.errors().isEmpty()) {
         problems.add("https: server saw " + report.outcomes() + " " + report.errors());
       }
+      long wentAway = closeCodes.stream().filter(code -> code == 1001).count();
+      if (wentAway != webSocketClients) {
+        problems.add("websocket: " + wentAway + " of " + webSocketClients + " clients got the close frame 1001 " + closeCodes);
+      }
+      long webSocketsComplete =
+          report.entries().stream()
+              .filter(e -> webSocketIds.contains(e.connectionId()))
+              .filter(e -> e.result().map(r -> r.outcome() == Outcome.COMPLETE).orElse(false))
+              .count();
+      if (webSocketsComplete != webSocketClients) {
+        problems.add("websocket: server saw " + webSocketsComplete + " of " + webSocketClients + " end COMPLETE");
+      }
       Flux.fromIterable(silent).flatMap(TlsConnection::release).blockLast(WAIT);
-      return new DemoTable.Section("reactor-netty HTTPS", report.connections(), report.elapsed().toMillis(), rows(report), problems);
+      return new DemoTable.Section("reactor-netty HTTPS", report.connections(), report.elapsed().toMillis(), rows(report, webSocketIds), problems);
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
       pool.disposeLater().block(WAIT);
@@ -138,7 +182,11 @@ final class NettyDemo {
     }
   }
 
-  static List<DemoTable.Row> rows(ShutdownReport report) {
+  /**
+   * A WebSocket's row says "1001 then" its outcome, without the initiator: its client closes after
+   * answering the close frame, so which close_notify goes first is a race either side may win.
+   */
+  static List<DemoTable.Row> rows(ShutdownReport report, Set<String> webSocketIds) {
     return DemoTable.rows(
         "reactor-netty HTTPS",
         "bidirectional",
@@ -146,8 +194,10 @@ final class NettyDemo {
         e ->
             e.forced()
                 ? "FORCED/" + e.result().map(r -> r.outcome().name()).orElse("ERROR")
-                : e.result().map(r -> r.outcome() + "/" + r.initiator()).orElseGet(() -> e.error().get().reason().name()),
-        ending -> ending.startsWith("FORCED") ? "silent" : "keep-alive");
+                : webSocketIds.contains(e.connectionId())
+                    ? "1001 then " + e.result().map(r -> r.outcome().name()).orElseGet(() -> e.error().get().reason().name())
+                    : e.result().map(r -> r.outcome() + "/" + r.initiator()).orElseGet(() -> e.error().get().reason().name()),
+        ending -> ending.startsWith("FORCED") ? "silent" : ending.startsWith("1001") ? "websocket" : "keep-alive");
   }
 
 }

@@ -273,15 +273,17 @@ class CommandLineIT {
   @Test
   void demoEndsEveryConnectionAsExpected() throws Exception {
     try (PeerProcess demo =
-        graceful("demo", "--clients", "40", "--https-clients", "40", "--quic-clients", "10", "--timeout", "1s")) {
+        graceful("demo", "--clients", "40", "--https-clients", "40", "--websocket-clients", "10", "--quic-clients", "10", "--timeout", "1s")) {
       assertThat(demo.awaitExit(Duration.ofSeconds(90))).as(demo.tail()).isZero();
       JsonNode summary = json(demo).get(0).get("summary");
-      assertThat(summary.get("connections").asInt()).isEqualTo(90);
+      assertThat(summary.get("connections").asInt()).isEqualTo(100);
       assertThat(summary.get("unexpected").asInt()).isZero();
       JsonNode servers = summary.get("servers");
       assertThat(servers.get("graceful NIO TLS").get("endings").get("silent FORCED").asInt()).isEqualTo(4);
       assertThat(servers.get("reactor-netty HTTPS").get("endings").get("silent FORCED/SENT").asInt()).isEqualTo(2);
       assertThat(servers.get("reactor-netty HTTPS").get("endings").get("keep-alive COMPLETE/LOCAL").asInt()).isEqualTo(38);
+      // each WebSocket got the close frame 1001 and answered it, then the close_notify exchange ran
+      assertThat(servers.get("reactor-netty HTTPS").get("endings").get("websocket 1001 then COMPLETE").asInt()).isEqualTo(10);
       assertThat(servers.get("Kwik QUIC").get("endings").get("128 KiB in flight COMPLETE/LOCAL drained").asInt()).isEqualTo(10);
     }
   }
