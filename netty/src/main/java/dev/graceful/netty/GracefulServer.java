@@ -17,7 +17,9 @@ import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayList;
@@ -82,9 +84,12 @@ public final class GracefulServer {
     final NettyTlsConnection connection;
     private int active;
     private final List<MonoSink<Void>> waiting = new ArrayList<>(1);
-    /** A WebSocket sent its close frame at the shutdown's start: completes with the client's. */
-    private volatile Mono<Void> closeAnswered = Mono.empty();
-    private final Sinks.Empty<Void> closeFrameBack = Sinks.empty();
+    /**
+     * What the shutdown's announcement waits for: a WebSocket's close frame answered, HTTP/2's
+     * final GOAWAY sent. Nothing for plain HTTP/1.1 and TCP.
+     */
+    private volatile Mono<Void> announced = Mono.empty();
+    private final Sinks.Empty<Void> settled = Sinks.empty();
     private boolean wentAway;
 
     Tracked(NettyTlsConnection connection) {
@@ -108,12 +113,13 @@ public final class GracefulServer {
     }
 
     /**
-     * @return completes when no exchange is in flight and, over HTTP/2, every stream has ended: a
-     *     response's last frames can still wait behind the client's flow-control window after its
-     *     handler completed, and a close_notify before them would cut the response
+     * @return completes when no exchange is in flight, what the shutdown announced has settled,
+     *     and, over HTTP/2, every stream has ended: a response's last frames can still wait behind
+     *     the client's flow-control window after its handler completed, and a close_notify before
+     *     them would cut the response
      */
     Mono<Void> idle() {
-      return exchangesDone().then(streamsClosed(connection.channel())).then(Mono.defer(() -> closeAnswered));
+      return exchangesDone().then(Mono.defer(() -> announced)).then(streamsClosed(connection.channel()));
     }
 
     /**
@@ -123,26 +129,23 @@ public final class GracefulServer {
      * the client's close frame arrives, or its close_notify, or the channel closes.
      */
     void goingAway(WebsocketOutbound ws) {
-      Channel channel = connection.channel();
-      synchronized (this) {
-        if (wentAway) {
-          return; // a second server shutdown: the close frame went out once
-        }
-        wentAway = true;
+      if (!announcing()) {
+        return;
       }
+      Channel channel = connection.channel();
       // a client may answer with its close_notify alone, without a close frame
-      closeAnswered = Mono.firstWithSignal(closeFrameBack.asMono(), connection.peerCloseNotify());
+      announced = Mono.firstWithSignal(settled.asMono(), connection.peerCloseNotify());
       channel
           .eventLoop()
           .execute(
               () -> {
                 connection.holdCloses();
-                channel.closeFuture().addListener(f -> closeFrameBack.tryEmitEmpty());
+                channel.closeFuture().addListener(f -> settled.tryEmitEmpty());
                 if (!channel.isActive()) {
                   return;
                 }
                 ChannelPipeline p = channel.pipeline();
-                CloseFrameWatch watch = new CloseFrameWatch(closeFrameBack);
+                CloseFrameWatch watch = new CloseFrameWatch(settled);
                 if (p.get(NettyPipeline.ReactiveBridge) != null) {
                   p.addBefore(NettyPipeline.ReactiveBridge, CloseFrameWatch.NAME, watch);
                 } else {
@@ -150,6 +153,42 @@ public final class GracefulServer {
                 }
                 ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GOING_AWAY).subscribe(null, e -> { });
               });
+    }
+
+    /**
+     * RFC 9113 §6.8, a graceful HTTP/2 shutdown: a first GOAWAY with the largest stream id (the
+     * client stops opening streams; those already on their way are still taken), a PING, and once
+     * its answer proves a round trip, the final GOAWAY naming the last stream the server took.
+     * {@link #idle()} waits for the final one, so the client learns which of its streams were
+     * processed before the close_notify.
+     */
+    void goAway(Http2FrameCodec codec) {
+      if (!announcing()) {
+        return;
+      }
+      Channel channel = connection.channel();
+      announced = settled.asMono();
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                channel.closeFuture().addListener(f -> settled.tryEmitEmpty());
+                if (!channel.isActive()) {
+                  return;
+                }
+                channel.pipeline().addAfter(channel.pipeline().context(codec).name(), PingAnswerWatch.NAME, new PingAnswerWatch(settled));
+                channel.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE)).addListener(f -> { });
+                channel.writeAndFlush(new DefaultHttp2PingFrame(PingAnswerWatch.PAYLOAD)).addListener(f -> { });
+              });
+    }
+
+    /** @return whether this is the first announcement (a second server shutdown announces nothing) */
+    private synchronized boolean announcing() {
+      if (wentAway) {
+        return false;
+      }
+      wentAway = true;
+      return true;
     }
 
     private Mono<Void> exchangesDone() {
@@ -174,6 +213,32 @@ public final class GracefulServer {
 
   /** The reason in the close frame a WebSocket gets when the server shuts down. */
   static final String GOING_AWAY = "server shutting down";
+
+  /**
+   * Sees the answer to graceful's HTTP/2 PING go by and sends the final GOAWAY (the last stream the
+   * server took); other frames pass.
+   */
+  private static final class PingAnswerWatch extends ChannelInboundHandlerAdapter {
+    static final String NAME = "graceful.h2Ping";
+    /** "graceful" in ASCII: the PING's 8 bytes. */
+    static final long PAYLOAD = 0x67726163_6566756CL;
+    private final Sinks.Empty<Void> settled;
+
+    PingAnswerWatch(Sinks.Empty<Void> settled) {
+      this.settled = settled;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Http2PingFrame ping && ping.ack() && ping.content() == PAYLOAD) {
+        ctx.pipeline().remove(this);
+        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR))
+            .addListener(f -> settled.tryEmitEmpty());
+        return;
+      }
+      ctx.fireChannelRead(msg);
+    }
+  }
 
   /** Sees the client's close frame go by (and passes it on to reactor-netty). */
   private static final class CloseFrameWatch extends ChannelInboundHandlerAdapter {
@@ -309,9 +374,9 @@ public final class GracefulServer {
   }
 
   /**
-   * G1, G2 for what runs on a connection beyond single exchanges. An HTTP/2 connection gets a
-   * GOAWAY (NO_ERROR, naming the last stream the server took), so that its client opens no new
-   * stream while the streams in flight finish. A WebSocket gets a close frame (1001, going away),
+   * G1, G2 for what runs on a connection beyond single exchanges. An HTTP/2 connection gets
+   * RFC 9113's two GOAWAYs (NO_ERROR; the final one names the last stream the server took), so that
+   * its client opens no new stream while the streams in flight finish. A WebSocket gets a close frame (1001, going away),
    * and the connection is idle once the client's close frame came back. The close_notify follows
    * either through the flush barrier. Not awaited: a client that does not read must not hold the
    * whole shutdown's start.
@@ -322,8 +387,9 @@ public final class GracefulServer {
       if (!channel.isActive()) {
         continue;
       }
-      if (channel.pipeline().get(Http2FrameCodec.class) != null) {
-        channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> { });
+      Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
+      if (codec != null) {
+        e.getValue().goAway(codec);
       } else if (ChannelOperations.get(channel) instanceof WebsocketOutbound ws) {
         e.getValue().goingAway(ws);
       }

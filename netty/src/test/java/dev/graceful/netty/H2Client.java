@@ -123,6 +123,11 @@ final class H2Client {
     }
   }
 
+  /** Sends GET {@code path} as soon as the first GOAWAY arrives, as if it had crossed it on the way. */
+  void getOnFirstGoAway(String path) {
+    recorder.onFirstGoAway = () -> get(path);
+  }
+
   /** Completes when the connection has ended. */
   CompletableFuture<Void> ended() {
     return recorder.ended;
@@ -138,6 +143,7 @@ final class H2Client {
     final CompletableFuture<Void> ended = new CompletableFuture<>();
     final List<String> events = new ArrayList<>();
     final boolean answers;
+    volatile Runnable onFirstGoAway;
 
     Recorder(boolean answers) {
       this.answers = answers;
@@ -153,6 +159,11 @@ final class H2Client {
       try {
         if (msg instanceof Http2GoAwayFrame g) {
           record("GOAWAY " + g.errorCode() + " last stream " + g.lastStreamId());
+          Runnable hook = onFirstGoAway;
+          onFirstGoAway = null;
+          if (hook != null) {
+            hook.run(); // on the event loop, before the frames that follow are read
+          }
         }
       } finally {
         ReferenceCountUtil.release(msg);

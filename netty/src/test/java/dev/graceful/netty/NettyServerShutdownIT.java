@@ -204,19 +204,60 @@ class NettyServerShutdownIT {
 
       c.ended().get(30, TimeUnit.SECONDS);
       // (Netty's client codec numbers its streams 3, 5, …: 1 is kept for an h2c upgrade). The
-      // GOAWAY goes out at once and the slow response 500 ms after its request, but only their
+      // GOAWAYs go out at once and the slow response 500 ms after its request, but only their
       // order against the close_notify is the contract.
       List<String> events = c.events();
       assertThat(events)
           .containsExactlyInAnyOrder(
               "response on stream 3: 2 bytes",
+              "GOAWAY 0 last stream " + Integer.MAX_VALUE,
               "GOAWAY 0 last stream 5",
               "response on stream 5: " + SLOW_BODY + " bytes",
               "close_notify",
               "end");
-      assertThat(events.subList(3, 5)).containsExactly("close_notify", "end");
+      assertThat(events.indexOf("GOAWAY 0 last stream " + Integer.MAX_VALUE)).isLessThan(events.indexOf("GOAWAY 0 last stream 5"));
+      assertThat(events.subList(4, 6)).containsExactly("close_notify", "end");
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
       assertThat(graceful.openConnections()).isEmpty();
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+      group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+    }
+  }
+
+  // G1 over HTTP/2, RFC 9113 §6.8: a stream the client opens the moment the first GOAWAY (the
+  // largest stream id) arrives, as one already on its way would be, is still taken and answered;
+  // the final GOAWAY, sent once a PING proved a round trip, names it as the last stream.
+  @Test
+  void http2StreamOpenedAsTheFirstGoawayArrivesIsStillServed() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    DisposableServer server = startHttp2(graceful, slowStarted);
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      H2Client c = H2Client.connect(address(server), certs, group);
+      c.get("/slow");
+      awaitSlowRequests(slowStarted, 1);
+      c.getOnFirstGoAway("/");
+
+      ShutdownReport report =
+          graceful
+              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(15)))
+              .block(WAIT);
+
+      c.ended().get(30, TimeUnit.SECONDS);
+      List<String> events = c.events();
+      assertThat(events)
+          .containsExactlyInAnyOrder(
+              "GOAWAY 0 last stream " + Integer.MAX_VALUE,
+              "GOAWAY 0 last stream 5",
+              "response on stream 3: " + SLOW_BODY + " bytes",
+              "response on stream 5: 2 bytes",
+              "close_notify",
+              "end");
+      assertThat(events.get(0)).isEqualTo("GOAWAY 0 last stream " + Integer.MAX_VALUE);
+      assertThat(events.subList(4, 6)).containsExactly("close_notify", "end");
+      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
       group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
