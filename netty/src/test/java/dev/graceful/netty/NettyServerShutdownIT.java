@@ -349,6 +349,7 @@ class NettyServerShutdownIT {
           dev.graceful.tls.TlsConnection.connect(address(server), certs.client(), clientLoops, e -> e.setEnabledProtocols(new String[] {"TLSv1.3"}))
               .block(WAIT);
       CompletableFuture<Void> upgraded = new CompletableFuture<>();
+      CompletableFuture<Void> echoed = new CompletableFuture<>();
       CompletableFuture<Void> closeFrame = new CompletableFuture<>();
       java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
       reactor.core.Disposable reading =
@@ -363,8 +364,13 @@ class NettyServerShutdownIT {
                       int head = new String(all, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n");
                       if (head >= 0) {
                         upgraded.complete(null);
-                        if (all.length > head + 4 && (all[head + 4] & 0xff) == 0x88) { // FIN, opcode 8: close
-                          closeFrame.complete(null);
+                        // the server's frames: unmasked, short (a 7-bit length)
+                        for (int at = head + 4; at + 2 <= all.length && at + 2 + (all[at + 1] & 0x7f) <= all.length; at += 2 + (all[at + 1] & 0x7f)) {
+                          switch (all[at] & 0x0f) {
+                            case 1 -> echoed.complete(null); // text
+                            case 8 -> closeFrame.complete(null); // close
+                            default -> { }
+                          }
                         }
                       }
                     }
@@ -374,6 +380,11 @@ class NettyServerShutdownIT {
               + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
       tls.send(java.nio.ByteBuffer.wrap(upgrade.getBytes(java.nio.charset.StandardCharsets.US_ASCII))).block(WAIT);
       upgraded.get(10, TimeUnit.SECONDS);
+      // a text frame "hello" (masked, as a client's must be, with a zero mask), and its echo: the
+      // 101 can arrive before reactor-netty's server side has become a WebSocket, the echo cannot
+      byte[] hello = {(byte) 0x81, (byte) 0x85, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+      tls.send(java.nio.ByteBuffer.wrap(hello)).block(WAIT);
+      echoed.get(10, TimeUnit.SECONDS);
       awaitOpen(graceful, 1);
 
       Duration grace = Duration.ofSeconds(5);
@@ -386,7 +397,9 @@ class NettyServerShutdownIT {
       ShutdownReport report = shutdown.block(WAIT);
 
       assertThat(mine.outcome()).as("the server answered our close_notify").isEqualTo(Outcome.COMPLETE);
-      assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
+      assertThat(report.outcomes())
+          .as(() -> "errors: " + report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList())
+          .isEqualTo(Map.of(Outcome.COMPLETE, 1));
       assertThat(report.elapsed()).as("ended by the close_notify, not the grace period").isLessThan(grace);
       tls.release().block(WAIT);
     } finally {
