@@ -37,6 +37,7 @@ import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
+import reactor.netty.http.HttpInfos;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.websocket.WebsocketOutbound;
@@ -128,7 +129,7 @@ public final class GracefulServer {
      * after the client's close frame and the close_notify exchange. {@link #idle()} completes when
      * the client's close frame arrives, or its close_notify, or the channel closes.
      */
-    void goingAway(WebsocketOutbound ws) {
+    void goingAway() {
       if (!announcing()) {
         return;
       }
@@ -141,18 +142,37 @@ public final class GracefulServer {
               () -> {
                 connection.holdCloses();
                 channel.closeFuture().addListener(f -> settled.tryEmitEmpty());
-                if (!channel.isActive()) {
-                  return;
-                }
-                ChannelPipeline p = channel.pipeline();
-                CloseFrameWatch watch = new CloseFrameWatch(settled);
-                if (p.get(NettyPipeline.ReactiveBridge) != null) {
-                  p.addBefore(NettyPipeline.ReactiveBridge, CloseFrameWatch.NAME, watch);
-                } else {
-                  p.addLast(CloseFrameWatch.NAME, watch);
-                }
-                ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GOING_AWAY).subscribe(null, e -> { });
+                closeOnceUpgraded(0);
               });
+    }
+
+    /**
+     * Event loop: sends the close frame once reactor-netty's side of the channel is a WebSocket. An
+     * upgrade can still be under way when the shutdown starts (its 101 even at the client already):
+     * then it looks again every {@link #UPGRADE_LOOK} for at most {@link #UPGRADE_LOOKS} times,
+     * after which the connection is shut down without a close frame.
+     */
+    private void closeOnceUpgraded(int looks) {
+      Channel channel = connection.channel();
+      if (!channel.isActive()) {
+        return;
+      }
+      if (!(ChannelOperations.get(channel) instanceof WebsocketOutbound ws)) {
+        if (looks >= UPGRADE_LOOKS) {
+          settled.tryEmitEmpty();
+        } else {
+          channel.eventLoop().schedule(() -> closeOnceUpgraded(looks + 1), UPGRADE_LOOK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return;
+      }
+      ChannelPipeline p = channel.pipeline();
+      CloseFrameWatch watch = new CloseFrameWatch(settled);
+      if (p.get(NettyPipeline.ReactiveBridge) != null) {
+        p.addBefore(NettyPipeline.ReactiveBridge, CloseFrameWatch.NAME, watch);
+      } else {
+        p.addLast(CloseFrameWatch.NAME, watch);
+      }
+      ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GOING_AWAY).subscribe(null, e -> { });
     }
 
     /**
@@ -210,6 +230,11 @@ public final class GracefulServer {
    * SslHandler} takes at most (its close_notify flush timeout, 3 s by default).
    */
   static final java.time.Duration CHANNEL_CLOSE_WAIT = java.time.Duration.ofSeconds(5);
+
+  /** How often, and how many times, a WebSocket upgrade under way is looked at again. */
+  static final java.time.Duration UPGRADE_LOOK = java.time.Duration.ofMillis(5);
+
+  static final int UPGRADE_LOOKS = 200;
 
   /** The reason in the close frame a WebSocket gets when the server shuts down. */
   static final String GOING_AWAY = "server shutting down";
@@ -390,8 +415,9 @@ public final class GracefulServer {
       Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
       if (codec != null) {
         e.getValue().goAway(codec);
-      } else if (ChannelOperations.get(channel) instanceof WebsocketOutbound ws) {
-        e.getValue().goingAway(ws);
+      } else if (ChannelOperations.get(channel) instanceof WebsocketOutbound
+          || (ChannelOperations.get(channel) instanceof HttpInfos request && request.isWebsocket())) {
+        e.getValue().goingAway(); // a WebSocket, or an upgrade to one under way
       }
     }
   }
