@@ -385,13 +385,16 @@ public final class GracefulServer {
   public Mono<ShutdownReport> shutdown(DisposableServer server, ServerShutdown how) {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(how, "how");
-    Mono<Void> stopAccepting =
-        Mono.<Void>create(sink -> server.channel().close().addListener(f -> sink.success())).then(Mono.fromRunnable(this::announce));
+    Mono<Void> stopAccepting = Mono.create(sink -> server.channel().close().addListener(f -> sink.success()));
     return stopAccepting.then(
         Mono.defer(
             () -> {
+              // counted before anything is announced: a connection that the announcement ends (a
+              // WebSocket answering its close frame at once) is still in the report
+              List<Tracked> counted = List.copyOf(open.values());
+              announce(counted);
               List<ServerShutdown.Member> members = new ArrayList<>();
-              for (Tracked t : open.values()) {
+              for (Tracked t : counted) {
                 members.add(ServerShutdown.Member.of(closing(t.connection), t.idle()));
               }
               return how.run(Mono.empty(), members);
@@ -406,18 +409,18 @@ public final class GracefulServer {
    * either through the flush barrier. Not awaited: a client that does not read must not hold the
    * whole shutdown's start.
    */
-  private void announce() {
-    for (Map.Entry<Channel, Tracked> e : open.entrySet()) {
-      Channel channel = e.getKey();
+  private static void announce(List<Tracked> connections) {
+    for (Tracked t : connections) {
+      Channel channel = t.connection.channel();
       if (!channel.isActive()) {
         continue;
       }
       Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
       if (codec != null) {
-        e.getValue().goAway(codec);
+        t.goAway(codec);
       } else if (ChannelOperations.get(channel) instanceof WebsocketOutbound
           || (ChannelOperations.get(channel) instanceof HttpInfos request && request.isWebsocket())) {
-        e.getValue().goingAway(); // a WebSocket, or an upgrade to one under way
+        t.goingAway(); // a WebSocket, or an upgrade to one under way
       }
     }
   }

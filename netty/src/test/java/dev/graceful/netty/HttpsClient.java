@@ -48,6 +48,24 @@ final class HttpsClient {
     return this;
   }
 
+  /**
+   * Reads until its first response is whole, then reads nothing more: the server's close_notify
+   * stays unread and unanswered (the silent client, once its exchange is done).
+   */
+  HttpsClient readOneResponseThenGoDeaf() {
+    reactor.core.Disposable[] reading = new reactor.core.Disposable[1];
+    reading[0] =
+        tls.receive()
+            .subscribe(
+                b -> {
+                  received(b);
+                  if (responses() >= 1 && reading[0] != null) {
+                    reading[0].dispose();
+                  }
+                });
+    return this;
+  }
+
   Mono<Void> get(String path) {
     String req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n";
     return tls.send(ByteBuffer.wrap(req.getBytes(StandardCharsets.US_ASCII)));
