@@ -14,20 +14,23 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.ssl.SslHandler;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -130,20 +133,13 @@ public final class GracefulServer {
      * the client's close frame arrives, or its close_notify, or the channel closes.
      */
     void goingAway() {
-      if (!announcing()) {
-        return;
-      }
-      Channel channel = connection.channel();
       // a client may answer with its close_notify alone, without a close frame
-      announced = Mono.firstWithSignal(settled.asMono(), connection.peerCloseNotify());
-      channel
-          .eventLoop()
-          .execute(
-              () -> {
-                connection.holdCloses();
-                channel.closeFuture().addListener(f -> settled.tryEmitEmpty());
-                closeOnceUpgraded(0);
-              });
+      announce(
+          Mono.firstWithSignal(settled.asMono(), connection.peerCloseNotify()),
+          () -> {
+            connection.holdCloses();
+            closeOnceUpgraded(0);
+          });
     }
 
     /**
@@ -161,7 +157,7 @@ public final class GracefulServer {
         if (looks >= UPGRADE_LOOKS) {
           settled.tryEmitEmpty();
         } else {
-          channel.eventLoop().schedule(() -> closeOnceUpgraded(looks + 1), UPGRADE_LOOK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+          channel.eventLoop().schedule(() -> closeOnceUpgraded(looks + 1), UPGRADE_LOOK.toMillis(), TimeUnit.MILLISECONDS);
         }
         return;
       }
@@ -183,32 +179,40 @@ public final class GracefulServer {
      * processed before the close_notify.
      */
     void goAway(Http2FrameCodec codec) {
-      if (!announcing()) {
-        return;
+      announce(
+          settled.asMono(),
+          () -> {
+            Channel channel = connection.channel();
+            if (!channel.isActive()) {
+              return;
+            }
+            channel.pipeline().addAfter(channel.pipeline().context(codec).name(), PingAnswerWatch.NAME, new PingAnswerWatch(settled));
+            channel.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE)).addListener(f -> { });
+            channel.writeAndFlush(new DefaultHttp2PingFrame(PingAnswerWatch.PAYLOAD)).addListener(f -> { });
+          });
+    }
+
+    /**
+     * The first announcement only (a second server shutdown announces nothing): {@link #idle()}
+     * will wait for {@code settledWhen}, which the channel's close settles too; {@code onLoop}
+     * runs on the connection's event loop.
+     */
+    private void announce(Mono<Void> settledWhen, Runnable onLoop) {
+      synchronized (this) {
+        if (wentAway) {
+          return;
+        }
+        wentAway = true;
       }
+      announced = settledWhen;
       Channel channel = connection.channel();
-      announced = settled.asMono();
       channel
           .eventLoop()
           .execute(
               () -> {
                 channel.closeFuture().addListener(f -> settled.tryEmitEmpty());
-                if (!channel.isActive()) {
-                  return;
-                }
-                channel.pipeline().addAfter(channel.pipeline().context(codec).name(), PingAnswerWatch.NAME, new PingAnswerWatch(settled));
-                channel.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE)).addListener(f -> { });
-                channel.writeAndFlush(new DefaultHttp2PingFrame(PingAnswerWatch.PAYLOAD)).addListener(f -> { });
+                onLoop.run();
               });
-    }
-
-    /** @return whether this is the first announcement (a second server shutdown announces nothing) */
-    private synchronized boolean announcing() {
-      if (wentAway) {
-        return false;
-      }
-      wentAway = true;
-      return true;
     }
 
     private Mono<Void> exchangesDone() {
@@ -229,10 +233,10 @@ public final class GracefulServer {
    * How long a connection's ending waits for its channel to close: longer than Netty's {@code
    * SslHandler} takes at most (its close_notify flush timeout, 3 s by default).
    */
-  static final java.time.Duration CHANNEL_CLOSE_WAIT = java.time.Duration.ofSeconds(5);
+  static final Duration CHANNEL_CLOSE_WAIT = Duration.ofSeconds(5);
 
   /** How often, and how many times, a WebSocket upgrade under way is looked at again. */
-  static final java.time.Duration UPGRADE_LOOK = java.time.Duration.ofMillis(5);
+  static final Duration UPGRADE_LOOK = Duration.ofMillis(5);
 
   static final int UPGRADE_LOOKS = 200;
 
@@ -416,10 +420,10 @@ public final class GracefulServer {
         continue;
       }
       Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
+      ChannelOperations<?, ?> ops = ChannelOperations.get(channel);
       if (codec != null) {
         t.goAway(codec);
-      } else if (ChannelOperations.get(channel) instanceof WebsocketOutbound
-          || (ChannelOperations.get(channel) instanceof HttpInfos request && request.isWebsocket())) {
+      } else if (ops instanceof WebsocketOutbound || (ops instanceof HttpInfos request && request.isWebsocket())) {
         t.goingAway(); // a WebSocket, or an upgrade to one under way
       }
     }
@@ -439,7 +443,7 @@ public final class GracefulServer {
         // bounded, in case a handler of the application's swallows the close: then the report
         // comes anyway, and openConnections() truthfully still lists the channel
         Mono<Void> closedOrLate =
-            closed.timeout(CHANNEL_CLOSE_WAIT, spec.scheduler()).onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty());
+            closed.timeout(CHANNEL_CLOSE_WAIT, spec.scheduler()).onErrorResume(TimeoutException.class, e -> Mono.empty());
         return c.shutdown(spec.closeTransport(TransportPolicy.CLOSE))
             .flatMap(result -> closedOrLate.thenReturn(result))
             .onErrorResume(e -> closedOrLate.then(Mono.error(e)));
