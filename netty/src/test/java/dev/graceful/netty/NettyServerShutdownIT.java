@@ -41,16 +41,25 @@ class NettyServerShutdownIT {
   static final int SLOW_BODY = 64 * 1024;
   static TestCerts certs;
   static LoopGroup clientLoops;
+  /** The event loop of the HTTP/2 clients (Netty's own). */
+  static EventLoopGroup h2Loops;
 
   @BeforeAll
   static void setUp() {
     certs = TestCerts.create();
     clientLoops = LoopGroup.create(2);
+    h2Loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   }
 
   @AfterAll
-  static void tearDown() {
+  static void tearDown() throws Exception {
     clientLoops.shutdown().block(WAIT);
+    h2Loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /** @return the errors among {@code report}'s entries, to name them when an assertion fails */
+  static List<String> errorsIn(ShutdownReport report) {
+    return report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList();
   }
 
   /** @return the SSLEngine under Netty's SslHandler: the JDK's here, BoringSSL in the subclass */
@@ -135,7 +144,7 @@ class NettyServerShutdownIT {
       assertThat(clients.subList(100, 1000)).allSatisfy(c -> assertThat(c.responses()).isEqualTo(1));
       assertThat(report.connections()).isEqualTo(1000);
       assertThat(report.outcomes())
-          .as(() -> "errors: " + report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList())
+          .as(() -> "errors: " + errorsIn(report))
           .isEqualTo(Map.of(Outcome.COMPLETE, 1000));
       assertThat(report.stragglers()).isEmpty();
       assertThat(report.latency(50)).isLessThan(Duration.ofSeconds(5));
@@ -189,9 +198,8 @@ class NettyServerShutdownIT {
     GracefulServer graceful = GracefulServer.create();
     java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = startHttp2(graceful, slowStarted);
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
-      H2Client c = H2Client.connect(address(server), certs, group);
+      H2Client c = H2Client.connect(address(server), certs, h2Loops);
       c.get("/");
       Mono.fromCallable(c::events).filter(e -> !e.isEmpty()).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
       c.get("/slow");
@@ -221,7 +229,6 @@ class NettyServerShutdownIT {
       assertThat(graceful.openConnections()).isEmpty();
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
-      group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
     }
   }
 
@@ -233,9 +240,8 @@ class NettyServerShutdownIT {
     GracefulServer graceful = GracefulServer.create();
     java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = startHttp2(graceful, slowStarted);
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
-      H2Client c = H2Client.connect(address(server), certs, group);
+      H2Client c = H2Client.connect(address(server), certs, h2Loops);
       c.get("/slow");
       awaitSlowRequests(slowStarted, 1);
       c.getOnFirstGoAway("/");
@@ -260,7 +266,6 @@ class NettyServerShutdownIT {
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
-      group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
     }
   }
 
@@ -273,9 +278,8 @@ class NettyServerShutdownIT {
     GracefulServer graceful = GracefulServer.create();
     java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = startHttp2(graceful, slowStarted);
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     try {
-      H2Client c = H2Client.connect(address(server), certs, group, false);
+      H2Client c = H2Client.connect(address(server), certs, h2Loops, false);
       c.get("/slow");
       awaitSlowRequests(slowStarted, 1);
 
@@ -291,9 +295,9 @@ class NettyServerShutdownIT {
       assertThat(report.elapsed()).isLessThan(Duration.ofSeconds(3));
       assertThat(graceful.openConnections()).isEmpty();
       assertThat(c.events()).isEmpty(); // it read nothing: no response, GOAWAY or close_notify
+      c.close();
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
-      group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
     }
   }
 
@@ -326,7 +330,7 @@ class NettyServerShutdownIT {
 
       assertThat(seen).containsExactly("echo hello", "close 1001 " + GracefulServer.GOING_AWAY);
       assertThat(report.outcomes())
-          .as(() -> "errors: " + report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList())
+          .as(() -> "errors: " + errorsIn(report))
           .isEqualTo(Map.of(Outcome.COMPLETE, 1));
       // the client's close_notify was received; ours went out too unless the client's TCP end (it
       // closes right after its close frame and close_notify) came first: then RECEIVED alone, truthfully
@@ -365,7 +369,7 @@ class NettyServerShutdownIT {
       Mono.fromCallable(seen::size).filter(n -> n >= 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
       assertThat(seen).containsExactly("close 1001 " + GracefulServer.GOING_AWAY);
       assertThat(report.outcomes())
-          .as(() -> "errors: " + report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList())
+          .as(() -> "errors: " + errorsIn(report))
           .isEqualTo(Map.of(Outcome.COMPLETE, 1));
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
@@ -456,7 +460,7 @@ class NettyServerShutdownIT {
 
       assertThat(mine.outcome()).as("the server answered our close_notify").isEqualTo(Outcome.COMPLETE);
       assertThat(report.outcomes())
-          .as(() -> "errors: " + report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList())
+          .as(() -> "errors: " + errorsIn(report))
           .isEqualTo(Map.of(Outcome.COMPLETE, 1));
       tls.release().block(WAIT);
       return report;
