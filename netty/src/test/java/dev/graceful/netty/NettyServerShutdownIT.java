@@ -201,7 +201,7 @@ class NettyServerShutdownIT {
     try {
       H2Client c = H2Client.connect(address(server), certs, h2Loops);
       c.get("/");
-      Mono.fromCallable(c::events).filter(e -> !e.isEmpty()).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitUntil(() -> !c.events().isEmpty());
       c.get("/slow");
       awaitSlowRequests(slowStarted, 1);
 
@@ -321,7 +321,7 @@ class NettyServerShutdownIT {
                 return out.sendString(Mono.just("hello")).then(in.receive().asString().doOnNext(seen::add).then());
               })
           .subscribe(null, e -> seen.add("client error " + e));
-      Mono.fromCallable(seen::size).filter(n -> n >= 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitUntil(() -> !seen.isEmpty());
       awaitOpen(graceful, 1);
 
       Duration grace = Duration.ofSeconds(5);
@@ -366,7 +366,7 @@ class NettyServerShutdownIT {
       ShutdownReport report =
           graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10))).block(WAIT);
 
-      Mono.fromCallable(seen::size).filter(n -> n >= 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitUntil(() -> !seen.isEmpty());
       assertThat(seen).containsExactly("close 1001 " + GracefulServer.GOING_AWAY);
       assertThat(report.outcomes())
           .as(() -> "errors: " + errorsIn(report))
@@ -490,7 +490,7 @@ class NettyServerShutdownIT {
                               .doOnNext(m -> in.withConnection(c -> c.channel().config().setAutoRead(false)))
                               .then()))
           .subscribe(null, e -> { });
-      Mono.fromCallable(seen::size).filter(n -> n >= 1).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      awaitUntil(() -> !seen.isEmpty());
       awaitOpen(graceful, 1);
 
       ShutdownReport report =
@@ -515,7 +515,7 @@ class NettyServerShutdownIT {
 
   /** Waits until the server is handling {@code n} slow (or upgrade) requests. */
   static void awaitSlowRequests(java.util.concurrent.atomic.AtomicInteger slowStarted, int n) {
-    Mono.fromCallable(slowStarted::get).filter(k -> k == n).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+    awaitUntil(() -> slowStarted.get() == n);
   }
 
   /** A server whose every request is a WebSocket that echoes each message back ("echo …"). */
@@ -626,9 +626,11 @@ class NettyServerShutdownIT {
   }
 
   static void awaitOpen(GracefulServer graceful, int n) {
-    Mono.fromCallable(() -> graceful.openConnections().size())
-        .filter(size -> size >= n)
-        .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(10)))
-        .block(WAIT);
+    awaitUntil(() -> graceful.openConnections().size() >= n);
+  }
+
+  /** Waits (looking every 5 ms on Reactor's timer, at most {@link #WAIT}) until {@code done}. */
+  static void awaitUntil(java.util.function.BooleanSupplier done) {
+    Mono.fromCallable(done::getAsBoolean).filter(b -> b).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
   }
 }
