@@ -52,7 +52,7 @@ public final class BenchServer {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     ServerStack stack = null;
-    Profiler profiler = args.length > 0 ? new Profiler(java.nio.file.Path.of(args[0])) : null;
+    Profiler profiler = args.length > 0 ? new Profiler(java.nio.file.Path.of(args[0]), args.length > 1 ? args[1] : "event=cpu,alluser") : null;
     String name = "";
     String line;
     while ((line = in.readLine()) != null) {
@@ -187,11 +187,18 @@ public final class BenchServer {
   /** async-profiler around the measured spans; loaded from the jar by ap-loader. */
   private static final class Profiler {
     private final java.nio.file.Path dir;
+    private final String event;
     private final one.profiler.AsyncProfiler profiler;
     private final java.util.Map<String, Integer> rounds = new java.util.HashMap<>();
 
-    Profiler(java.nio.file.Path dir) {
+    /**
+     * @param dir where the profiles go
+     * @param event async-profiler's event options (user-mode CPU by default, which works with
+     *     perf_event_paranoid 2; kernel frames or wall clock when asked)
+     */
+    Profiler(java.nio.file.Path dir, String event) {
       this.dir = dir;
+      this.event = event;
       this.profiler = one.profiler.AsyncProfilerLoader.loadOrNull();
       if (profiler == null) {
         throw new IllegalStateException("async-profiler cannot be loaded on this platform");
@@ -199,8 +206,7 @@ public final class BenchServer {
     }
 
     void start() throws java.io.IOException {
-      // user-mode CPU samples work with perf_event_paranoid 2; no kernel frames
-      profiler.execute("start,event=cpu,alluser,interval=100000");
+      profiler.execute("start," + event + ",interval=100000");
     }
 
     void stop(String name) throws java.io.IOException {

@@ -84,6 +84,41 @@ public final class TlsBenchmark implements Callable<Integer> {
       description = "write an async-profiler CPU profile (collapsed stacks) of every measured shutdown span to this directory, one file per round")
   Path profile;
 
+  @Option(
+      names = "--profile-event",
+      converter = ProfileEvent.Parse.class,
+      description = "what --profile samples: cpu (user-mode CPU, the default; works with perf_event_paranoid 2), cpu-kernel (CPU with kernel frames: system calls, the TCP stack; needs perf_event_paranoid 1 or root) or wall (every thread's wall clock, waiting included)")
+  ProfileEvent profileEvent = ProfileEvent.CPU;
+
+  /** async-profiler's events for {@code --profile}. */
+  enum ProfileEvent {
+    CPU("cpu", "event=cpu,alluser"),
+    CPU_KERNEL("cpu-kernel", "event=cpu"),
+    WALL("wall", "event=wall");
+
+    final String cliName;
+    final String options;
+
+    ProfileEvent(String cliName, String options) {
+      this.cliName = cliName;
+      this.options = options;
+    }
+
+    /** Picocli's converter: the names above. */
+    static final class Parse implements picocli.CommandLine.ITypeConverter<ProfileEvent> {
+      @Override
+      public ProfileEvent convert(String value) {
+        for (ProfileEvent e : values()) {
+          if (e.cliName.equals(value)) {
+            return e;
+          }
+        }
+        throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not cpu, cpu-kernel or wall");
+      }
+    }
+  }
+
   private static final long WAIT_MS = 180_000;
   private static final com.sun.management.OperatingSystemMXBean CPU =
       (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -304,6 +339,7 @@ public final class TlsBenchmark implements Callable<Integer> {
     if (profile != null) {
       Files.createDirectories(profile);
       cmd.add(profile.toAbsolutePath().toString());
+      cmd.add(profileEvent.options);
     }
     server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     replies = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));

@@ -71,10 +71,21 @@ final class Exchange {
       leave(s); // cancelled while joining: its cancel may not have seen this exchange
     }
     if (start != null) {
-      // already on the owning loop, the first step needs no task of its own
-      onExecutor(start, this::fail);
+      // Always a task of its own, even when subscribed on the owning loop: the first step wraps
+      // our close_notify, and JDK 17's engine then throws and swallows an exception inside it
+      // (its GCM cipher's dispose), whose stack trace costs more the deeper the stack. Run from
+      // the loop, the step's stack is shallow whatever the subscriber's depth.
+      start(start);
     }
     return true;
+  }
+
+  private void start(StepDriver driver) {
+    try {
+      engine.executor().execute(driver);
+    } catch (RejectedExecutionException gone) {
+      fail(gone);
+    }
   }
 
   /**
