@@ -31,9 +31,10 @@ import javax.net.ssl.SSLContext;
  * close                       -> closed
  * </pre>
  *
- * <p>With a directory as its one argument, every measured shutdown span is profiled by
- * async-profiler (CPU, user mode, 100 µs) and written there as collapsed stacks, one file per
- * round: {@code STACK-LOOPS-PROTOCOL-MODE-N-ROUND.collapsed}.
+ * <p>With a directory and async-profiler's event options as its two arguments (as {@code
+ * TlsBenchmark --profile --profile-event} passes them), every measured shutdown span is profiled
+ * (one sample per 100 µs) and written there as collapsed stacks, one file per round: {@code
+ * STACK-LOOPS-PROTOCOL-MODE-N-ROUND.collapsed}.
  */
 public final class BenchServer {
   private static final long WAIT_MS = 180_000;
@@ -52,7 +53,7 @@ public final class BenchServer {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     ServerStack stack = null;
-    Profiler profiler = args.length > 0 ? new Profiler(java.nio.file.Path.of(args[0]), args.length > 1 ? args[1] : "event=cpu,alluser") : null;
+    Profiler profiler = args.length > 0 ? new Profiler(java.nio.file.Path.of(args[0]), args[1]) : null;
     String name = "";
     String line;
     while ((line = in.readLine()) != null) {
@@ -193,8 +194,8 @@ public final class BenchServer {
 
     /**
      * @param dir where the profiles go
-     * @param event async-profiler's event options (user-mode CPU by default, which works with
-     *     perf_event_paranoid 2; kernel frames or wall clock when asked)
+     * @param event async-profiler's event options, as {@code TlsBenchmark --profile-event} chose
+     *     them
      */
     Profiler(java.nio.file.Path dir, String event) {
       this.dir = dir;

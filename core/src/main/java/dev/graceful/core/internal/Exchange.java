@@ -8,7 +8,6 @@ import dev.graceful.core.spi.ShutdownEngine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import reactor.core.CoreSubscriber;
@@ -75,17 +74,9 @@ final class Exchange {
       // our close_notify, and JDK 17's engine then throws and swallows an exception inside it
       // (its GCM cipher's dispose), whose stack trace costs more the deeper the stack. Run from
       // the loop, the step's stack is shallow whatever the subscriber's depth.
-      start(start);
+      submit(start, this::fail);
     }
     return true;
-  }
-
-  private void start(StepDriver driver) {
-    try {
-      engine.executor().execute(driver);
-    } catch (RejectedExecutionException gone) {
-      fail(gone);
-    }
   }
 
   /**
@@ -95,13 +86,21 @@ final class Exchange {
    * @param ifGone what to do instead when the executor refuses the task (it is shut down)
    */
   private void onExecutor(Runnable task, Consumer<RejectedExecutionException> ifGone) {
-    Executor executor = engine.executor();
-    if (executor instanceof SelectorLoop loop && loop.inLoop()) {
+    if (engine.executor() instanceof SelectorLoop loop && loop.inLoop()) {
       task.run();
       return;
     }
+    submit(task, ifGone);
+  }
+
+  /**
+   * Runs {@code task} on the engine's executor as a task of its own, even from the owning loop.
+   *
+   * @param ifGone what to do instead when the executor refuses the task (it is shut down)
+   */
+  private void submit(Runnable task, Consumer<RejectedExecutionException> ifGone) {
     try {
-      executor.execute(task);
+      engine.executor().execute(task);
     } catch (RejectedExecutionException gone) {
       ifGone.accept(gone);
     }
