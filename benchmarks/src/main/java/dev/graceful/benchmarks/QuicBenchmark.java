@@ -51,6 +51,13 @@ final class QuicBenchmark implements Callable<Integer> {
   @Option(names = "--warmup", description = "untimed connections first (default 30)")
   int warmup = 30;
 
+  @Option(
+      names = "--settle",
+      description =
+          "ms between the handshake and a timed rapid or Kwik close (default 0: at once, while both sides still"
+              + " finish the handshake's tail: acknowledgements, HANDSHAKE_DONE, new tokens)")
+  int settleMs = 0;
+
   @Option(names = "--verbose", description = "print every drain")
   boolean verbose;
 
@@ -84,6 +91,7 @@ final class QuicBenchmark implements Callable<Integer> {
       }
       Stats r = new Stats(rapid);
       Stats k = new Stats(raw);
+      System.out.printf("# rapid and Kwik closes %s%n", settleMs > 0 ? settleMs + " ms after the handshake" : "right after the handshake");
       System.out.printf("rapid close (subscribe to SENT), n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", r.n(), r.median(), r.p(99), r.max());
       System.out.printf("Kwik close(code, reason) called directly, n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", k.n(), k.median(), k.p(99), k.max());
 
@@ -161,6 +169,7 @@ final class QuicBenchmark implements Callable<Integer> {
   /** @return ms from subscription to SENT */
   private double rapidOnce() throws Exception {
     QuicConnection c = QuicConnection.of(connect(), loops.next(), "rapid");
+    settle();
     long t0 = System.nanoTime();
     ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
     long t1 = System.nanoTime();
@@ -171,9 +180,16 @@ final class QuicBenchmark implements Callable<Integer> {
   /** @return ms Kwik's own close(0, "") takes, called on this thread */
   private double rawCloseOnce() throws Exception {
     QuicClientConnection kwik = connect();
+    settle();
     long t0 = System.nanoTime();
     kwik.close(0, "");
     return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private void settle() throws InterruptedException {
+    if (settleMs > 0) {
+      Thread.sleep(settleMs);
+    }
   }
 
   /** @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began} */

@@ -78,6 +78,37 @@ class KwikShutdownIT {
     }
   }
 
+  // Q7: SENT waits for Kwik's close() to return. Kwik starts two threads there on first use (its
+  // scheduler, for the closing period, and its callback executor, for graceful's listener) unless
+  // they run already: wrapping the connection starts them, so the close itself starts none.
+  @Test
+  void rapidCloseStartsNoThreadBecauseWrappingStartedKwiksCloseThreads() throws Exception {
+    java.util.concurrent.ExecutorService kwikCalls = java.util.concurrent.Executors.newSingleThreadExecutor();
+    // A thread inherits its creator's context class loader: this one marks the threads that Kwik's
+    // close() creates, since graceful calls it on kwikCalls' one thread
+    ClassLoader closing = new ClassLoader(getClass().getClassLoader()) {};
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = QuicConnection.of(peer.client(), loops.next(), "ahead", kwikCalls);
+      // in order on one thread: after what wrapping queued there, before the close
+      Thread caller =
+          kwikCalls.submit(() -> {
+                Thread.currentThread().setContextClassLoader(closing);
+                return Thread.currentThread();
+              })
+              .get();
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
+      assertThat(r.outcome()).isEqualTo(Outcome.SENT);
+      // both would live on for the closing period (3×PTO), so they would be found here
+      assertThat(Thread.getAllStackTraces().keySet())
+          .filteredOn(t -> t != caller && t.getContextClassLoader() == closing)
+          .as("threads Kwik started within close()")
+          .isEmpty();
+      assertThat(peer.awaitEnd().closedByPeer()).isTrue();
+    } finally {
+      kwikCalls.shutdownNow();
+    }
+  }
+
   // Q8: wait-peer sees the peer's code and reason; initiator PEER; both bits set.
   @Test
   void waitPeerSeesPeersCodeAndReason() throws Exception {

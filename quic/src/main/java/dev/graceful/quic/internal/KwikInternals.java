@@ -200,6 +200,45 @@ public final class KwikInternals {
     return PROBE != null && callbackThread.getName().startsWith("receiver-") ? Optional.of(callbackThread) : Optional.empty();
   }
 
+  /**
+   * Starts, ahead of a close, the two threads Kwik 0.10.9 would otherwise start within its {@code
+   * close()}: the connection's scheduler, which times the closing period, and its callback
+   * executor, which hands graceful's listener the termination event (and the application its
+   * peer's streams). Each is a one-thread pool that creates its thread for its first task, so a
+   * {@code close()} paid for both thread starts on its caller's thread before flushing its
+   * CONNECTION_CLOSE. Kwik shuts both pools down when the connection terminates (closing or
+   * draining period over, idle timeout, failed handshake), as it did when the close started them.
+   *
+   * @param connection a Kwik connection
+   * @return how many of the two pools were asked to start their thread (0 when internals are
+   *     unreadable or {@code connection} is not Kwik's)
+   */
+  public static int startCloseThreads(Object connection) {
+    if (PROBE == null || PROBE.closeThreadPools.isEmpty()
+        || !PROBE.closeThreadPools.get(0).getDeclaringClass().isInstance(connection)) {
+      return 0;
+    }
+    int asked = 0;
+    for (Field pool : PROBE.closeThreadPools) {
+      try {
+        Object p = pool.get(connection);
+        if (p instanceof java.util.concurrent.ThreadPoolExecutor e) {
+          e.prestartCoreThread(); // the scheduler: no task needed
+          asked++;
+        } else if (p instanceof java.util.concurrent.Executor e) {
+          // the callback executor, a single-thread executor behind Executors' wrapper: its thread
+          // starts for a first task, and a no-op is one its users cannot observe
+          e.execute(() -> {});
+          asked++;
+        }
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        // shut down already (the connection is over), or unreadable: a close starts what it needs
+        LOG.log(System.Logger.Level.DEBUG, "Kwik's " + pool.getName() + " not started ahead: " + e);
+      }
+    }
+    return asked;
+  }
+
   /** The looked-up members; null when any is missing. */
   private static final class Probe {
     static String failure = "";
@@ -219,6 +258,8 @@ public final class KwikInternals {
     Method send;
     Class<?> ping;
     Field clientReceiverThread; // optional: null leaves clientReceiveThread() empty
+    // optional: the connection's scheduler and callback pools (startCloseThreads); empty when unreadable
+    java.util.List<Field> closeThreadPools = java.util.List.of();
 
     static Probe lookUp() {
       try {
@@ -248,6 +289,11 @@ public final class KwikInternals {
               open(Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl").getDeclaredField("receiverThread"));
         } catch (ReflectiveOperationException | RuntimeException e) {
           LOG.log(System.Logger.Level.DEBUG, "Kwik's client receive thread unreadable: " + e);
+        }
+        try {
+          p.closeThreadPools = java.util.List.of(open(conn.getDeclaredField("scheduler")), open(conn.getDeclaredField("callbackThread")));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "Kwik's scheduler and callback pools unreadable: " + e);
         }
         return p;
       } catch (ReflectiveOperationException | RuntimeException e) {
