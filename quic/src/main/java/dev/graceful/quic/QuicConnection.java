@@ -34,11 +34,13 @@ public final class QuicConnection implements Shutdownable {
 
   private static final java.util.concurrent.Executor ELASTIC = task -> KWIK_CALLS.schedule(task);
 
-  private QuicConnection(
-      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, java.util.concurrent.Executor blockingCalls) {
-    this.engine = new KwikEngine(kwik, loop, identity, blockingCalls);
+  private QuicConnection(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
+    this.engine = new KwikEngine(kwik, loop, identity, options.blockingCalls().orElse(ELASTIC));
     this.coordinator = new ShutdownCoordinator(engine);
     engine.listen();
+    if (options.closeThreadsAhead()) {
+      engine.startCloseThreadsAhead();
+    }
   }
 
   /**
@@ -48,13 +50,14 @@ public final class QuicConnection implements Shutdownable {
    * @return the connection
    */
   public static QuicConnection of(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity) {
-    return of(kwik, loop, identity, ELASTIC);
+    return of(kwik, loop, identity, QuicOptions.defaults());
   }
 
   /**
    * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, running Kwik's calls that
    * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of {@code
-   * graceful's own small pool of daemon threads.
+   * graceful's own small pool of daemon threads; the same as {@code
+   * QuicOptions.defaults().blockingCalls(blockingCalls)}.
    *
    * @param kwik an established Kwik connection
    * @param loop the loop this connection's shutdown runs on
@@ -64,11 +67,25 @@ public final class QuicConnection implements Shutdownable {
    */
   public static QuicConnection of(
       tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, java.util.concurrent.Executor blockingCalls) {
+    return of(kwik, loop, identity, QuicOptions.defaults().blockingCalls(Objects.requireNonNull(blockingCalls, "blockingCalls")));
+  }
+
+  /**
+   * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, with options.
+   *
+   * @param kwik an established Kwik connection; graceful takes its connection listener
+   * @param loop the loop this connection's shutdown runs on
+   * @param identity a name for results and errors
+   * @param options where Kwik's blocking calls run; whether its close threads start now
+   * @return the connection
+   */
+  public static QuicConnection of(
+      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
     return new QuicConnection(
         Objects.requireNonNull(kwik, "kwik"),
         Objects.requireNonNull(loop, "loop"),
         Objects.requireNonNull(identity, "identity"),
-        Objects.requireNonNull(blockingCalls, "blockingCalls"));
+        Objects.requireNonNull(options, "options"));
   }
 
   /**

@@ -32,8 +32,11 @@ public final class QuicServer implements AutoCloseable {
   private volatile boolean refusing;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private QuicServer(ServerConnector connector) {
+  private final QuicOptions options;
+
+  private QuicServer(ServerConnector connector, QuicOptions options) {
     this.connector = connector;
+    this.options = options;
   }
 
   /**
@@ -45,8 +48,23 @@ public final class QuicServer implements AutoCloseable {
    * @return the running server
    */
   public static QuicServer start(ServerConnector connector, String alpn, LoopGroup loops) {
+    return start(connector, alpn, loops, QuicOptions.defaults());
+  }
+
+  /**
+   * As {@link #start(ServerConnector, String, LoopGroup)}, wrapping each connection with {@code
+   * options}.
+   *
+   * @param connector a Kwik server, not started
+   * @param alpn the application protocol to serve
+   * @param loops where each connection's shutdown runs, one loop per connection in turn
+   * @param options how each accepted connection is wrapped
+   * @return the running server
+   */
+  public static QuicServer start(ServerConnector connector, String alpn, LoopGroup loops, QuicOptions options) {
     Objects.requireNonNull(loops, "loops");
-    QuicServer server = new QuicServer(Objects.requireNonNull(connector, "connector"));
+    Objects.requireNonNull(options, "options");
+    QuicServer server = new QuicServer(Objects.requireNonNull(connector, "connector"), options);
     connector.registerApplicationProtocol(Objects.requireNonNull(alpn, "alpn"), (protocol, kwik) -> server.accept(kwik, loops));
     connector.start();
     return server;
@@ -59,7 +77,7 @@ public final class QuicServer implements AutoCloseable {
       kwik.close(tech.kwik.core.QuicConstants.TransportErrorCode.CONNECTION_REFUSED, REFUSED_REASON);
       return new ApplicationProtocolConnection() {};
     }
-    QuicConnection c = QuicConnection.of(kwik, loops.next(), "quic-server#" + count.incrementAndGet());
+    QuicConnection c = QuicConnection.of(kwik, loops.next(), "quic-server#" + count.incrementAndGet(), options);
     // so that a drain notices when nothing from the peer is processed any more: Kwik calls this
     // on the connection's own receive thread
     dev.graceful.quic.internal.KwikInternals.serverReceiveThread(Thread.currentThread()).ifPresent(c::receiveThread);

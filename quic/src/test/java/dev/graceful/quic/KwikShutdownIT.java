@@ -83,12 +83,28 @@ class KwikShutdownIT {
   // they run already: wrapping the connection starts them, so the close itself starts none.
   @Test
   void rapidCloseStartsNoThreadBecauseWrappingStartedKwiksCloseThreads() throws Exception {
+    assertThat(threadsStartedWithinClose(QuicOptions.defaults())).isEmpty();
+  }
+
+  // Q7, the option off: the close starts them, as Kwik does without graceful (and the check above
+  // sees them when they are started there)
+  @Test
+  void withoutCloseThreadsAheadTheCloseStartsKwiksTwoThreads() throws Exception {
+    assertThat(threadsStartedWithinClose(QuicOptions.defaults().closeThreadsAhead(false)))
+        .extracting(Thread::getName)
+        .hasSize(2)
+        .anyMatch(n -> n.startsWith("scheduler"))
+        .anyMatch(n -> n.startsWith("callbacks"));
+  }
+
+  /** A rapid close's SENT, then the threads still alive that Kwik's close() created. */
+  private static java.util.List<Thread> threadsStartedWithinClose(QuicOptions options) throws Exception {
     java.util.concurrent.ExecutorService kwikCalls = java.util.concurrent.Executors.newSingleThreadExecutor();
     // A thread inherits its creator's context class loader: this one marks the threads that Kwik's
     // close() creates, since graceful calls it on kwikCalls' one thread
-    ClassLoader closing = new ClassLoader(getClass().getClassLoader()) {};
+    ClassLoader closing = new ClassLoader(KwikShutdownIT.class.getClassLoader()) {};
     try (KwikPeer peer = new KwikPeer()) {
-      QuicConnection c = QuicConnection.of(peer.client(), loops.next(), "ahead", kwikCalls);
+      QuicConnection c = QuicConnection.of(peer.client(), loops.next(), "ahead", options.blockingCalls(kwikCalls));
       // in order on one thread: after what wrapping queued there, before the close
       Thread caller =
           kwikCalls.submit(() -> {
@@ -98,12 +114,13 @@ class KwikShutdownIT {
               .get();
       ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.SENT);
-      // both would live on for the closing period (3×PTO), so they would be found here
-      assertThat(Thread.getAllStackTraces().keySet())
-          .filteredOn(t -> t != caller && t.getContextClassLoader() == closing)
-          .as("threads Kwik started within close()")
-          .isEmpty();
+      // both live on for the closing period (3×PTO), so they are found here
+      java.util.List<Thread> started =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t != caller && t.getContextClassLoader() == closing)
+              .toList();
       assertThat(peer.awaitEnd().closedByPeer()).isTrue();
+      return started;
     } finally {
       kwikCalls.shutdownNow();
     }

@@ -142,17 +142,8 @@ public final class KwikEngine implements ShutdownEngine {
    * Hands Kwik's termination events to the loop; call once, before anything else. Kwik emits an
    * event only to the listener set at that moment, so a connection that ended before graceful got
    * it (an idle timeout, say) is recognised from its state instead, where internals are readable.
-   * Also starts, on {@code blockingCalls}, the threads Kwik's {@code close()} would start (see
-   * {@link KwikInternals#startCloseThreads}).
    */
   public void listen() {
-    try {
-      // Q7: a close's SENT waits for Kwik's close() to return, which would otherwise start two
-      // threads first; off the caller's thread, which may be Kwik's receive thread or a loop
-      blockingCalls.execute(() -> KwikInternals.startCloseThreads(connection));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // the close will start them itself
-    }
     connection.setConnectionListener(
         e -> onLoop(
             () -> {
@@ -168,6 +159,19 @@ public final class KwikEngine implements ShutdownEngine {
             ended();
           }
         });
+  }
+
+  /**
+   * Q7: a close's {@code SENT} waits for Kwik's {@code close()} to return, which would first start
+   * two threads unless they run already ({@link KwikInternals#startCloseThreads}): starts them now,
+   * on {@code blockingCalls}, off the caller's thread (Kwik's receive thread or a loop, maybe).
+   */
+  public void startCloseThreadsAhead() {
+    try {
+      blockingCalls.execute(() -> KwikInternals.startCloseThreads(connection));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the close will start them itself
+    }
   }
 
   /**
