@@ -6,6 +6,7 @@ import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.quic.QuicConnection;
+import dev.graceful.quic.QuicOptions;
 import dev.graceful.quic.QuicStreamHandle;
 import dev.graceful.quic.internal.KwikInternals;
 import dev.graceful.tls.SelfSignedCertificate;
@@ -58,6 +59,11 @@ final class QuicBenchmark implements Callable<Integer> {
               + " finish the handshake's tail: acknowledgements, HANDSHAKE_DONE, new tokens)")
   int settleMs = 0;
 
+  @Option(
+      names = "--no-close-threads-ahead",
+      description = "wrap connections with QuicOptions.closeThreadsAhead(false): Kwik's close() starts its two threads itself")
+  boolean noCloseThreadsAhead;
+
   @Option(names = "--verbose", description = "print every drain")
   boolean verbose;
 
@@ -91,7 +97,9 @@ final class QuicBenchmark implements Callable<Integer> {
       }
       Stats r = new Stats(rapid);
       Stats k = new Stats(raw);
-      System.out.printf("# rapid and Kwik closes %s%n", settleMs > 0 ? settleMs + " ms after the handshake" : "right after the handshake");
+      System.out.printf("# rapid and Kwik closes %s; Kwik's close threads started %s%n",
+          settleMs > 0 ? settleMs + " ms after the handshake" : "right after the handshake",
+          noCloseThreadsAhead ? "by the close" : "when graceful wraps the connection");
       System.out.printf("rapid close (subscribe to SENT), n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", r.n(), r.median(), r.p(99), r.max());
       System.out.printf("Kwik close(code, reason) called directly, n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", k.n(), k.median(), k.p(99), k.max());
 
@@ -168,7 +176,7 @@ final class QuicBenchmark implements Callable<Integer> {
 
   /** @return ms from subscription to SENT */
   private double rapidOnce() throws Exception {
-    QuicConnection c = QuicConnection.of(connect(), loops.next(), "rapid");
+    QuicConnection c = QuicConnection.of(connect(), loops.next(), "rapid", options());
     settle();
     long t0 = System.nanoTime();
     ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
@@ -186,6 +194,10 @@ final class QuicBenchmark implements Callable<Integer> {
     return (System.nanoTime() - t0) / 1e6;
   }
 
+  private QuicOptions options() {
+    return QuicOptions.defaults().closeThreadsAhead(!noCloseThreadsAhead);
+  }
+
   private void settle() throws InterruptedException {
     if (settleMs > 0) {
       Thread.sleep(settleMs);
@@ -195,7 +207,7 @@ final class QuicBenchmark implements Callable<Integer> {
   /** @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began} */
   private double[] rfcOnce() throws Exception {
     QuicClientConnection kwik = connect();
-    QuicConnection c = QuicConnection.of(kwik, loops.next(), "rfc");
+    QuicConnection c = QuicConnection.of(kwik, loops.next(), "rfc", options());
     int pto = KwikInternals.pto(kwik).orElse(-1);
     long t0 = System.nanoTime();
     ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().noStreamFlush()).block(WAIT);
@@ -214,7 +226,7 @@ final class QuicBenchmark implements Callable<Integer> {
     try (dev.graceful.tls.testkit.LossyRelay relay =
         new dev.graceful.tls.testkit.LossyRelay(new InetSocketAddress("127.0.0.1", port), (up, d) -> false)) {
       QuicClientConnection kwik = connect(relay.address().getPort());
-      QuicConnection c = QuicConnection.of(kwik, loops.next(), "rfc-silent");
+      QuicConnection c = QuicConnection.of(kwik, loops.next(), "rfc-silent", options());
       relay.drop((up, d) -> true);
       int pto = KwikInternals.pto(kwik).orElse(-1);
       long t0 = System.nanoTime();
@@ -227,7 +239,7 @@ final class QuicBenchmark implements Callable<Integer> {
 
   /** @return ms from the first write to the close, with graceful's drain (or its acknowledgedBy hook) */
   private double drainOnce(boolean hook) throws Exception {
-    QuicConnection c = QuicConnection.of(connect(), loops.next(), "drain");
+    QuicConnection c = QuicConnection.of(connect(), loops.next(), "drain", options());
     QuicStreamHandle s = c.openStream(true).block(WAIT);
     if (hook) {
       s.acknowledgedBy(readOneByte(s.kwik()));
@@ -247,7 +259,7 @@ final class QuicBenchmark implements Callable<Integer> {
 
   /** @return ms from the first write until the peer application's one-byte acknowledgement arrived */
   private double ackOnce() throws Exception {
-    QuicConnection c = QuicConnection.of(connect(), loops.next(), "ack");
+    QuicConnection c = QuicConnection.of(connect(), loops.next(), "ack", options());
     QuicStreamHandle s = c.openStream(true).block(WAIT);
     Mono<Integer> ack = readOneByte(s.kwik());
     long t0 = System.nanoTime();
