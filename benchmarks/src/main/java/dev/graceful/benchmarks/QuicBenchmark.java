@@ -64,6 +64,13 @@ final class QuicBenchmark implements Callable<Integer> {
       description = "wrap connections with QuicOptions.closeThreadsAhead(false): Kwik's close() starts its two threads itself")
   boolean noCloseThreadsAhead;
 
+  @Option(
+      names = "--idle",
+      description =
+          "instead of the timings: open this many wrapped client connections and print the threads and resident"
+              + " memory they added (run with -XX:+AlwaysPreTouch and a fixed heap, so the heap's pages do not count)")
+  int idle;
+
   @Option(names = "--verbose", description = "print every drain")
   boolean verbose;
 
@@ -82,6 +89,9 @@ final class QuicBenchmark implements Callable<Integer> {
     try {
       System.out.printf("# %s, %s, Kwik internals %s%n", System.getProperty("java.vm.name"), System.getProperty("java.version"),
           KwikInternals.available() ? "available" : "unavailable: " + KwikInternals.unavailableReason().orElse(""));
+      if (idle > 0) {
+        return idleCost();
+      }
       for (int i = 0; i < warmup; i++) {
         rapidOnce();
         if (i % 10 == 0) {
@@ -192,6 +202,36 @@ final class QuicBenchmark implements Callable<Integer> {
     long t0 = System.nanoTime();
     kwik.close(0, "");
     return (System.nanoTime() - t0) / 1e6;
+  }
+
+  /** --idle: what wrapped connections that stay open cost in threads and resident memory. */
+  private int idleCost() throws Exception {
+    int threads0 = Thread.activeCount();
+    long rss0 = residentKiB();
+    java.util.List<QuicConnection> open = new java.util.ArrayList<>();
+    for (int i = 0; i < idle; i++) {
+      open.add(QuicConnection.of(connect(), loops.next(), "idle", options()));
+    }
+    Thread.sleep(2000); // what wrapping queued has run; Kwik's handshake tails are over
+    System.gc();
+    int threads = Thread.activeCount() - threads0;
+    long rss = residentKiB() - rss0;
+    System.out.printf(
+        "%d wrapped client connections (and their server sides, in this JVM), close threads %s: +%d threads (%.2f per connection), +%d KiB resident (%.0f KiB per connection)%n",
+        idle, noCloseThreadsAhead ? "left to the close" : "started ahead", threads, (double) threads / idle, rss, (double) rss / idle);
+    for (QuicConnection c : open) {
+      c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
+    }
+    return 0;
+  }
+
+  private static long residentKiB() throws java.io.IOException {
+    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    throw new IllegalStateException("no VmRSS in /proc/self/status (Linux only)");
   }
 
   private QuicOptions options() {
