@@ -47,9 +47,9 @@ public final class QuicOptions {
    * <p>On, a shutdown reports {@code SENT} without waiting for two thread starts (about 0.4 ms at
    * the median each on a 2-core machine, and most of a close's tail); the threads then live for
    * the connection's life rather than for its closing period only, about 50–140 KB of resident
-   * memory each (measured on JDK 17: the benchmarks' {@code quic --idle}). A server-side connection's callback executor usually runs already,
-   * for its peer's streams, so there it is one thread; a client's, two. Off, the close starts
-   * them, as Kwik does without graceful.
+   * memory each (measured on JDK 17 with the benchmarks' {@code quic --idle}). A server-side
+   * connection's callback executor usually runs already, for its peer's streams, so there it is
+   * one thread; a client's, two. Off, the close starts them, as Kwik does without graceful.
    *
    * @param ahead true to start them when the connection is wrapped
    * @return options with it
@@ -70,6 +70,7 @@ public final class QuicOptions {
 
   @Override
   public String toString() {
-    return "QuicOptions[blockingCalls=" + (blockingCalls == null ? "graceful" : blockingCalls) + ", closeThreadsAhead=" + closeThreadsAhead + "]";
+    return "QuicOptions[blockingCalls=" + (blockingCalls == null ? "graceful" : blockingCalls)
+        + ", closeThreadsAhead=" + closeThreadsAhead + "]";
   }
 }
