@@ -209,34 +209,30 @@ public final class KwikInternals {
    * CONNECTION_CLOSE. Kwik shuts both pools down when the connection terminates (closing or
    * draining period over, idle timeout, failed handshake), as it did when the close started them.
    *
+   * Does nothing when internals are unreadable or {@code connection} is not Kwik's.
+   *
    * @param connection a Kwik connection
-   * @return how many of the two pools were asked to start their thread (0 when internals are
-   *     unreadable or {@code connection} is not Kwik's)
    */
-  public static int startCloseThreads(Object connection) {
+  public static void startCloseThreads(Object connection) {
     if (PROBE == null || PROBE.closeThreadPools.isEmpty()
         || !PROBE.closeThreadPools.get(0).getDeclaringClass().isInstance(connection)) {
-      return 0;
+      return;
     }
-    int asked = 0;
     for (Field pool : PROBE.closeThreadPools) {
       try {
         Object p = pool.get(connection);
         if (p instanceof java.util.concurrent.ThreadPoolExecutor e) {
           e.prestartCoreThread(); // the scheduler: no task needed
-          asked++;
         } else if (p instanceof java.util.concurrent.Executor e) {
           // the callback executor, a single-thread executor behind Executors' wrapper: its thread
           // starts for a first task, and a no-op is one its users cannot observe
           e.execute(() -> {});
-          asked++;
         }
       } catch (ReflectiveOperationException | RuntimeException e) {
         // shut down already (the connection is over), or unreadable: a close starts what it needs
         LOG.log(System.Logger.Level.DEBUG, "Kwik's " + pool.getName() + " not started ahead: " + e);
       }
     }
-    return asked;
   }
 
   /** The looked-up members; null when any is missing. */
