@@ -101,9 +101,15 @@ final class QuicBenchmark implements Callable<Integer> {
       }
       double[] rapid = new double[rapidRuns];
       double[] raw = new double[rapidRuns];
+      boolean[] rapidGc = new boolean[rapidRuns];
+      boolean[] rawGc = new boolean[rapidRuns];
       for (int i = 0; i < rapidRuns; i++) { // interleaved with Kwik's own close() as the baseline
+        long gc = collections();
         rapid[i] = rapidOnce();
+        rapidGc[i] = collections() != gc;
+        gc = collections();
         raw[i] = rawCloseOnce();
+        rawGc[i] = collections() != gc;
       }
       Stats r = new Stats(rapid);
       Stats k = new Stats(raw);
@@ -112,6 +118,9 @@ final class QuicBenchmark implements Callable<Integer> {
           noCloseThreadsAhead ? "by the close" : "when graceful wraps the connection");
       System.out.printf("rapid close (subscribe to SENT), n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", r.n(), r.median(), r.p(99), r.max());
       System.out.printf("Kwik close(code, reason) called directly, n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", k.n(), k.median(), k.p(99), k.max());
+      System.out.printf(
+          "closes during which the JVM collected garbage: rapid %d of %d, Kwik %d of %d; without them: rapid p99 %.3f ms, Kwik p99 %.3f ms%n",
+          count(rapidGc), rapidRuns, count(rawGc), rapidRuns, new Stats(without(rapid, rapidGc)).p(99), new Stats(without(raw, rawGc)).p(99));
 
       double[] rfcElapsed = new double[rfcRuns];
       double[] rfcPto3 = new double[rfcRuns];
@@ -182,6 +191,32 @@ final class QuicBenchmark implements Callable<Integer> {
             .build();
     c.connect();
     return c;
+  }
+
+  /**
+   * @return collections so far, all the JVM's collectors together: a close during which this
+   *     changed may have waited for a collection (a stop-the-world pause, or its threads taking
+   *     the cores)
+   */
+  private static long collections() {
+    long n = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      n += Math.max(0, gc.getCollectionCount());
+    }
+    return n;
+  }
+
+  private static int count(boolean[] flags) {
+    int n = 0;
+    for (boolean f : flags) {
+      n += f ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** @return the values whose flag is not set */
+  private static double[] without(double[] values, boolean[] flags) {
+    return java.util.stream.IntStream.range(0, values.length).filter(i -> !flags[i]).mapToDouble(i -> values[i]).toArray();
   }
 
   /** @return ms from subscription to SENT */

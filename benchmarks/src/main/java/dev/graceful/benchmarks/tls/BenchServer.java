@@ -25,7 +25,8 @@ import javax.net.ssl.SSLContext;
  * <pre>
  * open STACK PROTOCOL LOOPS   -> port P            (STACK: graceful, netty, raw)
  * await N                     -> ready N
- * shutdown MODE START N       -> done ELAPSED_NS CPU_NS COMPLETED FAILED [FIRST_ERROR]
+ * shutdown MODE START N       -> done ELAPSED_NS CPU_NS COMPLETED FAILED READS WRITES JIT_MS [FIRST_ERROR]
+ *                                 (READS, WRITES: system calls over the span; JIT_MS: compiling)
  * pending N                   -> sent N            (bidirectional shutdowns left waiting)
  * heap                        -> heap BYTES THREADS (after full collections)
  * close                       -> closed
@@ -81,11 +82,8 @@ public final class BenchServer {
           out.println("ready " + stack.handshaken());
         }
         case "shutdown" -> {
-          if (profiler != null) {
-            profiler.start();
-          }
           String done =
-              shutdown(stack, ServerStack.Mode.valueOf(w[1]), ServerStack.Start.valueOf(w[2]), Integer.parseInt(w[3]));
+              shutdown(stack, ServerStack.Mode.valueOf(w[1]), ServerStack.Start.valueOf(w[2]), Integer.parseInt(w[3]), profiler);
           if (profiler != null) {
             profiler.stop(name + "-" + w[1] + "-" + w[3]);
           }
@@ -129,8 +127,9 @@ public final class BenchServer {
     }
   }
 
-  private static String shutdown(ServerStack stack, ServerStack.Mode mode, ServerStack.Start start, int n)
-      throws InterruptedException {
+  private static String shutdown(
+      ServerStack stack, ServerStack.Mode mode, ServerStack.Start start, int n, Profiler profiler)
+      throws InterruptedException, java.io.IOException {
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     // every stack starts its span from a collected heap, so that no stack pays for garbage left by
     // the handshakes or by an earlier round (its own garbage it still pays for)
@@ -139,6 +138,11 @@ public final class BenchServer {
     AtomicLong last = new AtomicLong();
     AtomicInteger failed = new AtomicInteger();
     AtomicReference<Throwable> first = new AtomicReference<>();
+    if (profiler != null) {
+      profiler.start(); // after the collection above: a profile shows the span, not the set-up
+    }
+    long[] io0 = systemCalls();
+    long jit0 = compilationMs();
     long cpu0 = os.getProcessCpuTime();
     long t0 = System.nanoTime();
     stack.shutdownAll(
@@ -161,11 +165,40 @@ public final class BenchServer {
         });
     boolean finished = all.await(WAIT_MS, TimeUnit.MILLISECONDS);
     long cpu = os.getProcessCpuTime() - cpu0;
+    long[] io = systemCalls();
+    long jit = compilationMs() - jit0;
     long elapsed = finished ? last.get() - t0 : -1;
     long completed = n - all.getCount() - failed.get();
     Throwable e = first.get();
     return "done " + elapsed + " " + cpu + " " + completed + " " + failed.get()
+        + " " + (io[0] - io0[0]) + " " + (io[1] - io0[1]) + " " + jit
         + (e == null ? "" : " " + String.valueOf(e).replaceAll("\\s+", "_"));
+  }
+
+  /** @return ms the JIT compilers have spent so far (their threads' time), or -1 */
+  private static long compilationMs() {
+    java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+  }
+
+  /**
+   * @return {read, write} system calls this process made so far (Linux's {@code syscr} and {@code
+   *     syscw}: socket reads and writes, the loops' wake-ups, this command channel), or {-1, -1}
+   */
+  private static long[] systemCalls() {
+    long[] rw = {-1, -1};
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io"))) {
+        if (line.startsWith("syscr:")) {
+          rw[0] = Long.parseLong(line.substring(6).trim());
+        } else if (line.startsWith("syscw:")) {
+          rw[1] = Long.parseLong(line.substring(6).trim());
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return new long[] {-1, -1};
+    }
+    return rw;
   }
 
   private static long heapAfterGc() throws InterruptedException {

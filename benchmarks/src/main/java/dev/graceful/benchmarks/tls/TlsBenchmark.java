@@ -129,7 +129,7 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   /** One timed round. */
   record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
-      int verified, int truncated, int failed, String problem) {
+      int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs) {
     boolean ok() {
       return ms >= 0 && verified == n && truncated == 0 && failed == 0;
     }
@@ -160,8 +160,8 @@ public final class TlsBenchmark implements Callable<Integer> {
               for (String s : order) {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
-                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  client cpu %8.1f ms  verified %d%s%n",
-                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.clientCpuMs, x.verified,
+                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  client cpu %8.1f ms  reads %.2f writes %.2f per shutdown  jit %4d ms  verified %d%s%n",
+                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.clientCpuMs, (double) x.reads / x.n, (double) x.writes / x.n, x.jitMs, x.verified,
                     x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
               }
             }
@@ -194,7 +194,7 @@ public final class TlsBenchmark implements Callable<Integer> {
       double clientCpuMs = (CPU.getProcessCpuTime() - clientCpu0) / 1e6;
       return new Round(stack, protocol, n, mode, Long.parseLong(d[1]) / 1e6, Long.parseLong(d[2]) / 1e6, clientCpuMs,
           client.verified(), client.truncated(), Integer.parseInt(d[4]),
-          d.length > 5 ? d[5] : client.lastProblem());
+          d.length > 8 ? d[8] : client.lastProblem(), Long.parseLong(d[5]), Long.parseLong(d[6]), Long.parseLong(d[7]));
     } finally {
       client.abortAll();
       closeStack(stack);
