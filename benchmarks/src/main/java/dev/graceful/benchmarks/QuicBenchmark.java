@@ -104,12 +104,12 @@ final class QuicBenchmark implements Callable<Integer> {
       boolean[] rapidGc = new boolean[rapidRuns];
       boolean[] rawGc = new boolean[rapidRuns];
       for (int i = 0; i < rapidRuns; i++) { // interleaved with Kwik's own close() as the baseline
-        long gc = collections();
-        rapid[i] = rapidOnce();
-        rapidGc[i] = collections() != gc;
-        gc = collections();
-        raw[i] = rawCloseOnce();
-        rawGc[i] = collections() != gc;
+        Timed a = rapidOnce();
+        rapid[i] = a.ms();
+        rapidGc[i] = a.collected();
+        Timed b = rawCloseOnce();
+        raw[i] = b.ms();
+        rawGc[i] = b.collected();
       }
       Stats r = new Stats(rapid);
       Stats k = new Stats(raw);
@@ -219,24 +219,36 @@ final class QuicBenchmark implements Callable<Integer> {
     return java.util.stream.IntStream.range(0, values.length).filter(i -> !flags[i]).mapToDouble(i -> values[i]).toArray();
   }
 
-  /** @return ms from subscription to SENT */
-  private double rapidOnce() throws Exception {
+  /**
+   * One timed close.
+   *
+   * @param ms how long it took
+   * @param collected whether the JVM collected garbage between its start and its end
+   */
+  private record Timed(double ms, boolean collected) {}
+
+  /** @return from subscription to SENT */
+  private Timed rapidOnce() throws Exception {
     QuicConnection c = QuicConnection.of(connect(), loops.next(), "rapid", options());
     settle();
+    long gc = collections();
     long t0 = System.nanoTime();
     ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
     long t1 = System.nanoTime();
+    boolean collected = collections() != gc;
     check(r != null && r.outcome() == Outcome.SENT, "rapid gave " + r);
-    return (t1 - t0) / 1e6;
+    return new Timed((t1 - t0) / 1e6, collected);
   }
 
-  /** @return ms Kwik's own close(0, "") takes, called on this thread */
-  private double rawCloseOnce() throws Exception {
+  /** @return Kwik's own close(0, ""), called on this thread */
+  private Timed rawCloseOnce() throws Exception {
     QuicClientConnection kwik = connect();
     settle();
+    long gc = collections();
     long t0 = System.nanoTime();
     kwik.close(0, "");
-    return (System.nanoTime() - t0) / 1e6;
+    long t1 = System.nanoTime();
+    return new Timed((t1 - t0) / 1e6, collections() != gc);
   }
 
   /** --idle: what wrapped connections that stay open cost in threads and resident memory. */

@@ -26,7 +26,8 @@ import javax.net.ssl.SSLContext;
  * open STACK PROTOCOL LOOPS   -> port P            (STACK: graceful, netty, raw)
  * await N                     -> ready N
  * shutdown MODE START N       -> done ELAPSED_NS CPU_NS COMPLETED FAILED READS WRITES JIT_MS [FIRST_ERROR]
- *                                 (READS, WRITES: system calls over the span; JIT_MS: compiling)
+ *                                 (READS, WRITES: system calls over the span; JIT_MS: compiling;
+ *                                 each -1 where this platform does not tell)
  * pending N                   -> sent N            (bidirectional shutdowns left waiting)
  * heap                        -> heap BYTES THREADS (after full collections)
  * close                       -> closed
@@ -166,12 +167,13 @@ public final class BenchServer {
     boolean finished = all.await(WAIT_MS, TimeUnit.MILLISECONDS);
     long cpu = os.getProcessCpuTime() - cpu0;
     long[] io = systemCalls();
-    long jit = compilationMs() - jit0;
+    long jit = jit0 < 0 ? -1 : compilationMs() - jit0;
     long elapsed = finished ? last.get() - t0 : -1;
     long completed = n - all.getCount() - failed.get();
     Throwable e = first.get();
     return "done " + elapsed + " " + cpu + " " + completed + " " + failed.get()
-        + " " + (io[0] - io0[0]) + " " + (io[1] - io0[1]) + " " + jit
+        + " " + (io0[0] < 0 || io[0] < 0 ? -1 : io[0] - io0[0])
+        + " " + (io0[1] < 0 || io[1] < 0 ? -1 : io[1] - io0[1]) + " " + jit
         + (e == null ? "" : " " + String.valueOf(e).replaceAll("\\s+", "_"));
   }
 

@@ -127,6 +127,11 @@ public final class TlsBenchmark implements Callable<Integer> {
   private BufferedReader replies;
   private PrintStream commands;
 
+  /** @return a count per shutdown, two decimals, or "-" for a count the server could not read */
+  private static String perShutdown(long count, int n) {
+    return count < 0 ? "-" : String.format(Locale.ROOT, "%.2f", (double) count / n);
+  }
+
   /** One timed round. */
   record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
       int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs) {
@@ -160,8 +165,8 @@ public final class TlsBenchmark implements Callable<Integer> {
               for (String s : order) {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
-                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  client cpu %8.1f ms  reads %.2f writes %.2f per shutdown  jit %4d ms  verified %d%s%n",
-                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.clientCpuMs, (double) x.reads / x.n, (double) x.writes / x.n, x.jitMs, x.verified,
+                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  verified %d%s%n",
+                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), x.jitMs < 0 ? "-" : Long.toString(x.jitMs), x.verified,
                     x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
               }
             }
