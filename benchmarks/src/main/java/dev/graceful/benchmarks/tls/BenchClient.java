@@ -25,6 +25,9 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
   private final AtomicInteger handshaken = new AtomicInteger();
   private final AtomicInteger verified = new AtomicInteger();
   private final AtomicInteger truncated = new AtomicInteger();
+  /** System.nanoTime() of the first and the last close_notify received since {@link #open}. */
+  private final java.util.concurrent.atomic.AtomicLong firstNotify = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong lastNotify = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean silent;
   private volatile String lastProblem;
 
@@ -45,6 +48,8 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     handshaken.set(0);
     verified.set(0);
     truncated.set(0);
+    firstNotify.set(0);
+    lastNotify.set(0);
     lastProblem = null;
     AtomicInteger started = new AtomicInteger();
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -181,8 +186,27 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     handshaken.incrementAndGet();
   }
 
+  /** @return {@code [first, last]}: System.nanoTime() of the first and last close_notify received */
+  long[] notifyTimes() {
+    return new long[] {firstNotify.get(), lastNotify.get()};
+  }
+
+  /** @return the client loops' {@code [wake-ups with ready keys, keys handled]} so far, summed */
+  long[] readiness() {
+    long[] sum = new long[2];
+    for (NioLoop l : loops) {
+      long[] r = l.readiness();
+      sum[0] += r[0];
+      sum[1] += r[1];
+    }
+    return sum;
+  }
+
   @Override
   public void closeNotify(NioTls c) {
+    long now = System.nanoTime();
+    firstNotify.compareAndSet(0, now);
+    lastNotify.accumulateAndGet(now, Math::max);
     verified.incrementAndGet();
     if (!silent) {
       c.close();

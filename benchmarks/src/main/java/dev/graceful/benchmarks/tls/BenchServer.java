@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,9 +27,13 @@ import javax.net.ssl.SSLContext;
  * <pre>
  * open STACK PROTOCOL LOOPS   -> port P            (STACK: graceful, netty, raw)
  * await N                     -> ready N
- * shutdown MODE START N       -> done ELAPSED_NS CPU_NS COMPLETED FAILED READS WRITES JIT_MS [FIRST_ERROR]
+ * shutdown MODE START N       -> done ELAPSED_NS CPU_NS COMPLETED FAILED READS WRITES JIT_MS T0_NS BUSIEST_NS [FIRST_ERROR]
  *                                 (READS, WRITES: system calls over the span; JIT_MS: compiling;
- *                                 each -1 where this platform does not tell)
+ *                                 each -1 where this platform does not tell; T0_NS: the span's
+ *                                 start in System.nanoTime(), which on Linux is the machine's
+ *                                 monotonic clock, the same in both JVMs; BUSIEST_NS: the CPU
+ *                                 time of the server's busiest thread over the span, -1 if
+ *                                 unknown)
  * pending N                   -> sent N            (bidirectional shutdowns left waiting)
  * heap                        -> heap BYTES THREADS (after full collections)
  * close                       -> closed
@@ -144,6 +150,7 @@ public final class BenchServer {
     }
     long[] io0 = systemCalls();
     long jit0 = compilationMs();
+    Map<Long, Long> threads0 = threadCpu();
     long cpu0 = os.getProcessCpuTime();
     long t0 = System.nanoTime();
     stack.shutdownAll(
@@ -166,6 +173,7 @@ public final class BenchServer {
         });
     boolean finished = all.await(WAIT_MS, TimeUnit.MILLISECONDS);
     long cpu = os.getProcessCpuTime() - cpu0;
+    long busiest = busiest(threads0, threadCpu());
     long[] io = systemCalls();
     long jit = jit0 < 0 ? -1 : compilationMs() - jit0;
     long elapsed = finished ? last.get() - t0 : -1;
@@ -173,8 +181,32 @@ public final class BenchServer {
     Throwable e = first.get();
     return "done " + elapsed + " " + cpu + " " + completed + " " + failed.get()
         + " " + (io0[0] < 0 || io[0] < 0 ? -1 : io[0] - io0[0])
-        + " " + (io0[1] < 0 || io[1] < 0 ? -1 : io[1] - io0[1]) + " " + jit
+        + " " + (io0[1] < 0 || io[1] < 0 ? -1 : io[1] - io0[1]) + " " + jit + " " + t0 + " " + busiest
         + (e == null ? "" : " " + String.valueOf(e).replaceAll("\\s+", "_"));
+  }
+
+  /** @return every live thread's CPU time so far, by thread id; empty if not supported */
+  private static Map<Long, Long> threadCpu() {
+    java.lang.management.ThreadMXBean t = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> cpu = new HashMap<>();
+    if (t.isThreadCpuTimeSupported() && t.isThreadCpuTimeEnabled()) {
+      for (long id : t.getAllThreadIds()) {
+        long ns = t.getThreadCpuTime(id);
+        if (ns >= 0) {
+          cpu.put(id, ns);
+        }
+      }
+    }
+    return cpu;
+  }
+
+  /** @return the most CPU one thread used between the two snapshots, or -1 with none */
+  private static long busiest(Map<Long, Long> before, Map<Long, Long> after) {
+    long max = -1;
+    for (Map.Entry<Long, Long> e : after.entrySet()) {
+      max = Math.max(max, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+    }
+    return max;
   }
 
   /** @return ms the JIT compilers have spent so far (their threads' time), or -1 */

@@ -19,6 +19,9 @@ final class NioLoop implements AutoCloseable {
   private final Thread thread;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
+  /** Wake-ups of the selector with at least one ready key, and the keys they handled. */
+  private volatile long wakeups;
+  private volatile long keys;
 
   /** Scratch: network input (leftover + a read), network output, plaintext; loop thread only. */
   final ByteBuffer netIn = ByteBuffer.allocate(2 * 34 * 1024);
@@ -57,7 +60,11 @@ final class NioLoop implements AutoCloseable {
   private void run() {
     while (!closed) {
       try {
-        selector.select(k -> ((Consumer<SelectionKey>) k.attachment()).accept(k));
+        int n = selector.select(k -> ((Consumer<SelectionKey>) k.attachment()).accept(k));
+        if (n > 0) {
+          wakeups = wakeups + 1; // written by this thread only
+          keys = keys + n;
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -71,6 +78,11 @@ final class NioLoop implements AutoCloseable {
     } catch (IOException ignored) {
       // closing
     }
+  }
+
+  /** @return {@code [wake-ups with ready keys, keys handled]} so far */
+  long[] readiness() {
+    return new long[] {wakeups, keys};
   }
 
   @Override

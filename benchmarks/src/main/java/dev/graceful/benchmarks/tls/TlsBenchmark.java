@@ -134,7 +134,8 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   /** One timed round. */
   record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
-      int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs) {
+      int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs,
+      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs) {
     boolean ok() {
       return ms >= 0 && verified == n && truncated == 0 && failed == 0;
     }
@@ -165,8 +166,9 @@ public final class TlsBenchmark implements Callable<Integer> {
               for (String s : order) {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
-                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  verified %d%s%n",
-                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), x.jitMs < 0 ? "-" : Long.toString(x.jitMs), x.verified,
+                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms (busiest thread %.1f)  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  client: close_notify %.1f to %.1f ms, %d wake-ups, %.1f keys each  verified %d%s%n",
+                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.busiestMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), x.jitMs < 0 ? "-" : Long.toString(x.jitMs),
+                    x.firstNotifyMs, x.lastNotifyMs, x.clientWakeups, x.clientWakeups == 0 ? 0.0 : (double) x.clientKeys / x.clientWakeups, x.verified,
                     x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
               }
             }
@@ -192,14 +194,24 @@ public final class TlsBenchmark implements Callable<Integer> {
       client.silent(false);
       client.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), protocol, n, window, WAIT_MS);
       ask("await " + n, "ready");
+      // the clients' side of the span starts from a collected heap too, as the server's does: else
+      // the handshakes' connections, still young, are copied by whichever round's span a young
+      // collection falls into, and that round's clients are slower for every stack alike
+      System.gc();
+      long[] ready0 = client.readiness();
       long clientCpu0 = CPU.getProcessCpuTime();
       String[] d = ask("shutdown " + mode + " " + start + " " + n, "done");
       client.awaitVerified(n, 60_000);
       // this JVM's CPU while the clients received and answered the close_notifies
       double clientCpuMs = (CPU.getProcessCpuTime() - clientCpu0) / 1e6;
+      long[] ready1 = client.readiness();
+      long[] notified = client.notifyTimes();
       return new Round(stack, protocol, n, mode, Long.parseLong(d[1]) / 1e6, Long.parseLong(d[2]) / 1e6, clientCpuMs,
           client.verified(), client.truncated(), Integer.parseInt(d[4]),
-          d.length > 8 ? d[8] : client.lastProblem(), Long.parseLong(d[5]), Long.parseLong(d[6]), Long.parseLong(d[7]));
+          d.length > 10 ? d[10] : client.lastProblem(), Long.parseLong(d[5]), Long.parseLong(d[6]), Long.parseLong(d[7]),
+          notified[0] == 0 ? -1 : (notified[0] - Long.parseLong(d[8])) / 1e6,
+          notified[1] == 0 ? -1 : (notified[1] - Long.parseLong(d[8])) / 1e6,
+          ready1[0] - ready0[0], ready1[1] - ready0[1], Long.parseLong(d[9]) / 1e6);
     } finally {
       client.abortAll();
       closeStack(stack);
