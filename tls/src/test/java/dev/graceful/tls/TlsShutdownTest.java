@@ -412,6 +412,51 @@ class TlsShutdownTest {
     assertThat(full.client.bufferCapacity()).as("given back once written").isZero();
   }
 
+  // T13 and issue 6's memory target, continued: the buffers a connection keeps because they hold
+  // bytes (a record not yet written, a record received in part) are its own. Other connections
+  // served by the same thread meanwhile borrow the thread's scratch buffers and must not touch
+  // those bytes: every byte arrives, in order, on both connections.
+  @Test
+  void keptBytesSurviveOtherConnectionsOnTheSameThread() {
+    byte[] pattern = new byte[200_000];
+    for (int i = 0; i < pattern.length; i++) {
+      pattern[i] = (byte) (i * 31 + 7);
+    }
+    BioPair full = BioPair.handshaken(certs, "1.3");
+    java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+    var end = full.server.receive().doOnNext(b -> received.write(b.array(), b.arrayOffset() + b.position(), b.remaining())).then().toFuture();
+    var w = full.client.send(ByteBuffer.wrap(pattern)).toFuture();
+    full.executor.runAll();
+    assertThat(full.client.bufferCapacity()).as("a record not yet written").isPositive();
+    ByteBuffer moved = full.clientSide.take();
+    full.serverSide.offer(moved.slice().limit(1000)); // a record in part
+    full.executor.runAll();
+    assertThat(full.server.bufferCapacity()).as("a record received in part").isPositive();
+
+    BioPair other = BioPair.handshaken(certs, "1.3"); // on the same thread: borrows the scratch
+    byte[] fives = new byte[50_000];
+    java.util.Arrays.fill(fives, (byte) 0x55);
+    java.io.ByteArrayOutputStream otherReceived = new java.io.ByteArrayOutputStream();
+    var otherEnd = other.server.receive().doOnNext(b -> otherReceived.write(b.array(), b.arrayOffset() + b.position(), b.remaining())).then().toFuture();
+    var ow = other.client.send(ByteBuffer.wrap(fives)).toFuture();
+    other.pump();
+    done(ow);
+    other.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    other.pump();
+    done(otherEnd);
+    assertThat(otherReceived.toByteArray()).isEqualTo(fives);
+
+    full.serverSide.offer(moved.position(1000));
+    full.pump();
+    done(w);
+    assertThat(full.client.bufferCapacity()).isZero();
+    full.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
+    full.pump();
+    done(end);
+    assertThat(received.toByteArray()).isEqualTo(pattern);
+    assertThat(full.server.bufferCapacity()).isZero();
+  }
+
   // R1: nothing happens before subscription.
   @Test
   void nothingIsSentBeforeSubscription() {

@@ -3,13 +3,21 @@ package dev.graceful.tls.internal;
 import java.nio.ByteBuffer;
 
 /**
- * Per-thread free lists of record-sized heap buffers, so that a connection holds buffers only while
- * they hold bytes: an idle connection, or one whose shutdown waits for the peer, holds none.
+ * Per-thread record buffers: three scratch buffers that the operations running on the thread
+ * borrow in turn, and a free list of spare buffers. A connection holds buffers only while they
+ * hold bytes: an idle connection, or one whose shutdown waits for the peer, holds none.
  *
- * <p>A {@link TlsEngine} runs on one executor at a time, so a buffer is used by one engine at a
- * time; it may be taken on one thread and given back on another (it then joins that thread's
- * list). Each list is bounded: a loop needs only a few buffers at once (one engine steps at a time),
- * and buffers beyond the bound are left to the garbage collector.
+ * <p>Borrowing the scratch stores nothing into the connection when the connection last borrowed
+ * the same thread's scratch: its fields still point there. That matters to the garbage collector:
+ * a connection is long-lived, and every reference stored into an old object costs a card mark
+ * and, in G1, concurrent refinement on another core. Only an operation that ends with bytes left
+ * (a partial record, an unwritten one) keeps the buffer: the thread's scratch then takes a spare.
+ *
+ * <p>An operation that starts while another one on the same thread has the scratch (a callback
+ * nested in a delivery) takes spares from the free list instead. A {@link TlsEngine} runs on one
+ * executor at a time, so a buffer is used by one engine at a time; a kept buffer may be taken on
+ * one thread and given back on another (it then joins that thread's list). Each list is bounded:
+ * buffers beyond the bound are left to the garbage collector.
  */
 final class BufferPool {
   /** Capacity of pooled buffers: a full TLS or DTLS record (16,709 bytes in the JDK) fits. */
@@ -22,6 +30,12 @@ final class BufferPool {
 
   private final ByteBuffer[] free = new ByteBuffer[PER_THREAD];
   private int size;
+
+  // The scratch buffers: empty whenever no operation has them lent.
+  ByteBuffer scratchNetIn = ByteBuffer.allocate(SLAB);
+  ByteBuffer scratchNetOut = ByteBuffer.allocate(SLAB);
+  ByteBuffer scratchAppIn = ByteBuffer.allocate(SLAB);
+  private boolean lent;
 
   private BufferPool() {}
 
@@ -57,6 +71,46 @@ final class BufferPool {
       b.clear();
       free[size++] = b;
     }
+  }
+
+  /**
+   * Lends the scratch to the operation starting now, unless an operation on this thread already
+   * has it.
+   *
+   * @return true if lent: the caller must {@link #endLoan()} when its operation returns
+   */
+  boolean lend() {
+    if (lent) {
+      return false;
+    }
+    lent = true;
+    return true;
+  }
+
+  /**
+   * Ends a loan: the scratch is empty again (what an operation kept was replaced by spares, see
+   * the {@code keep} methods).
+   */
+  void endLoan() {
+    scratchNetIn.clear();
+    scratchNetOut.clear();
+    scratchAppIn.clear();
+    lent = false;
+  }
+
+  /** The lent network-input scratch keeps its bytes with its connection; a spare replaces it. */
+  void keepNetIn() {
+    scratchNetIn = take(SLAB);
+  }
+
+  /** As {@link #keepNetIn()}, for network output. */
+  void keepNetOut() {
+    scratchNetOut = take(SLAB);
+  }
+
+  /** As {@link #keepNetIn()}, for decrypted input. */
+  void keepAppIn() {
+    scratchAppIn = take(SLAB);
   }
 
   /** @return buffers free on this thread (for tests) */

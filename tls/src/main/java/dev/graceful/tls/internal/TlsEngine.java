@@ -58,14 +58,21 @@ public final class TlsEngine implements ShutdownEngine {
   private final TlsTransport transport;
   private final Executor delegatedTasks;
   private final boolean datagram;
-  // Held only while an operation runs or while they hold bytes (see hold() and trim()); null
-  // otherwise, so that an idle connection or a pending shutdown keeps no record buffers.
+  // During an operation: the buffers it works with (see hold() and trim()). Between operations a
+  // field either holds bytes and is the connection's own (ownsNetIn, ...), or is a leftover
+  // reference to a thread's scratch, kept so that the next operation on that thread stores
+  // nothing, or is null. A connection that is idle or waits for its peer owns none.
   private ByteBuffer netIn; // write mode: [0, position) not yet unwrapped
   private ByteBuffer netOut; // write mode: [0, position) not yet written
   private ByteBuffer appIn; // write mode: [0, position) decrypted, not yet delivered
+  private boolean ownsNetIn;
+  private boolean ownsNetOut;
+  private boolean ownsAppIn;
   private final int packetSize;
   private final int applicationSize;
-  private volatile ShutdownState state = ShutdownState.NONE;
+  // The state's bits, not the enum: a reference stored into a long-lived connection costs the
+  // garbage collector a card mark (see BufferPool); an int costs nothing.
+  private volatile int stateBits;
   private boolean fatal;
   private boolean peerFirst;
   private boolean quiet;
@@ -79,6 +86,7 @@ public final class TlsEngine implements ShutdownEngine {
   private long replayedRecords;
   private boolean resumed;
   private volatile long bytesRead;
+  private String protocol; // negotiated, once the handshake has finished
 
   /**
    * @param ssl a configured engine (client or server mode set)
@@ -97,41 +105,85 @@ public final class TlsEngine implements ShutdownEngine {
     this.applicationSize = ssl.getSession().getApplicationBufferSize();
   }
 
-  /** Takes the record buffers this operation may need from the thread's pool. */
-  private void hold() {
-    if (netIn == null || netOut == null || appIn == null) {
-      BufferPool pool = BufferPool.local();
-      if (netIn == null) {
-        netIn = pool.take(packetSize);
-      }
-      if (netOut == null) {
-        netOut = pool.take(packetSize);
-      }
-      if (appIn == null) {
-        appIn = pool.take(applicationSize);
+  /**
+   * Provides the record buffers an operation works with: those the connection owns (they hold
+   * bytes), else the thread's scratch, else (an operation nested in another on this thread)
+   * spares. A field already pointing at the buffer to use is not written.
+   *
+   * @return the pool whose scratch this operation borrowed, or null; hand it to {@link #trim}
+   */
+  private BufferPool hold() {
+    BufferPool pool = BufferPool.local();
+    boolean lent = pool.lend();
+    if (!ownsNetIn) {
+      ByteBuffer b = lent && packetSize <= BufferPool.SLAB ? pool.scratchNetIn : pool.take(packetSize);
+      if (netIn != b) {
+        netIn = b;
       }
     }
+    if (!ownsNetOut) {
+      ByteBuffer b = lent && packetSize <= BufferPool.SLAB ? pool.scratchNetOut : pool.take(packetSize);
+      if (netOut != b) {
+        netOut = b;
+      }
+    }
+    if (!ownsAppIn) {
+      ByteBuffer b =
+          lent && applicationSize <= BufferPool.SLAB ? pool.scratchAppIn : pool.take(applicationSize);
+      if (appIn != b) {
+        appIn = b;
+      }
+    }
+    return lent ? pool : null;
   }
 
-  /** Gives back every buffer that holds no bytes; called when an operation returns. */
-  private void trim() {
-    boolean inEmpty = netIn != null && netIn.position() == 0;
-    boolean outEmpty = netOut != null && netOut.position() == 0;
-    boolean appEmpty = appIn != null && appIn.position() == 0;
-    if (inEmpty || outEmpty || appEmpty) {
-      BufferPool pool = BufferPool.local();
-      if (inEmpty) {
+  /**
+   * Ends an operation: a buffer that holds bytes stays with the connection (a borrowed scratch
+   * buffer is replaced in the thread's scratch by a spare), an empty one of its own or a spare
+   * goes back to the pool, and the scratch is given back.
+   *
+   * @param lent what {@link #hold()} returned
+   */
+  private void trim(BufferPool lent) {
+    BufferPool pool = lent != null ? lent : BufferPool.local();
+    if (netIn.position() > 0) {
+      if (lent != null && netIn == lent.scratchNetIn) {
+        lent.keepNetIn();
+      }
+      ownsNetIn = true;
+    } else {
+      if (lent == null || netIn != lent.scratchNetIn) {
         pool.give(netIn);
         netIn = null;
       }
-      if (outEmpty) {
+      ownsNetIn = false;
+    }
+    if (netOut.position() > 0) {
+      if (lent != null && netOut == lent.scratchNetOut) {
+        lent.keepNetOut();
+      }
+      ownsNetOut = true;
+    } else {
+      if (lent == null || netOut != lent.scratchNetOut) {
         pool.give(netOut);
         netOut = null;
       }
-      if (appEmpty) {
+      ownsNetOut = false;
+    }
+    if (appIn.position() > 0) {
+      if (lent != null && appIn == lent.scratchAppIn) {
+        lent.keepAppIn();
+      }
+      ownsAppIn = true;
+    } else {
+      if (lent == null || appIn != lent.scratchAppIn) {
         pool.give(appIn);
         appIn = null;
       }
+      ownsAppIn = false;
+    }
+    if (lent != null) {
+      lent.endLoan();
     }
   }
 
@@ -162,7 +214,7 @@ public final class TlsEngine implements ShutdownEngine {
 
   @Override
   public ShutdownState state() {
-    return state;
+    return ShutdownState.ofBits(stateBits);
   }
 
   /** @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL) */
@@ -176,11 +228,9 @@ public final class TlsEngine implements ShutdownEngine {
    *     delivered
    */
   public int bufferCapacity() {
-    return capacity(netIn) + capacity(netOut) + capacity(appIn);
-  }
-
-  private static int capacity(ByteBuffer b) {
-    return b == null ? 0 : b.capacity();
+    return (ownsNetIn ? netIn.capacity() : 0)
+        + (ownsNetOut ? netOut.capacity() : 0)
+        + (ownsAppIn ? appIn.capacity() : 0);
   }
 
   /** @return true if the handshake resumed a session (read from the hello messages) */
@@ -200,7 +250,7 @@ public final class TlsEngine implements ShutdownEngine {
    * @param next the new state, a superset of the current one
    */
   public void setState(ShutdownState next) {
-    ShutdownState now = state;
+    ShutdownState now = state();
     if (now.with(next) != next) {
       throw new IllegalArgumentException(
           "cannot clear shutdown bits: " + now + " -> " + next + " (a sent or received close stays so)");
@@ -211,7 +261,7 @@ public final class TlsEngine implements ShutdownEngine {
     if (!now.received() && next.received() && !now.sent()) {
       peerFirst = true;
     }
-    state = next;
+    stateBits = next.bits();
   }
 
   // ------------------------------------------------------------------ handshake
@@ -223,11 +273,11 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException on failure (the connection is then unusable)
    */
   public Progress handshake() throws ShutdownException {
-    hold();
+    BufferPool lent = hold();
     try {
       return doHandshake();
     } finally {
-      trim();
+      trim(lent);
     }
   }
 
@@ -278,6 +328,8 @@ public final class TlsEngine implements ShutdownEngine {
           if (hellos != null) {
             resumed = hellos.resumed();
             hellos = null; // only the first handshake is observed
+            // kept: describing a shutdown then needs no call into the engine, which takes its lock
+            protocol = ssl.getSession().getProtocol();
           }
           return flush() ? Progress.DONE : Progress.WANT_WRITE;
       }
@@ -311,11 +363,11 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException on failure
    */
   public Progress retransmit() throws ShutdownException {
-    hold();
+    BufferPool lent = hold();
     try {
       return doRetransmit();
     } finally {
-      trim();
+      trim(lent);
     }
   }
 
@@ -351,11 +403,11 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException ILLEGAL_STATE after shutdown or a fatal error; TRANSPORT, PROTOCOL
    */
   public Progress write(ByteBuffer src) throws ShutdownException {
-    hold();
+    BufferPool lent = hold();
     try {
       return doWrite(src);
     } finally {
-      trim();
+      trim(lent);
     }
   }
 
@@ -363,7 +415,7 @@ public final class TlsEngine implements ShutdownEngine {
     if (fatal) {
       throw error(Reason.ILLEGAL_STATE, "write after a fatal error");
     }
-    if (state.sent()) {
+    if (state().sent()) {
       throw error(Reason.ILLEGAL_STATE, "write after shutdown: our close_notify was already sent");
     }
     for (; ; ) {
@@ -403,11 +455,11 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException TRUNCATED, PROTOCOL, TRANSPORT, or UNREAD_DATA for {@code refuse}
    */
   public Progress read(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
-    hold();
+    BufferPool lent = hold();
     try {
       return doRead(inbound, ignoreUnexpectedEof);
     } finally {
-      trim();
+      trim(lent);
     }
   }
 
@@ -420,11 +472,11 @@ public final class TlsEngine implements ShutdownEngine {
 
   @Override
   public Step step(ShutdownRequest request) throws ShutdownException {
-    hold();
+    BufferPool lent = hold();
     try {
       return doStep(request);
     } finally {
-      trim();
+      trim(lent);
     }
   }
 
@@ -434,17 +486,17 @@ public final class TlsEngine implements ShutdownEngine {
       case QUIET:
         // "When quiet shutdown is enabled, SSL_shutdown() will always succeed and return 1
         // immediately." Nothing is sent; both bits are set.
-        if (!state.sent()) {
+        if (!state().sent()) {
           quiet = true;
           closeWrapped = true;
         }
-        if (!state.received() && !state.sent()) {
+        if (!state().received() && !state().sent()) {
           peerFirst = false;
         }
-        state = ShutdownState.SENT_AND_RECEIVED;
+        stateBits = ShutdownState.SENT_AND_RECEIVED.bits();
         return Step.COMPLETE;
       case WAIT_PEER:
-        if (!state.received()) {
+        if (!state().received()) {
           Step waiting = awaitPeer(request, true);
           if (waiting != null) {
             return waiting;
@@ -457,13 +509,13 @@ public final class TlsEngine implements ShutdownEngine {
         if (!sendClose()) {
           return Step.WANT_WRITE;
         }
-        return state.received() ? Step.COMPLETE : Step.SENT;
+        return state().received() ? Step.COMPLETE : Step.SENT;
       case BIDIRECTIONAL:
-        boolean sendingNow = !state.sent();
+        boolean sendingNow = !state().sent();
         if (!sendClose()) {
           return Step.WANT_WRITE;
         }
-        if (!state.received()) {
+        if (!state().received()) {
           // A close_notify written just now cannot have been answered yet, and whatever the peer
           // sent before is reported by the transport's readiness: skip the read that would find
           // nothing (one system call per shutdown); bytes already buffered are still processed.
@@ -520,9 +572,9 @@ public final class TlsEngine implements ShutdownEngine {
 
   @Override
   public ShutdownResult.Builder describe() {
-    ShutdownState s = state;
+    ShutdownState s = state();
     return ShutdownResult.builder(connectionId())
-        .protocol(ssl.getSession().getProtocol())
+        .protocol(protocol != null ? protocol : ssl.getSession().getProtocol())
         .state(s)
         .initiator(peerFirst ? Initiator.PEER : Initiator.LOCAL)
         .connectionBytesRead(bytesRead)
@@ -539,11 +591,11 @@ public final class TlsEngine implements ShutdownEngine {
    * @return true when nothing is left to write
    */
   private boolean sendClose() throws ShutdownException {
-    if (!state.sent() && pendingWrites > 0) {
+    if (!state().sent() && pendingWrites > 0) {
       return false; // sends already accepted go out before our close_notify
     }
-    if (!state.sent()) {
-      state = state.with(ShutdownState.SENT);
+    if (!state().sent()) {
+      stateBits |= ShutdownState.SENT.bits(); // the loop is the only writer
       ssl.closeOutbound();
     }
     while (!closeWrapped) {
@@ -586,7 +638,7 @@ public final class TlsEngine implements ShutdownEngine {
     int budget = RECORDS_PER_STEP;
     for (; ; ) {
       deliver(inbound);
-      if (state.received()) {
+      if (state().received()) {
         return Pumped.CLOSED;
       }
       if (budget-- == 0) {
@@ -628,11 +680,11 @@ public final class TlsEngine implements ShutdownEngine {
   }
 
   private void received() {
-    if (!state.received()) {
-      if (!state.sent()) {
+    if (!state().received()) {
+      if (!state().sent()) {
         peerFirst = true;
       }
-      state = state.with(ShutdownState.RECEIVED);
+      stateBits |= ShutdownState.RECEIVED.bits(); // the loop is the only writer
     }
   }
 
@@ -662,7 +714,7 @@ public final class TlsEngine implements ShutdownEngine {
       runDelegatedTasks();
       hs = ssl.getHandshakeStatus();
     }
-    if (hs == HandshakeStatus.NEED_WRAP && !ssl.isInboundDone() && !state.sent()) {
+    if (hs == HandshakeStatus.NEED_WRAP && !ssl.isInboundDone() && !state().sent()) {
       wrap(EMPTY); // e.g. a TLS 1.3 KeyUpdate answer
       flush();
     }
@@ -775,11 +827,11 @@ public final class TlsEngine implements ShutdownEngine {
 
   private ShutdownException fail(Reason reason, String message, Throwable cause) {
     fatal = true;
-    return new ShutdownException(reason, connectionId(), state, message, cause);
+    return new ShutdownException(reason, connectionId(), state(), message, cause);
   }
 
   private ShutdownException error(Reason reason, String message) {
-    return new ShutdownException(reason, connectionId(), state, message, null);
+    return new ShutdownException(reason, connectionId(), state(), message, null);
   }
 
   private static ByteBuffer grow(ByteBuffer b, int atLeast) {
