@@ -31,10 +31,16 @@ final class BufferPool {
   private final ByteBuffer[] free = new ByteBuffer[PER_THREAD];
   private int size;
 
-  // The scratch buffers: empty whenever no operation has them lent.
-  ByteBuffer scratchNetIn = ByteBuffer.allocate(SLAB);
-  ByteBuffer scratchNetOut = ByteBuffer.allocate(SLAB);
-  ByteBuffer scratchAppIn = ByteBuffer.allocate(SLAB);
+  /** Scratch slots: network input, network output, decrypted input. */
+  static final int NET_IN = 0;
+
+  static final int NET_OUT = 1;
+  static final int APP_IN = 2;
+
+  // The scratch buffers, by slot: empty whenever no operation has them lent.
+  private final ByteBuffer[] scratch = {
+    ByteBuffer.allocate(SLAB), ByteBuffer.allocate(SLAB), ByteBuffer.allocate(SLAB)
+  };
   private boolean lent;
 
   private BufferPool() {}
@@ -88,29 +94,32 @@ final class BufferPool {
   }
 
   /**
-   * Ends a loan: the scratch is empty again (what an operation kept was replaced by spares, see
-   * the {@code keep} methods).
+   * Ends a loan: the scratch is empty again (what an operation kept was replaced by a spare, see
+   * {@link #keep}).
    */
   void endLoan() {
-    scratchNetIn.clear();
-    scratchNetOut.clear();
-    scratchAppIn.clear();
+    for (ByteBuffer b : scratch) {
+      b.clear();
+    }
     lent = false;
   }
 
-  /** The lent network-input scratch keeps its bytes with its connection; a spare replaces it. */
-  void keepNetIn() {
-    scratchNetIn = take(SLAB);
+  /**
+   * @param slot {@link #NET_IN}, {@link #NET_OUT} or {@link #APP_IN}
+   * @return that scratch buffer
+   */
+  ByteBuffer scratch(int slot) {
+    return scratch[slot];
   }
 
-  /** As {@link #keepNetIn()}, for network output. */
-  void keepNetOut() {
-    scratchNetOut = take(SLAB);
-  }
-
-  /** As {@link #keepNetIn()}, for decrypted input. */
-  void keepAppIn() {
-    scratchAppIn = take(SLAB);
+  /**
+   * The lent scratch buffer of {@code slot} keeps its bytes with its connection: a spare takes its
+   * place.
+   *
+   * @param slot the slot
+   */
+  void keep(int slot) {
+    scratch[slot] = take(SLAB);
   }
 
   /** @return buffers free on this thread (for tests) */

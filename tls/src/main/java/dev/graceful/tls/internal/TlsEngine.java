@@ -114,27 +114,31 @@ public final class TlsEngine implements ShutdownEngine {
    */
   private BufferPool hold() {
     BufferPool pool = BufferPool.local();
-    boolean lent = pool.lend();
+    BufferPool lent = pool.lend() ? pool : null;
     if (!ownsNetIn) {
-      ByteBuffer b = lent && packetSize <= BufferPool.SLAB ? pool.scratchNetIn : pool.take(packetSize);
+      ByteBuffer b = borrow(pool, lent, BufferPool.NET_IN, packetSize);
       if (netIn != b) {
         netIn = b;
       }
     }
     if (!ownsNetOut) {
-      ByteBuffer b = lent && packetSize <= BufferPool.SLAB ? pool.scratchNetOut : pool.take(packetSize);
+      ByteBuffer b = borrow(pool, lent, BufferPool.NET_OUT, packetSize);
       if (netOut != b) {
         netOut = b;
       }
     }
     if (!ownsAppIn) {
-      ByteBuffer b =
-          lent && applicationSize <= BufferPool.SLAB ? pool.scratchAppIn : pool.take(applicationSize);
+      ByteBuffer b = borrow(pool, lent, BufferPool.APP_IN, applicationSize);
       if (appIn != b) {
         appIn = b;
       }
     }
-    return lent ? pool : null;
+    return lent;
+  }
+
+  /** @return the scratch buffer of {@code slot} if lent and large enough, else a spare */
+  private static ByteBuffer borrow(BufferPool pool, BufferPool lent, int slot, int size) {
+    return lent != null && size <= BufferPool.SLAB ? lent.scratch(slot) : pool.take(size);
   }
 
   /**
@@ -146,45 +150,45 @@ public final class TlsEngine implements ShutdownEngine {
    */
   private void trim(BufferPool lent) {
     BufferPool pool = lent != null ? lent : BufferPool.local();
-    if (netIn.position() > 0) {
-      if (lent != null && netIn == lent.scratchNetIn) {
-        lent.keepNetIn();
-      }
-      ownsNetIn = true;
-    } else {
-      if (lent == null || netIn != lent.scratchNetIn) {
-        pool.give(netIn);
-        netIn = null;
-      }
-      ownsNetIn = false;
+    ByteBuffer in = release(netIn, pool, lent, BufferPool.NET_IN);
+    if (in != netIn) {
+      netIn = in;
     }
-    if (netOut.position() > 0) {
-      if (lent != null && netOut == lent.scratchNetOut) {
-        lent.keepNetOut();
-      }
-      ownsNetOut = true;
-    } else {
-      if (lent == null || netOut != lent.scratchNetOut) {
-        pool.give(netOut);
-        netOut = null;
-      }
-      ownsNetOut = false;
+    ownsNetIn = in != null && in.position() > 0;
+    ByteBuffer out = release(netOut, pool, lent, BufferPool.NET_OUT);
+    if (out != netOut) {
+      netOut = out;
     }
-    if (appIn.position() > 0) {
-      if (lent != null && appIn == lent.scratchAppIn) {
-        lent.keepAppIn();
-      }
-      ownsAppIn = true;
-    } else {
-      if (lent == null || appIn != lent.scratchAppIn) {
-        pool.give(appIn);
-        appIn = null;
-      }
-      ownsAppIn = false;
+    ownsNetOut = out != null && out.position() > 0;
+    ByteBuffer app = release(appIn, pool, lent, BufferPool.APP_IN);
+    if (app != appIn) {
+      appIn = app;
     }
+    ownsAppIn = app != null && app.position() > 0;
     if (lent != null) {
       lent.endLoan();
     }
+  }
+
+  /**
+   * @return what the connection's field keeps after an operation: {@code b} if it holds bytes
+   *     (taken out of the scratch if it was lent from there) or is the lent scratch buffer (a
+   *     reference only, so that the next operation need not store one), else null ({@code b} given
+   *     back)
+   */
+  private static ByteBuffer release(ByteBuffer b, BufferPool pool, BufferPool lent, int slot) {
+    boolean fromScratch = lent != null && b == lent.scratch(slot);
+    if (b.position() > 0) {
+      if (fromScratch) {
+        lent.keep(slot);
+      }
+      return b;
+    }
+    if (fromScratch) {
+      return b;
+    }
+    pool.give(b);
+    return null;
   }
 
   /** @return the JDK engine */
