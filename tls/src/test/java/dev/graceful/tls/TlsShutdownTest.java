@@ -13,9 +13,11 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.TransportPolicy;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,6 +49,19 @@ class TlsShutdownTest {
   static <T> T done(CompletableFuture<T> f) {
     assertThat(f).as("completed after pumping").isDone();
     return f.join();
+  }
+
+  /** @return every byte {@code c} receives until the peer's close_notify */
+  static CompletableFuture<byte[]> allBytes(TlsConnection c) {
+    return c.receive()
+        .reduce(
+            new ByteArrayOutputStream(),
+            (all, b) -> {
+              all.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+              return all;
+            })
+        .map(ByteArrayOutputStream::toByteArray)
+        .toFuture();
   }
 
   static ShutdownException failure(CompletableFuture<?> f) {
@@ -423,8 +438,7 @@ class TlsShutdownTest {
       pattern[i] = (byte) (i * 31 + 7);
     }
     BioPair full = BioPair.handshaken(certs, "1.3");
-    java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
-    var end = full.server.receive().doOnNext(b -> received.write(b.array(), b.arrayOffset() + b.position(), b.remaining())).then().toFuture();
+    var received = allBytes(full.server);
     var w = full.client.send(ByteBuffer.wrap(pattern)).toFuture();
     full.executor.runAll();
     assertThat(full.client.bufferCapacity()).as("a record not yet written").isPositive();
@@ -435,16 +449,14 @@ class TlsShutdownTest {
 
     BioPair other = BioPair.handshaken(certs, "1.3"); // on the same thread: borrows the scratch
     byte[] fives = new byte[50_000];
-    java.util.Arrays.fill(fives, (byte) 0x55);
-    java.io.ByteArrayOutputStream otherReceived = new java.io.ByteArrayOutputStream();
-    var otherEnd = other.server.receive().doOnNext(b -> otherReceived.write(b.array(), b.arrayOffset() + b.position(), b.remaining())).then().toFuture();
+    Arrays.fill(fives, (byte) 0x55);
+    var otherReceived = allBytes(other.server);
     var ow = other.client.send(ByteBuffer.wrap(fives)).toFuture();
     other.pump();
     done(ow);
     other.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
     other.pump();
-    done(otherEnd);
-    assertThat(otherReceived.toByteArray()).isEqualTo(fives);
+    assertThat(done(otherReceived)).isEqualTo(fives);
 
     full.serverSide.offer(moved.position(1000));
     full.pump();
@@ -452,8 +464,7 @@ class TlsShutdownTest {
     assertThat(full.client.bufferCapacity()).isZero();
     full.client.shutdown(ShutdownSpec.bidirectional().fast()).toFuture();
     full.pump();
-    done(end);
-    assertThat(received.toByteArray()).isEqualTo(pattern);
+    assertThat(done(received)).isEqualTo(pattern);
     assertThat(full.server.bufferCapacity()).isZero();
   }
 
