@@ -10,7 +10,15 @@ import dev.graceful.core.TransportPolicy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
@@ -67,7 +75,9 @@ import reactor.netty.transport.ServerTransport;
  * A close_notify a client sends first (TLS 1.3 half-close) no longer closes the connection at
  * once: the response to the request in flight still goes out, then graceful answers and closes.
  *
- * <p>HTTP/2 connections get a GOAWAY when the shutdown starts, count the exchanges of all their
+ * <p>HTTP/1.1 responses whose head goes out once the shutdown started say {@code Connection:
+ * close}, so that a keep-alive client sends no further request on a connection about to close.
+ * HTTP/2 connections get a GOAWAY when the shutdown starts, count the exchanges of all their
  * streams, and are idle only once every stream has ended (its last frames written, not only
  * queued behind the client's flow control). WebSockets get a close frame (1001) when the shutdown
  * starts and are idle once the client answers it; reactor-netty's own close after that frame is
@@ -409,8 +419,9 @@ public final class GracefulServer {
    * G1, G2 for what runs on a connection beyond single exchanges. An HTTP/2 connection gets
    * RFC 9113's two GOAWAYs (NO_ERROR; the final one names the last stream the server took), so that
    * its client opens no new stream while the streams in flight finish. A WebSocket gets a close frame (1001, going away),
-   * and the connection is idle once the client's close frame came back. The close_notify follows
-   * either through the flush barrier. Not awaited: a client that does not read must not hold the
+   * and the connection is idle once the client's close frame came back. An HTTP/1.1 connection's
+   * responses from then on say {@code Connection: close}. The close_notify follows each of these
+   * through the flush barrier. Not awaited: a client that does not read must not hold the
    * whole shutdown's start.
    */
   private static void announce(List<Tracked> connections) {
@@ -425,7 +436,59 @@ public final class GracefulServer {
         t.goAway(codec);
       } else if (ops instanceof WebsocketOutbound || (ops instanceof HttpInfos request && request.isWebsocket())) {
         t.goingAway(); // a WebSocket, or an upgrade to one under way
+      } else {
+        closeAfterResponses(channel); // HTTP/1.1 (nothing for TCP)
       }
+    }
+  }
+
+  /**
+   * G2 over HTTP/1.1: from now on every final response head on {@code channel} says {@code
+   * Connection: close} (RFC 9112 §9.6), the one in flight included when its head has not gone out
+   * yet, so that the client sends no further request on a connection about to get its
+   * close_notify. Event loop; nothing on a channel without reactor-netty's HTTP/1.1 codec.
+   */
+  private static void closeAfterResponses(Channel channel) {
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              ChannelPipeline p = channel.pipeline();
+              if (channel.isActive() && p.get(NettyPipeline.HttpCodec) != null && p.get(ConnectionCloseHeader.NAME) == null) {
+                p.addAfter(NettyPipeline.HttpCodec, ConnectionCloseHeader.NAME, new ConnectionCloseHeader());
+              }
+            });
+  }
+
+  /**
+   * Right after the HTTP/1.1 codec (so the last to see a response before it is encoded, after
+   * reactor-netty's own handlers, which keep the connection as the application made it): adds
+   * {@code Connection: close} to a copy of each final response head. A copy, because the
+   * application's thread may still read the response it wrote. Informational responses (an
+   * upgrade's 101) pass untouched.
+   */
+  private static final class ConnectionCloseHeader extends ChannelOutboundHandlerAdapter {
+    static final String NAME = "graceful.h1Close";
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      ctx.write(msg instanceof HttpResponse r && r.status().code() >= 200 ? saysClose(r) : msg, promise);
+    }
+
+    private static Object saysClose(HttpResponse r) {
+      if (r.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
+        return r;
+      }
+      HttpResponse copy;
+      if (r instanceof FullHttpResponse full) {
+        copy = full.replace(full.content()); // the same content, headers copied
+      } else if (!(r instanceof HttpContent)) {
+        copy = new DefaultHttpResponse(r.protocolVersion(), r.status(), r.headers().copy());
+      } else {
+        return r; // a head with part of a body: no such response comes from reactor-netty
+      }
+      copy.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      return copy;
     }
   }
 

@@ -22,6 +22,7 @@ final class HttpsClient {
   private final StringBuilder in = new StringBuilder();
   private int parsed; // chars of `in` consumed by complete responses
   private int responses;
+  private final java.util.List<String> heads = new java.util.ArrayList<>();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
   /** The answer to the server's close_notify, once it came. */
   final CompletableFuture<ShutdownResult> answered = new CompletableFuture<>();
@@ -84,10 +85,16 @@ final class HttpsClient {
       if (in.length() < head + 4 + length) {
         return;
       }
+      heads.add(headers);
       parsed = head + 4 + length;
       responses++;
       notifyAll();
     }
+  }
+
+  /** @return the heads (status line and headers, lower case) of the complete responses so far */
+  synchronized java.util.List<String> heads() {
+    return java.util.List.copyOf(heads);
   }
 
   /** @return complete responses so far */

@@ -588,6 +588,48 @@ class NettyServerShutdownIT {
     }
   }
 
+  // G2 over HTTP/1.1: a keep-alive client's response in flight when the shutdown starts says
+  // "Connection: close" (RFC 9112 §9.6), so the client sends no further request on a connection
+  // about to get its close_notify; its response from before the shutdown did not say it. Both
+  // clients then get the close_notify, answer it, and the report counts two COMPLETE.
+  @Test
+  void http11ResponseInFlightSaysConnectionClose() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    DisposableServer server = start(graceful, slowStarted);
+    try {
+      List<HttpsClient> clients =
+          Flux.just("TLSv1.3", "TLSv1.2")
+              .flatMap(v -> HttpsClient.connect(address(server), certs.client(), clientLoops, v))
+              .map(HttpsClient::readUntilServerCloses)
+              .collectList()
+              .block(WAIT);
+      for (HttpsClient c : clients) {
+        c.get("/").block(WAIT);
+        c.awaitResponses(1, WAIT);
+        c.get("/slow").block(WAIT);
+      }
+      awaitSlowRequests(slowStarted, 2);
+
+      ShutdownReport report =
+          graceful
+              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
+
+      for (HttpsClient c : clients) {
+        c.ended().get(30, TimeUnit.SECONDS);
+        assertThat(c.answered.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETE);
+        List<String> heads = c.heads();
+        assertThat(heads).hasSize(2);
+        assertThat(heads.get(0)).as("before the shutdown").doesNotContain("connection: close");
+        assertThat(heads.get(1)).as("in flight when it started").contains("connection: close");
+      }
+      assertThat(report.outcomes()).as(() -> "errors: " + errorsIn(report)).isEqualTo(Map.of(Outcome.COMPLETE, 2));
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
   // TLS 1.3 half-close: a client that sends its request and then its close_notify still gets the
   // whole response (reactor-netty alone closes the channel on the close_notify), then the server's
   // close_notify; the server reports a peer-initiated COMPLETE.

@@ -518,11 +518,16 @@ public final class KwikEngine implements ShutdownEngine {
         || !KwikInternals.state(connection).map(KwikEngine::isOpen).orElse(false)) {
       return false;
     }
-    LOG.log(
-        System.Logger.Level.WARNING,
+    String warning =
         identity + ": Kwik's receive thread ended while the connection is open; it hears nothing"
             + " from the peer, so the drain ends as NOT_DRAINED. (Kwik 0.10.9 under -ea ends it on"
-            + " loopback: an assertion in LossDetector; see graceful's README.)");
+            + " loopback: an assertion in LossDetector; see graceful's README.)";
+    try {
+      // not on the loop: a logger's handler may write to a file or a console, and block
+      blockingCalls.execute(() -> LOG.log(System.Logger.Level.WARNING, warning));
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the application is stopping; the result says NOT_DRAINED all the same
+    }
     return true;
   }
 
