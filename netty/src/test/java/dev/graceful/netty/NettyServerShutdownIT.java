@@ -129,16 +129,10 @@ class NettyServerShutdownIT {
       // in flight: the server is handling every slow request (each answers 500 ms after it began)
       awaitSlowRequests(slowStarted, 100);
 
-      ShutdownReport report =
-          graceful
-              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(15)))
-              .block(WAIT);
+      ShutdownReport report = shutDownWithGrace(graceful, server, Duration.ofSeconds(15));
 
       for (HttpsClient c : clients) {
-        c.ended().get(30, TimeUnit.SECONDS); // the server's close_notify, not a truncation
-        ShutdownResult answer = c.answered.get(30, TimeUnit.SECONDS);
-        assertThat(answer.outcome()).isEqualTo(Outcome.COMPLETE);
-        assertThat(answer.initiator()).isEqualTo(Initiator.PEER);
+        assertClosedAndAnswered(c);
       }
       assertThat(slow).allSatisfy(c -> assertThat(c.responses()).as("the slow response arrived whole").isEqualTo(2));
       assertThat(clients.subList(100, 1000)).allSatisfy(c -> assertThat(c.responses()).isEqualTo(1));
@@ -154,6 +148,21 @@ class NettyServerShutdownIT {
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
     }
+  }
+
+  /** A bidirectional server shutdown with 5 s of grace for the exchanges in flight. */
+  static ShutdownReport shutDownWithGrace(GracefulServer graceful, DisposableServer server, Duration deadline) {
+    return graceful
+        .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(deadline))
+        .block(WAIT);
+  }
+
+  /** {@code c} got the server's close_notify (not a truncation) and answered it: COMPLETE, peer first. */
+  static void assertClosedAndAnswered(HttpsClient c) throws Exception {
+    c.ended().get(30, TimeUnit.SECONDS);
+    ShutdownResult answer = c.answered.get(30, TimeUnit.SECONDS);
+    assertThat(answer.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(answer.initiator()).isEqualTo(Initiator.PEER);
   }
 
   // G5: the report arrives only once every channel it counts is closed. Netty closes a channel
@@ -611,14 +620,10 @@ class NettyServerShutdownIT {
       }
       awaitSlowRequests(slowStarted, 2);
 
-      ShutdownReport report =
-          graceful
-              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10)))
-              .block(WAIT);
+      ShutdownReport report = shutDownWithGrace(graceful, server, Duration.ofSeconds(10));
 
       for (HttpsClient c : clients) {
-        c.ended().get(30, TimeUnit.SECONDS);
-        assertThat(c.answered.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETE);
+        assertClosedAndAnswered(c);
         List<String> heads = c.heads();
         assertThat(heads).hasSize(2);
         assertThat(heads.get(0)).as("before the shutdown").doesNotContain("connection: close");

@@ -54,8 +54,9 @@ public final class TlsBenchmark implements Callable<Integer> {
   @Option(names = "--repeat", description = "rounds of each case, interleaved (default 5)")
   int repeat = 5;
 
-  @Option(names = "--warmup", description = "untimed 1,000-connection rounds per stack first (default 2)")
-  int warmup = 2;
+  // 15: with fewer, the JIT still compiled graceful's close path within timed spans (BENCHMARKS.md, stop 18)
+  @Option(names = "--warmup", description = "untimed 1,000-connection rounds per stack and mode first (default 15)")
+  int warmup = 15;
 
   @Option(names = "--client-loops", description = "client threads (default 1)")
   int clientLoops = 1;
@@ -127,6 +128,29 @@ public final class TlsBenchmark implements Callable<Integer> {
   private BufferedReader replies;
   private PrintStream commands;
 
+  /**
+   * @return {busy, steal}: the milliseconds all of this machine's CPUs have spent so far running
+   *     anything (user, nice, system, interrupts) and waiting for the hypervisor to run this VM
+   *     (Linux's {@code /proc/stat}, in its 100 Hz ticks), or {-1, -1} where it cannot be read
+   */
+  static long[] machineMs() {
+    try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/stat"))) {
+      String[] f = r.readLine().trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal ...
+      long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+      return new long[] {busy * 10, Long.parseLong(f[8]) * 10};
+    } catch (java.io.IOException | RuntimeException e) {
+      return new long[] {-1, -1};
+    }
+  }
+
+  private static long since(long before, long after) {
+    return before < 0 || after < 0 ? -1 : after - before;
+  }
+
+  private static String known(long v) {
+    return v < 0 ? "-" : Long.toString(v);
+  }
+
   /** @return a count per shutdown, two decimals, or "-" for a count the server could not read */
   private static String perShutdown(long count, int n) {
     return count < 0 ? "-" : String.format(Locale.ROOT, "%.2f", (double) count / n);
@@ -135,7 +159,7 @@ public final class TlsBenchmark implements Callable<Integer> {
   /** One timed round. */
   record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
       int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs,
-      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs) {
+      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs, long[] machineMs) {
     boolean ok() {
       return ms >= 0 && verified == n && truncated == 0 && failed == 0;
     }
@@ -166,9 +190,10 @@ public final class TlsBenchmark implements Callable<Integer> {
               for (String s : order) {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
-                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms (busiest thread %.1f)  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  client: close_notify %.1f to %.1f ms, %d wake-ups, %.1f keys each  verified %d%s%n",
+                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms (busiest thread %.1f)  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  client: close_notify %.1f to %.1f ms, %d wake-ups, %.1f keys each  machine: busy %s ms, steal %s ms  verified %d%s%n",
                     r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.busiestMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), x.jitMs < 0 ? "-" : Long.toString(x.jitMs),
-                    x.firstNotifyMs, x.lastNotifyMs, x.clientWakeups, x.clientWakeups == 0 ? 0.0 : (double) x.clientKeys / x.clientWakeups, x.verified,
+                    x.firstNotifyMs, x.lastNotifyMs, x.clientWakeups, x.clientWakeups == 0 ? 0.0 : (double) x.clientKeys / x.clientWakeups,
+                    known(x.machineMs[0]), known(x.machineMs[1]), x.verified,
                     x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
               }
             }
@@ -200,8 +225,10 @@ public final class TlsBenchmark implements Callable<Integer> {
       System.gc();
       long[] ready0 = client.readiness();
       long clientCpu0 = CPU.getProcessCpuTime();
+      long[] machine0 = machineMs();
       String[] d = ask("shutdown " + mode + " " + start + " " + n, "done");
       client.awaitVerified(n, 60_000);
+      long[] machine1 = machineMs();
       // this JVM's CPU while the clients received and answered the close_notifies
       double clientCpuMs = (CPU.getProcessCpuTime() - clientCpu0) / 1e6;
       long[] ready1 = client.readiness();
@@ -211,7 +238,8 @@ public final class TlsBenchmark implements Callable<Integer> {
           d.length > 10 ? d[10] : client.lastProblem(), Long.parseLong(d[5]), Long.parseLong(d[6]), Long.parseLong(d[7]),
           notified[0] == 0 ? -1 : (notified[0] - Long.parseLong(d[8])) / 1e6,
           notified[1] == 0 ? -1 : (notified[1] - Long.parseLong(d[8])) / 1e6,
-          ready1[0] - ready0[0], ready1[1] - ready0[1], Long.parseLong(d[9]) / 1e6);
+          ready1[0] - ready0[0], ready1[1] - ready0[1], Long.parseLong(d[9]) / 1e6,
+          new long[] {since(machine0[0], machine1[0]), since(machine0[1], machine1[1])});
     } finally {
       client.abortAll();
       closeStack(stack);
