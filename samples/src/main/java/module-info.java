@@ -3,7 +3,8 @@ module dev.graceful.samples {
   requires dev.graceful.tls;
   requires dev.graceful.quic;
   requires dev.graceful.netty;
-  requires io.netty.codec.http; // the demo reads WebSocket close statuses
+  requires io.netty.codec.http; // the demo reads WebSocket close statuses and Connection headers
+  requires io.netty.common; // and waits on a channel's close future
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires org.bouncycastle.pkix;

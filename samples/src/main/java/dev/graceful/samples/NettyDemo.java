@@ -11,6 +11,8 @@ import dev.graceful.netty.GracefulServer;
 import dev.graceful.netty.NettyTlsConnection;
 import dev.graceful.tls.SelfSignedCertificate;
 import dev.graceful.tls.TlsConnection;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -69,12 +71,21 @@ final class NettyDemo {
     int slowCount = Math.max(1, cooperative / 5);
     ConnectionProvider pool = ConnectionProvider.builder("demo").maxConnections(cooperative).pendingAcquireMaxCount(-1).build();
     Queue<NettyTlsConnection> clientSides = new ConcurrentLinkedQueue<>();
+    // connections whose response said "Connection: close" (those in flight at the shutdown):
+    // reactor-netty's client closes such a connection itself once the response is in
+    Set<io.netty.channel.Channel> toldToClose = ConcurrentHashMap.newKeySet();
     HttpClient http =
         HttpClient.create(pool)
             .runOn(clientLoops)
             .secure(s -> s.sslContext(clientCtx))
             .baseUrl("https://127.0.0.1:" + server.port())
-            .doOnConnected(c -> clientSides.add(NettyTlsConnection.of(c)));
+            .doOnConnected(c -> clientSides.add(NettyTlsConnection.of(c)))
+            .doOnResponse(
+                (res, c) -> {
+                  if (res.responseHeaders().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
+                    toldToClose.add(c.channel());
+                  }
+                });
     List<String> problems = new ArrayList<>();
     try {
       // every cooperative client opens its keep-alive connection with a first request
@@ -147,11 +158,15 @@ final class NettyDemo {
       if (whole != slowCount) {
         problems.add("https: " + whole + " of " + slowCount + " slow responses whole");
       }
-      List<ShutdownResult> clientSaw =
-          Flux.fromIterable(clientSides).flatMap(c -> c.ended().timeout(Duration.ofSeconds(10)).onErrorResume(e -> Mono.empty())).collectList().block(WAIT);
-      long answered = clientSaw.stream().filter(r -> r.outcome() == Outcome.COMPLETE && r.initiator() == Initiator.PEER).count();
-      if (clientSides.size() < cooperative || answered != clientSides.size()) {
-        problems.add("https: " + answered + " of " + clientSides.size() + " client connections saw the server's close_notify and answered it");
+      // each client connection saw the server's close_notify and answered it, or, told by its
+      // response to close, closed itself first
+      List<String> clientEndings =
+          Flux.fromIterable(clientSides).flatMap(c -> clientEnding(c, toldToClose.contains(c.channel()))).collectList().block(WAIT);
+      long answered = clientEndings.stream().filter("answered"::equals).count();
+      long closedFirst = clientEndings.stream().filter("closed first"::equals).count();
+      if (clientSides.size() < cooperative || answered + closedFirst != clientSides.size()) {
+        problems.add("https: of " + clientSides.size() + " client connections, " + answered + " saw the server's close_notify and answered"
+            + " it, and " + closedFirst + " told by their response to close closed first");
       }
       if (report.stragglers().size() != silentCount) {
         problems.add("https: " + report.stragglers().size() + " stragglers forced, expected the " + silentCount + " silent clients");
@@ -180,6 +195,28 @@ final class NettyDemo {
       clientLoops.disposeLater().block(WAIT);
       serverLoops.disposeLater().block(WAIT);
     }
+  }
+
+  /**
+   * @param c a client connection
+   * @param toldToClose whether its last response said {@code Connection: close}
+   * @return "answered" when it answered the server's close_notify; "closed first" when, told to
+   *     close, reactor-netty's client closed it before the server's close_notify came (its own
+   *     close_notify and the server's may cross); else "unanswered", within 10 s
+   */
+  private static Mono<String> clientEnding(NettyTlsConnection c, boolean toldToClose) {
+    Mono<String> answered =
+        c.ended()
+            .filter(r -> r.outcome() == Outcome.COMPLETE && r.initiator() == Initiator.PEER)
+            .map(r -> "answered")
+            .onErrorResume(e -> Mono.empty());
+    Mono<String> closedFirst =
+        toldToClose
+            ? Mono.<String>create(sink -> c.channel().closeFuture().addListener(f -> sink.success("closed first")))
+                // a close_notify of the server's that arrived first is answered before the close
+                .delayElement(Duration.ofMillis(100))
+            : Mono.never();
+    return Mono.firstWithValue(answered, closedFirst).timeout(Duration.ofSeconds(10)).onErrorReturn("unanswered");
   }
 
   /**

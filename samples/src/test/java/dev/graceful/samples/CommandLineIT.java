@@ -281,7 +281,10 @@ class CommandLineIT {
       JsonNode servers = summary.get("servers");
       assertThat(servers.get("graceful NIO TLS").get("endings").get("silent FORCED").asInt()).isEqualTo(4);
       assertThat(servers.get("reactor-netty HTTPS").get("endings").get("silent FORCED/SENT").asInt()).isEqualTo(2);
-      assertThat(servers.get("reactor-netty HTTPS").get("endings").get("keep-alive COMPLETE/LOCAL").asInt()).isEqualTo(38);
+      // the responses in flight at the shutdown say "Connection: close", and reactor-netty's client
+      // then closes itself: usually after the server's close_notify came (LOCAL), maybe before (PEER)
+      JsonNode https = servers.get("reactor-netty HTTPS").get("endings");
+      assertThat(https.path("keep-alive COMPLETE/LOCAL").asInt() + https.path("keep-alive COMPLETE/PEER").asInt()).isEqualTo(38);
       // each WebSocket got the close frame 1001 and answered it, then the close_notify exchange ran
       assertThat(servers.get("reactor-netty HTTPS").get("endings").get("websocket 1001 then COMPLETE").asInt()).isEqualTo(10);
       assertThat(servers.get("Kwik QUIC").get("endings").get("128 KiB in flight COMPLETE/LOCAL drained").asInt()).isEqualTo(10);
