@@ -128,6 +128,11 @@ final class H2Client {
     recorder.onFirstGoAway = () -> get(path);
   }
 
+  /** Sends the client's own GOAWAY (NO_ERROR): it is going away, and will open no more streams. */
+  void goAway() {
+    channel.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame(io.netty.handler.codec.http2.Http2Error.NO_ERROR));
+  }
+
   /** Completes when the connection has ended. */
   CompletableFuture<Void> ended() {
     return recorder.ended;

@@ -198,6 +198,33 @@ class NettyServerShutdownIT {
     }
   }
 
+  // G2 over HTTP/2 for a client that goes away itself: it sent its own GOAWAY with a slow
+  // request in flight, then the server shuts down. graceful still sends its two GOAWAYs and waits
+  // for the stream; the response arrives whole, then the close_notify, which the client answers,
+  // and the report counts one COMPLETE.
+  @Test
+  void http2ClientThatSentItsOwnGoawayStillGetsItsResponseThenTheCloseNotify() throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    DisposableServer server = startHttp2(graceful, slowStarted);
+    try {
+      H2Client c = H2Client.connect(address(server), certs, h2Loops);
+      c.get("/slow");
+      awaitSlowRequests(slowStarted, 1);
+      c.goAway();
+
+      ShutdownReport report = shutDownWithGrace(graceful, server, Duration.ofSeconds(15));
+
+      c.ended().get(30, TimeUnit.SECONDS);
+      List<String> events = c.events();
+      assertThat(events).contains("response on stream 3: " + SLOW_BODY + " bytes");
+      assertThat(events.subList(events.size() - 2, events.size())).containsExactly("close_notify", "end");
+      assertThat(report.outcomes()).as(() -> "errors: " + errorsIn(report)).isEqualTo(Map.of(Outcome.COMPLETE, 1));
+    } finally {
+      server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
   // G1, G2, G6 over HTTP/2: when the shutdown starts, a client with a slow request in flight on an
   // HTTP/2 connection gets a GOAWAY (NO_ERROR, naming its last stream, so it opens no new one),
   // then its response whole, then the close_notify, which it answers; the report counts one
