@@ -204,16 +204,12 @@ class NettyServerShutdownIT {
   // and the report counts one COMPLETE.
   @Test
   void http2ClientThatSentItsOwnGoawayStillGetsItsResponseThenTheCloseNotify() throws Exception {
-    GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
-    DisposableServer server = startHttp2(graceful, slowStarted);
+    SlowHttp2 h = slowHttp2Request();
     try {
-      H2Client c = H2Client.connect(address(server), certs, h2Loops);
-      c.get("/slow");
-      awaitSlowRequests(slowStarted, 1);
+      H2Client c = h.client();
       c.goAway();
 
-      ShutdownReport report = shutDownWithGrace(graceful, server, Duration.ofSeconds(15));
+      ShutdownReport report = shutDownWithGrace(h.graceful(), h.server(), Duration.ofSeconds(15));
 
       c.ended().get(30, TimeUnit.SECONDS);
       List<String> events = c.events();
@@ -221,7 +217,7 @@ class NettyServerShutdownIT {
       assertThat(events.subList(events.size() - 2, events.size())).containsExactly("close_notify", "end");
       assertThat(report.outcomes()).as(() -> "errors: " + errorsIn(report)).isEqualTo(Map.of(Outcome.COMPLETE, 1));
     } finally {
-      server.disposeNow(Duration.ofSeconds(5));
+      h.server().disposeNow(Duration.ofSeconds(5));
     }
   }
 
@@ -231,20 +227,11 @@ class NettyServerShutdownIT {
   // COMPLETE. The peer is Netty's own HTTP/2 client codec.
   @Test
   void http2ClientGetsGoawayThenItsResponseThenTheCloseNotify() throws Exception {
-    GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
-    DisposableServer server = startHttp2(graceful, slowStarted);
+    SlowHttp2 h = slowHttp2Request("/");
     try {
-      H2Client c = H2Client.connect(address(server), certs, h2Loops);
-      c.get("/");
-      awaitUntil(() -> !c.events().isEmpty());
-      c.get("/slow");
-      awaitSlowRequests(slowStarted, 1);
+      H2Client c = h.client();
 
-      ShutdownReport report =
-          graceful
-              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(15)))
-              .block(WAIT);
+      ShutdownReport report = shutDownWithGrace(h.graceful(), h.server(), Duration.ofSeconds(15));
 
       c.ended().get(30, TimeUnit.SECONDS);
       // (Netty's client codec numbers its streams 3, 5, …: 1 is kept for an h2c upgrade). The
@@ -262,9 +249,9 @@ class NettyServerShutdownIT {
       assertThat(events.indexOf("GOAWAY 0 last stream " + Integer.MAX_VALUE)).isLessThan(events.indexOf("GOAWAY 0 last stream 5"));
       assertThat(events.subList(4, 6)).containsExactly("close_notify", "end");
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
-      assertThat(graceful.openConnections()).isEmpty();
+      assertThat(h.graceful().openConnections()).isEmpty();
     } finally {
-      server.disposeNow(Duration.ofSeconds(5));
+      h.server().disposeNow(Duration.ofSeconds(5));
     }
   }
 
@@ -273,19 +260,12 @@ class NettyServerShutdownIT {
   // the final GOAWAY, sent once a PING proved a round trip, names it as the last stream.
   @Test
   void http2StreamOpenedAsTheFirstGoawayArrivesIsStillServed() throws Exception {
-    GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
-    DisposableServer server = startHttp2(graceful, slowStarted);
+    SlowHttp2 h = slowHttp2Request();
     try {
-      H2Client c = H2Client.connect(address(server), certs, h2Loops);
-      c.get("/slow");
-      awaitSlowRequests(slowStarted, 1);
+      H2Client c = h.client();
       c.getOnFirstGoAway("/");
 
-      ShutdownReport report =
-          graceful
-              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(15)))
-              .block(WAIT);
+      ShutdownReport report = shutDownWithGrace(h.graceful(), h.server(), Duration.ofSeconds(15));
 
       c.ended().get(30, TimeUnit.SECONDS);
       List<String> events = c.events();
@@ -301,7 +281,7 @@ class NettyServerShutdownIT {
       assertThat(events.subList(4, 6)).containsExactly("close_notify", "end");
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
     } finally {
-      server.disposeNow(Duration.ofSeconds(5));
+      h.server().disposeNow(Duration.ofSeconds(5));
     }
   }
 
@@ -540,6 +520,30 @@ class NettyServerShutdownIT {
       assertThat(graceful.openConnections()).isEmpty();
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  /** An HTTP/2 server and a client of it with GET /slow in flight (answered 500 ms after it began). */
+  record SlowHttp2(GracefulServer graceful, DisposableServer server, H2Client client) {}
+
+  /** @param answeredFirst paths the client gets, each answered, before GET /slow */
+  SlowHttp2 slowHttp2Request(String... answeredFirst) throws Exception {
+    GracefulServer graceful = GracefulServer.create();
+    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    DisposableServer server = startHttp2(graceful, slowStarted);
+    try {
+      H2Client c = H2Client.connect(address(server), certs, h2Loops);
+      for (int i = 0; i < answeredFirst.length; i++) {
+        int seen = i + 1;
+        c.get(answeredFirst[i]);
+        awaitUntil(() -> c.events().size() >= seen);
+      }
+      c.get("/slow");
+      awaitSlowRequests(slowStarted, 1);
+      return new SlowHttp2(graceful, server, c);
+    } catch (Exception | Error e) {
+      server.disposeNow(Duration.ofSeconds(5));
+      throw e;
     }
   }
 
