@@ -99,6 +99,19 @@ class NettyServerShutdownIT {
         .bindNow(Duration.ofSeconds(10));
   }
 
+  /**
+   * @return {@code n} cooperative keep-alive clients of {@code server} (they read until its
+   *     close_notify and answer it), TLS 1.3 and TLS 1.2 by turns, 32 handshakes at a time
+   */
+  static List<HttpsClient> cooperativeClients(DisposableServer server, int n) {
+    InetSocketAddress at = address(server);
+    return Flux.range(0, n)
+        .flatMap(i -> HttpsClient.connect(at, certs.client(), clientLoops, i % 2 == 0 ? "TLSv1.3" : "TLSv1.2"), 32)
+        .map(HttpsClient::readUntilServerCloses)
+        .collectList()
+        .block(WAIT);
+  }
+
   static InetSocketAddress address(DisposableServer s) {
     return new InetSocketAddress("127.0.0.1", s.port());
   }
@@ -112,13 +125,7 @@ class NettyServerShutdownIT {
     java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = start(graceful, slowStarted);
     try {
-      InetSocketAddress at = address(server);
-      List<HttpsClient> clients =
-          Flux.range(0, 1000)
-              .flatMap(i -> HttpsClient.connect(at, certs.client(), clientLoops, i % 2 == 0 ? "TLSv1.3" : "TLSv1.2"), 32)
-              .map(HttpsClient::readUntilServerCloses)
-              .collectList()
-              .block(WAIT);
+      List<HttpsClient> clients = cooperativeClients(server, 1000);
       Flux.fromIterable(clients).flatMap(c -> c.get("/"), 64).blockLast(WAIT);
       for (HttpsClient c : clients) {
         c.awaitResponses(1, WAIT);
@@ -177,12 +184,7 @@ class NettyServerShutdownIT {
             new java.util.concurrent.atomic.AtomicInteger(),
             s -> s.doOnChannelInit((observer, channel, remote) -> channel.pipeline().addFirst("held-close", new HeldClose())));
     try {
-      List<HttpsClient> clients =
-          Flux.range(0, 4)
-              .flatMap(i -> HttpsClient.connect(address(server), certs.client(), clientLoops, i % 2 == 0 ? "TLSv1.3" : "TLSv1.2"))
-              .map(HttpsClient::readUntilServerCloses)
-              .collectList()
-              .block(WAIT);
+      List<HttpsClient> clients = cooperativeClients(server, 4);
       Flux.fromIterable(clients).flatMap(c -> c.get("/")).blockLast(WAIT);
       for (HttpsClient c : clients) {
         c.awaitResponses(1, WAIT);
@@ -638,12 +640,7 @@ class NettyServerShutdownIT {
     java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = start(graceful, slowStarted);
     try {
-      List<HttpsClient> clients =
-          Flux.just("TLSv1.3", "TLSv1.2")
-              .flatMap(v -> HttpsClient.connect(address(server), certs.client(), clientLoops, v))
-              .map(HttpsClient::readUntilServerCloses)
-              .collectList()
-              .block(WAIT);
+      List<HttpsClient> clients = cooperativeClients(server, 2);
       for (HttpsClient c : clients) {
         c.get("/").block(WAIT);
         c.awaitResponses(1, WAIT);
