@@ -61,7 +61,7 @@ final class QuicBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--no-close-threads-ahead",
-      description = "wrap connections with QuicOptions.closeThreadsAhead(false): Kwik's close() starts its two threads itself")
+      description = "wrap connections with QuicOptions.closeThreads(AT_CLOSE): Kwik's close() starts its two threads itself")
   boolean noCloseThreadsAhead;
 
   @Option(
@@ -282,7 +282,8 @@ final class QuicBenchmark implements Callable<Integer> {
   }
 
   private QuicOptions options() {
-    return QuicOptions.defaults().closeThreadsAhead(!noCloseThreadsAhead);
+    return QuicOptions.defaults()
+        .closeThreads(noCloseThreadsAhead ? QuicOptions.CloseThreads.AT_CLOSE : QuicOptions.CloseThreads.AHEAD);
   }
 
   private void settle() throws InterruptedException {
@@ -327,7 +328,7 @@ final class QuicBenchmark implements Callable<Integer> {
   /** @return ms from the first write to the close, with graceful's drain (or its acknowledgedBy hook) */
   private double drainOnce(boolean hook) throws Exception {
     QuicConnection c = QuicConnection.of(connect(), loops.next(), "drain", options());
-    QuicStreamHandle s = c.openStream(true).block(WAIT);
+    QuicStreamHandle s = c.openStream().block(WAIT);
     if (hook) {
       s.acknowledgedBy(readOneByte(s.kwik()));
     }
@@ -347,7 +348,7 @@ final class QuicBenchmark implements Callable<Integer> {
   /** @return ms from the first write until the peer application's one-byte acknowledgement arrived */
   private double ackOnce() throws Exception {
     QuicConnection c = QuicConnection.of(connect(), loops.next(), "ack", options());
-    QuicStreamHandle s = c.openStream(true).block(WAIT);
+    QuicStreamHandle s = c.openStream().block(WAIT);
     Mono<Integer> ack = readOneByte(s.kwik());
     long t0 = System.nanoTime();
     // The application's own write on Kwik's stream, which graceful does not watch: the baseline

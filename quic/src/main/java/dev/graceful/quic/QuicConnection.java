@@ -16,8 +16,8 @@ import reactor.core.scheduler.Schedulers;
  * A Kwik QUIC connection (client or server side) with SSL_shutdown_ex semantics: {@link
  * #shutdown(ShutdownSpec)} closes it by the spec's mode ({@code rfc()} by default, {@code rapid()},
  * {@code waitPeer()}), with the spec's {@code closeWith(code, reason)}, draining the streams opened
- * through {@link #openStream(boolean)} first unless {@code noStreamFlush()}. graceful owns the
- * connection's {@code ConnectionListener}.
+ * through {@link #openStream()} and {@link #openUnidirectionalStream()} first unless {@code
+ * noStreamFlush()}. graceful owns the connection's {@code ConnectionListener}.
  */
 public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
@@ -38,7 +38,7 @@ public final class QuicConnection implements Shutdownable {
     this.engine = new KwikEngine(kwik, loop, identity, options.blockingCalls().orElse(ELASTIC));
     this.coordinator = new ShutdownCoordinator(engine);
     engine.listen();
-    if (options.closeThreadsAhead()) {
+    if (options.closeThreads() == QuicOptions.CloseThreads.AHEAD) {
       engine.startCloseThreadsAhead();
     }
   }
@@ -89,13 +89,26 @@ public final class QuicConnection implements Shutdownable {
   }
 
   /**
-   * Opens a stream whose data a later shutdown drains (Q5). Kwik opens streams without waiting
-   * unless the peer's stream limit is reached, so this runs off the loop.
+   * Opens a bidirectional stream whose data a later shutdown drains (Q5). Kwik opens streams
+   * without waiting unless the peer's stream limit is reached, so this runs off the loop.
    *
-   * @param bidirectional a bidirectional stream
    * @return the stream
    */
-  public Mono<QuicStreamHandle> openStream(boolean bidirectional) {
+  public Mono<QuicStreamHandle> openStream() {
+    return open(true);
+  }
+
+  /**
+   * Opens a unidirectional stream (this side sends, the peer only reads) whose data a later
+   * shutdown drains (Q5), as {@link #openStream()} does.
+   *
+   * @return the stream
+   */
+  public Mono<QuicStreamHandle> openUnidirectionalStream() {
+    return open(false);
+  }
+
+  private Mono<QuicStreamHandle> open(boolean bidirectional) {
     return Mono.fromCallable(() -> engine.connection().createStream(bidirectional))
         .subscribeOn(Schedulers.boundedElastic())
         // a server connection is handed over when its handshake completes, before Kwik accepts

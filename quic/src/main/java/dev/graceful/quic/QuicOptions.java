@@ -10,14 +10,34 @@ import java.util.concurrent.Executor;
  * Immutable: each setter returns a new value.
  */
 public final class QuicOptions {
-  private static final QuicOptions DEFAULTS = new QuicOptions(null, true);
+  private static final QuicOptions DEFAULTS = new QuicOptions(null, CloseThreads.AHEAD);
 
   private final Executor blockingCalls; // null: graceful's own pool
-  private final boolean closeThreadsAhead;
+  private final CloseThreads closeThreads;
 
-  private QuicOptions(Executor blockingCalls, boolean closeThreadsAhead) {
+  /**
+   * When the two threads that Kwik 0.10.9's {@code close()} needs start: the connection's
+   * scheduler (which times the closing period) and its callback executor (which hands graceful the
+   * termination event).
+   */
+  public enum CloseThreads {
+    /**
+     * When graceful wraps the connection, off the caller's thread (the default). A shutdown then
+     * reports {@code SENT} without waiting for two thread starts (about 0.4 ms at the median each
+     * on a 2-core machine, and most of a close's tail); the threads live for the connection's life
+     * rather than for its closing period only, about 50–140 KB of resident memory each (measured
+     * on JDK 17 with the benchmarks' {@code quic --idle}). A server-side connection's callback
+     * executor usually runs already, for its peer's streams, so there it is one thread; a
+     * client's, two.
+     */
+    AHEAD,
+    /** Within Kwik's {@code close()}, on the thread that calls it, as Kwik does without graceful. */
+    AT_CLOSE
+  }
+
+  private QuicOptions(Executor blockingCalls, CloseThreads closeThreads) {
     this.blockingCalls = blockingCalls;
-    this.closeThreadsAhead = closeThreadsAhead;
+    this.closeThreads = closeThreads;
   }
 
   /** @return graceful's own pool for Kwik's blocking calls; close threads started ahead */
@@ -35,27 +55,19 @@ public final class QuicOptions {
    * @return options with it
    */
   public QuicOptions blockingCalls(Executor executor) {
-    return new QuicOptions(Objects.requireNonNull(executor, "executor"), closeThreadsAhead);
+    return new QuicOptions(Objects.requireNonNull(executor, "executor"), closeThreads);
   }
 
   /**
-   * Whether wrapping a connection starts the two threads that Kwik 0.10.9's {@code close()} would
-   * otherwise start before it flushes its CONNECTION_CLOSE: the connection's scheduler (which times
-   * the closing period) and its callback executor (which hands graceful the termination event).
-   * On by default.
+   * When Kwik's close threads start: {@link CloseThreads#AHEAD} (the default) or {@link
+   * CloseThreads#AT_CLOSE}, for many idle connections whose threads should live for their closing
+   * period only.
    *
-   * <p>On, a shutdown reports {@code SENT} without waiting for two thread starts (about 0.4 ms at
-   * the median each on a 2-core machine, and most of a close's tail); the threads then live for
-   * the connection's life rather than for its closing period only, about 50–140 KB of resident
-   * memory each (measured on JDK 17 with the benchmarks' {@code quic --idle}). A server-side
-   * connection's callback executor usually runs already, for its peer's streams, so there it is
-   * one thread; a client's, two. Off, the close starts them, as Kwik does without graceful.
-   *
-   * @param ahead true to start them when the connection is wrapped
+   * @param when when they start
    * @return options with it
    */
-  public QuicOptions closeThreadsAhead(boolean ahead) {
-    return new QuicOptions(blockingCalls, ahead);
+  public QuicOptions closeThreads(CloseThreads when) {
+    return new QuicOptions(blockingCalls, Objects.requireNonNull(when, "when"));
   }
 
   /** @return the executor for Kwik's blocking calls, or empty for graceful's own pool */
@@ -63,14 +75,14 @@ public final class QuicOptions {
     return java.util.Optional.ofNullable(blockingCalls);
   }
 
-  /** @return whether wrapping starts Kwik's close threads */
-  public boolean closeThreadsAhead() {
-    return closeThreadsAhead;
+  /** @return when Kwik's close threads start */
+  public CloseThreads closeThreads() {
+    return closeThreads;
   }
 
   @Override
   public String toString() {
     return "QuicOptions[blockingCalls=" + (blockingCalls == null ? "graceful" : blockingCalls)
-        + ", closeThreadsAhead=" + closeThreadsAhead + "]";
+        + ", closeThreads=" + closeThreads + "]";
   }
 }

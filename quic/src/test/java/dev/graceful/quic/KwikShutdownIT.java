@@ -90,7 +90,7 @@ class KwikShutdownIT {
   // sees them when they are started there)
   @Test
   void withoutCloseThreadsAheadTheCloseStartsKwiksTwoThreads() throws Exception {
-    assertThat(threadsStartedWithinClose(QuicOptions.defaults().closeThreadsAhead(false)))
+    assertThat(threadsStartedWithinClose(QuicOptions.defaults().closeThreads(QuicOptions.CloseThreads.AT_CLOSE)))
         .extracting(Thread::getName)
         .hasSize(2)
         .anyMatch(n -> n.startsWith("scheduler"))
@@ -234,7 +234,7 @@ class KwikShutdownIT {
   void streamsAreNotShutDownAndStateIsNotSettable() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      QuicStreamHandle s = c.openStream().block(WAIT);
       assertThat(error(s.shutdown(ShutdownSpec.bidirectional())).reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
       assertThat(s.shutdownState()).isEmpty();
       assertThat(error(c.setShutdownState(ShutdownState.SENT)).reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
@@ -248,7 +248,7 @@ class KwikShutdownIT {
   void defaultDrainDeliversEverythingBeforeTheClose() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      QuicStreamHandle s = c.openStream().block(WAIT);
       int size = 2_000_000;
       // written immediately before the shutdown: the write is still going when the shutdown starts
       var written = s.write(ByteBuffer.allocate(size)).toFuture();
@@ -274,7 +274,7 @@ class KwikShutdownIT {
   void drainEndsAtOnceWhenKwikStopsReceiving() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      QuicStreamHandle s = c.openStream().block(WAIT);
       s.write(ByteBuffer.allocate(2_000_000)).subscribe(v -> {}, e -> {});
       java.lang.reflect.Field field = c.kwik().getClass().getDeclaredField("receiverThread");
       field.setAccessible(true);
@@ -327,7 +327,7 @@ class KwikShutdownIT {
   void sendWatchBacksOffWhileThePeersFlowControlHoldsTheStream() throws Exception {
     try (KwikPeer peer = KwikPeer.holding()) {
       QuicConnection c = graceful(peer);
-      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      QuicStreamHandle s = c.openStream().block(WAIT);
       int size = 6_000_000; // beyond the peer's 4 MB stream window
       var written = s.write(ByteBuffer.allocate(size)).toFuture();
       reactor.core.publisher.Mono.delay(Duration.ofSeconds(3)).block(); // the span measured, not a poll
@@ -348,7 +348,7 @@ class KwikShutdownIT {
   void noStreamFlushSaysNotDrained() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      QuicStreamHandle s = c.openStream().block(WAIT);
       var written = s.write(ByteBuffer.allocate(2_000_000)).toFuture();
       ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().noStreamFlush()).block(WAIT);
       assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
@@ -366,7 +366,7 @@ class KwikShutdownIT {
     int size = 1_000_000;
     try (KwikPeer peer = new KwikPeer(30, size)) {
       QuicConnection c = graceful(peer);
-      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      QuicStreamHandle s = c.openStream().block(WAIT);
       reactor.core.publisher.Mono<Integer> answer =
           reactor.core.publisher.Mono.fromCallable(() -> s.kwik().getInputStream().read())
               .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())

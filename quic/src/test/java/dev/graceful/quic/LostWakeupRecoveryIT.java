@@ -45,7 +45,7 @@ class LostWakeupRecoveryIT {
         // the peer may learn of the end only from its idle timer.
         try (KwikPeer peer = new KwikPeer(5)) {
           QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops.next(), "transfer-" + i);
-          QuicStreamHandle s = c.openStream(true).block(Duration.ofSeconds(10));
+          QuicStreamHandle s = c.openStream().block(Duration.ofSeconds(10));
           var written = s.write(ByteBuffer.allocate(SIZE)).toFuture();
           long t0 = System.nanoTime();
           ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(DEADLINE)).block(Duration.ofSeconds(20));
@@ -102,7 +102,7 @@ class LostWakeupRecoveryIT {
       for (int i = 0; i < WRITE_TRANSFERS; i++) {
         try (KwikPeer peer = new KwikPeer(5, SIZE)) {
           QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops.next(), "write-" + i);
-          QuicStreamHandle s = c.openStream(true).block(Duration.ofSeconds(10));
+          QuicStreamHandle s = c.openStream().block(Duration.ofSeconds(10));
           reactor.core.Disposable peerWait = null;
           if (i % 2 == 1) {
             peerWait = c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout()).subscribe(r -> {}, e -> {});

@@ -91,13 +91,13 @@ class Ngtcp2InteropIT {
       }
     }
     QuicConnection c = QuicConnection.of(kwik, loops.next(), "client->gtlsserver:" + port);
-    c.openStream(false).flatMap(s -> s.write(ByteBuffer.wrap(Ngtcp2.controlStream()))).block(WAIT);
+    c.openUnidirectionalStream().flatMap(s -> s.write(ByteBuffer.wrap(Ngtcp2.controlStream()))).block(WAIT);
     return c;
   }
 
   /** Opens a request stream, writes a POST head, then starts writing the body without waiting. */
   private static CompletableFuture<Void> startPost(QuicConnection c, int port, int body) {
-    QuicStreamHandle s = c.openStream(true).block(WAIT);
+    QuicStreamHandle s = c.openStream().block(WAIT);
     s.write(ByteBuffer.wrap(Ngtcp2.postHead("127.0.0.1:" + port, body))).block(WAIT);
     return s.write(ByteBuffer.allocate(body)).toFuture();
   }
@@ -183,7 +183,7 @@ class Ngtcp2InteropIT {
       QuicConnection c = client(port);
       assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().noBlock()).blockOptional(WAIT)).isEmpty();
       CompletableFuture<ShutdownResult> waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
-      c.openStream(true).flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00}))).block(WAIT);
+      c.openStream().flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00}))).block(WAIT);
       ShutdownResult r = withPeerLog(waiting, server);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);

@@ -46,7 +46,7 @@ class QuicLossIT {
         LossyRelay relay = new LossyRelay(new InetSocketAddress("127.0.0.1", peer.port), (up, d) -> false)) {
       QuicConnection c =
           QuicConnection.of(peer.client(Duration.ofSeconds(5), relay.address().getPort()), loops.next(), "lossy-" + percent);
-      QuicStreamHandle s = c.openStream(true).block(DEADLINE);
+      QuicStreamHandle s = c.openStream().block(DEADLINE);
       relay.drop((up, d) -> random.nextInt(100) < percent);
       s.write(ByteBuffer.allocate(size)).subscribe(null, e -> {});
       long start = System.nanoTime();

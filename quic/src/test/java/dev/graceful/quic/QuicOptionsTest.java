@@ -3,6 +3,7 @@ package dev.graceful.quic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
+import dev.graceful.quic.QuicOptions.CloseThreads;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +11,7 @@ class QuicOptionsTest {
   // Q7: by default Kwik's close threads start when a connection is wrapped, on graceful's pool
   @Test
   void defaultsStartCloseThreadsAheadOnGracefulsOwnPool() {
-    assertThat(QuicOptions.defaults().closeThreadsAhead()).isTrue();
+    assertThat(QuicOptions.defaults().closeThreads()).isEqualTo(CloseThreads.AHEAD);
     assertThat(QuicOptions.defaults().blockingCalls()).isEmpty();
   }
 
@@ -18,15 +19,20 @@ class QuicOptionsTest {
   void settersReturnNewValuesAndLeaveTheOriginalAsItWas() {
     Executor e = Runnable::run;
     QuicOptions d = QuicOptions.defaults();
-    QuicOptions o = d.blockingCalls(e).closeThreadsAhead(false);
+    QuicOptions o = d.blockingCalls(e).closeThreads(CloseThreads.AT_CLOSE);
     assertThat(o.blockingCalls()).containsSame(e);
-    assertThat(o.closeThreadsAhead()).isFalse();
-    assertThat(d.closeThreadsAhead()).isTrue();
+    assertThat(o.closeThreads()).isEqualTo(CloseThreads.AT_CLOSE);
+    assertThat(d.closeThreads()).isEqualTo(CloseThreads.AHEAD);
     assertThat(d.blockingCalls()).isEmpty();
   }
 
   @Test
   void aNullExecutorIsRefusedByName() {
     assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().blockingCalls(null)).withMessage("executor");
+  }
+
+  @Test
+  void aNullCloseThreadsIsRefusedByName() {
+    assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().closeThreads(null)).withMessage("when");
   }
 }

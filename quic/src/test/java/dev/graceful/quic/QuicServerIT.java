@@ -117,7 +117,7 @@ class QuicServerIT {
       QuicClientConnection client = client(socket.getLocalPort(), clientEnd::complete);
       client.setPeerInitiatedStreamCallback(stream -> {});
       QuicConnection c = first.get(10, TimeUnit.SECONDS).connection();
-      QuicStreamHandle s = c.openStream(true).block(WAIT);
+      QuicStreamHandle s = c.openStream().block(WAIT);
       s.write(java.nio.ByteBuffer.allocate(2_000_000)).subscribe(v -> {}, e -> {});
       Thread receiver = receiveThreadInRegistry(connector, c.kwik());
       receiver.interrupt();
@@ -192,7 +192,7 @@ class QuicServerIT {
         clients.add(c);
       }
       for (QuicServer.Accepted a : accepted.get(10, TimeUnit.SECONDS)) {
-        QuicStreamHandle s = a.connection().openStream(true).block(WAIT);
+        QuicStreamHandle s = a.connection().openStream().block(WAIT);
         s.write(java.nio.ByteBuffer.allocate(size)).subscribe();
       }
       dev.graceful.core.ShutdownReport report =

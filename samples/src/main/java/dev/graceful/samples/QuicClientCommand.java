@@ -61,7 +61,7 @@ class QuicClientCommand implements Callable<Integer> {
       QuicConnection conn = c;
       // count what the server sends on streams it opens, too
       kwik.setPeerInitiatedStreamCallback(s -> conn.adopt(s).flatMap(QuicStreamHandle::readAll).subscribe(null, e -> {}));
-      QuicStreamHandle stream = c.openStream(true).block(quic.timeout);
+      QuicStreamHandle stream = c.openStream().block(quic.timeout);
       stream.readAll().subscribe(null, e -> {}); // counts what the server sends, until the end
       QuicCommands.sendZeros(stream, quic.send).block();
       System.err.println("graceful: sent " + quic.send + " bytes, shutting down by " + quic.mode.cliName());

@@ -112,7 +112,7 @@ class QuicServerCommand implements Callable<Integer> {
     a.peerStreams().subscribe(h -> h.readAll().subscribe(null, e -> {}));
     Mono<Void> send =
         quic.send > 0
-            ? s.c.openStream(true).flatMap(h -> QuicCommands.sendZeros(h, quic.send))
+            ? s.c.openStream().flatMap(h -> QuicCommands.sendZeros(h, quic.send))
             : Mono.empty();
     send.then(
             Mono.defer(
