@@ -264,13 +264,55 @@ class NettyAgainstOpenSslIT {
   @org.junit.jupiter.api.Test
   void sentIsSetEvenWhenTheWriteFails() throws Exception {
     try (PeerProcess peer = client("1.3")) {
-      NettyTlsConnection c = next();
-      write(c, "drained\n");
-      peer.awaitLine("drained", WAIT);
-      peer.kill();
-      c.channel().closeFuture().await(WAIT.toMillis());
+      NettyTlsConnection c = closedByKilledPeer(peer);
       assertThat(reason(c.shutdown(ShutdownSpec.bidirectional().fast()))).isEqualTo(ShutdownException.Reason.TRANSPORT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.SENT);
+    }
+  }
+
+  /** @return the next connection, once it carried data to {@code peer}, which was then killed */
+  NettyTlsConnection closedByKilledPeer(PeerProcess peer) throws Exception {
+    NettyTlsConnection c = next();
+    write(c, "drained\n");
+    peer.awaitLine("drained", WAIT);
+    peer.kill();
+    c.channel().closeFuture().await(WAIT.toMillis());
+    return c;
+  }
+
+  // T1 once the channel is gone: the peer killed, the channel closed and its pipeline emptied, a
+  // fast shutdown still sets SENT and fails with TRANSPORT, without Netty logging the "masked
+  // exception" its SslHandler raises when asked to close after it left the pipeline
+  @org.junit.jupiter.api.Test
+  void aShutdownAfterTheSslHandlerLeftThePipelineFailsWithoutNettyWarning() throws Exception {
+    java.util.logging.Logger netty = java.util.logging.Logger.getLogger(io.netty.handler.ssl.SslHandler.class.getName());
+    java.util.List<java.util.logging.LogRecord> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler watch =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+              warned.add(r);
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    netty.addHandler(watch);
+    try (PeerProcess peer = client("1.3")) {
+      NettyTlsConnection c = closedByKilledPeer(peer);
+      // the close queued the channel's deregistration, which empties the pipeline, before this task
+      c.channel().eventLoop().submit(() -> { }).await(WAIT.toMillis());
+      assertThat(c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class)).isNull();
+      assertThat(reason(c.shutdown(ShutdownSpec.bidirectional().fast()))).isEqualTo(ShutdownException.Reason.TRANSPORT);
+      assertThat(c.shutdownState()).isEqualTo(ShutdownState.SENT);
+      assertThat(warned).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
+    } finally {
+      netty.removeHandler(watch);
     }
   }
 

@@ -16,6 +16,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslHandler;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -154,17 +155,8 @@ public final class NettyTlsEngine implements ShutdownEngine {
       // the close_notify goes out after every write already queued on the channel
       // (the listeners may run at once, inside this step, when the flushes complete at once)
       channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
-          .addListener(f -> {
-            try {
-              closeNotify = ssl.closeOutbound();
-            } catch (RuntimeException | Error e) {
-              if (e instanceof VirtualMachineError fatal) {
-                throw fatal;
-              }
-              // thrown instead of reported through the future: the shutdown fails with it now,
-              // instead of waiting out its deadline and calling the peer's end a truncation
-              closeNotify = channel.newFailedFuture(e);
-            }
+          .addListener(barrier -> {
+            closeNotify = closeOutbound(barrier.cause());
             closeNotify.addListener(g -> wake(waiters.take(true)));
           });
     }
@@ -189,6 +181,31 @@ public final class NettyTlsEngine implements ShutdownEngine {
     }
     reading = true;
     return Step.WANT_READ;
+  }
+
+  /**
+   * Event loop: has the {@code SslHandler} send our close_notify.
+   *
+   * @param barrierFailure why the write queued before it failed, or null
+   * @return the close_notify's write, failed when it cannot go out
+   */
+  private ChannelFuture closeOutbound(Throwable barrierFailure) {
+    if (channel.pipeline().context(ssl) == null) {
+      // the channel closed and its pipeline let the SslHandler go: nothing can be written. Netty's
+      // closeOutbound would fail its future too, but log a "masked exception" warning on the way
+      // (its write queue is gone)
+      return channel.newFailedFuture(barrierFailure != null ? barrierFailure : new ClosedChannelException());
+    }
+    try {
+      return ssl.closeOutbound();
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal;
+      }
+      // thrown instead of reported through the future: the shutdown fails with it now, instead
+      // of waiting out its deadline and calling the peer's end a truncation
+      return channel.newFailedFuture(e);
+    }
   }
 
   @Override
