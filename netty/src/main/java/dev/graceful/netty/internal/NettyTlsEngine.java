@@ -16,7 +16,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslHandler;
-import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -191,10 +190,11 @@ public final class NettyTlsEngine implements ShutdownEngine {
    */
   private ChannelFuture closeOutbound(Throwable barrierFailure) {
     if (channel.pipeline().context(ssl) == null) {
-      // the channel closed and its pipeline let the SslHandler go: nothing can be written. Netty's
-      // closeOutbound would fail its future too, but log a "masked exception" warning on the way
-      // (its write queue is gone)
-      return channel.newFailedFuture(barrierFailure != null ? barrierFailure : new ClosedChannelException());
+      // the SslHandler left the pipeline (as a closed channel's pipeline lets every handler go):
+      // nothing can be written through it. Netty's closeOutbound would fail its future too, but
+      // log a "masked exception" warning on the way (its write queue is gone)
+      return channel.newFailedFuture(
+          barrierFailure != null ? barrierFailure : new IllegalStateException("the SslHandler left the channel's pipeline"));
     }
     try {
       return ssl.closeOutbound();
