@@ -44,6 +44,10 @@ final class NettyStack implements ServerStack {
   private final EventLoopGroup group;
   private final Channel server;
   private final Queue<Channel> channels = new ConcurrentLinkedQueue<>();
+
+  /** The same channels by event loop, filled as each is handshaken: no sorting within the span. */
+  private final java.util.Map<io.netty.channel.EventLoop, Queue<Channel>> byLoop =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicInteger sent = new AtomicInteger();
 
   NettyStack(InetSocketAddress bind, SSLContext context, String protocol, int loops)
@@ -67,6 +71,8 @@ final class NettyStack implements ServerStack {
                         .addListener(
                             f -> {
                               if (f.isSuccess()) {
+                                // grouped first: handshaken() counts the flat queue
+                                byLoop.computeIfAbsent(ch.eventLoop(), l -> new ConcurrentLinkedQueue<>()).add(ch);
                                 channels.add(ch);
                               }
                             });
@@ -94,10 +100,6 @@ final class NettyStack implements ServerStack {
         ch.eventLoop().execute(() -> close(ch, mode, completion));
       }
       return;
-    }
-    java.util.Map<io.netty.channel.EventLoop, java.util.List<Channel>> byLoop = new java.util.HashMap<>();
-    for (Channel ch : channels) {
-      byLoop.computeIfAbsent(ch.eventLoop(), l -> new java.util.ArrayList<>()).add(ch);
     }
     byLoop.forEach((loop, chs) -> loop.execute(() -> chs.forEach(ch -> close(ch, mode, completion))));
   }
