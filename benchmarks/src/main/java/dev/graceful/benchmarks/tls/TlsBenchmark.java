@@ -129,22 +129,28 @@ public final class TlsBenchmark implements Callable<Integer> {
   private PrintStream commands;
 
   /**
-   * @return {busy, steal}: the milliseconds all of this machine's CPUs have spent so far running
-   *     anything (user, nice, system, interrupts) and waiting for the hypervisor to run this VM
-   *     (Linux's {@code /proc/stat}, in its 100 Hz ticks), or {-1, -1} where it cannot be read
+   * The milliseconds all of this machine's CPUs have spent running anything (user, nice, system,
+   * interrupts) and waiting for the hypervisor to run this VM (steal): Linux's {@code /proc/stat},
+   * in its 100 Hz ticks; -1 where it cannot be read.
    */
-  static long[] machineMs() {
-    try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/stat"))) {
-      String[] f = r.readLine().trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal ...
-      long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
-      return new long[] {busy * 10, Long.parseLong(f[8]) * 10};
-    } catch (java.io.IOException | RuntimeException e) {
-      return new long[] {-1, -1};
-    }
-  }
+  record MachineTime(long busyMs, long stealMs) {
+    static final MachineTime UNKNOWN = new MachineTime(-1, -1);
 
-  private static long since(long before, long after) {
-    return before < 0 || after < 0 ? -1 : after - before;
+    /** @return the machine's time so far */
+    static MachineTime now() {
+      try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/stat"))) {
+        String[] f = r.readLine().trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal ...
+        long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+        return new MachineTime(busy * 10, Long.parseLong(f[8]) * 10);
+      } catch (java.io.IOException | RuntimeException e) {
+        return UNKNOWN;
+      }
+    }
+
+    /** @return the time spent from {@code this} to {@code later}, unknown if either is */
+    MachineTime until(MachineTime later) {
+      return busyMs < 0 || later.busyMs < 0 ? UNKNOWN : new MachineTime(later.busyMs - busyMs, later.stealMs - stealMs);
+    }
   }
 
   private static String known(long v) {
@@ -159,7 +165,7 @@ public final class TlsBenchmark implements Callable<Integer> {
   /** One timed round. */
   record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
       int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs,
-      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs, long[] machineMs) {
+      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs, MachineTime machine) {
     boolean ok() {
       return ms >= 0 && verified == n && truncated == 0 && failed == 0;
     }
@@ -191,9 +197,9 @@ public final class TlsBenchmark implements Callable<Integer> {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
                 out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms (busiest thread %.1f)  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  client: close_notify %.1f to %.1f ms, %d wake-ups, %.1f keys each  machine: busy %s ms, steal %s ms  verified %d%s%n",
-                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.busiestMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), x.jitMs < 0 ? "-" : Long.toString(x.jitMs),
+                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.busiestMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), known(x.jitMs),
                     x.firstNotifyMs, x.lastNotifyMs, x.clientWakeups, x.clientWakeups == 0 ? 0.0 : (double) x.clientKeys / x.clientWakeups,
-                    known(x.machineMs[0]), known(x.machineMs[1]), x.verified,
+                    known(x.machine.busyMs()), known(x.machine.stealMs()), x.verified,
                     x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
               }
             }
@@ -225,10 +231,10 @@ public final class TlsBenchmark implements Callable<Integer> {
       System.gc();
       long[] ready0 = client.readiness();
       long clientCpu0 = CPU.getProcessCpuTime();
-      long[] machine0 = machineMs();
+      MachineTime machine0 = MachineTime.now();
       String[] d = ask("shutdown " + mode + " " + start + " " + n, "done");
       client.awaitVerified(n, 60_000);
-      long[] machine1 = machineMs();
+      MachineTime machine1 = MachineTime.now();
       // this JVM's CPU while the clients received and answered the close_notifies
       double clientCpuMs = (CPU.getProcessCpuTime() - clientCpu0) / 1e6;
       long[] ready1 = client.readiness();
@@ -239,7 +245,7 @@ public final class TlsBenchmark implements Callable<Integer> {
           notified[0] == 0 ? -1 : (notified[0] - Long.parseLong(d[8])) / 1e6,
           notified[1] == 0 ? -1 : (notified[1] - Long.parseLong(d[8])) / 1e6,
           ready1[0] - ready0[0], ready1[1] - ready0[1], Long.parseLong(d[9]) / 1e6,
-          new long[] {since(machine0[0], machine1[0]), since(machine0[1], machine1[1])});
+          machine0.until(machine1));
     } finally {
       client.abortAll();
       closeStack(stack);
