@@ -15,6 +15,7 @@ class QuicOptionsTest {
     assertThat(QuicOptions.defaults().blockingCalls()).isEmpty();
   }
 
+  // Q7: options are immutable values, reusable across connections
   @Test
   void settersReturnNewValuesAndLeaveTheOriginalAsItWas() {
     Executor e = Runnable::run;
@@ -26,11 +27,13 @@ class QuicOptionsTest {
     assertThat(d.blockingCalls()).isEmpty();
   }
 
+  // Q1, Q7 (where Kwik's close runs): bad input is refused at once, by the argument's name
   @Test
   void aNullExecutorIsRefusedByName() {
     assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().blockingCalls(null)).withMessage("executor");
   }
 
+  // Q7 (when Kwik's close threads start): bad input is refused at once, by the argument's name
   @Test
   void aNullCloseThreadsIsRefusedByName() {
     assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().closeThreads(null)).withMessage("when");
