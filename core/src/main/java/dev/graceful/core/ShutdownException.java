@@ -29,8 +29,13 @@ public class ShutdownException extends IOException {
     INVALID_ARGUMENT
   }
 
+  /** Why the shutdown failed. */
   private final Reason reason;
+
+  /** The connection's identity. */
   private final String connectionId;
+
+  /** The shutdown state bits when it failed. */
   private final ShutdownState state;
 
   /**

@@ -118,103 +118,154 @@ public record ShutdownResult(
       this.connectionId = Objects.requireNonNull(connectionId, "connectionId");
     }
 
-    /** @param v protocol name @return this */
+    /**
+     * @param v protocol name
+     * @return this
+     */
     public Builder protocol(String v) {
       protocol = v;
       return this;
     }
 
-    /** @param v outcome @return this */
+    /**
+     * @param v outcome
+     * @return this
+     */
     public Builder outcome(Outcome v) {
       outcome = v;
       return this;
     }
 
-    /** @param v state @return this */
+    /**
+     * @param v state
+     * @return this
+     */
     public Builder state(ShutdownState v) {
       state = v;
       return this;
     }
 
-    /** @param v initiator @return this */
+    /**
+     * @param v initiator
+     * @return this
+     */
     public Builder initiator(Initiator v) {
       initiator = v;
       return this;
     }
 
-    /** @param v mode @return this */
+    /**
+     * @param v mode
+     * @return this
+     */
     public Builder mode(ShutdownMode v) {
       mode = v;
       return this;
     }
 
-    /** @param v elapsed time @return this */
+    /**
+     * @param v elapsed time
+     * @return this
+     */
     public Builder elapsed(Duration v) {
       elapsed = v;
       return this;
     }
 
-    /** @param v bytes read during the shutdown @return this */
+    /**
+     * @param v bytes read during the shutdown
+     * @return this
+     */
     public Builder bytesRead(long v) {
       bytesRead = v;
       return this;
     }
 
-    /** @param v bytes read over the connection @return this */
+    /**
+     * @param v bytes read over the connection
+     * @return this
+     */
     public Builder connectionBytesRead(long v) {
       connectionBytesRead = v;
       return this;
     }
 
-    /** @param v bytes drained @return this */
+    /**
+     * @param v bytes drained
+     * @return this
+     */
     public Builder bytesDrained(long v) {
       bytesDrained = v;
       return this;
     }
 
-    /** @param v drain status @return this */
+    /**
+     * @param v drain status
+     * @return this
+     */
     public Builder drained(DrainStatus v) {
       drained = v;
       return this;
     }
 
-    /** @param v the peer's error code @return this */
+    /**
+     * @param v the peer's error code
+     * @return this
+     */
     public Builder peerErrorCode(OptionalLong v) {
       peerErrorCode = v;
       return this;
     }
 
-    /** @param v the peer's reason @return this */
+    /**
+     * @param v the peer's reason
+     * @return this
+     */
     public Builder peerReason(Optional<String> v) {
       peerReason = v;
       return this;
     }
 
-    /** @param v unauthenticated EOF flag @return this */
+    /**
+     * @param v unauthenticated EOF flag
+     * @return this
+     */
     public Builder unauthenticatedEof(boolean v) {
       unauthenticatedEof = v;
       return this;
     }
 
-    /** @param v session resumable flag @return this */
+    /**
+     * @param v session resumable flag
+     * @return this
+     */
     public Builder sessionResumable(boolean v) {
       sessionResumable = v;
       return this;
     }
 
-    /** @param v quiet flag @return this */
+    /**
+     * @param v quiet flag
+     * @return this
+     */
     public Builder quiet(boolean v) {
       quiet = v;
       return this;
     }
 
-    /** @param v truncation risk flag @return this */
+    /**
+     * @param v truncation risk flag
+     * @return this
+     */
     public Builder truncationRisk(boolean v) {
       truncationRisk = v;
       return this;
     }
 
-    /** @param v deadline reached flag @return this */
+    /**
+     * @param v deadline reached flag
+     * @return this
+     */
     public Builder deadlineReached(boolean v) {
       deadlineReached = v;
       return this;

@@ -30,7 +30,13 @@ public record QuicCloseArguments(long errorCode, String reason) {
   /** The defaults: code 0, empty reason (Q1). */
   public static final QuicCloseArguments DEFAULT = new QuicCloseArguments(0, "");
 
-  /** Checks the invariants; use {@link #of} to fit a reason instead. */
+  /**
+   * Checks the invariants; use {@link #of} to fit a reason instead.
+   *
+   * @param errorCode the application error code, in [0, 2^62 − 1]
+   * @param reason the reason, valid UTF-8 of at most {@link #MAX_REASON_BYTES} bytes
+   * @throws IllegalArgumentException when either is out of bounds
+   */
   public QuicCloseArguments {
     if (errorCode < 0 || errorCode > MAX_ERROR_CODE) {
       throw new IllegalArgumentException("QUIC error code out of [0, 2^62-1]: " + errorCode);

@@ -55,7 +55,7 @@ public final class QuicConnection implements Shutdownable {
 
   /**
    * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, running Kwik's calls that
-   * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of {@code
+   * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of
    * graceful's own small pool of daemon threads; the same as {@code
    * QuicOptions.defaults().blockingCalls(blockingCalls)}.
    *
