@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleBiFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine.Command;
@@ -299,10 +300,15 @@ public final class TlsBenchmark implements Callable<Integer> {
             big, m, g1[0] / raw[0], g1[1] / raw[1]);
       }
       String paired =
-          paired(cases.get(key + "graceful:2"), cases.get(key + "netty:2"), "graceful:2/netty:2")
-              + paired(cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1");
+          paired(cases.get(key + "graceful:2"), cases.get(key + "netty:2"), "graceful:2/netty:2", TlsBenchmark::rateRatio)
+              + paired(cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1", TlsBenchmark::rateRatio);
       if (!paired.isEmpty()) {
         out.printf(Locale.ROOT, "paired rounds TLSv1.3 n=%d %s (same round, median [min-max]):%s%n", big, m, paired);
+      }
+      String loops = paired(cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1", TlsBenchmark::loopCpuRatio);
+      if (!loops.isEmpty()) {
+        out.printf(Locale.ROOT, "paired loop-thread CPU TLSv1.3 n=%d %s (same round, median [min-max]; above 1: graceful's loop used more):%s%n",
+            big, m, loops);
       }
     }
     out.println(ok ? "every client received a close_notify in every round" : "FAILED: some clients did not receive a close_notify");
@@ -352,23 +358,41 @@ public final class TlsBenchmark implements Callable<Integer> {
   }
 
   /**
-   * The ratio of shutdowns per second within each round, where both stacks ran back to back: what
-   * drifts between rounds (the machine's load, its clock) cancels out, so the spread of these
-   * says how far the median ratio can be trusted.
+   * A ratio within each round, where both stacks ran back to back: what drifts between rounds (the
+   * machine's load, its clock) cancels out, so the spread of these says how far the median ratio
+   * can be trusted.
    *
-   * @return " label=median [min-max]", or "" when either stack did not run
+   * @param ratio the ratio of one round's two results, or NaN where a figure is unknown
+   * @return " label=median [min-max]", or "" when either stack did not run or a figure is unknown
    */
-  private static String paired(List<Round> a, List<Round> b, String label) {
-    if (a == null || b == null || a.size() != b.size()) {
+  private static String paired(List<Round> a, List<Round> b, String label, ToDoubleBiFunction<Round, Round> ratio) {
+    if (a == null || b == null || a.size() != b.size() || a.isEmpty()) {
       return "";
     }
     double[] r = new double[a.size()];
     for (int i = 0; i < r.length; i++) {
-      r[i] = b.get(i).ms / a.get(i).ms; // rate a / rate b, with the same n
+      r[i] = ratio.applyAsDouble(a.get(i), b.get(i));
+      if (Double.isNaN(r[i])) {
+        return "";
+      }
     }
     return String.format(
         Locale.ROOT, " %s=%.2f [%.2f-%.2f]", label, median(r),
         Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow());
+  }
+
+  /** @return shutdowns per second of {@code a} over {@code b}'s, with the same n */
+  private static double rateRatio(Round a, Round b) {
+    return b.ms / a.ms;
+  }
+
+  /**
+   * @return the CPU time of {@code a}'s busiest server thread over {@code b}'s (for one-loop stacks,
+   *     their loop threads), or NaN when the server could not read either: steadier than the rates
+   *     on shared cores, since the clients' share of the machine does not enter it
+   */
+  private static double loopCpuRatio(Round a, Round b) {
+    return a.busiestMs > 0 && b.busiestMs > 0 ? a.busiestMs / b.busiestMs : Double.NaN;
   }
 
   private static double median(double[] v) {
