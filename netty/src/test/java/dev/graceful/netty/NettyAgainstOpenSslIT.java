@@ -9,6 +9,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.TransportPolicy;
+import dev.graceful.tls.testkit.LogWatch;
 import dev.graceful.tls.testkit.PeerProcess;
 import dev.graceful.tls.testkit.TestCerts;
 import io.netty.buffer.Unpooled;
@@ -287,24 +288,15 @@ class NettyAgainstOpenSslIT {
   // it left the pipeline
   @org.junit.jupiter.api.Test
   void sentIsSetEvenWhenTheWriteFailsAndNettyLogsNoWarning() throws Exception {
-    java.util.logging.Logger netty = java.util.logging.Logger.getLogger(io.netty.handler.ssl.SslHandler.class.getName());
     java.util.List<java.util.logging.LogRecord> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler watch =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord r) {
-            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-              warned.add(r);
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    netty.addHandler(watch);
+    LogWatch watch =
+        LogWatch.of(
+            io.netty.handler.ssl.SslHandler.class,
+            r -> {
+              if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                warned.add(r);
+              }
+            });
     try (PeerProcess peer = client("1.3")) {
       NettyTlsConnection c = closedByKilledPeer(peer);
       assertThat(c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class)).isNull();
@@ -312,7 +304,7 @@ class NettyAgainstOpenSslIT {
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.SENT);
       assertThat(warned).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
     } finally {
-      netty.removeHandler(watch);
+      watch.close();
     }
   }
 

@@ -15,6 +15,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.graceful.tls.testkit.LogWatch;
 import dev.graceful.tls.testkit.LossyRelay;
 import reactor.core.Exceptions;
 import tech.kwik.core.ConnectionTerminatedEvent;
@@ -282,32 +283,23 @@ class KwikShutdownIT {
       receiver.interrupt();
       receiver.join(WAIT.toMillis());
       assertThat(receiver.isAlive()).isFalse();
-      java.util.logging.Logger log = java.util.logging.Logger.getLogger(dev.graceful.quic.internal.KwikEngine.class.getName());
       java.util.concurrent.CompletableFuture<Thread> warnedOn = new java.util.concurrent.CompletableFuture<>();
-      java.util.logging.Handler seen =
-          new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord rec) {
-              if (rec.getMessage().contains("receive thread ended")) {
-                warnedOn.complete(Thread.currentThread());
-              }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-          };
-      log.addHandler(seen);
       ShutdownResult r;
+      LogWatch seen =
+          LogWatch.of(
+              dev.graceful.quic.internal.KwikEngine.class,
+              rec -> {
+                if (rec.getMessage().contains("receive thread ended")) {
+                  warnedOn.complete(Thread.currentThread());
+                }
+              });
       try {
         r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
         // the warning is logged, and not on the loop, whose thread must never block on a handler
         assertThat(warnedOn.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
             .isNotInstanceOf(reactor.core.scheduler.NonBlocking.class);
       } finally {
-        log.removeHandler(seen);
+        seen.close();
       }
       assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
       assertThat(r.deadlineReached()).isFalse();
