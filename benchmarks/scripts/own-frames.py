@@ -22,13 +22,17 @@ STACKS = (("graceful-1", "SelectorLoop.run"), ("raw-1", "NioLoop.run"))
 
 
 def charge(frames):
-    """The frame a sample is charged to, or None for the JDK's TLS, crypto and NIO code."""
+    """The frame a sample is charged to, or None for the JDK's TLS, crypto and NIO code.
+
+    Only loop-thread samples come here, and the loop's own run method is an own frame, so one of
+    the two kinds is always found.
+    """
     for frame in reversed(frames):
         if frame.startswith(JDK):
             return None
         if frame.startswith(OWN):
             return re.sub(r"\$\$Lambda[\w./$]*", "$$Lambda", frame)
-    return "(other: " + frames[-1] + ")"
+    raise ValueError("a loop-thread sample without its loop frame: " + ";".join(frames))
 
 
 def main():
