@@ -3,6 +3,7 @@
  * implement ({@code dev.graceful.core.spi}). The exchange machinery stays internal.
  */
 module dev.graceful.core {
+  requires static transitive org.jspecify;
   requires transitive reactor.core;
   requires transitive org.reactivestreams;
   requires static reactor.blockhound; // only to declare the loop's one allowed wait

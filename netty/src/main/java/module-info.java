@@ -1,5 +1,6 @@
 /** TLS shutdown for Netty / reactor-netty connections, and graceful reactor-netty server shutdown. */
 module dev.graceful.netty {
+  requires static transitive org.jspecify;
   requires transitive dev.graceful.core;
   requires transitive reactor.netty.core;
   requires transitive reactor.netty.http;

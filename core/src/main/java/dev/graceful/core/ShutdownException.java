@@ -2,6 +2,7 @@ package dev.graceful.core;
 
 import java.io.IOException;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A shutdown that ended in an error: OpenSSL's {@code SSL_shutdown()} returning a negative value
@@ -46,7 +47,7 @@ public class ShutdownException extends IOException {
    * @param cause the underlying exception, or null
    */
   public ShutdownException(
-      Reason reason, String connectionId, ShutdownState state, String message, Throwable cause) {
+      Reason reason, String connectionId, ShutdownState state, String message, @Nullable Throwable cause) {
     super(reason + " [" + connectionId + ", state " + state + "]: " + message, cause);
     this.reason = Objects.requireNonNull(reason, "reason");
     this.connectionId = Objects.requireNonNull(connectionId, "connectionId");

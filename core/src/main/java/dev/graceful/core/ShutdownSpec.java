@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -259,7 +260,7 @@ public final class ShutdownSpec {
    * @param reason the reason, or null for none
    * @return this policy with those arguments
    */
-  public ShutdownSpec closeWith(long errorCode, String reason) {
+  public ShutdownSpec closeWith(long errorCode, @Nullable String reason) {
     return withQuic(new QuicArgs(errorCode, reason == null ? "" : reason, quic.streamFlush(), quic.noBlock()));
   }
 

@@ -4,6 +4,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownState;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application error code and reason of a QUIC immediate close, checked and fitted as
@@ -56,7 +57,7 @@ public record QuicCloseArguments(long errorCode, String reason) {
    * @return the arguments to send
    * @throws ShutdownException {@code INVALID_ARGUMENT} for a code outside [0, 2^62 − 1]
    */
-  public static QuicCloseArguments of(long errorCode, String reason, String connectionId)
+  public static QuicCloseArguments of(long errorCode, @Nullable String reason, String connectionId)
       throws ShutdownException {
     if (errorCode < 0 || errorCode > MAX_ERROR_CODE) {
       throw new ShutdownException(
@@ -75,7 +76,7 @@ public record QuicCloseArguments(long errorCode, String reason) {
    * @return the longest prefix, in whole code points, whose UTF-8 form fits {@link
    *     #MAX_REASON_BYTES}, with unpaired surrogates replaced by U+FFFD
    */
-  static String fit(String reason) {
+  static String fit(@Nullable String reason) {
     if (reason == null || reason.isEmpty()) {
       return "";
     }

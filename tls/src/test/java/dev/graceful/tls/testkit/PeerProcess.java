@@ -29,11 +29,44 @@ public final class PeerProcess implements AutoCloseable {
     try {
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + command, e);
+      throw new UncheckedIOException(missingProgram(command.get(0)).orElse("cannot start " + command), e);
     }
     Thread reader = new Thread(this::collect, "openssl-output");
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /**
+   * One line naming a peer program this machine lacks and the Debian package that installs it
+   * ({@code .ci/run} installs them all), or empty when {@code program} is found or not one of the
+   * test peers.
+   */
+  static java.util.Optional<String> missingProgram(String program) {
+    String pkg =
+        switch (program) {
+          case "openssl" -> "openssl";
+          case "gtlsclient" -> "ngtcp2-client";
+          case "gtlsserver", "/usr/sbin/gtlsserver" -> "ngtcp2-server";
+          default -> null;
+        };
+    if (pkg == null || onPath(program)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        "test peer '" + program + "' is not installed: apt-get install " + pkg + " (or run .ci/run, which installs every peer)");
+  }
+
+  private static boolean onPath(String program) {
+    if (program.contains("/")) {
+      return java.nio.file.Files.isExecutable(java.nio.file.Path.of(program));
+    }
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Starts any command. */
