@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -92,6 +93,7 @@ class ServerShutdownTest {
 
   // G1, G3: accepting stops first; then every connection is shut down concurrently: 1,000
   // connections answering after 1 s take 1 s in all, not 1,000 s.
+  @Tag("G1") @Tag("G3")
   @Test
   void stopsAcceptingFirstThenShutsAllDownConcurrently() {
     List<ServerShutdown.Member> members = new ArrayList<>();
@@ -110,6 +112,7 @@ class ServerShutdownTest {
   }
 
   // G2: the policy starts when the connection's exchanges are done, or when the grace period ends.
+  @Tag("G2")
   @Test
   void gracePeriodWaitsForInFlightExchanges() {
     Scripted busy = new Scripted("busy", Duration.ofMillis(100));
@@ -137,6 +140,7 @@ class ServerShutdownTest {
 
   // G4, G5: a connection whose peer never answers is forced at the deadline (fast: SENT) and
   // named; errors are counted by reason; latencies are percentiles over all connections.
+  @Tag("G4") @Tag("G5")
   @Test
   void stragglersAreForcedAtTheDeadlineAndNamed() {
     Scripted quick = new Scripted("quick", Duration.ofMillis(50));
@@ -161,6 +165,7 @@ class ServerShutdownTest {
   }
 
   // G4 with a policy that has no deadline of its own (a wait for the peer): the deadline still ends it.
+  @Tag("G4")
   @Test
   void theDeadlineBoundsPoliciesWithoutTimeouts() {
     Scripted silent = new Scripted("silent", null);
@@ -175,6 +180,7 @@ class ServerShutdownTest {
   }
 
   // G4 backstop: a connection that ignores its timeout is still forced, just after the deadline.
+  @Tag("G4")
   @Test
   void connectionsIgnoringTheirTimeoutAreForcedByTheBackstop() {
     Shutdownable deaf =
@@ -193,6 +199,7 @@ class ServerShutdownTest {
 
   // G3, R3: the grace period's end and the backstop are one timer each for the whole server, not
   // two per connection: 1,000 connections cost the scheduler two timed tasks.
+  @Tag("R3") @Tag("G3")
   @Test
   void aThousandConnectionsShareTwoTimers() {
     dev.graceful.core.testkit.CountingScheduler counting = new dev.graceful.core.testkit.CountingScheduler(time);
@@ -220,6 +227,7 @@ class ServerShutdownTest {
   }
 
   // R5: contradictory settings fail at once with a clear message; nothing is run.
+  @Tag("R5")
   @Test
   void contradictionsFailFast() {
     assertThatThrownBy(() -> shutdown().grace(Duration.ofSeconds(10)))
@@ -231,6 +239,7 @@ class ServerShutdownTest {
   }
 
   // An empty server reports zero connections at once.
+  @Tag("G5")
   @Test
   void emptyServer() {
     ShutdownReport r = shutdown().run(Mono.empty(), List.of()).block(Duration.ofSeconds(1));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -12,6 +13,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 class ShutdownSpecTest {
 
   // R5: each operator returns a new spec; the base is reusable for thousands of connections.
+  @Tag("R5")
   @Test
   void operatorsReturnNewSpecsAndLeaveTheBaseUntouched() {
     ShutdownSpec base = ShutdownSpec.bidirectional();
@@ -25,6 +27,7 @@ class ShutdownSpecTest {
   }
 
   // R5: a composition can be named once and applied anywhere.
+  @Tag("R5")
   @Test
   void compositionsApplyAsOneOperator() {
     UnaryOperator<ShutdownSpec> lenient = s -> s.ignoreUnexpectedEof().timeout(Duration.ofMillis(500));
@@ -36,6 +39,7 @@ class ShutdownSpecTest {
   }
 
   // R5: contradictory compositions fail fast, with a message naming both sides.
+  @Tag("R5")
   @Test
   void contradictoryModesFailFast() {
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().fast().quiet())
@@ -47,6 +51,7 @@ class ShutdownSpecTest {
     assertThat(ShutdownSpec.bidirectional().fast().fast().mode()).isEqualTo(ShutdownMode.FAST);
   }
 
+  @Tag("R5")
   @Test
   void readPoliciesContradictingModesFailFast() {
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().fast().readInto(b -> {}))
@@ -60,6 +65,7 @@ class ShutdownSpecTest {
   }
 
   // Q1, Q5, Q7, Q9: the SSL_shutdown_ex arguments compose like every other operator.
+  @Tag("Q1") @Tag("Q5") @Tag("Q7") @Tag("Q9") @Tag("R5")
   @Test
   void quicArgumentsCompose() {
     ShutdownSpec s = ShutdownSpec.bidirectional().rapid().closeWith(7, "bye").noStreamFlush().noBlock();
@@ -74,6 +80,7 @@ class ShutdownSpecTest {
     assertThat(s.toString()).contains("rapid").contains("bye");
   }
 
+  @Tag("R5")
   @Test
   void settleAtDeadlineNeedsADeadline() {
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().noTimeout().settleAtDeadline())
@@ -84,6 +91,7 @@ class ShutdownSpecTest {
         .isTrue();
   }
 
+  @Tag("R5")
   @Test
   void badArgumentsFailFast() {
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().timeout(Duration.ZERO))
@@ -95,6 +103,7 @@ class ShutdownSpecTest {
   }
 
   // R3: the scheduler is injectable and used for every deadline.
+  @Tag("R3")
   @Test
   void schedulerIsInjectable() {
     VirtualTimeScheduler vts = VirtualTimeScheduler.create();

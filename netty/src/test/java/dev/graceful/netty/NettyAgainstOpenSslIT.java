@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.Exceptions;
@@ -93,6 +94,7 @@ class NettyAgainstOpenSslIT {
 
   // T2 through reactor-netty: our close_notify after the data written before it; s_client
   // answers and exits cleanly.
+  @Tag("T2")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void serverInitiatedCloseIsAnswered(String tls) throws Exception {
@@ -113,6 +115,7 @@ class NettyAgainstOpenSslIT {
   // (BlockHound's error from inside Netty's allocator did, under the SslHandler's wrap): the
   // shutdown fails at once with a TRANSPORT error carrying the cause, state SENT (T1: attempted),
   // instead of waiting out its deadline and calling the peer's end a truncation.
+  @Tag("T1") @Tag("T2")
   @org.junit.jupiter.api.Test
   void closeNotifyThatThrowsFailsTheShutdownAtOnce() throws Exception {
     SslContext ctx = NettyEngines.serverContext(provider(), certs);
@@ -163,6 +166,7 @@ class NettyAgainstOpenSslIT {
 
   // T3 through reactor-netty: s_client closes first (stdin EOF); graceful answers by itself (the
   // connection is idle) instead of reactor-netty cutting the channel, and reports it.
+  @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void peerInitiatedCloseIsAnsweredAndReported(String tls) throws Exception {
@@ -178,6 +182,7 @@ class NettyAgainstOpenSslIT {
   }
 
   // T6: fast sends close_notify and does not wait.
+  @Tag("T6")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void fastIsSent(String tls) throws Exception {
@@ -191,6 +196,7 @@ class NettyAgainstOpenSslIT {
   }
 
   // T7: quiet sends nothing; with the transport closed s_client sees a bare EOF.
+  @Tag("T7")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void quietSendsNothing(String tls) throws Exception {
@@ -208,6 +214,7 @@ class NettyAgainstOpenSslIT {
 
   // T8: the peer dies without close_notify: a waiting shutdown ends TRUNCATED (not a
   // ClosedChannelException); with ignoreUnexpectedEof it is an unauthenticated COMPLETE.
+  @Tag("T8")
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void killedPeerIsTruncated(boolean ignore) throws Exception {
@@ -230,6 +237,7 @@ class NettyAgainstOpenSslIT {
   // G1-G5, G6 (a reactor-netty TCP server over TLS) with real OpenSSL clients: a reactor-netty TCP server tracked by GracefulServer, three
   // s_client connections (TLS 1.2 and 1.3), a graceful shutdown: each s_client receives the data
   // written before the close_notify, answers and exits cleanly; the report counts three COMPLETE.
+  @Tag("G3") @Tag("G5") @Tag("G6")
   @org.junit.jupiter.api.Test
   void gracefulServerShutdownWithOpenSslClients() throws Exception {
     SslContext ctx = NettyEngines.serverContext(provider(), certs);
@@ -286,6 +294,7 @@ class NettyAgainstOpenSslIT {
   // channel closed and its pipeline emptied, a fast shutdown sets SENT and fails with TRANSPORT,
   // without Netty logging the "masked exception" its SslHandler raises when asked to close after
   // it left the pipeline
+  @Tag("T1")
   @org.junit.jupiter.api.Test
   void sentIsSetEvenWhenTheWriteFailsAndNettyLogsNoWarning() throws Exception {
     java.util.List<java.util.logging.LogRecord> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -310,6 +319,7 @@ class NettyAgainstOpenSslIT {
 
   // R2: a cancelled bidirectional shutdown keeps the state truthful (SENT) and a later one
   // continues from it to COMPLETE without a second close_notify.
+  @Tag("T12") @Tag("R2")
   @org.junit.jupiter.api.Test
   void cancelKeepsStateAndALaterShutdownContinues() throws Exception {
     try (PeerProcess peer = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.port(), "-tls1_3", "-ign_eof")) {

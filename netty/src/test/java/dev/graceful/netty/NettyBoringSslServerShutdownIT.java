@@ -8,6 +8,7 @@ import dev.graceful.core.ShutdownState;
 import io.netty.handler.ssl.SslProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,7 @@ class NettyBoringSslServerShutdownIT extends NettyServerShutdownIT {
   // reports a peer-initiated COMPLETE with both close_notify sent and received. If Netty's engine
   // ever keeps its outbound side open, this fails, and the README's advice (the JDK provider for
   // half-closing clients) can go.
+  @Tag("T3")
   @Test
   @Override
   @DisplayName("tls13HalfCloseLosesTheResponseWithNettysOpenSslEngine")

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -119,6 +120,7 @@ class NettyServerShutdownIT {
   // G1–G5, G6 (a reactor-netty HTTP server over TLS): 1,000 open keep-alive connections (TLS 1.3 and 1.2), 100 of them with a slow request in
   // flight when the shutdown starts. Every client receives every response whole and then a
   // close_notify, answers it, and the report counts 1,000 COMPLETE with no straggler.
+  @Tag("G2") @Tag("G3") @Tag("G5") @Tag("G6")
   @Test
   void thousandKeepAliveConnectionsEndGracefully() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -175,6 +177,7 @@ class NettyServerShutdownIT {
   // G5: the report arrives only once every channel it counts is closed. Netty closes a channel
   // asynchronously (the SslHandler flushes first); here a handler at the head of the pipeline holds
   // every close back 300 ms, and still no connection is open when the report arrives.
+  @Tag("G5")
   @Test
   void reportArrivesOnlyOnceEveryChannelIsClosed() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -204,6 +207,7 @@ class NettyServerShutdownIT {
   // request in flight, then the server shuts down. graceful still sends its two GOAWAYs and waits
   // for the stream; the response arrives whole, then the close_notify, which the client answers,
   // and the report counts one COMPLETE.
+  @Tag("G2")
   @Test
   void http2ClientThatSentItsOwnGoawayStillGetsItsResponseThenTheCloseNotify() throws Exception {
     SlowHttp2 h = slowHttp2Request();
@@ -227,6 +231,7 @@ class NettyServerShutdownIT {
   // HTTP/2 connection gets a GOAWAY (NO_ERROR, naming its last stream, so it opens no new one),
   // then its response whole, then the close_notify, which it answers; the report counts one
   // COMPLETE. The peer is Netty's own HTTP/2 client codec.
+  @Tag("G1") @Tag("G2") @Tag("G6")
   @Test
   void http2ClientGetsGoawayThenItsResponseThenTheCloseNotify() throws Exception {
     SlowHttp2 h = slowHttp2Request("/");
@@ -260,6 +265,7 @@ class NettyServerShutdownIT {
   // G1 over HTTP/2, RFC 9113 §6.8: a stream the client opens the moment the first GOAWAY (the
   // largest stream id) arrives, as one already on its way would be, is still taken and answered;
   // the final GOAWAY, sent once a PING proved a round trip, names it as the last stream.
+  @Tag("G1")
   @Test
   void http2StreamOpenedAsTheFirstGoawayArrivesIsStillServed() throws Exception {
     SlowHttp2 h = slowHttp2Request();
@@ -291,6 +297,7 @@ class NettyServerShutdownIT {
   // flight at the deadline, is forced (close_notify sent, SENT) and named. The report, which waits
   // for each channel to close (through Netty's HTTP/2 handler, which closes gracefully itself),
   // still comes at once.
+  @Tag("G4")
   @Test
   void http2StreamInFlightAtTheDeadlineIsForced() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -326,6 +333,7 @@ class NettyServerShutdownIT {
   // has run (without the hold, Netty's own close sent a close_notify and closed at once, and the
   // report said TRUNCATED). The report counts one COMPLETE with the client's close_notify received,
   // well within the grace period: the close handshake ended it, not the grace.
+  @Tag("G1") @Tag("G2")
   @Test
   void webSocketGetsACloseFrameThenTheCloseNotify() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -365,6 +373,7 @@ class NettyServerShutdownIT {
   // 300 ms after its request, the exchange in flight): the client still gets the close frame, and
   // the report counts one COMPLETE. (reactor-netty makes the channel's operations a WebSocket's as
   // soon as the handler calls sendWebsocket, before the handshake; the shutdown finds it so.)
+  @Tag("G1") @Tag("G2")
   @Test
   void webSocketUpgradedDuringTheShutdownStillGetsACloseFrame() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -397,6 +406,7 @@ class NettyServerShutdownIT {
   // G2 for a WebSocket: a client may answer the close frame with its close_notify alone (graceful's
   // own TLS client here, with a hand-written upgrade). That ends the wait at once, not at the end of
   // the grace period: the server answers, and both sides end COMPLETE.
+  @Tag("G2")
   @Test
   void webSocketClientThatAnswersWithItsCloseNotifyAloneEndsAtOnce() throws Exception {
     ShutdownReport report = handWrittenWebSocketClient(true);
@@ -407,6 +417,7 @@ class NettyServerShutdownIT {
   // reactor-netty's side of the channel may not be a WebSocket yet. graceful looks again until it
   // is, then sends the close frame. Without that, 8 of 40, 3 of 12, 4 of 12 and 13 of 40 such
   // shutdowns sent no close frame; 20 in a row here.
+  @Tag("G1")
   @Test
   void webSocketJustUpgradedWhenTheShutdownStartsStillGetsACloseFrame() throws Exception {
     for (int i = 0; i < 20; i++) {
@@ -490,6 +501,7 @@ class NettyServerShutdownIT {
   // G4 for a WebSocket: a client that stops reading after its first message never answers the
   // close frame. The grace ends, the deadline forces it (SENT) and names it, and reactor-netty's
   // held close does not keep the channel open past that: the report comes at once, nothing open.
+  @Tag("G4")
   @Test
   void silentWebSocketIsForcedAtTheDeadline() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -601,6 +613,7 @@ class NettyServerShutdownIT {
 
   // G4: a client that never reads (so never answers the close_notify) is forced at the deadline
   // and named; a cooperative one beside it completes.
+  @Tag("G4")
   @Test
   void silentClientIsForcedAtTheDeadlineAndNamed() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -634,6 +647,7 @@ class NettyServerShutdownIT {
   // "Connection: close" (RFC 9112 §9.6), so the client sends no further request on a connection
   // about to get its close_notify; its response from before the shutdown did not say it. Both
   // clients then get the close_notify, answer it, and the report counts two COMPLETE.
+  @Tag("G2")
   @Test
   void http11ResponseInFlightSaysConnectionClose() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -666,6 +680,7 @@ class NettyServerShutdownIT {
   // TLS 1.3 half-close: a client that sends its request and then its close_notify still gets the
   // whole response (reactor-netty alone closes the channel on the close_notify), then the server's
   // close_notify; the server reports a peer-initiated COMPLETE.
+  @Tag("T3")
   @Test
   void tls13HalfCloseStillGetsTheResponse() throws Exception {
     HalfClose h = halfCloseAfterASlowRequest();

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tech.kwik.core.ConnectionTerminatedEvent;
 import tech.kwik.core.QuicClientConnection;
@@ -32,6 +33,7 @@ class KwikCloseReasonIT {
   }
 
   // Q1, Q3: a 10 kB multi-byte reason, fitted, arrives truncated, valid, with the code.
+  @Tag("Q1") @Tag("Q3")
   @Test
   void fittedLongReasonArrivesTruncatedAndValid() throws Exception {
     String reason = "€😀é".repeat(2_000);
@@ -50,6 +52,7 @@ class KwikCloseReasonIT {
 
   // Why Q3 matters: the same reason handed to Kwik unfitted sends no CONNECTION_CLOSE at all; the
   // server learns of the end only from its idle timeout.
+  @Tag("Q3")
   @Test
   void rawLongReasonSendsNoConnectionClose() throws Exception {
     QuicClientConnection c = connect();

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import dev.graceful.tls.testkit.LogWatch;
 import dev.graceful.tls.testkit.LossyRelay;
@@ -50,6 +51,7 @@ class KwikShutdownIT {
 
   // Q1, Q6: an RFC close carries the code and reason and completes within the closing period (or
   // as soon as the peer's answering CONNECTION_CLOSE moves us to draining).
+  @Tag("Q1") @Tag("Q6")
   @Test
   void rfcCloseCarriesCodeAndReasonAndCompletes() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -66,6 +68,7 @@ class KwikShutdownIT {
   }
 
   // Q7: rapid is SENT right after the one close packet; a later RFC shutdown continues to COMPLETE.
+  @Tag("Q7")
   @Test
   void rapidIsSentThenRfcCompletes() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -82,6 +85,7 @@ class KwikShutdownIT {
   // Q7: SENT waits for Kwik's close() to return. Kwik starts two threads there on first use (its
   // scheduler, for the closing period, and its callback executor, for graceful's listener) unless
   // they run already: wrapping the connection starts them, so the close itself starts none.
+  @Tag("Q7")
   @Test
   void rapidCloseStartsNoThreadBecauseWrappingStartedKwiksCloseThreads() throws Exception {
     assertThat(threadsStartedWithinClose(QuicOptions.defaults())).isEmpty();
@@ -89,6 +93,7 @@ class KwikShutdownIT {
 
   // Q7, the option off: the close starts them, as Kwik does without graceful (and the check above
   // sees them when they are started there)
+  @Tag("Q7")
   @Test
   void withoutCloseThreadsAheadTheCloseStartsKwiksTwoThreads() throws Exception {
     assertThat(threadsStartedWithinClose(QuicOptions.defaults().closeThreads(QuicOptions.CloseThreads.AT_CLOSE)))
@@ -128,6 +133,7 @@ class KwikShutdownIT {
   }
 
   // Q8: wait-peer sees the peer's code and reason; initiator PEER; both bits set.
+  @Tag("Q8") @Tag("Q9")
   @Test
   void waitPeerSeesPeersCodeAndReason() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -149,6 +155,7 @@ class KwikShutdownIT {
   // Q6, R3: the closing period runs on the injected clock. A relay drops everything once the
   // connection is up, so nothing answers: COMPLETE comes from graceful's 3×PTO timer, on virtual
   // time, and not a moment before it.
+  @Tag("Q6") @Tag("R3")
   @Test
   void closingPeriodRunsOnVirtualTime() throws Exception {
     try (KwikPeer peer = new KwikPeer();
@@ -197,6 +204,7 @@ class KwikShutdownIT {
   }
 
   // Q1 from the server side: graceful wraps the server's Kwik connection; the client sees the code.
+  @Tag("Q1")
   @Test
   void serverSideCloseReachesClient() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -214,6 +222,7 @@ class KwikShutdownIT {
 
   // Q2: an out-of-range code is INVALID_ARGUMENT and nothing is sent; Q4: arguments come from the
   // first shutdown that sends.
+  @Tag("Q2") @Tag("Q4")
   @Test
   void invalidCodeSendsNothingAndFirstArgumentsWin() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -231,6 +240,7 @@ class KwikShutdownIT {
   }
 
   // Q10, Q11: streams cannot be shut down and report no state; a connection's state cannot be set.
+  @Tag("Q10") @Tag("Q11")
   @Test
   void streamsAreNotShutDownAndStateIsNotSettable() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -245,6 +255,7 @@ class KwikShutdownIT {
   }
 
   // Q5: 2 MB written immediately before the shutdown arrive whole before the close.
+  @Tag("Q5")
   @Test
   void defaultDrainDeliversEverythingBeforeTheClose() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -271,6 +282,7 @@ class KwikShutdownIT {
   // the drain ends at once as NOT_DRAINED, not at its deadline as TIMEOUT, and the close still
   // goes out. Interrupting the thread is Kwik's own way to end it. The warning that says so is
   // logged off the loop.
+  @Tag("Q5")
   @Test
   void drainEndsAtOnceWhenKwikStopsReceiving() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -315,6 +327,7 @@ class KwikShutdownIT {
   // that brings no progress doubles its wait (10 ms up to 640 ms): 8 restarts in 3 s in two runs,
   // where looking every 10 ms made 199. Once the peer reads, the write returns, every byte
   // arrives and the drain finds nothing left.
+  @Tag("Q5")
   @Test
   void sendWatchBacksOffWhileThePeersFlowControlHoldsTheStream() throws Exception {
     try (KwikPeer peer = KwikPeer.holding()) {
@@ -336,6 +349,7 @@ class KwikShutdownIT {
   }
 
   // Q5 skipped: noStreamFlush closes at once and says so.
+  @Tag("Q5")
   @Test
   void noStreamFlushSaysNotDrained() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
@@ -353,6 +367,7 @@ class KwikShutdownIT {
 
   // Q5 with the application's acknowledgement: the peer application answers one byte once it
   // has read everything; the drain ends on that answer (DRAINED), and the peer had every byte.
+  @Tag("Q5")
   @Test
   void applicationAcknowledgementEndsTheDrain() throws Exception {
     int size = 1_000_000;

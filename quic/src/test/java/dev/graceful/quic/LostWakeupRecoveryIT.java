@@ -8,6 +8,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -30,6 +31,7 @@ class LostWakeupRecoveryIT {
   static final int SIZE = 2_000_000;
   static final Duration DEADLINE = Duration.ofSeconds(4);
 
+  @Tag("Q5")
   @Test
   void noTransferHangsOrEndsSilentlyIncompleteAndNearlyAllDrain() throws Exception {
     LoopGroup loops = LoopGroup.create(1);
@@ -93,6 +95,7 @@ class LostWakeupRecoveryIT {
   // reads every byte (it answers one byte when it has), within 5 s each. Q8: in every second
   // transfer a peer wait is already waiting when the write begins (with nothing unsent then, it
   // does not poll), so the watch, not the shutdown, must restart the stalls.
+  @Tag("Q5") @Tag("Q8")
   @Test
   void writesAndBufferedDataNeverStayStalledOutsideADrain() throws Exception {
     LoopGroup loops = LoopGroup.create(1);

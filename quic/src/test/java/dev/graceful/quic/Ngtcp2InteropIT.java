@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Exceptions;
@@ -108,6 +109,7 @@ class Ngtcp2InteropIT {
 
   // Q5, Q1: the default drain delivers a 2 MB request body written just before the shutdown, then
   // the CONNECTION_CLOSE carries the code and reason: ngtcp2 logged every byte before the close.
+  @Tag("Q1") @Tag("Q5")
   @Test
   void drainDeliversTwoMegabytesToNgtcp2() throws Exception {
     int port = freeUdpPort();
@@ -126,6 +128,7 @@ class Ngtcp2InteropIT {
   }
 
   // Q5 skipped: noStreamFlush closes at once, says NOT_DRAINED, and ngtcp2 got less than the body.
+  @Tag("Q5")
   @Test
   void noStreamFlushClosesBeforeTheBodyArrives() throws Exception {
     int port = freeUdpPort();
@@ -143,6 +146,7 @@ class Ngtcp2InteropIT {
   // Q7: rapid is SENT after its one packet, which ngtcp2 receives; a later RFC shutdown completes.
   // Q2, Q4: an out-of-range code first is refused with nothing sent, so ngtcp2's only close is the
   // rapid one's.
+  @Tag("Q2") @Tag("Q4") @Tag("Q7")
   @Test
   void rapidIsSentAndRefusedCodesSendNothing() throws Exception {
     int port = freeUdpPort();
@@ -163,6 +167,7 @@ class Ngtcp2InteropIT {
 
   // Q3: a 10 kB reason of 2- and 4-byte characters is cut at a code-point boundary: 170 whole
   // "é😀" pairs and one "é" are 1,022 bytes (a byte-count cut would give 1,024).
+  @Tag("Q3")
   @Test
   void longMultiByteReasonArrivesCutAtACodePoint() throws Exception {
     int port = freeUdpPort();
@@ -176,6 +181,7 @@ class Ngtcp2InteropIT {
 
   // Q8: wait-peer completes when ngtcp2 closes with its own code: a DATA frame before HEADERS on
   // a request stream is H3_FRAME_UNEXPECTED (0x105), a connection error for the server.
+  @Tag("Q8")
   @Test
   void waitPeerSeesNgtcp2sErrorCode() throws Exception {
     int port = freeUdpPort();
@@ -195,6 +201,7 @@ class Ngtcp2InteropIT {
 
   // Q8: termination for another reason ends a wait-peer too: ngtcp2's 1 s idle timeout closes
   // silently, and the connection ends by idle timeout.
+  @Tag("Q8")
   @Test
   void waitPeerEndsOnIdleTimeout() throws Exception {
     int port = freeUdpPort();
@@ -255,6 +262,7 @@ class Ngtcp2InteropIT {
 
   // Q5 server side: a 2 MB response written just before the server's shutdown arrives whole in
   // gtlsclient's downloaded file; Q1: then ngtcp2 logs the server's code and reason.
+  @Tag("Q1") @Tag("Q5")
   @Test
   void serverDrainDeliversTwoMegabytesToGtlsclient() throws Exception {
     int port = freeUdpPort();
@@ -284,6 +292,7 @@ class Ngtcp2InteropIT {
 
   // Q8 server side: after a complete response gtlsclient closes with H3_NO_ERROR (0x100); the
   // server's wait-peer reports that code with initiator PEER.
+  @Tag("Q8")
   @Test
   void serverWaitPeerSeesGtlsclientsClose() throws Exception {
     int port = freeUdpPort();

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class QuicCloseArgumentsTest {
 
   // Q2: the code must be in [0, 2^62-1]; otherwise INVALID_ARGUMENT.
+  @Tag("Q2")
   @ParameterizedTest
   @ValueSource(longs = {-1L, 1L << 62, Long.MAX_VALUE, Long.MIN_VALUE})
   void errorCodeOutOfRangeIsInvalidArgument(long code) {
@@ -28,6 +30,7 @@ class QuicCloseArgumentsTest {
             });
   }
 
+  @Tag("Q2")
   @ParameterizedTest
   @ValueSource(longs = {0L, 1L, 0x3fffffffffffffffL})
   void errorCodeInRangeIsKept(long code) throws ShutdownException {
@@ -35,18 +38,21 @@ class QuicCloseArgumentsTest {
   }
 
   // Q1: code 0 and an empty reason by default.
+  @Tag("Q1")
   @Test
   void defaultsAreZeroAndEmpty() throws ShutdownException {
     assertThat(QuicCloseArguments.DEFAULT).isEqualTo(QuicCloseArguments.of(0, null, "c"));
   }
 
   // Q3: short reasons are copied unchanged.
+  @Tag("Q3")
   @Test
   void shortReasonIsUnchanged() throws ShutdownException {
     assertThat(QuicCloseArguments.of(7, "going away", "c").reason()).isEqualTo("going away");
   }
 
   // Q3: long reasons are cut at a code-point boundary and stay valid UTF-8, for 1- to 4-byte forms.
+  @Tag("Q3")
   @ParameterizedTest
   @ValueSource(strings = {"a", "é", "€", "😀", "a€😀é"})
   void longReasonIsCutAtCodePointBoundary(String unit) throws Exception {
@@ -60,6 +66,7 @@ class QuicCloseArgumentsTest {
   }
 
   // Q3: an unpaired surrogate never produces invalid UTF-8 (nor Java's silent '?').
+  @Tag("Q3")
   @Test
   void unpairedSurrogateBecomesReplacementCharacter() throws Exception {
     String reason = "x\uD83Dy\uDE00z";
@@ -69,6 +76,7 @@ class QuicCloseArgumentsTest {
   }
 
   // Q3: a surrogate pair is never split by the cut.
+  @Tag("Q3")
   @Test
   void surrogatePairIsNeverSplit() throws Exception {
     String reason = "a".repeat(QuicCloseArguments.MAX_REASON_BYTES - 2) + "😀";

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -38,6 +39,7 @@ class QuicLossIT {
   }
 
   // Q5, Q6: drainage through 10, 20 and 30 % loss each way, with 300 kB and 1 MB written just before the shutdown.
+  @Tag("Q5") @Tag("Q6")
   @ParameterizedTest(name = "{0} % loss, {1} bytes")
   @CsvSource({"10, 1000000", "20, 300000", "30, 300000", "30, 1000000"})
   void drainUnderLossDeliversEverythingOrSaysTimeout(int percent, int size) throws Exception {

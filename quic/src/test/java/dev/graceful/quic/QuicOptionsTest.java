@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 import dev.graceful.quic.QuicOptions.CloseThreads;
 import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class QuicOptionsTest {
   // Q7: by default Kwik's close threads start when a connection is wrapped, on graceful's pool
+  @Tag("Q7")
   @Test
   void defaultsStartCloseThreadsAheadOnGracefulsOwnPool() {
     assertThat(QuicOptions.defaults().closeThreads()).isEqualTo(CloseThreads.AHEAD);
@@ -16,6 +18,7 @@ class QuicOptionsTest {
   }
 
   // Q7: options are immutable values, reusable across connections
+  @Tag("Q7")
   @Test
   void settersReturnNewValuesAndLeaveTheOriginalAsItWas() {
     Executor e = Runnable::run;
@@ -28,12 +31,14 @@ class QuicOptionsTest {
   }
 
   // Q1, Q7 (where Kwik's close runs): bad input is refused at once, by the argument's name
+  @Tag("Q1") @Tag("Q7")
   @Test
   void aNullExecutorIsRefusedByName() {
     assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().blockingCalls(null)).withMessage("executor");
   }
 
   // Q7 (when Kwik's close threads start): bad input is refused at once, by the argument's name
+  @Tag("Q7")
   @Test
   void aNullCloseThreadsIsRefusedByName() {
     assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().closeThreads(null)).withMessage("when");

@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tech.kwik.core.ConnectionTerminatedEvent;
 import tech.kwik.core.QuicClientConnection;
@@ -59,6 +60,7 @@ class QuicServerIT {
   // G1 for QUIC: connections are tracked with their peer streams; after stopAccepting a new
   // connection is refused with a CONNECTION_CLOSE that says why, and the open one carries on
   // until its own shutdown, after which it is no longer open.
+  @Tag("G1")
   @Test
   void tracksConnectionsAndRefusesNewOnesAfterStopAccepting() throws Exception {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");
@@ -104,6 +106,7 @@ class QuicServerIT {
   // what this connection's peer sends ended (Kwik under -ea ends it on loopback, by an assertion).
   // The drain of 2 MB written just before ends at once as NOT_DRAINED, not at its deadline as
   // TIMEOUT, and the client still gets the CONNECTION_CLOSE.
+  @Tag("Q5")
   @Test
   void serverDrainEndsAtOnceWhenKwikStopsReceiving() throws Exception {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");
@@ -158,6 +161,7 @@ class QuicServerIT {
   // G3, G5, G6 for QUIC: 20 open connections, each with 200 kB written by the server just before,
   // are drained and closed concurrently; the report counts them and the bytes drained, and every
   // client application had all its bytes before the close.
+  @Tag("G3") @Tag("G5") @Tag("G6")
   @Test
   void gracefulShutdownDrainsEveryConnectionAndReports() throws Exception {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -50,6 +51,7 @@ class CommandLineIT {
   }
 
   // T2/T5 through tls-client: a full shutdown answered by s_server, both TLS versions.
+  @Tag("T2") @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void clientBidirectionalCompletes(String tls) throws Exception {
@@ -70,6 +72,7 @@ class CommandLineIT {
   }
 
   // T6, T7 through tls-client.
+  @Tag("T6") @Tag("T7")
   @ParameterizedTest
   @ValueSource(strings = {"fast", "quiet"})
   void clientFastAndQuiet(String mode) throws Exception {
@@ -91,6 +94,7 @@ class CommandLineIT {
 
   // T8 through tls-client: s_server closes TCP without close_notify ('q'): error, exit 1;
   // with --ignore-unexpected-eof the same ending is an unauthenticated COMPLETE, exit 0.
+  @Tag("T8")
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void clientTruncation(boolean ignore) throws Exception {
@@ -133,6 +137,7 @@ class CommandLineIT {
   }
 
   // T10 through tls-client --repeat: the second connection resumes.
+  @Tag("T10")
   @Test
   void clientRepeatResumes() throws Exception {
     int port = PeerProcess.freePort();
@@ -149,6 +154,7 @@ class CommandLineIT {
   }
 
   // T3 through tls-server: s_client sends and closes; wait-peer answers; COMPLETE, PEER.
+  @Tag("T3")
   @Test
   void serverWaitPeerAnswersClientClose() throws Exception {
     int port = PeerProcess.freePort();
@@ -170,6 +176,7 @@ class CommandLineIT {
 
   // T5 through both commands: the server sends, then closes; the client's bidirectional shutdown
   // reads every byte that arrives after its own close_notify, then completes.
+  @Tag("T5")
   @Test
   void dataArrivingDuringShutdownIsCounted() throws Exception {
     int port = PeerProcess.freePort();
@@ -188,6 +195,7 @@ class CommandLineIT {
 
   // SIGTERM: tls-server --hold stops accepting, ends every open connection gracefully, prints
   // each object and the summary, exits 0.
+  @Tag("G3") @Tag("G5")
   @Test
   void serverSigtermEndsHeldConnectionsGracefully() throws Exception {
     int port = PeerProcess.freePort();
@@ -214,6 +222,7 @@ class CommandLineIT {
   }
 
   // T14 through dtls-client: a full close_notify exchange with openssl s_server -dtls1_2.
+  @Tag("T14")
   @Test
   void dtlsClientCompletes() throws Exception {
     int port = PeerProcess.freePort();
@@ -231,6 +240,7 @@ class CommandLineIT {
   }
 
   // T14 through dtls-server: held DTLS connections are ended gracefully on SIGTERM.
+  @Tag("T14")
   @Test
   void dtlsServerSigtermEndsHeldConnections() throws Exception {
     int port = PeerProcess.freePort();
@@ -270,6 +280,7 @@ class CommandLineIT {
   }
 
   // The main job: the demo ends every connection of its three servers as expected and says so.
+  @Tag("G4") @Tag("G6")
   @Test
   void demoEndsEveryConnectionAsExpected() throws Exception {
     try (PeerProcess demo =

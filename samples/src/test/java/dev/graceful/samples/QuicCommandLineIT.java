@@ -10,6 +10,7 @@ import dev.graceful.tls.testkit.PeerProcess;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code quic-client} and {@code quic-server} as a user runs them, against each other (Kwik on both sides). */
@@ -36,6 +37,7 @@ class QuicCommandLineIT {
 
   // Q5, Q1, Q8 through the command line: the client drains 2 MB, then closes with its code and
   // reason; the waiting server counted all 2 MB and reports the client's code and reason.
+  @Tag("Q1") @Tag("Q5") @Tag("Q8")
   @Test
   void clientDrainsAndServerWaitingSeesCodeAndReason() throws Exception {
     int port = freeUdpPort();
@@ -60,6 +62,7 @@ class QuicCommandLineIT {
   }
 
   // Q7 and Q5 skipped through the command line: rapid says SENT; --no-stream-flush says drained false.
+  @Tag("Q5") @Tag("Q7")
   @Test
   void rapidAndNoStreamFlush() throws Exception {
     int port = freeUdpPort();
@@ -81,6 +84,7 @@ class QuicCommandLineIT {
   }
 
   // Q2 through the command line: an out-of-range code is a bad argument, exit 2, nothing sent.
+  @Tag("Q2")
   @Test
   void outOfRangeCodeIsABadArgument() {
     try (PeerProcess client = client(4433, "--error-code", Long.toString(1L << 62))) {
@@ -91,6 +95,7 @@ class QuicCommandLineIT {
 
   // G1, Q6, Q8: a holding server told to stop (SIGTERM) ends its open connection by its mode,
   // with its code and reason; the client waiting for the peer sees them.
+  @Tag("Q1") @Tag("Q6") @Tag("Q8")
   @Test
   void sigtermEndsHeldConnectionsByTheMode() throws Exception {
     int port = freeUdpPort();

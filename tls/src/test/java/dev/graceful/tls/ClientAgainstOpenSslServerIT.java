@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -60,6 +61,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T2, T5: our close_notify first; the peer answers; COMPLETE, initiated locally.
+  @Tag("T2") @Tag("T4") @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void completesWhenPeerAnswersCloseNotify(String tls) {
@@ -86,6 +88,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T6: fast sends close_notify and does not wait: SENT; the peer did receive it.
+  @Tag("T6")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void fastShutdownSendsWithoutWaiting(String tls) {
@@ -103,6 +106,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T7: quiet sends nothing: the peer sees a bare EOF, and we report COMPLETE at once.
+  @Tag("T7")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void quietShutdownSendsNothing(String tls) {
@@ -119,6 +123,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T8: the peer closes TCP without close_notify (s_server's 'q' closes the socket first).
+  @Tag("T8") @Tag("T11")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void transportEofWithoutCloseNotifyIsTruncated(String tls) {
@@ -138,6 +143,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T8: with ignore-unexpected-EOF the bare EOF counts as the peer's close, flagged unauthenticated.
+  @Tag("T8")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void ignoredUnexpectedEofCountsAsPeerClose(String tls) {
@@ -156,6 +162,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // TIMEOUT: a live but silent peer (SIGSTOP) never answers; the deadline ends the wait.
+  @Tag("T12") @Tag("R2")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void silentPeerTimesOutAtDeadline(String tls) {
@@ -178,6 +185,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T5: data the peer sent that arrives after our close_notify is delivered, then COMPLETE.
+  @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void dataArrivingWhileWaitingIsDeliveredThenComplete(String tls) throws Exception {
@@ -200,6 +208,7 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T5: a caller that refuses to read gets UNREAD_DATA while data is pending; nothing is lost.
+  @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void refusingToReadPendingDataIsUnreadData(String tls) {

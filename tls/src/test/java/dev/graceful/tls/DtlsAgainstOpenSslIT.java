@@ -18,10 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Schedulers;
 
 /** T14: graceful as a DTLS 1.2 client, real {@code openssl s_server -dtls1_2} as the peer. */
+@Tag("T14")
 class DtlsAgainstOpenSslIT {
   static final Duration WAIT = Duration.ofSeconds(20);
   static LoopGroup loops;
@@ -53,6 +55,7 @@ class DtlsAgainstOpenSslIT {
   }
 
   // T14, T2: our close_notify over DTLS is answered: COMPLETE.
+  @Tag("T2")
   @Test
   void localCloseIsAnswered() {
     int port = PeerProcess.freePort();
@@ -85,6 +88,7 @@ class DtlsAgainstOpenSslIT {
   }
 
   // T6 over DTLS: fast sends close_notify only; s_server sees it.
+  @Tag("T6")
   @Test
   void fastSendsCloseNotify() {
     int port = PeerProcess.freePort();
@@ -98,6 +102,7 @@ class DtlsAgainstOpenSslIT {
   }
 
   // T7 over DTLS: quiet sends nothing; s_server still waits (it got nothing).
+  @Tag("T7")
   @Test
   void quietSendsNothing() {
     int port = PeerProcess.freePort();
@@ -167,6 +172,7 @@ class DtlsAgainstOpenSslIT {
   }
 
   // T14, T3 with graceful as the DTLS server: s_client closes first; we answer.
+  @Tag("T3")
   @Test
   void serverAnswersPeerInitiatedClose() throws Exception {
     DtlsServer dtls = dtlsServer(accepted);
@@ -194,6 +200,7 @@ class DtlsAgainstOpenSslIT {
   }
 
   // T14, T2 with graceful as the DTLS server: our close_notify, s_client answers and exits.
+  @Tag("T2")
   @Test
   void serverInitiatedCloseIsAnswered() throws Exception {
     DtlsServer dtls = dtlsServer(accepted);

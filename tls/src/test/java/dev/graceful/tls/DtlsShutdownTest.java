@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.Exceptions;
 import reactor.test.StepVerifier;
@@ -24,6 +25,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * T14 over a BIO pair of two real JDK DTLS 1.2 engines: lost datagrams, retransmission and
  * deadlines, all on virtual time.
  */
+@Tag("T14")
 class DtlsShutdownTest {
   static TestCerts certs;
   VirtualTimeScheduler time;
@@ -122,6 +124,7 @@ class DtlsShutdownTest {
   }
 
   // T14, T5: data read while waiting is counted in a result settled at the deadline.
+  @Tag("T5")
   @Test
   void settledResultCountsDataReadWhileWaiting() {
     BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));

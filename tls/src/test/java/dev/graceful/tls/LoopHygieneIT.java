@@ -19,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
@@ -62,6 +63,7 @@ class LoopHygieneIT {
 
   // T5 bad input: a peer flooding data while we wait for its close_notify neither grows our
   // memory nor stops the deadline.
+  @Tag("T5")
   @Test
   void floodingPeerNeitherGrowsMemoryNorStopsTheDeadline() throws Exception {
     TlsConnection flooder = client();
@@ -94,6 +96,7 @@ class LoopHygieneIT {
 
   // R2 at scale: thousands of in-flight shutdowns cancelled leave no interest, task or key behind;
   // releasing the connections leaves no channel open.
+  @Tag("R2")
   @Test
   void cancellingThousandsOfShutdownsLeavesNothingBehind() throws Exception {
     int n = 2000;
@@ -129,6 +132,7 @@ class LoopHygieneIT {
   // An idle connection costs the selector nothing: read interest kept after the handshake's last
   // read (so that a shutdown after it changes no interest) is dropped at the first input that
   // nobody waits for, so unread input cannot keep waking the loop.
+  @Tag("T13")
   @Test
   void inputNobodyWaitsForDropsKeptReadInterest() throws Exception {
     TlsConnection client = client();

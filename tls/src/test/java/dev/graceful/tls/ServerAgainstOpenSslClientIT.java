@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -75,6 +76,7 @@ class ServerAgainstOpenSslClientIT {
 
   // T3: the peer's close_notify arrives after its data; all data is delivered first, then our
   // answer completes the exchange, initiated by the peer.
+  @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void peerInitiatedCloseDeliversDataThenCompletes(String tls) {
@@ -100,6 +102,7 @@ class ServerAgainstOpenSslClientIT {
   }
 
   // T3: receive() shows the peer's close_notify as the end of the stream, after all its data.
+  @Tag("T1") @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void peerCloseNotifyIsEndOfStream(String tls) {
@@ -123,6 +126,7 @@ class ServerAgainstOpenSslClientIT {
 
   // T3 with TLS 1.3: half-close. After the peer's close_notify the application may still write,
   // then answer. (The JDK's TLS 1.2 engine refuses: it closes its outbound side itself.)
+  @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.3"})
   void tls13HalfCloseAllowsWritingBeforeAnswering(String tls) {
@@ -139,6 +143,7 @@ class ServerAgainstOpenSslClientIT {
   }
 
   // JDK note (TLS 1.2): after the peer's close_notify the JDK engine refuses application writes.
+  @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2"})
   void tls12EngineRefusesWritesAfterPeerClose(String tls) {
@@ -154,6 +159,7 @@ class ServerAgainstOpenSslClientIT {
   }
 
   // T2 from the server side: our close_notify, s_client answers and exits.
+  @Tag("T2")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void serverInitiatedCloseIsAnswered(String tls) {
@@ -170,6 +176,7 @@ class ServerAgainstOpenSslClientIT {
   }
 
   // T8: the peer process dies: TCP closes without close_notify.
+  @Tag("T8")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void killedPeerIsTruncated(String tls) {
@@ -187,6 +194,7 @@ class ServerAgainstOpenSslClientIT {
   }
 
   // T7 seen by the peer: a quiet shutdown plus transport close is a bare EOF to s_client.
+  @Tag("T7")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void quietShutdownIsBareEofForPeer(String tls) {
@@ -203,6 +211,7 @@ class ServerAgainstOpenSslClientIT {
   }
 
   // T10 from the server side: after a full shutdown s_client resumes its saved session.
+  @Tag("T10")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void clientResumesAfterFullShutdown(String tls) throws Exception {

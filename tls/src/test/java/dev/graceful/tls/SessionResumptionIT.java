@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -65,6 +66,7 @@ class SessionResumptionIT {
 
   // T10: a client that only wrote completes a full shutdown; the server's TLS 1.3 tickets are
   // processed on the way, so the next connection resumes.
+  @Tag("T10")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void writeOnlyClientWithFullShutdownResumesNextConnection(String tls) {
@@ -85,6 +87,7 @@ class SessionResumptionIT {
 
   // T10 control: the same write-only client with a fast shutdown never reads, so TLS 1.3 tickets
   // are never processed and nothing can be resumed (TLS 1.2 resumes by session id regardless).
+  @Tag("T10")
   @ParameterizedTest
   @ValueSource(strings = {"1.3"})
   void writeOnlyClientWithFastShutdownCannotResumeTls13(String tls) {
@@ -102,6 +105,7 @@ class SessionResumptionIT {
   }
 
   // T9: a connection released without SENT has its session invalidated: no resumption.
+  @Tag("T9")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void releaseWithoutSentInvalidatesSession(String tls) {
@@ -118,6 +122,7 @@ class SessionResumptionIT {
   }
 
   // T9 control: the same connection with SENT set (fast shutdown) before release stays resumable.
+  @Tag("T9")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void releaseAfterSentKeepsSessionResumable(String tls) {

@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -77,6 +78,7 @@ class TlsShutdownTest {
   }
 
   // T1: SENT is set when sending is attempted, even if the write fails.
+  @Tag("T1")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void sentIsSetWhenSendingIsAttemptedEvenIfWriteFails(String tls) {
@@ -91,6 +93,7 @@ class TlsShutdownTest {
   }
 
   // T1, T3: RECEIVED is set by any read that processes the peer's close_notify.
+  @Tag("T1") @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void receivedIsSetByAnyRead(String tls) {
@@ -104,6 +107,7 @@ class TlsShutdownTest {
   }
 
   // T2: a local shutdown closes only the write direction: reads go on, writes are refused.
+  @Tag("T2")
   @Test
   void localShutdownClosesOnlyTheWriteDirection() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -121,6 +125,7 @@ class TlsShutdownTest {
   }
 
   // T3: the peer closes first; answering completes with initiator PEER.
+  @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void peerInitiatedShutdownCompletesWhenAnswered(String tls) {
@@ -136,6 +141,7 @@ class TlsShutdownTest {
   }
 
   // T4: the transport stays open unless the policy closes it.
+  @Tag("T4")
   @Test
   void transportStaysOpenUnlessPolicyClosesIt() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -153,6 +159,7 @@ class TlsShutdownTest {
   }
 
   // T5: data arriving before the peer's close_notify is handed over in order, never dropped.
+  @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void dataBeforePeerCloseIsDeliveredInOrder(String tls) {
@@ -177,6 +184,7 @@ class TlsShutdownTest {
 
   // T5: the step that writes our close_notify does not read (nothing can have answered it yet); the
   // wait is for readiness, which is level-triggered, so the peer's answer is read when it arrives.
+  @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void sendingStepDoesNotReadAndTheAnswerIsStillRead(String tls) {
@@ -249,6 +257,7 @@ class TlsShutdownTest {
   }
 
   // T5: refusing to read pending data is UNREAD_DATA, and the data stays for a later reader.
+  @Tag("T5")
   @Test
   void refusingPendingDataIsUnreadDataAndKeepsIt() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -268,6 +277,7 @@ class TlsShutdownTest {
   }
 
   // T6: fast sends close_notify and does not wait; the result marks the truncation risk.
+  @Tag("T6")
   @Test
   void fastSendsAndDoesNotWait() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -282,6 +292,7 @@ class TlsShutdownTest {
   }
 
   // T7: quiet sends nothing and completes at once, marked quiet.
+  @Tag("T7")
   @Test
   void quietSendsNothingAndCompletesAtOnce() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -295,6 +306,7 @@ class TlsShutdownTest {
   }
 
   // T8: EOF without close_notify is TRUNCATED; with ignore-unexpected-EOF it is the peer's close.
+  @Tag("T8")
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void unexpectedEof(boolean ignore) {
@@ -317,6 +329,7 @@ class TlsShutdownTest {
   }
 
   // T11 and bad input: garbage during the wait ends as PROTOCOL at once; later calls are refused.
+  @Tag("T11")
   @ParameterizedTest
   @ValueSource(strings = {"garbage", "bad-record"})
   void badInputIsProtocolThenIllegalState(String kind) {
@@ -345,6 +358,7 @@ class TlsShutdownTest {
 
   // T12: after SENT a second shutdown waits for the peer; after COMPLETE it returns at once;
   // nothing is sent twice.
+  @Tag("T12")
   @Test
   void repeatedShutdownContinuesFromState() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -365,6 +379,7 @@ class TlsShutdownTest {
   }
 
   // T12: concurrent subscribers share one exchange and one close_notify.
+  @Tag("T12")
   @Test
   void concurrentSubscribersShareOneExchange() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -386,6 +401,7 @@ class TlsShutdownTest {
 
   // T13: over a memory transport WANT_WRITE waits until the caller takes bytes, then steps again.
   // The close_notify goes out after the data of a send already in flight, never in its middle.
+  @Tag("T13")
   @Test
   void memoryTransportWaitsForCallerToMoveBytes() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -406,6 +422,7 @@ class TlsShutdownTest {
   // T13 over a memory transport, and issue 6's memory target: record buffers are held only while
   // they hold bytes. An idle connection and a shutdown waiting for the peer's close_notify hold
   // none; a close_notify the transport has not taken yet keeps its buffer until it is written.
+  @Tag("T13")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void pendingShutdownHoldsNoRecordBuffers(String tls) {
@@ -431,6 +448,7 @@ class TlsShutdownTest {
   // bytes (a record not yet written, a record received in part) are its own. Other connections
   // served by the same thread meanwhile borrow the thread's scratch buffers and must not touch
   // those bytes: every byte arrives, in order, on both connections.
+  @Tag("T13")
   @Test
   void keptBytesSurviveOtherConnectionsOnTheSameThread() {
     byte[] pattern = new byte[200_000];
@@ -469,6 +487,7 @@ class TlsShutdownTest {
   }
 
   // R1: nothing happens before subscription.
+  @Tag("R1")
   @Test
   void nothingIsSentBeforeSubscription() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -480,6 +499,7 @@ class TlsShutdownTest {
   }
 
   // R2: cancelling stops the wait, deregisters, and keeps the state truthful.
+  @Tag("R2")
   @Test
   void cancellationStopsWaitingAndKeepsState() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -497,6 +517,7 @@ class TlsShutdownTest {
   }
 
   // R2: the cancel policy may close the transport.
+  @Tag("R2")
   @Test
   void cancellationClosesTransportUnderCloseOnAbort() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -509,6 +530,7 @@ class TlsShutdownTest {
   }
 
   // R3, T5 deadline: a silent peer ends in TIMEOUT exactly at the deadline, on virtual time.
+  @Tag("T5") @Tag("R3")
   @Test
   void silentPeerTimesOutAtDeadlineOnVirtualTime() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -531,6 +553,7 @@ class TlsShutdownTest {
   }
 
   // R3: the elapsed time in the result comes from the spec's scheduler clock.
+  @Tag("R3")
   @Test
   void elapsedIsMeasuredOnTheInjectedClock() {
     BioPair p = BioPair.handshaken(certs, "1.3");
@@ -556,6 +579,7 @@ class TlsShutdownTest {
   }
 
   // SSL_set_shutdown: SENT set by hand means no close_notify is sent; bits are never cleared.
+  @Tag("T1")
   @Test
   void setShutdownStateSentSuppressesCloseNotify() {
     BioPair p = BioPair.handshaken(certs, "1.3");

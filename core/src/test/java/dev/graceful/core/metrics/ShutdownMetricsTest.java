@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class ShutdownMetricsTest {
@@ -24,6 +25,7 @@ class ShutdownMetricsTest {
   }
 
   // G5 through Micrometer: counts per outcome, error and forced; latencies; the whole duration.
+  @Tag("G5")
   @Test
   void publishesOutcomesErrorsAndLatencies() {
     ShutdownException truncated =

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import dev.graceful.core.testkit.CountingScheduler;
 import reactor.core.Disposable;
@@ -23,6 +24,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * R3: a loop's shutdown deadlines run on the injected clock, exactly at their instant, and share
  * one scheduled task per clock.
  */
+@Tag("R3")
 class LoopDeadlinesTest {
   static final Duration WAIT = Duration.ofSeconds(10);
   static final long SECOND = 1_000_000_000L;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -15,6 +16,7 @@ class SelectorLoopTest {
   static final Duration WAIT = Duration.ofSeconds(10);
 
   // R4: block() on a loop thread fails loudly (Reactor's NonBlocking marker).
+  @Tag("R4")
   @Test
   void blockingOnTheLoopThreadFails() {
     SelectorLoop loop = SelectorLoop.start("test-loop");
@@ -39,6 +41,7 @@ class SelectorLoopTest {
   }
 
   // R4 under BlockHound: a blocking call in a task is reported, and the loop survives it.
+  @Tag("R4")
   @Test
   void blockingCallInATaskIsReportedAndTheLoopSurvives() {
     SelectorLoop loop = SelectorLoop.start("test-loop");

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -91,6 +92,7 @@ class ShutdownCoordinatorTest {
   }
 
   // R2, T12: one of two subscribers cancels; the other keeps the shared exchange running.
+  @Tag("T12") @Tag("R2")
   @Test
   void oneSubscriberCancellingLeavesTheOtherRunning() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -106,6 +108,7 @@ class ShutdownCoordinatorTest {
   }
 
   // R2: when every subscriber cancels, the exchange stops and deregisters; a later one resumes.
+  @Tag("T12") @Tag("R2")
   @Test
   void lastSubscriberCancellingStopsTheExchange() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -124,6 +127,7 @@ class ShutdownCoordinatorTest {
   }
 
   // T12: a different spec waits for the running exchange, then continues from its state.
+  @Tag("T12")
   @Test
   void differentSpecQueuesBehindTheRunningExchange() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -137,6 +141,7 @@ class ShutdownCoordinatorTest {
   }
 
   // R1: nothing happens before subscription, and a probe sees exactly one subscription per use.
+  @Tag("R1")
   @Test
   void coldUntilSubscribed() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -152,6 +157,7 @@ class ShutdownCoordinatorTest {
   }
 
   // R3: the deadline runs on the injected (virtual) clock; the error carries the state.
+  @Tag("R3")
   @Test
   void deadlineRunsOnVirtualTime() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -174,6 +180,7 @@ class ShutdownCoordinatorTest {
   }
 
   // T14: settleAtDeadline ends with SENT and deadlineReached once our close went out...
+  @Tag("T14") @Tag("R3")
   @Test
   void settleAtDeadlineEndsAsSentOnceOurCloseWentOut() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -195,6 +202,7 @@ class ShutdownCoordinatorTest {
   }
 
   // ...and is still a TIMEOUT error when nothing was sent (wait-peer whose peer never closed).
+  @Tag("T14") @Tag("R3")
   @Test
   void settleAtDeadlineBeforeSendingIsTimeout() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -213,6 +221,7 @@ class ShutdownCoordinatorTest {
   }
 
   // Q9 (and SSL_SHUTDOWN_FLAG_NO_BLOCK in general): one step, then the answer, never a wait.
+  @Tag("Q9")
   @Test
   void noBlockAnswersAfterOneStep() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -236,6 +245,7 @@ class ShutdownCoordinatorTest {
 
   // Q9, T12: a no-block "not yet" is an answer, not the exchange's last word: subscribing again
   // with the same spec (a constant, as servers keep them) steps the engine again.
+  @Tag("T12") @Tag("Q9")
   @Test
   void reusedNoBlockSpecStepsAgainOnEverySubscription() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -253,6 +263,7 @@ class ShutdownCoordinatorTest {
 
   // T12, R3: an exchange that timed out is over; retrying the same Mono tries again from the state
   // it left (our close_notify is not sent twice) instead of replaying the timeout.
+  @Tag("T12") @Tag("R3")
   @Test
   void retryAfterTimeoutTriesAgain() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -274,6 +285,7 @@ class ShutdownCoordinatorTest {
 
   // T12: every subscriber sharing an exchange gets its ending, an error included, and cancelling
   // one after the end changes nothing.
+  @Tag("T12")
   @Test
   void sharedExchangeTellsEverySubscriberItsError() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -295,6 +307,7 @@ class ShutdownCoordinatorTest {
 
   // T12, R2: a different spec queued behind a running exchange and cancelled before its turn never
   // runs; the running exchange is not disturbed.
+  @Tag("T12") @Tag("R2")
   @Test
   void queuedSpecCancelledBeforeItsTurnNeverRuns() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -316,6 +329,7 @@ class ShutdownCoordinatorTest {
   // subscriber's (JDK 17's engine throws and swallows exceptions while wrapping a close_notify, and
   // fills their stack traces: the deeper the stack, the dearer each shutdown). The wait that
   // follows is on the same loop.
+  @Tag("T13")
   @Test
   void firstStepOnTheOwningLoopRunsFromTheLoopNotFromTheSubscribersStack() throws Exception {
     SelectorLoop loop = SelectorLoop.start("coordinator-test");
@@ -367,6 +381,7 @@ class ShutdownCoordinatorTest {
   // T12: a subscriber that throws from onNext (a Reactive Streams violation) costs the others
   // nothing: the second subscriber still gets the result, the spec queued behind still runs, and
   // the exception goes to Reactor's dropped-error hook.
+  @Tag("T12")
   @Test
   void aSubscriberThrowingFromOnNextDoesNotStopTheOthers() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -405,6 +420,7 @@ class ShutdownCoordinatorTest {
   }
 
   // R3 at scale: 1,000 shutdowns with 30 s deadlines verified on virtual time.
+  @Tag("R3")
   @Test
   void thousandDeadlinesOnVirtualTime() {
     StepVerifier.withVirtualTime(

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** T13: who waits for readiness, per direction; what a transport's readiness wakes. */
+@Tag("T13")
 class WaitersTest {
   final List<String> ran = new ArrayList<>();
   final Runnable a = () -> ran.add("a");

@@ -18,6 +18,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Sinks;
@@ -102,6 +103,7 @@ class KwikEngineTest {
 
   // Q1, Q6, R3: one application close with the code and reason; COMPLETE exactly when the closing
   // period (3×PTO) ends on the injected clock, and not a moment before.
+  @Tag("Q1") @Tag("Q6") @Tag("R3")
   @Test
   void rfcCloseCompletesWhenTheClosingPeriodEnds() {
     var f = start(rfc().closeWith(7, "bye"));
@@ -118,6 +120,7 @@ class KwikEngineTest {
   }
 
   // Q1: the defaults are code 0 and an empty reason.
+  @Tag("Q1")
   @Test
   void defaultCloseIsCodeZeroWithoutReason() {
     start(rfc());
@@ -125,6 +128,7 @@ class KwikEngineTest {
   }
 
   // Q6: the peer's CONNECTION_CLOSE during the closing period moves us to draining: COMPLETE at once.
+  @Tag("Q6")
   @Test
   void peersCloseEndsTheClosingPeriodEarly() {
     var f = start(rfc());
@@ -137,6 +141,7 @@ class KwikEngineTest {
 
   // Q7: rapid is SENT right after the close, with no waiting; a later RFC shutdown continues to
   // COMPLETE at the end of the same closing period, without a second close.
+  @Tag("Q7")
   @Test
   void rapidIsSentAndALaterRfcShutdownCompletes() {
     var rapid = start(ShutdownSpec.bidirectional().rapid().noStreamFlush());
@@ -150,6 +155,7 @@ class KwikEngineTest {
   }
 
   // Q7: "COMPLETE if already terminated".
+  @Tag("Q7")
   @Test
   void rapidOnATerminatedConnectionIsComplete() {
     kwik.terminates(ConnectionTerminatedEvent.CloseReason.IdleTimeout);
@@ -161,6 +167,7 @@ class KwikEngineTest {
 
   // Q8, Q9: wait-peer's non-blocking form answers at once that the peer has not closed; the
   // waiting form completes on the peer's close with its code and reason, initiator PEER.
+  @Tag("Q8") @Tag("Q9")
   @Test
   void waitPeerSeesThePeersCodeAndReason() {
     var probe = start(ShutdownSpec.bidirectional().waitPeer().noBlock());
@@ -180,6 +187,7 @@ class KwikEngineTest {
   }
 
   // Q8: termination for another reason (idle timeout) ends a wait-peer too; Q11: RECEIVED.
+  @Tag("Q8") @Tag("Q11")
   @Test
   void waitPeerEndsOnIdleTimeout() {
     var waiting = start(ShutdownSpec.bidirectional().waitPeer());
@@ -193,6 +201,7 @@ class KwikEngineTest {
   }
 
   // Q8: wait-peer has no effect once a local close started: it completes with the closing period.
+  @Tag("Q8")
   @Test
   void waitPeerHasNoEffectAfterALocalClose() {
     start(ShutdownSpec.bidirectional().rapid().noStreamFlush());
@@ -203,6 +212,7 @@ class KwikEngineTest {
   }
 
   // R2: a cancelled wait-peer sent nothing and leaves the state as it was.
+  @Tag("R2")
   @Test
   void cancelledWaitPeerSendsNothing() {
     var sub = coordinator.shutdown(ShutdownSpec.bidirectional().waitPeer().scheduler(time)).subscribe();
@@ -216,6 +226,7 @@ class KwikEngineTest {
 
   // Q2: codes outside [0, 2^62−1] are INVALID_ARGUMENT and nothing reaches Kwik (whose sender
   // thread dies on 2^62 and whose frames a negative code corrupts).
+  @Tag("Q2")
   @Test
   void outOfRangeCodesSendNothing() {
     for (long code : new long[] {-1, 1L << 62, Long.MAX_VALUE}) {
@@ -231,6 +242,7 @@ class KwikEngineTest {
 
   // Q3: Kwik is handed a reason that fits one packet, cut at a code-point boundary: 170 "é😀"
   // pairs and one "é" (1,022 bytes); an unpaired surrogate becomes U+FFFD, never invalid UTF-8.
+  @Tag("Q3")
   @Test
   void longReasonsAreCutAtACodePoint() {
     start(rfc().closeWith(1, "é😀".repeat(1700)));
@@ -239,6 +251,7 @@ class KwikEngineTest {
     assertThat(sent).isEqualTo("é😀".repeat(170) + "é");
   }
 
+  @Tag("Q3")
   @Test
   void unpairedSurrogatesBecomeReplacementCharacters() {
     start(rfc().closeWith(1, "a\uD800b"));
@@ -246,6 +259,7 @@ class KwikEngineTest {
   }
 
   // Q4: the first shutdown's code and reason are the ones sent; later arguments are ignored.
+  @Tag("Q4")
   @Test
   void firstShutdownsArgumentsWin() {
     start(ShutdownSpec.bidirectional().rapid().noStreamFlush().closeWith(5, "first"));
@@ -287,6 +301,7 @@ class KwikEngineTest {
 
   // Q5: the close waits for the drain; an application acknowledgement completes it (DRAINED),
   // and only then does the CONNECTION_CLOSE go out.
+  @Tag("Q5")
   @Test
   void drainWaitsForTheApplicationsAcknowledgement() {
     boolean[] acked = {false};
@@ -305,6 +320,7 @@ class KwikEngineTest {
 
   // Q5: a drain has a deadline: three quarters of the shutdown's, then the close goes out anyway
   // and the result says TIMEOUT. Q5 skipped: noStreamFlush closes at once, NOT_DRAINED.
+  @Tag("Q5")
   @Test
   void drainStopsAtItsDeadline() {
     boolean[] never = {false};
@@ -319,6 +335,7 @@ class KwikEngineTest {
     assertThat(f.join().outcome()).isEqualTo(Outcome.COMPLETE);
   }
 
+  @Tag("Q5")
   @Test
   void noStreamFlushClosesAtOnce() {
     boolean[] never = {false};
@@ -331,6 +348,7 @@ class KwikEngineTest {
 
   // Q9: the non-blocking form takes one step and reports: empty while the closing period runs
   // (the close was sent), COMPLETE once it is over.
+  @Tag("Q9")
   @Test
   void noBlockReportsTheCurrentStatus() {
     var first = start(rfc().noBlock());
@@ -343,6 +361,7 @@ class KwikEngineTest {
 
   // Q11: the state follows the protocol: NONE, SENT once the close was sent, RECEIVED added by
   // the peer's close.
+  @Tag("Q11")
   @Test
   void stateFollowsTheProtocol() {
     assertThat(engine.state()).isEqualTo(ShutdownState.NONE);

@@ -2,10 +2,12 @@ package dev.graceful.tls.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** RFC 6347 §4.1.2.6 sliding window. */
 class ReplayWindowTest {
+  @Tag("T14")
   @Test
   void acceptsNewRejectsDuplicatesAndTooOld() {
     ReplayWindow w = new ReplayWindow();
