@@ -1,4 +1,7 @@
-/** TLS shutdown for Netty / reactor-netty connections, and graceful reactor-netty server shutdown. */
+/**
+ * TLS and cleartext shutdown for Netty / reactor-netty connections, graceful reactor-netty server
+ * shutdown, and client eviction.
+ */
 module dev.graceful.netty {
   requires static transitive org.jspecify;
   requires transitive dev.graceful.core;

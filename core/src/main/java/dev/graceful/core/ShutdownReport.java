@@ -14,8 +14,12 @@ import java.util.Optional;
  *
  * @param entries one per connection, in the order they finished
  * @param elapsed from the start of the server shutdown to its end
+ * @param refusedRequests requests that arrived on a connection already told to close (its last
+ *     response said {@code Connection: close}, or its close went out) and were not dispatched to
+ *     the application: their clients saw the connection close without a response and may retry
+ *     them; zero where the server has no notion of requests
  */
-public record ShutdownReport(List<Entry> entries, Duration elapsed) {
+public record ShutdownReport(List<Entry> entries, Duration elapsed, long refusedRequests) {
   /**
    * One connection's ending.
    *
@@ -42,10 +46,31 @@ public record ShutdownReport(List<Entry> entries, Duration elapsed) {
     }
   }
 
-  /** Copies the entries. */
+  /** Copies the entries; checks that {@code refusedRequests} is not negative. */
   public ShutdownReport {
     entries = List.copyOf(entries);
     Objects.requireNonNull(elapsed, "elapsed");
+    if (refusedRequests < 0) {
+      throw new IllegalArgumentException("refusedRequests must not be negative: " + refusedRequests);
+    }
+  }
+
+  /**
+   * A report without refused requests.
+   *
+   * @param entries one per connection, in the order they finished
+   * @param elapsed from the start of the server shutdown to its end
+   */
+  public ShutdownReport(List<Entry> entries, Duration elapsed) {
+    this(entries, elapsed, 0);
+  }
+
+  /**
+   * @param refused requests refused while draining
+   * @return this report with that count
+   */
+  public ShutdownReport withRefusedRequests(long refused) {
+    return new ShutdownReport(entries, elapsed, refused);
   }
 
   /** @return connections shut down */
@@ -99,7 +124,10 @@ public record ShutdownReport(List<Entry> entries, Duration elapsed) {
     return sorted.get(Math.max(0, rank - 1));
   }
 
-  /** @return true when every connection ended with an outcome and none had to be forced */
+  /**
+   * @return true when every connection ended with an outcome and none had to be forced; refused
+   *     requests do not count against it (they were not processed, and their clients may retry)
+   */
   public boolean clean() {
     return entries.stream().allMatch(e -> e.result().isPresent() && !e.forced());
   }

@@ -8,28 +8,8 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
 import dev.graceful.core.TransportPolicy;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
-import io.netty.handler.codec.http2.Http2Connection;
-import io.netty.handler.codec.http2.Http2ConnectionAdapter;
-import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2PingFrame;
-import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.ssl.SslHandler;
+import io.netty.channel.ServerChannel;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,26 +17,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
-import reactor.netty.NettyPipeline;
-import reactor.netty.channel.ChannelOperations;
-import reactor.netty.http.HttpInfos;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
-import reactor.netty.http.websocket.WebsocketOutbound;
 import reactor.netty.transport.ServerTransport;
 
 /**
- * Graceful shutdown of a reactor-netty server (TCP or HTTP, over TLS): every accepted connection
- * is tracked with its in-flight exchanges, and {@link #shutdown(DisposableServer, ServerShutdown)}
+ * Graceful shutdown of a reactor-netty server (TCP or HTTP; over TLS or cleartext): every accepted
+ * connection is tracked with its in-flight exchanges, and {@link #shutdown(DisposableServer, ServerShutdown)}
  * stops accepting, lets exchanges finish within the grace period, shuts every connection down by
  * one policy on its own event loop, forces the stragglers at the deadline and reports.
  *
@@ -72,7 +49,17 @@ import reactor.netty.transport.ServerTransport;
  *         .grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10))).block();
  * }</pre>
  *
- * A close_notify a client sends first (TLS 1.3 half-close) no longer closes the connection at
+ * <p>Cleartext connections (HTTP/1.1, h2c, TCP) are tracked, drained and reported like TLS ones,
+ * the TLS-only steps skipped: TCP's FIN stands in for close_notify (see {@link
+ * NettyCleartextConnection} for what their results say).
+ *
+ * <p>What is in flight: over HTTP, each exchange of a handler wrapped by {@link #http} (or counted
+ * by {@link #track(HttpServerRequest, Mono)}), and each HTTP/1.1 request read once the drain began
+ * until its response is written. A TCP server has no exchanges of its own: its application marks
+ * units of work with {@link #track(reactor.netty.Connection, Mono)}, and a connection without one
+ * is idle, shut down at once. Long-lived exchanges watch {@link #draining()} to end in time.
+ *
+ * <p>A close_notify a client sends first (TLS 1.3 half-close) no longer closes the connection at
  * once: the response to the request in flight still goes out, then graceful answers and closes.
  *
  * <p>HTTP/1.1 responses whose head goes out once the shutdown started say {@code Connection:
@@ -81,10 +68,14 @@ import reactor.netty.transport.ServerTransport;
  * streams, and are idle only once every stream has ended (its last frames written, not only
  * queued behind the client's flow control). WebSockets get a close frame (1001) when the shutdown
  * starts and are idle once the client answers it; reactor-netty's own close after that frame is
- * held until graceful's close_notify exchange has run.
+ * held until graceful's close_notify exchange has run. An HTTP/1.1 request that arrives once its
+ * connection was told to close is not dispatched to the application: the client sees the
+ * connection close without a response and may retry it.
  */
 public final class GracefulServer {
-  private final Map<Channel, Tracked> open = new ConcurrentHashMap<>();
+  private final Map<Channel, TrackedConnection> open = new ConcurrentHashMap<>();
+  private final Sinks.Empty<Void> draining = Sinks.empty();
+  private final AtomicBoolean drainingStarted = new AtomicBoolean();
 
   private GracefulServer() {}
 
@@ -93,261 +84,115 @@ public final class GracefulServer {
     return new GracefulServer();
   }
 
-  /** One connection and its exchanges in flight. */
-  private static final class Tracked {
-    final NettyTlsConnection connection;
-    private int active;
-    private final List<MonoSink<Void>> waiting = new ArrayList<>(1);
-    /**
-     * What the shutdown's announcement waits for: a WebSocket's close frame answered, HTTP/2's
-     * final GOAWAY sent. Nothing for plain HTTP/1.1 and TCP.
-     */
-    private volatile Mono<Void> announced = Mono.empty();
-    private final Sinks.Empty<Void> settled = Sinks.empty();
-    private boolean wentAway;
-
-    Tracked(NettyTlsConnection connection) {
-      this.connection = connection;
-    }
-
-    synchronized void begin() {
-      active++;
-    }
-
-    void end() {
-      List<MonoSink<Void>> done;
-      synchronized (this) {
-        if (active == 0 || --active > 0) {
-          return;
-        }
-        done = List.copyOf(waiting);
-        waiting.clear();
-      }
-      done.forEach(MonoSink::success);
-    }
-
-    /**
-     * @return completes when no exchange is in flight, what the shutdown announced has settled,
-     *     and, over HTTP/2, every stream has ended: a response's last frames can still wait behind
-     *     the client's flow-control window after its handler completed, and a close_notify before
-     *     them would cut the response
-     */
-    Mono<Void> idle() {
-      return exchangesDone().then(Mono.defer(() -> announced)).then(streamsClosed(connection.channel()));
-    }
-
-    /**
-     * RFC 6455 §7.1.2 for a server going away: sends a close frame (1001) through reactor-netty's
-     * WebSocket, which then closes the channel at once; that close is held until graceful's own,
-     * after the client's close frame and the close_notify exchange. {@link #idle()} completes when
-     * the client's close frame arrives, or its close_notify, or the channel closes.
-     */
-    void goingAway() {
-      // a client may answer with its close_notify alone, without a close frame
-      announce(
-          Mono.firstWithSignal(settled.asMono(), connection.peerCloseNotify()),
-          () -> {
-            connection.holdCloses();
-            closeOnceUpgraded(0);
-          });
-    }
-
-    /**
-     * Event loop: sends the close frame once reactor-netty's side of the channel is a WebSocket. An
-     * upgrade can still be under way when the shutdown starts (its 101 even at the client already):
-     * then it looks again every {@link #UPGRADE_LOOK} for at most {@link #UPGRADE_LOOKS} times,
-     * after which the connection is shut down without a close frame.
-     */
-    private void closeOnceUpgraded(int looks) {
-      Channel channel = connection.channel();
-      if (!channel.isActive()) {
-        return;
-      }
-      if (!(ChannelOperations.get(channel) instanceof WebsocketOutbound ws)) {
-        if (looks >= UPGRADE_LOOKS) {
-          settled.tryEmitEmpty();
-        } else {
-          channel.eventLoop().schedule(() -> closeOnceUpgraded(looks + 1), UPGRADE_LOOK.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return;
-      }
-      ChannelPipeline p = channel.pipeline();
-      CloseFrameWatch watch = new CloseFrameWatch(settled);
-      if (p.get(NettyPipeline.ReactiveBridge) != null) {
-        p.addBefore(NettyPipeline.ReactiveBridge, CloseFrameWatch.NAME, watch);
-      } else {
-        p.addLast(CloseFrameWatch.NAME, watch);
-      }
-      ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GOING_AWAY).subscribe(null, e -> { });
-    }
-
-    /**
-     * RFC 9113 §6.8, a graceful HTTP/2 shutdown: a first GOAWAY with the largest stream id (the
-     * client stops opening streams; those already on their way are still taken), a PING, and once
-     * its answer proves a round trip, the final GOAWAY naming the last stream the server took.
-     * {@link #idle()} waits for the final one, so the client learns which of its streams were
-     * processed before the close_notify.
-     */
-    void goAway(Http2FrameCodec codec) {
-      announce(
-          settled.asMono(),
-          () -> {
-            Channel channel = connection.channel();
-            if (!channel.isActive()) {
-              return;
-            }
-            channel.pipeline().addAfter(channel.pipeline().context(codec).name(), PingAnswerWatch.NAME, new PingAnswerWatch(settled));
-            channel.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE)).addListener(f -> { });
-            channel.writeAndFlush(new DefaultHttp2PingFrame(PingAnswerWatch.PAYLOAD)).addListener(f -> { });
-          });
-    }
-
-    /**
-     * The first announcement only (a second server shutdown announces nothing): {@link #idle()}
-     * will wait for {@code settledWhen}, which the channel's close settles too; {@code onLoop}
-     * runs on the connection's event loop.
-     */
-    private void announce(Mono<Void> settledWhen, Runnable onLoop) {
-      synchronized (this) {
-        if (wentAway) {
-          return;
-        }
-        wentAway = true;
-      }
-      announced = settledWhen;
-      Channel channel = connection.channel();
-      channel
-          .eventLoop()
-          .execute(
-              () -> {
-                channel.closeFuture().addListener(f -> settled.tryEmitEmpty());
-                onLoop.run();
-              });
-    }
-
-    private Mono<Void> exchangesDone() {
-      return Mono.create(
-          sink -> {
-            synchronized (this) {
-              if (active > 0) {
-                waiting.add(sink);
-                return;
-              }
-            }
-            sink.success();
-          });
-    }
-  }
-
   /**
    * How long a connection's ending waits for its channel to close: longer than Netty's {@code
    * SslHandler} takes at most (its close_notify flush timeout, 3 s by default).
    */
   static final Duration CHANNEL_CLOSE_WAIT = Duration.ofSeconds(5);
 
-  /** How often, and how many times, a WebSocket upgrade under way is looked at again. */
-  static final Duration UPGRADE_LOOK = Duration.ofMillis(5);
-
-  static final int UPGRADE_LOOKS = 200;
-
   /** The reason in the close frame a WebSocket gets when the server shuts down. */
   static final String GOING_AWAY = "server shutting down";
 
   /**
-   * Sees the answer to graceful's HTTP/2 PING go by and sends the final GOAWAY (the last stream the
-   * server took); other frames pass.
-   */
-  private static final class PingAnswerWatch extends ChannelInboundHandlerAdapter {
-    static final String NAME = "graceful.h2Ping";
-    /** "graceful" in ASCII: the PING's 8 bytes. */
-    static final long PAYLOAD = 0x67726163_6566756CL;
-    private final Sinks.Empty<Void> settled;
-
-    PingAnswerWatch(Sinks.Empty<Void> settled) {
-      this.settled = settled;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Http2PingFrame ping && ping.ack() && ping.content() == PAYLOAD) {
-        ctx.pipeline().remove(this);
-        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR))
-            .addListener(f -> settled.tryEmitEmpty());
-        return;
-      }
-      ctx.fireChannelRead(msg);
-    }
-  }
-
-  /** Sees the client's close frame go by (and passes it on to reactor-netty). */
-  private static final class CloseFrameWatch extends ChannelInboundHandlerAdapter {
-    static final String NAME = "graceful.wsClose";
-    private final Sinks.Empty<Void> answered;
-
-    CloseFrameWatch(Sinks.Empty<Void> answered) {
-      this.answered = answered;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof CloseWebSocketFrame) {
-        answered.tryEmitEmpty();
-      }
-      ctx.fireChannelRead(msg);
-    }
-  }
-
-  /** HTTP/2: completes once the connection has no active stream (or is closed); at once otherwise. */
-  private static Mono<Void> streamsClosed(Channel channel) {
-    Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
-    if (codec == null) {
-      return Mono.empty();
-    }
-    return Mono.create(
-        sink ->
-            channel
-                .eventLoop()
-                .execute(
-                    () -> {
-                      Http2Connection h2 = codec.connection();
-                      if (h2.numActiveStreams() == 0 || !channel.isActive()) {
-                        sink.success();
-                        return;
-                      }
-                      Http2Connection.Listener last =
-                          new Http2ConnectionAdapter() {
-                            @Override
-                            public void onStreamClosed(Http2Stream stream) {
-                              if (h2.numActiveStreams() == 0) {
-                                sink.success();
-                              }
-                            }
-                          };
-                      h2.addListener(last);
-                      // removed in a task of its own: never while the connection walks its listeners
-                      sink.onDispose(() -> channel.eventLoop().execute(() -> h2.removeListener(last)));
-                      channel.closeFuture().addListener(f -> sink.success());
-                    }));
-  }
-
-  /**
-   * Tracks every connection {@code server} accepts (those with a TLS handler).
+   * Tracks every connection {@code server} accepts, over TLS ({@code secure(...)}) or cleartext
+   * (HTTP/1.1, h2c, TCP): each is drained, shut down and reported by {@link #shutdown}.
    *
-   * @param server a reactor-netty TCP or HTTP server, configured with {@code secure(...)}
+   * @param server a reactor-netty TCP or HTTP server
    * @param <T> the server type
    * @return the server, tracked
    */
   public <T extends ServerTransport<T, ?>> T install(T server) {
-    return Objects.requireNonNull(server, "server").doOnChannelInit((observer, channel, remote) -> track(channel));
+    return Objects.requireNonNull(server, "server").doOnChannelInit((observer, channel, remote) -> tracked(channel));
   }
 
-  private Tracked track(Channel channel) {
-    Tracked t = open.get(channel);
-    if (t != null || channel.pipeline().get(SslHandler.class) == null) {
+  /**
+   * G8: completes when a shutdown of this tracker's servers begins (the first subscription to
+   * {@link #shutdown}), before the listening channel closes; at once for a subscriber that comes
+   * later. Long-lived exchanges (server-sent events, WebSockets, streaming responses, a TCP
+   * protocol's session) use it to finish cleanly within the grace period: a final event, a close
+   * frame, their own protocol's goodbye. Never errors.
+   *
+   * @return completes when draining begins
+   */
+  public Mono<Void> draining() {
+    return draining.asMono();
+  }
+
+  /** @return whether a shutdown of this tracker's servers has begun (see {@link #draining()}) */
+  public boolean isDraining() {
+    return drainingStarted.get();
+  }
+
+  /**
+   * G2: counts {@code exchange} as in flight on the connection {@code request} arrived on (over
+   * HTTP/2, the connection that carries its stream) from subscription until it terminates or is
+   * cancelled; a shutdown waits for it (within its grace period) before it closes that connection.
+   * Used by {@link #http} and by adapters that see reactor-netty's native request (a Spring {@code
+   * HttpHandler} decorator). A connection this tracker has not seen yet (its server was not
+   * {@linkplain #install installed}) is tracked from then on; on a closed one, {@code exchange}
+   * runs uncounted.
+   *
+   * @param request the request, as reactor-netty hands it to a handler
+   * @param exchange what handles it, typically the response being written
+   * @return {@code exchange}, counted
+   */
+  public Mono<Void> track(HttpServerRequest request, Mono<Void> exchange) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(exchange, "exchange");
+    return counted(
+        () -> {
+          Channel[] ch = new Channel[1];
+          request.withConnection(c -> ch[0] = c.channel());
+          return ch[0];
+        },
+        exchange);
+  }
+
+  /**
+   * G2 for a TCP server, which has no exchanges of its own: counts {@code exchange}, a unit of work
+   * the application marks (a message being answered, a session's last words after {@link
+   * #draining()}), as in flight on {@code connection} from subscription until it terminates or is
+   * cancelled. A shutdown lets such exchanges finish within its grace period; a connection without
+   * one is idle, and shut down at once.
+   *
+   * @param connection the connection, as reactor-netty hands it to a TCP handler
+   * @param exchange the work
+   * @return {@code exchange}, counted
+   */
+  public Mono<Void> track(reactor.netty.Connection connection, Mono<Void> exchange) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(exchange, "exchange");
+    return counted(connection::channel, exchange);
+  }
+
+  private Mono<Void> counted(Supplier<@Nullable Channel> channel, Mono<Void> exchange) {
+    return Mono.defer(
+        () -> {
+          Channel ch = channel.get();
+          // HTTP/2: the exchange runs on a stream channel; the connection is its parent, and
+          // counts every stream's exchange
+          Channel conn = ch instanceof Http2StreamChannel ? ch.parent() : ch;
+          TrackedConnection t = conn == null ? null : tracked(conn);
+          if (t == null) {
+            return exchange;
+          }
+          t.begin();
+          return exchange.doFinally(s -> t.end());
+        });
+  }
+
+  private @Nullable TrackedConnection tracked(Channel channel) {
+    if (channel instanceof Http2StreamChannel || channel instanceof ServerChannel) {
+      return null;
+    }
+    TrackedConnection t = open.get(channel);
+    if (t != null) {
       return t;
     }
-    Tracked fresh = new Tracked(NettyTlsConnection.of(channel));
-    fresh.connection.answerWhen(fresh::idle);
+    if (!channel.isOpen()) {
+      return null;
+    }
+    TrackedConnection fresh = TrackedConnection.of(channel);
     t = open.putIfAbsent(channel, fresh);
     if (t != null) {
       return t;
@@ -357,7 +202,8 @@ public final class GracefulServer {
   }
 
   /**
-   * Wraps an HTTP handler so that its exchanges count as in flight until its publisher ends.
+   * Wraps an HTTP handler so that its exchanges count as in flight until its publisher ends (see
+   * {@link #track(HttpServerRequest, Mono)}).
    *
    * @param handler the application's handler
    * @return the tracked handler
@@ -365,32 +211,21 @@ public final class GracefulServer {
   public BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> http(
       BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler) {
     Objects.requireNonNull(handler, "handler");
-    return (req, res) -> {
-      Channel[] ch = new Channel[1];
-      req.withConnection(c -> ch[0] = c.channel());
-      // HTTP/2: the exchange runs on a stream channel; the connection (with its SslHandler) is its
-      // parent, and counts every stream's exchange
-      Channel conn = ch[0] != null && ch[0].parent() != null && ch[0].pipeline().get(SslHandler.class) == null ? ch[0].parent() : ch[0];
-      Tracked t = conn == null ? null : track(conn);
-      if (t == null) {
-        return handler.apply(req, res);
-      }
-      t.begin();
-      return Flux.from(handler.apply(req, res)).doFinally(s -> t.end());
-    };
+    return (req, res) -> track(req, Flux.from(handler.apply(req, res)).then());
   }
 
-  /** @return the tracked connections still open */
-  public Collection<NettyTlsConnection> openConnections() {
-    return open.values().stream().map(t -> t.connection).toList();
+  /** @return the tracked connections still open, over TLS ({@link NettyTlsConnection}) or cleartext ({@link NettyCleartextConnection}) */
+  public Collection<Shutdownable> openConnections() {
+    return open.values().stream().map(TrackedConnection::connection).toList();
   }
 
   /**
-   * G1–G5: stops {@code server} accepting (its listening channel closes; the event loops and open
-   * connections stay), then shuts every open connection down by {@code how}, closing each channel
-   * once its shutdown ended. The report comes once every channel it counts is closed, so {@link
-   * #openConnections()} no longer lists them. Never blocks: usable from Spring's graceful-shutdown
-   * phase.
+   * G1–G5, G7: signals {@link #draining()}, stops {@code server} accepting (its listening channel
+   * closes; the event loops and open connections stay), then shuts every open connection down by
+   * {@code how}, closing each channel once its shutdown ended. The report comes once every channel
+   * it counts is closed, so {@link #openConnections()} no longer lists them; it counts the requests
+   * refused because they arrived on a connection already told to close ({@link
+   * ShutdownReport#refusedRequests()}). Never blocks: usable from Spring's graceful-shutdown phase.
    *
    * @param server the bound server
    * @param how the server shutdown
@@ -400,95 +235,27 @@ public final class GracefulServer {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(how, "how");
     Mono<Void> stopAccepting = Mono.create(sink -> server.channel().close().addListener(f -> sink.success()));
-    return stopAccepting.then(
-        Mono.defer(
-            () -> {
-              // counted before anything is announced: a connection that the announcement ends (a
-              // WebSocket answering its close frame at once) is still in the report
-              List<Tracked> counted = List.copyOf(open.values());
-              announce(counted);
-              List<ServerShutdown.Member> members = new ArrayList<>();
-              for (Tracked t : counted) {
-                members.add(ServerShutdown.Member.of(closing(t.connection), t.idle()));
-              }
-              return how.run(Mono.empty(), members);
-            }));
+    return Mono.fromRunnable(this::startDraining)
+        .then(stopAccepting)
+        .then(
+            Mono.defer(
+                () -> {
+                  // counted before anything is announced: a connection that the announcement ends
+                  // (a WebSocket answering its close frame at once) is still in the report
+                  List<TrackedConnection> counted = List.copyOf(open.values());
+                  counted.forEach(TrackedConnection::announce);
+                  List<ServerShutdown.Member> members = new ArrayList<>();
+                  for (TrackedConnection t : counted) {
+                    members.add(ServerShutdown.Member.of(closing(t.connection(), t.channel()), t.idle()));
+                  }
+                  return how.run(Mono.empty(), members)
+                      .map(r -> r.withRefusedRequests(counted.stream().mapToLong(TrackedConnection::refusedRequests).sum()));
+                }));
   }
 
-  /**
-   * G1, G2 for what runs on a connection beyond single exchanges. An HTTP/2 connection gets
-   * RFC 9113's two GOAWAYs (NO_ERROR; the final one names the last stream the server took), so that
-   * its client opens no new stream while the streams in flight finish. A WebSocket gets a close frame (1001, going away),
-   * and the connection is idle once the client's close frame came back. An HTTP/1.1 connection's
-   * responses from then on say {@code Connection: close}. The close_notify follows each of these
-   * through the flush barrier. Not awaited: a client that does not read must not hold the
-   * whole shutdown's start.
-   */
-  private static void announce(List<Tracked> connections) {
-    for (Tracked t : connections) {
-      Channel channel = t.connection.channel();
-      if (!channel.isActive()) {
-        continue;
-      }
-      Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
-      ChannelOperations<?, ?> ops = ChannelOperations.get(channel);
-      if (codec != null) {
-        t.goAway(codec);
-      } else if (ops instanceof WebsocketOutbound || (ops instanceof HttpInfos request && request.isWebsocket())) {
-        t.goingAway(); // a WebSocket, or an upgrade to one under way
-      } else {
-        closeAfterResponses(channel); // HTTP/1.1 (nothing for TCP)
-      }
-    }
-  }
-
-  /**
-   * G2 over HTTP/1.1: from now on every final response head on {@code channel} says {@code
-   * Connection: close} (RFC 9112 §9.6), the one in flight included when its head has not gone out
-   * yet, so that the client sends no further request on a connection about to get its
-   * close_notify. Event loop; nothing on a channel without reactor-netty's HTTP/1.1 codec.
-   */
-  private static void closeAfterResponses(Channel channel) {
-    channel
-        .eventLoop()
-        .execute(
-            () -> {
-              ChannelPipeline p = channel.pipeline();
-              if (channel.isActive() && p.get(NettyPipeline.HttpCodec) != null && p.get(ConnectionCloseHeader.NAME) == null) {
-                p.addAfter(NettyPipeline.HttpCodec, ConnectionCloseHeader.NAME, new ConnectionCloseHeader());
-              }
-            });
-  }
-
-  /**
-   * Right after the HTTP/1.1 codec (so the last to see a response before it is encoded, after
-   * reactor-netty's own handlers, which keep the connection as the application made it): adds
-   * {@code Connection: close} to a copy of each final response head. A copy, because the
-   * application's thread may still read the response it wrote. Informational responses (an
-   * upgrade's 101) pass untouched.
-   */
-  private static final class ConnectionCloseHeader extends ChannelOutboundHandlerAdapter {
-    static final String NAME = "graceful.h1Close";
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      ctx.write(msg instanceof HttpResponse r && r.status().code() >= 200 ? saysClose(r) : msg, promise);
-    }
-
-    private static Object saysClose(HttpResponse r) {
-      if (r.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
-        return r;
-      }
-      HttpResponse copy;
-      if (r instanceof FullHttpResponse full) {
-        copy = full.replace(full.content()); // the same content, headers copied
-      } else if (!(r instanceof HttpContent)) {
-        copy = new DefaultHttpResponse(r.protocolVersion(), r.status(), r.headers().copy());
-      } else {
-        return r; // a head with part of a body: no such response comes from reactor-netty
-      }
-      copy.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      return copy;
+  private void startDraining() {
+    if (drainingStarted.compareAndSet(false, true)) {
+      draining.tryEmitEmpty();
     }
   }
 
@@ -497,8 +264,7 @@ public final class GracefulServer {
    * channel is closed: Netty closes a channel asynchronously (its {@code SslHandler} first flushes
    * what is queued), so without this wait the report could arrive while a channel is still open.
    */
-  private static Shutdownable closing(NettyTlsConnection c) {
-    Channel channel = c.channel();
+  private static Shutdownable closing(Shutdownable c, Channel channel) {
     Mono<Void> closed = Mono.create(sink -> channel.closeFuture().addListener(f -> sink.success()));
     return new Shutdownable() {
       @Override

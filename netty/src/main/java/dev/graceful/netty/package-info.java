@@ -1,6 +1,6 @@
 /**
- * TLS shutdown of Netty and reactor-netty connections, and graceful reactor-netty server
- * shutdown.
+ * TLS and cleartext shutdown of Netty and reactor-netty connections, graceful reactor-netty
+ * server shutdown, and a reactor-netty client that stops reusing connections its peer is closing.
  *
  * <p>Every type here is null-marked: nothing is null unless annotated {@code @Nullable}.
  */

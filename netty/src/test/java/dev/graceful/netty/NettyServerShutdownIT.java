@@ -706,7 +706,7 @@ class NettyServerShutdownIT {
       ShutdownResult half = c.tls.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
       assertThat(half.outcome()).isEqualTo(Outcome.SENT);
       awaitOpen(graceful, 1);
-      graceful.openConnections().iterator().next().ended().subscribe(serverSide::complete);
+      ((NettyTlsConnection) graceful.openConnections().iterator().next()).ended().subscribe(serverSide::complete);
       c.readUntilServerCloses();
       c.ended().get(30, TimeUnit.SECONDS);
       return new HalfClose(c.responses(), serverSide.get(30, TimeUnit.SECONDS));

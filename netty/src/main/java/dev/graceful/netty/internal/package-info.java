@@ -1,5 +1,6 @@
 /**
- * The Netty {@code SslHandler}-driven shutdown engine; not part of the API.
+ * The Netty shutdown engines (TLS through the {@code SslHandler}, cleartext through TCP's FIN) and
+ * the pipeline handlers of graceful server shutdown; not part of the API.
  *
  * <p>Every type here is null-marked: nothing is null unless annotated {@code @Nullable}.
  */
