@@ -8,6 +8,7 @@ import dev.graceful.core.Shutdownable;
 import dev.graceful.core.spi.SelectorLoop;
 import dev.graceful.core.spi.ShutdownCoordinator;
 import dev.graceful.quic.internal.KwikEngine;
+import dev.graceful.quic.internal.KwikInternals;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -223,6 +224,18 @@ public final class QuicConnection implements Shutdownable {
    */
   public Mono<Void> ended() {
     return Mono.create(sink -> engine.whenEnded(sink::success));
+  }
+
+  /**
+   * @return the peer's address: a client's server, or the address a server-side connection's
+   *     client first came from (read from Kwik's internals); empty when Kwik does not say
+   */
+  public java.util.Optional<java.net.InetSocketAddress> peerAddress() {
+    tech.kwik.core.QuicConnection k = engine.connection();
+    if (k instanceof tech.kwik.core.QuicClientConnection client) {
+      return java.util.Optional.ofNullable(client.getServerAddress());
+    }
+    return KwikInternals.initialRemoteAddress(k);
   }
 
   /** @return the Kwik connection */

@@ -37,6 +37,8 @@ final class KwikPeer implements AutoCloseable {
   final CompletableFuture<Long> receivedAtClose = new CompletableFuture<>();
   private final java.util.List<tech.kwik.core.QuicStream> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final long ackAfter;
+  /** The certificate this server presents, for {@code localhost} and {@code 127.0.0.1} unless chosen. */
+  final SelfSignedCertificate cert;
   /** Open unless made by {@link #holding()}: the peer application reads once it opens. */
   private final java.util.concurrent.CountDownLatch reading;
 
@@ -55,13 +57,22 @@ final class KwikPeer implements AutoCloseable {
 
   /** A peer whose application reads nothing until {@link #startReading()}: its flow control holds the sender. */
   static KwikPeer holding() throws Exception {
-    return new KwikPeer(30, -1, 1);
+    return new KwikPeer(30, -1, 1, SelfSignedCertificate.generate());
+  }
+
+  /** A peer presenting {@code cert} (for example one for another host). */
+  static KwikPeer presenting(SelfSignedCertificate cert) throws Exception {
+    return new KwikPeer(30, -1, 0, cert);
   }
 
   private KwikPeer(int idleTimeoutSeconds, long ackAfter, int gates) throws Exception {
+    this(idleTimeoutSeconds, ackAfter, gates, SelfSignedCertificate.generate());
+  }
+
+  private KwikPeer(int idleTimeoutSeconds, long ackAfter, int gates, SelfSignedCertificate cert) throws Exception {
     this.ackAfter = ackAfter;
     this.reading = new java.util.concurrent.CountDownLatch(gates);
-    SelfSignedCertificate cert = SelfSignedCertificate.generate();
+    this.cert = cert;
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setKeyEntry("server", cert.keys().getPrivate(), "graceful".toCharArray(), new X509Certificate[] {cert.certificate()});
@@ -159,17 +170,36 @@ final class KwikPeer implements AutoCloseable {
 
   /** A client that reaches this server through {@code viaPort} (a relay). */
   QuicClientConnection client(Duration idleTimeout, int viaPort) throws Exception {
+    // verified as Kwik verifies: the server's certificate is trusted, and its DNS name is the one
+    // connected to (Kwik's own host name check knows no IP address entries)
     QuicClientConnection c =
         QuicClientConnection.newBuilder()
-            .uri(URI.create("https://127.0.0.1:" + viaPort))
+            .uri(URI.create("https://localhost:" + viaPort))
+            .proxy("127.0.0.1")
             .applicationProtocol("graceful")
-            .noServerCertificateCheck()
+            .customTrustStore(trustStore())
             .maxIdleTimeout(idleTimeout)
             .logger(new tech.kwik.core.log.NullLogger())
             .build();
     c.connect();
     connected.get(10, TimeUnit.SECONDS); // the server's side exists and listens
     return c;
+  }
+
+  /** @return a key store trusting exactly this server's certificate */
+  KeyStore trustStore() throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setCertificateEntry("server", cert.certificate());
+    return ks;
+  }
+
+  /** @return a trust manager trusting exactly this server's certificate */
+  javax.net.ssl.X509TrustManager trustManager() throws Exception {
+    javax.net.ssl.TrustManagerFactory f =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    f.init(trustStore());
+    return (javax.net.ssl.X509TrustManager) f.getTrustManagers()[0];
   }
 
   ConnectionTerminatedEvent awaitEnd() throws Exception {

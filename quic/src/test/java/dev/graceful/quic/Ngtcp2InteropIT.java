@@ -14,7 +14,6 @@ import dev.graceful.tls.testkit.PeerProcess;
 import dev.graceful.tls.testkit.TestCerts;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
-import tech.kwik.core.QuicClientConnection;
 import tech.kwik.core.server.ApplicationProtocolConnection;
 import tech.kwik.core.server.ServerConnectionConfig;
 import tech.kwik.core.server.ServerConnector;
@@ -69,29 +67,27 @@ class Ngtcp2InteropIT {
 
   /** A graceful client on an h3 connection to gtlsserver, its control stream open. */
   private QuicConnection client(int port) throws Exception {
-    QuicClientConnection kwik = null;
+    // verified (S1): gtlsserver's certificate is trusted and names 127.0.0.1
+    QuicClient client =
+        QuicClient.to(new java.net.InetSocketAddress("127.0.0.1", port), "h3")
+            .trustManager(trusting(certs))
+            .kwik(
+                b ->
+                    b.maxIdleTimeout(Duration.ofSeconds(30))
+                        .connectTimeout(Duration.ofSeconds(3))
+                        .logger(new tech.kwik.core.log.NullLogger()));
+    QuicConnection c = null;
     // gtlsserver prints its ready line before it binds: a first Initial can meet a closed port
     // (and Kwik then waits out its connect timeout), so a connect is tried up to three times.
-    for (int attempt = 1; kwik == null; attempt++) {
-      QuicClientConnection k =
-          QuicClientConnection.newBuilder()
-              .uri(URI.create("https://127.0.0.1:" + port))
-              .applicationProtocol("h3")
-              .noServerCertificateCheck()
-              .maxIdleTimeout(Duration.ofSeconds(30))
-              .connectTimeout(Duration.ofSeconds(3))
-              .logger(new tech.kwik.core.log.NullLogger())
-              .build();
+    for (int attempt = 1; c == null; attempt++) {
       try {
-        k.connect();
-        kwik = k;
-      } catch (java.net.ConnectException e) {
-        if (attempt == 3) {
+        c = client.connect(loops).block(WAIT);
+      } catch (RuntimeException e) {
+        if (!(reactor.core.Exceptions.unwrap(e) instanceof java.net.ConnectException) || attempt == 3) {
           throw e;
         }
       }
     }
-    QuicConnection c = QuicConnection.of(kwik, loops.next(), "client->gtlsserver:" + port);
     c.openUnidirectionalStream().flatMap(s -> s.write(ByteBuffer.wrap(Ngtcp2.controlStream()))).block(WAIT);
     return c;
   }
@@ -215,6 +211,17 @@ class Ngtcp2InteropIT {
       server.awaitLine("Timer expired", WAIT);
       assertThat(Ngtcp2.receivedClose(server)).isEmpty();
     }
+  }
+
+  /** @return a trust manager trusting exactly {@code certs}' certificate */
+  static javax.net.ssl.X509TrustManager trusting(TestCerts certs) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setCertificateEntry("server", certs.cert().certificate());
+    javax.net.ssl.TrustManagerFactory f =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    f.init(ks);
+    return (javax.net.ssl.X509TrustManager) f.getTrustManagers()[0];
   }
 
   // ---- gtlsclient against a graceful server (Kwik's ServerConnector) ----

@@ -10,6 +10,12 @@ import picocli.CommandLine.TypeConversionException;
 final class DurationConverter implements ITypeConverter<Duration> {
   private static final Pattern FORM = Pattern.compile("(\\d{1,9})(ms|s|m)");
 
+  /**
+   * The longest duration: a day. Longer ones bound nothing useful, and near Long.MAX_VALUE
+   * nanoseconds (292 years) they overflow the schedulers' arithmetic.
+   */
+  static final Duration MAX = Duration.ofDays(1);
+
   @Override
   public Duration convert(String value) {
     Matcher m = FORM.matcher(value.trim());
@@ -25,6 +31,9 @@ final class DurationConverter implements ITypeConverter<Duration> {
         };
     if (d.isZero()) {
       throw new TypeConversionException("a duration must be positive: '" + value + "'");
+    }
+    if (d.compareTo(MAX) > 0) {
+      throw new TypeConversionException("'" + value + "' is too long: at most 24h (1440m)");
     }
     return d;
   }

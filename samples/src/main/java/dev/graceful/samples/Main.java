@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "graceful",
     mixinStandardHelpOptions = true,
-    version = "graceful 0.1.0",
+    versionProvider = Version.class,
     description = "Ends TLS, DTLS and QUIC connections correctly and reports how each one ended.",
     subcommands = {
       TlsClientCommand.class,
@@ -34,6 +34,12 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(
+      names = "--verbose",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "print the stack trace of a failure")
+  boolean verbose;
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
@@ -50,15 +56,36 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          if (e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException) {
-            commandLine.getErr().println("graceful: " + e.getMessage());
-            commandLine.usage(commandLine.getErr());
+          java.io.PrintWriter err = commandLine.getErr();
+          Throwable u = reactor.core.Exceptions.unwrap(e);
+          if (u instanceof SetupException) {
+            err.println("graceful: " + u.getMessage());
+            if (verbose(parseResult)) {
+              u.printStackTrace(err);
+            }
             return USAGE;
           }
-          commandLine.getErr().println("graceful: " + e);
-          e.printStackTrace(commandLine.getErr());
+          if (u instanceof IllegalArgumentException || u instanceof CommandLine.ParameterException) {
+            err.println("graceful: " + u.getMessage());
+            commandLine.usage(err);
+            return USAGE;
+          }
+          err.println("graceful: " + (u.getMessage() != null ? u.getMessage() : u.getClass().getName()));
+          if (verbose(parseResult)) {
+            u.printStackTrace(err);
+          }
           return SHUTDOWN_ERROR;
         });
     return cl.execute(args);
+  }
+
+  /** @return true if {@code --verbose} was given, on the command or a subcommand */
+  private static boolean verbose(CommandLine.ParseResult parseResult) {
+    for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -5,16 +5,16 @@ import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
+import dev.graceful.quic.QuicClient;
 import dev.graceful.quic.QuicConnection;
 import dev.graceful.quic.QuicStreamHandle;
 import java.net.InetSocketAddress;
-import java.net.URI;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import tech.kwik.core.QuicClientConnection;
 
 /** Connects over QUIC, writes on one stream, ends the connection by its mode, reports how. */
 @Command(
@@ -27,52 +27,63 @@ class QuicClientCommand implements Callable<Integer> {
   @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "the server")
   String connect;
 
-  @Option(names = "--insecure", description = "accept any server certificate")
-  boolean insecure;
-
   @Mixin QuicOptions quic;
+
+  @Mixin ClientSecurityOptions security;
 
   @Override
   public Integer call() throws Exception {
-    InetSocketAddress address = Traffic.hostPort(connect);
+    InetSocketAddress target = Traffic.hostPort(connect);
     QuicCommands.validate(quic);
+    security.validate();
+    InetSocketAddress address = Traffic.resolve(target);
+    QuicClient client = client(address);
+    security.warnIfInsecure(System.err);
     Report report = new Report(System.out);
     LoopGroup loops = LoopGroup.create(1);
-    String id = "quic-client->" + connect;
+    String peer = Report.hostPort(address);
     QuicConnection c = null;
     try {
-      QuicClientConnection.Builder b =
-          QuicClientConnection.newBuilder()
-              .uri(URI.create("https://" + address.getHostString() + ":" + address.getPort()))
-              .applicationProtocol(quic.alpn)
-              .maxIdleTimeout(Duration.ofSeconds(30))
-              .maxOpenPeerInitiatedBidirectionalStreams(100)
-              .maxOpenPeerInitiatedUnidirectionalStreams(100)
-              .logger(new tech.kwik.core.log.NullLogger());
-      if (insecure) {
-        // Kwik prints its warning on stdout, which is for JSON only: graceful prints it on stderr
-        System.setProperty("tech.kwik.core.no-security-warnings", "true");
-        System.err.println("graceful: --insecure: the server's certificate is not checked");
-        b.noServerCertificateCheck();
-      }
-      QuicClientConnection kwik = b.build();
-      kwik.connect();
-      c = QuicConnection.of(kwik, loops.next(), id);
+      c = client.connect(loops).block(quic.timeout.plusSeconds(30));
       QuicConnection conn = c;
       // count what the server sends on streams it opens, too
-      kwik.setPeerInitiatedStreamCallback(s -> conn.adopt(s).flatMap(QuicStreamHandle::readAll).subscribe(null, e -> {}));
+      c.kwik().setPeerInitiatedStreamCallback(s -> conn.adopt(s).flatMap(QuicStreamHandle::readAll).subscribe(null, e -> {}));
       QuicStreamHandle stream = c.openStream().block(quic.timeout);
       stream.readAll().subscribe(null, e -> {}); // counts what the server sends, until the end
       QuicCommands.sendZeros(stream, quic.send).block();
       System.err.println("graceful: sent " + quic.send + " bytes, shutting down by " + quic.mode.cliName());
       ShutdownResult r = c.shutdown(quic.spec()).block();
-      report.add(QuicCommands.line(quic, r, null, Initiator.LOCAL));
-    } catch (RuntimeException | java.io.IOException e) {
-      ShutdownException err = TlsClientCommand.asShutdownError(e, id);
-      report.add(QuicCommands.line(quic, null, err, Initiator.LOCAL, c == null ? ShutdownState.NONE : c.shutdownState()));
+      report.add(QuicCommands.line(peer, quic, r, null, Initiator.LOCAL));
+    } catch (RuntimeException e) {
+      ShutdownException err = TlsClientCommand.asShutdownError(e, c == null ? "quic-client->" + peer : c.connectionId());
+      report.add(QuicCommands.line(peer, quic, null, err, Initiator.LOCAL, c == null ? ShutdownState.NONE : c.shutdownState()));
     } finally {
       loops.shutdown().block(Duration.ofSeconds(10));
     }
     return report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK;
+  }
+
+  /** The client these options describe: verifying by default (S1). */
+  private QuicClient client(InetSocketAddress address) throws java.security.GeneralSecurityException {
+    QuicClient client =
+        QuicClient.to(address, quic.alpn)
+            .trustManager(security.trustManager())
+            .kwik(
+                b ->
+                    b.maxIdleTimeout(Duration.ofSeconds(30))
+                        .maxOpenPeerInitiatedBidirectionalStreams(100)
+                        .maxOpenPeerInitiatedUnidirectionalStreams(100)
+                        .logger(new tech.kwik.core.log.NullLogger()));
+    if (security.servername != null) {
+      client = client.serverName(security.servername);
+    }
+    if (security.insecure) {
+      client = client.insecureSkipHostnameVerification();
+    }
+    KeyStore id = security.identity();
+    if (id != null) {
+      client = client.clientCertificate(ClientSecurityOptions.certificate(id), ClientSecurityOptions.privateKey(id));
+    }
+    return client;
   }
 }

@@ -10,7 +10,11 @@ final class QuicOptions {
   @Option(names = "--alpn", description = "application protocol (default graceful)", paramLabel = "P")
   String alpn = "graceful";
 
-  @Option(names = "--send", description = "bytes to write before the shutdown (default 0)", paramLabel = "BYTES")
+  @Option(
+      names = "--send",
+      description = "bytes to write before the shutdown (default 0)",
+      paramLabel = "BYTES",
+      converter = ByteCountConverter.class)
   long send;
 
   @Option(

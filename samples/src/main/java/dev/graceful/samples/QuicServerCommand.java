@@ -47,11 +47,12 @@ class QuicServerCommand implements Callable<Integer> {
       if (!served.claim(slot)) {
         return;
       }
+      String peer = QuicCommands.peer(c);
       report.add(
           r != null
-              ? QuicCommands.line(quic, r, null, r.initiator())
+              ? QuicCommands.line(peer, quic, r, null, r.initiator())
               : QuicCommands.line(
-                  quic, null, TlsClientCommand.asShutdownError(error, c.connectionId()), dev.graceful.core.Initiator.LOCAL));
+                  peer, quic, null, TlsClientCommand.asShutdownError(error, c.connectionId()), dev.graceful.core.Initiator.LOCAL));
       served.release(slot);
     }
 
@@ -70,12 +71,19 @@ class QuicServerCommand implements Callable<Integer> {
     serving.validate();
     served = new Serving(serving.accept);
     report = new Report(System.out);
+    InetSocketAddress at = serving.address();
+    java.security.KeyStore identity = TlsContexts.keyStore(serving.cert, serving.key);
+    DatagramSocket socket;
+    try {
+      socket = new DatagramSocket(at);
+    } catch (java.net.SocketException e) {
+      throw ServerOptions.cannotListen(at, e);
+    }
     LoopGroup loops = LoopGroup.perCore();
-    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(serving.bind, serving.port));
     ServerConnector connector =
         ServerConnector.builder()
             .withSocket(socket)
-            .withKeyStore(TlsContexts.keyStore(serving.cert, serving.key), TlsContexts.ALIAS, TlsContexts.password())
+            .withKeyStore(identity, TlsContexts.ALIAS, TlsContexts.password())
             .withConfiguration(
                 ServerConnectionConfig.builder()
                     .maxIdleTimeoutInSeconds(30)

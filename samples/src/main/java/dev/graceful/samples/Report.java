@@ -10,6 +10,8 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -25,12 +27,40 @@ final class Report {
   private final Map<String, Integer> errors = new TreeMap<>();
   private int connections;
 
+  private final Clock clock;
+
   Report(PrintStream out) {
-    this.out = out;
+    this(out, Clock.systemUTC());
   }
 
-  /** What every line says about one connection. */
+  /** @param clock stamps each line's {@code time} (ISO-8601, UTC) */
+  Report(PrintStream out, Clock clock) {
+    this.out = out;
+    this.clock = clock;
+  }
+
+  /** @return {@code host:port}, an IPv6 host in brackets, without a resolved name's address */
+  static String hostPort(java.net.InetSocketAddress a) {
+    String host = a.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  /**
+   * @param connectionId a connection's identity, {@code local->remote}
+   * @return the remote side, or the whole identity when it names no addresses
+   */
+  static String peerOf(String connectionId) {
+    int arrow = connectionId.lastIndexOf("->");
+    return arrow >= 0 ? connectionId.substring(arrow + 2) : connectionId;
+  }
+
+  /**
+   * What every line says about one connection.
+   *
+   * @param peer the peer's address, {@code host:port}
+   */
   record Line(
+      String peer,
       String protocol,
       ShutdownMode mode,
       ShutdownState state,
@@ -52,6 +82,8 @@ final class Report {
       o.put("message", l.error().getMessage());
       errors.merge(l.error().reason().name(), 1, Integer::sum);
     }
+    o.put("peer", l.peer());
+    o.put("time", Instant.now(clock).toString());
     ShutdownState state = l.result() != null ? l.result().state() : l.state();
     var names = o.putArray("state");
     state.names().forEach(names::add);

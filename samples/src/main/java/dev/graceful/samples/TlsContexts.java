@@ -3,7 +3,6 @@ package dev.graceful.samples;
 import dev.graceful.tls.SelfSignedCertificate;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -33,8 +29,7 @@ final class TlsContexts {
   private TlsContexts() {}
 
   /** A server context from PEM files, or from a fresh self-signed certificate when both are null. */
-  static SSLContext server(Path certFile, Path keyFile, String protocol)
-      throws IOException, GeneralSecurityException {
+  static SSLContext server(Path certFile, Path keyFile, String protocol) throws GeneralSecurityException {
     if (certFile == null && keyFile == null) {
       return SelfSignedCertificate.generate().serverContext(protocol);
     }
@@ -57,22 +52,32 @@ final class TlsContexts {
    * A key store holding the server's key and chain under {@link #ALIAS}: from PEM files, or a
    * fresh self-signed certificate when both are null.
    */
-  static KeyStore keyStore(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+  static KeyStore keyStore(Path certFile, Path keyFile) throws GeneralSecurityException {
     if (certFile == null && keyFile == null) {
       SelfSignedCertificate c = SelfSignedCertificate.generate();
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
+      KeyStore ks = emptyStore();
       ks.setKeyEntry(ALIAS, c.keys().getPrivate(), PASSWORD, new X509Certificate[] {c.certificate()});
       return ks;
     }
+    return keyStore(certFile, keyFile, "--cert", "--key");
+  }
+
+  /**
+   * A key store holding a key and its chain under {@link #ALIAS}, read from PEM files; a file that
+   * is missing, a directory, unreadable or holds no certificate or key is a {@link SetupException}
+   * naming its option.
+   */
+  static KeyStore keyStore(Path certFile, Path keyFile, String certOption, String keyOption)
+      throws GeneralSecurityException {
     if (certFile == null || keyFile == null) {
-      throw new IllegalArgumentException("--cert and --key go together");
+      throw new IllegalArgumentException(certOption + " and " + keyOption + " go together");
     }
     List<X509Certificate> chain = new ArrayList<>();
     PrivateKey key = null;
     JcaX509CertificateConverter certs = new JcaX509CertificateConverter();
     JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
     for (Path file : List.of(certFile, keyFile)) {
+      String option = file == certFile ? certOption : keyOption;
       try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
           PEMParser pem = new PEMParser(r)) {
         Object o;
@@ -85,50 +90,30 @@ final class TlsContexts {
             key = keys.getPrivateKey(pki);
           }
         }
+      } catch (IOException e) {
+        throw SetupException.unreadable(option, file, e);
+      } catch (GeneralSecurityException e) {
+        throw new SetupException(option + " " + file + ": " + e.getMessage(), e);
       }
     }
     if (chain.isEmpty()) {
-      throw new IllegalArgumentException("no certificate in " + certFile);
+      throw new SetupException(certOption + " " + certFile + ": no PEM certificate in it");
     }
     if (key == null) {
-      throw new IllegalArgumentException("no unencrypted private key in " + keyFile);
+      throw new SetupException(keyOption + " " + keyFile + ": no unencrypted PEM private key in it");
     }
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
+    KeyStore ks = emptyStore();
     ks.setKeyEntry(ALIAS, key, PASSWORD, chain.toArray(X509Certificate[]::new));
     return ks;
   }
 
-  /** A client context: the JDK's default trust, or none at all with {@code insecure}. */
-  static SSLContext client(boolean insecure, String protocol) throws GeneralSecurityException {
-    SSLContext ctx = SSLContext.getInstance(protocol);
-    ctx.init(null, insecure ? new TrustManager[] {new TrustingEverything()} : null, new SecureRandom());
-    return ctx;
-  }
-
-  /** --insecure: accepts any server certificate. For loopback tests and demos only. */
-  private static final class TrustingEverything extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
+  private static KeyStore emptyStore() throws GeneralSecurityException {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try {
+      ks.load(null, null);
+    } catch (IOException e) {
+      throw new GeneralSecurityException(e);
     }
+    return ks;
   }
 }

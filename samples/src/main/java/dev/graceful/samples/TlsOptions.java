@@ -11,7 +11,11 @@ final class TlsOptions {
   @Option(names = "--tls", description = "1.2 or 1.3 (default: both enabled)", paramLabel = "VERSION")
   String tls;
 
-  @Option(names = "--send", description = "bytes to send before the shutdown (default 0)", paramLabel = "BYTES")
+  @Option(
+      names = "--send",
+      description = "bytes to send before the shutdown (default 0)",
+      paramLabel = "BYTES",
+      converter = ByteCountConverter.class)
   long send;
 
   @Option(
@@ -78,12 +82,17 @@ final class TlsOptions {
   static final class ModeConverter implements picocli.CommandLine.ITypeConverter<ShutdownMode> {
     @Override
     public ShutdownMode convert(String value) {
+      ShutdownMode m;
       try {
-        return ShutdownMode.fromCliName(value);
+        m = ShutdownMode.fromCliName(value);
       } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException(
-            "'" + value + "' is not a mode: bidirectional, fast, quiet or wait-peer");
+        m = null;
       }
+      if (m == null || m == ShutdownMode.RFC || m == ShutdownMode.RAPID) { // QUIC's modes
+        throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not a TLS mode: bidirectional, fast, quiet or wait-peer");
+      }
+      return m;
     }
   }
 }

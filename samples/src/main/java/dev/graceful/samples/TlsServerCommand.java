@@ -52,13 +52,13 @@ class TlsServerCommand implements Callable<Integer> {
       if (r != null) {
         report.add(
             new Report.Line(
-                c.protocol(), r.mode(), r.state(), r.initiator(), r.elapsed().toMillis(),
+                Report.peerOf(c.connectionId()), c.protocol(), r.mode(), r.state(), r.initiator(), r.elapsed().toMillis(),
                 c.bytesRead(), c.resumed(), r, null));
       } else {
         ShutdownException e = TlsClientCommand.asShutdownError(error, c.connectionId());
         report.add(
             new Report.Line(
-                c.protocol(), tls.mode, e.state(), c.initiator(),
+                Report.peerOf(c.connectionId()), c.protocol(), tls.mode, e.state(), c.initiator(),
                 (System.nanoTime() - startNanos) / 1_000_000, c.bytesRead(), c.resumed(), null, e));
       }
       c.release().subscribe();
@@ -87,16 +87,20 @@ class TlsServerCommand implements Callable<Integer> {
   /** The listening side, TCP or UDP. */
   private record Listener(InetSocketAddress address, Flux<TlsConnection> connections, Mono<Void> stop) {}
 
-  private Listener listen(LoopGroup loops) throws Exception {
+  private Listener listen(LoopGroup loops) throws java.security.GeneralSecurityException {
     javax.net.ssl.SSLContext ctx = TlsContexts.server(serving.cert, serving.key, tls.contextProtocol());
-    InetSocketAddress at = new InetSocketAddress(serving.bind, serving.port);
-    if (datagram()) {
-      DtlsServer s =
-          DtlsServer.bind(at, ctx, loops.next(), tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
+    InetSocketAddress at = serving.address();
+    try {
+      if (datagram()) {
+        DtlsServer s =
+            DtlsServer.bind(at, ctx, loops.next(), tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
+        return new Listener(s.address(), s.connections(), s.stopAccepting());
+      }
+      TlsServer s = TlsServer.bind(at, ctx, loops, tls::configure).block(Duration.ofSeconds(10));
       return new Listener(s.address(), s.connections(), s.stopAccepting());
+    } catch (RuntimeException e) {
+      throw ServerOptions.cannotListen(at, e);
     }
-    TlsServer s = TlsServer.bind(at, ctx, loops, tls::configure).block(Duration.ofSeconds(10));
-    return new Listener(s.address(), s.connections(), s.stopAccepting());
   }
 
   @Override
@@ -109,7 +113,13 @@ class TlsServerCommand implements Callable<Integer> {
     served = new Serving(serving.accept);
     report = new Report(System.out);
     LoopGroup loops = LoopGroup.perCore();
-    Listener server = listen(loops);
+    Listener server;
+    try {
+      server = listen(loops);
+    } catch (RuntimeException | java.security.GeneralSecurityException e) {
+      loops.shutdown().block(Duration.ofSeconds(10));
+      throw e;
+    }
     System.err.println("graceful " + (datagram() ? "dtls" : "tls") + "-server listening on " + server.address());
     Thread hook = new Thread(() -> onSignal(server), "graceful-sigterm");
     Runtime.getRuntime().addShutdownHook(hook);

@@ -52,6 +52,21 @@ final class Traffic {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port out of range in '" + value + "'");
     }
-    return new InetSocketAddress(host, port);
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  /**
+   * Resolves {@code --connect}'s host: a name that does not resolve is a setup error.
+   *
+   * @param target as {@link #hostPort} returned it
+   * @return the resolved address, keeping the host name given (it is what the server's certificate
+   *     is verified against)
+   */
+  static InetSocketAddress resolve(InetSocketAddress target) {
+    InetSocketAddress resolved = new InetSocketAddress(target.getHostString(), target.getPort());
+    if (resolved.isUnresolved()) {
+      throw new SetupException("unknown host: " + target.getHostString());
+    }
+    return resolved;
   }
 }

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graceful.tls.testkit.PeerProcess;
 import dev.graceful.tls.testkit.TestCerts;
 import java.nio.file.Path;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,7 +60,7 @@ class CommandLineIT {
   void clientBidirectionalCompletes(String tls) throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--tls", tls, "--send", "2000")) {
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--tls", tls, "--send", "2000")) {
       assertThat(client.awaitExit(WAIT)).isZero();
       JsonNode o = json(client).get(0);
       assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
@@ -67,6 +70,8 @@ class CommandLineIT {
       assertThat(o.get("protocol").asText()).isEqualTo("TLSv" + tls);
       assertThat(o.get("elapsedMs").isNumber()).isTrue();
       assertThat(o.get("quiet").asBoolean()).isFalse();
+      assertThat(o.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
+      assertThat(Instant.parse(o.get("time").asText())).isBetween(Instant.now().minus(WAIT), Instant.now());
       server.awaitLine("DONE", WAIT);
     }
   }
@@ -78,7 +83,7 @@ class CommandLineIT {
   void clientFastAndQuiet(String mode) throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--mode", mode)) {
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--mode", mode)) {
       assertThat(client.awaitExit(WAIT)).isZero();
       JsonNode o = json(client).get(0);
       assertThat(o.get("mode").asText()).isEqualTo(mode);
@@ -99,7 +104,7 @@ class CommandLineIT {
   @ValueSource(booleans = {false, true})
   void clientTruncation(boolean ignore) throws Exception {
     int port = PeerProcess.freePort();
-    List<String> args = new ArrayList<>(List.of("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--mode", "wait-peer"));
+    List<String> args = new ArrayList<>(List.of("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--mode", "wait-peer"));
     if (ignore) {
       args.add("--ignore-unexpected-eof");
     }
@@ -127,7 +132,7 @@ class CommandLineIT {
   void clientTimeout() throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--mode", "wait-peer", "--timeout", "500ms")) {
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--mode", "wait-peer", "--timeout", "500ms")) {
       assertThat(client.awaitExit(WAIT)).isEqualTo(1);
       JsonNode o = json(client).get(0);
       assertThat(o.get("error").asText()).isEqualTo("TIMEOUT");
@@ -142,7 +147,7 @@ class CommandLineIT {
   void clientRepeatResumes() throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "2");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--repeat", "2", "--send", "10")) {
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--repeat", "2", "--send", "10")) {
       assertThat(client.awaitExit(WAIT)).isZero();
       List<JsonNode> lines = json(client);
       assertThat(lines).hasSize(2);
@@ -170,6 +175,8 @@ class CommandLineIT {
       assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
       assertThat(o.get("initiator").asText()).isEqualTo("PEER");
       assertThat(o.get("bytesRead").asLong()).isEqualTo(12);
+      assertThat(o.get("peer").asText()).matches("127\\.0\\.0\\.1:\\d+");
+      assertThat(Instant.parse(o.get("time").asText())).isBetween(Instant.now().minus(WAIT), Instant.now());
       assertThat(lines.get(1).get("summary").get("outcomes").get("COMPLETE").asInt()).isEqualTo(1);
     }
   }
@@ -180,9 +187,10 @@ class CommandLineIT {
   @Test
   void dataArrivingDuringShutdownIsCounted() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--send", "300000", "--mode", "wait-peer")) {
+    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--send", "300000", "--mode", "wait-peer",
+        "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString())) {
       server.awaitLine("listening", WAIT);
-      try (PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
+      try (PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString())) {
         assertThat(client.awaitExit(WAIT)).isZero();
         JsonNode o = json(client).get(0);
         assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
@@ -229,7 +237,7 @@ class CommandLineIT {
     try (PeerProcess server = PeerProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
             "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString(), "-naccept", "1")) {
       server.awaitLine("ACCEPT", WAIT);
-      try (PeerProcess client = graceful("dtls-client", "--connect", "127.0.0.1:" + port, "--insecure", "--send", "700")) {
+      try (PeerProcess client = graceful("dtls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--send", "700")) {
         assertThat(client.awaitExit(WAIT)).isZero();
         JsonNode o = json(client).get(0);
         assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
@@ -265,7 +273,9 @@ class CommandLineIT {
   // Exit code 2 with a usage message for bad arguments.
   @ParameterizedTest
   @ValueSource(strings = {"tls-client --mode=rude", "tls-client --timeout=soon", "tls-client --tls=1.1",
-      "tls-client --repeat=0", "dtls-client --tls=1.3", "tls-client --connect=nohostport"})
+      "tls-client --repeat=0", "dtls-client --tls=1.3", "tls-client --connect=nohostport",
+      "tls-client --mode=rfc", "tls-client --mode=rapid", "dtls-client --mode=rapid", "tls-client --send=-5",
+      "tls-client --timeout=999999999m", "tls-client --cert=cert.pem", "tls-client --servername=bad..name"})
   void badArgumentsExitTwo(String bad) throws Exception {
     String[] words = bad.split(" ");
     PeerProcess run =
@@ -276,6 +286,168 @@ class CommandLineIT {
       assertThat(p.awaitExit(WAIT)).isEqualTo(2);
       assertThat(p.output()).contains("Usage:");
       assertThat(p.output()).doesNotContain("should be specified only once");
+    }
+  }
+
+  // S1 through tls-client: a certificate for another host is refused, a clear handshake error, exit 1.
+  @Tag("S1")
+  @Test
+  void clientRefusesACertificateForAnotherHost() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, elsewhere, "-naccept", "1");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", elsewhere.certFile().toString())) {
+      assertThat(client.awaitExit(WAIT)).isEqualTo(1);
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
+      assertThat(o.get("message").asText())
+          .contains("handshake failed")
+          .contains("No subject alternative names matching IP address 127.0.0.1 found")
+          .doesNotContain("cannot encrypt");
+      assertThat(o.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
+      assertThat(o.get("time").asText()).isNotEmpty();
+      server.awaitLine("alert", WAIT); // the client said why
+    }
+  }
+
+  // S1: --servername names the host to verify and to send as SNI.
+  @Tag("S1")
+  @Test
+  void servernameIsVerifiedInsteadOfTheConnectHost() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, elsewhere, "-naccept", "1", "-trace");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port,
+            "--cacert", elsewhere.certFile().toString(), "--servername", "elsewhere.example")) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
+      assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(server.output()).contains("extension_type=server_name").contains(".elsewhere");
+    }
+  }
+
+  // S1: without --cacert the JDK's anchors decide, and they do not know a self-signed certificate.
+  @Tag("S1")
+  @Test
+  void clientVerifiesAgainstTheJdkAnchorsByDefault() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port)) {
+      assertThat(client.awaitExit(WAIT)).isEqualTo(1);
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
+      assertThat(o.get("message").asText()).contains("PKIX path");
+      server.awaitLine("alert", WAIT); // the client refused the handshake, it did not just hang up
+    }
+  }
+
+  // S1: --insecure is the only opt-out, and it says so on stderr, once.
+  @Tag("S1")
+  @Test
+  void insecureAcceptsAnyCertificateAndWarns() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, elsewhere, "-naccept", "1");
+        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
+      assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(client.lines()).filteredOn(l -> l.contains("WARNING: --insecure")).hasSize(1);
+      assertThat(client.lines()).filteredOn(l -> l.startsWith("{")).hasSize(1); // the warning is not JSON
+      server.awaitLine("DONE", WAIT);
+    }
+  }
+
+  // S1: --cert and --key present a client certificate to a server that requires one.
+  @Tag("S1")
+  @Test
+  void clientCertificateIsPresented() throws Exception {
+    TestCerts client = TestCerts.forNames("client.example");
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1", "-Verify", "1", "-CAfile", client.certFile().toString());
+        PeerProcess run = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(),
+            "--cert", client.certFile().toString(), "--key", client.keyFile().toString())) {
+      assertThat(run.awaitExit(WAIT)).as(run::output).isZero();
+      assertThat(json(run).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
+      server.awaitLine("client.example", WAIT); // s_server prints the verified client's subject
+    }
+  }
+
+  // T14 with S1 through dtls-client: a certificate for another host is refused.
+  @Tag("S1")
+  @Test
+  void dtlsClientRefusesACertificateForAnotherHost() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = PeerProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
+            "-cert", elsewhere.certFile().toString(), "-key", elsewhere.keyFile().toString(), "-naccept", "1")) {
+      server.awaitLine("ACCEPT", WAIT);
+      try (PeerProcess client = graceful("dtls-client", "--connect", "127.0.0.1:" + port, "--cacert", elsewhere.certFile().toString())) {
+        assertThat(client.awaitExit(WAIT)).isEqualTo(1);
+        JsonNode o = json(client).get(0);
+        assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
+        assertThat(o.get("message").asText()).contains("No subject alternative names matching IP address 127.0.0.1 found");
+      }
+    }
+  }
+
+  /** A setup error: exit 2, one line naming the problem, no usage, no stack trace. */
+  static void assertSetupError(PeerProcess p, String problem) {
+    assertThat(p.awaitExit(WAIT)).as(p::output).isEqualTo(2);
+    List<String> lines = p.lines();
+    assertThat(lines).as(p::output).hasSize(1);
+    assertThat(lines.get(0)).startsWith("graceful: ").contains(problem).doesNotContain("null");
+  }
+
+  // Setup errors name the file and what is wrong with it.
+  @Test
+  void unusableFilesAreSetupErrors() throws Exception {
+    Path dir = Files.createTempDirectory("graceful-cli");
+    Path missing = dir.resolve("missing.pem");
+    String cert = certs.certFile().toString();
+    String key = certs.keyFile().toString();
+    try (PeerProcess p = graceful("tls-server", "--port", "0", "--cert", missing.toString(), "--key", key)) {
+      assertSetupError(p, "--cert " + missing + ": no such file");
+    }
+    try (PeerProcess p = graceful("tls-server", "--port", "0", "--cert", cert, "--key", dir.toString())) {
+      assertSetupError(p, "--key " + dir + ": is a directory");
+    }
+    try (PeerProcess p = graceful("tls-server", "--port", "0", "--cert", key, "--key", key)) {
+      assertSetupError(p, "--cert " + key + ": no PEM certificate");
+    }
+    try (PeerProcess p = graceful("tls-client", "--connect", "127.0.0.1:9", "--cacert", missing.toString())) {
+      assertSetupError(p, "--cacert " + missing + ": no such file");
+    }
+    try (PeerProcess p = graceful("quic-client", "--connect", "127.0.0.1:9", "--cert", cert, "--key", dir.toString())) {
+      assertSetupError(p, "--key " + dir + ": is a directory");
+    }
+  }
+
+  // Setup errors for ports and hosts, each one line; --verbose adds the stack trace.
+  @Test
+  void unusablePortsAndHostsAreSetupErrors() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String port = Integer.toString(taken.getLocalPort());
+      try (PeerProcess p = graceful("tls-server", "--port", port)) {
+        assertSetupError(p, "cannot listen on 127.0.0.1:" + port + ": the port is in use");
+      }
+      try (PeerProcess p = graceful("tls-server", "--port", port, "--verbose")) {
+        assertThat(p.awaitExit(WAIT)).isEqualTo(2);
+        assertThat(p.output()).contains("the port is in use").contains("\tat ");
+      }
+    }
+    try (PeerProcess p = graceful("tls-server", "--port", "0", "--bind", "192.0.2.1")) { // TEST-NET-1: no host's
+      assertSetupError(p, "cannot listen on 192.0.2.1:0: the address is not one of this host's");
+    }
+    try (PeerProcess p = graceful("quic-server", "--port", "0", "--bind", "192.0.2.1")) {
+      assertSetupError(p, "cannot listen on 192.0.2.1:0: the address is not one of this host's");
+    }
+    try (PeerProcess p = graceful("tls-client", "--connect", "no-such-host.invalid:443")) {
+      assertSetupError(p, "unknown host: no-such-host.invalid");
+    }
+    try (PeerProcess p = graceful("quic-client", "--connect", "no-such-host.invalid:443")) {
+      assertSetupError(p, "unknown host: no-such-host.invalid");
+    }
+    try (PeerProcess p = graceful("tls-server", "--port", "0", "--bind", "no-such-host.invalid")) {
+      assertSetupError(p, "unknown host: no-such-host.invalid");
     }
   }
 

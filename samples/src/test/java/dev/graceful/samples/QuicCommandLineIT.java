@@ -7,14 +7,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graceful.tls.testkit.PeerProcess;
+import dev.graceful.tls.testkit.TestCerts;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code quic-client} and {@code quic-server} as a user runs them, against each other (Kwik on both sides). */
 class QuicCommandLineIT {
+  static TestCerts certs;
+
+  @BeforeAll
+  static void certs() {
+    certs = TestCerts.create();
+  }
+
   static int freeUdpPort() throws Exception {
     try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
@@ -22,7 +31,13 @@ class QuicCommandLineIT {
   }
 
   static PeerProcess server(int port, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("quic-server", "--port", Integer.toString(port)));
+    return server(port, certs, extra);
+  }
+
+  /** A quic-server presenting {@code certs}. */
+  static PeerProcess server(int port, TestCerts certs, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("quic-server", "--port", Integer.toString(port),
+        "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString()));
     args.addAll(List.of(extra));
     PeerProcess p = graceful(args.toArray(String[]::new));
     p.awaitLine("quic-server listening", WAIT);
@@ -30,7 +45,8 @@ class QuicCommandLineIT {
   }
 
   static PeerProcess client(int port, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("quic-client", "--connect", "127.0.0.1:" + port, "--insecure"));
+    List<String> args = new java.util.ArrayList<>(
+        List.of("quic-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString()));
     args.addAll(List.of(extra));
     return graceful(args.toArray(String[]::new));
   }
@@ -50,12 +66,16 @@ class QuicCommandLineIT {
       assertThat(c.get("drained").asBoolean()).isTrue();
       assertThat(c.get("bytesDrained").asLong()).isBetween(0L, 2_000_000L);
       assertThat(c.get("protocol").asText()).isEqualTo("QUICv1");
+      assertThat(c.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
+      assertThat(java.time.Instant.parse(c.get("time").asText())).isBefore(java.time.Instant.now().plusSeconds(1));
       assertThat(server.awaitExit(WAIT)).as(() -> "server's output:\n" + server.output()).isZero();
       List<JsonNode> s = json(server);
       assertThat(s.get(0).get("initiator").asText()).isEqualTo("PEER");
       assertThat(s.get(0).get("bytesRead").asLong()).isEqualTo(2_000_000L);
       assertThat(s.get(0).get("peerErrorCode").asLong()).isEqualTo(7);
       assertThat(s.get(0).get("peerReason").asText()).isEqualTo("bye now");
+      assertThat(s.get(0).get("peer").asText()).matches("127\\.0\\.0\\.1:\\d+");
+      assertThat(s.get(0).get("time").asText()).isNotEmpty();
       assertThat(s.get(1).get("summary").get("outcomes").get("COMPLETE").asInt()).isEqualTo(1);
       assertThat(client.output()).doesNotContain("SECURITY WARNING"); // stdout is JSON only
     }
@@ -113,6 +133,64 @@ class QuicCommandLineIT {
       assertThat(c.get("initiator").asText()).isEqualTo("PEER");
       assertThat(c.get("peerErrorCode").asLong()).isEqualTo(3);
       assertThat(c.get("peerReason").asText()).isEqualTo("maintenance");
+    }
+  }
+  // S1 through quic-client: a certificate for another host is refused with the JDK's reason, exit 1.
+  @Tag("S1")
+  @Test
+  void clientRefusesACertificateForAnotherHost() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, elsewhere, "--accept", "1");
+        PeerProcess client = graceful("quic-client", "--connect", "127.0.0.1:" + port, "--cacert", elsewhere.certFile().toString())) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isEqualTo(1);
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
+      assertThat(o.get("message").asText())
+          .contains("handshake failed")
+          .contains("No subject alternative names matching IP address 127.0.0.1 found");
+      assertThat(o.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
+      assertThat(server.output()).doesNotContain("accepted quic-server");
+    }
+  }
+
+  // S1: --servername is the name verified; the packets still go to --connect.
+  @Tag("S1")
+  @Test
+  void servernameIsVerifiedInsteadOfTheConnectHost() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, elsewhere, "--accept", "1", "--mode", "wait-peer");
+        PeerProcess client = graceful("quic-client", "--connect", "127.0.0.1:" + port,
+            "--cacert", elsewhere.certFile().toString(), "--servername", "elsewhere.example")) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
+      assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(server.awaitExit(WAIT)).as(server::output).isZero();
+    }
+  }
+
+  // S1: --insecure skips verification, with one warning on stderr and nothing on stdout but JSON.
+  @Tag("S1")
+  @Test
+  void insecureAcceptsAnyCertificateAndWarns() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, elsewhere, "--accept", "1", "--mode", "wait-peer");
+        PeerProcess client = graceful("quic-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
+      assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
+      assertThat(client.lines()).filteredOn(l -> l.contains("WARNING: --insecure")).hasSize(1);
+      assertThat(client.output()).doesNotContain("SECURITY WARNING");
+      assertThat(server.awaitExit(WAIT)).as(server::output).isZero();
+    }
+  }
+
+  // Bad values are usage errors before any I/O.
+  @Test
+  void negativeSendIsABadArgument() {
+    try (PeerProcess client = client(4433, "--send", "-5")) {
+      assertThat(client.awaitExit(WAIT)).isEqualTo(2);
+      assertThat(client.output()).contains("cannot be negative").contains("Usage:");
     }
   }
 }

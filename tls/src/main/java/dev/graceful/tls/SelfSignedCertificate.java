@@ -16,12 +16,15 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -32,11 +35,12 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.util.io.pem.PemObject;
 
 /**
- * A self-signed EC P-256 certificate for {@code localhost} and {@code 127.0.0.1}, generated in
- * process with BouncyCastle (an optional dependency). For loopback servers, tests and demos.
+ * A self-signed EC P-256 certificate for {@code localhost} and {@code 127.0.0.1}, or for names of
+ * the caller's choosing, generated in process with BouncyCastle (an optional dependency). For loopback servers, tests and demos.
  */
 public final class SelfSignedCertificate {
   private static final char[] PASSWORD = "graceful".toCharArray();
@@ -50,14 +54,38 @@ public final class SelfSignedCertificate {
   }
 
   /**
-   * @return a new certificate valid from an hour ago for a year
+   * @return a new certificate for {@code localhost} and {@code 127.0.0.1}, valid from an hour ago
+   *     for a year
    * @throws GeneralSecurityException if the JDK lacks EC or SHA256withECDSA
    */
   public static SelfSignedCertificate generate() throws GeneralSecurityException {
+    return generate(List.of("localhost", "127.0.0.1"));
+  }
+
+  /**
+   * A certificate for exactly these names: each is a subject alternative name, an IP address entry
+   * for an IPv4 or IPv6 literal, else a DNS name entry; the first is also the subject's common
+   * name. Clients that verify host names (the default) accept it only for these names.
+   *
+   * @param names DNS names and IP address literals, at least one
+   * @return a new certificate valid from an hour ago for a year
+   * @throws GeneralSecurityException if the JDK lacks EC or SHA256withECDSA
+   * @throws IllegalArgumentException if {@code names} is empty
+   */
+  public static SelfSignedCertificate generate(List<String> names) throws GeneralSecurityException {
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException("a certificate needs at least one name");
+    }
+    GeneralName[] alternatives = new GeneralName[names.size()];
+    for (int i = 0; i < alternatives.length; i++) {
+      String n = names.get(i);
+      alternatives[i] =
+          new GeneralName(IPAddress.isValid(n) ? GeneralName.iPAddress : GeneralName.dNSName, n);
+    }
     KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
     gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
     KeyPair keys = gen.generateKeyPair();
-    X500Name name = new X500Name("CN=localhost");
+    X500Name name = new X500NameBuilder().addRDN(BCStyle.CN, names.get(0)).build();
     Instant now = Instant.now();
     JcaX509v3CertificateBuilder builder =
         new JcaX509v3CertificateBuilder(
@@ -71,11 +99,7 @@ public final class SelfSignedCertificate {
       builder.addExtension(
           Extension.subjectAlternativeName,
           false,
-          new GeneralNames(
-              new GeneralName[] {
-                new GeneralName(GeneralName.dNSName, "localhost"),
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
-              }));
+          new GeneralNames(alternatives));
       X509Certificate cert =
           new JcaX509CertificateConverter()
               .getCertificate(

@@ -81,22 +81,57 @@ public final class TlsConnection implements Shutdownable {
   }
 
   /**
-   * Connects, handshakes, and emits the ready connection. The engine is created with the peer's
-   * host and port so that sessions in {@code context} can be resumed.
+   * Connects, handshakes, and emits the ready connection. The server's certificate is verified
+   * against the host of {@code address} ({@link HostnameVerification#defaults()}): endpoint
+   * identification {@code "HTTPS"}, SNI from the host name, IP address entries for an IP address.
+   * The engine is created with the peer's host and port so that sessions in {@code context} can be
+   * resumed.
+   *
+   * <p>A handshake that fails errors with the JDK's {@link javax.net.ssl.SSLHandshakeException}
+   * (for example "No subject alternative DNS name matching ... found" when the certificate is for
+   * another host), its message and cause kept; a transport failure with an {@link IOException}.
    *
    * @param address where to connect
-   * @param context the client context
+   * @param context the client context; its trust managers check the server's chain
    * @param loops the loop group; one loop is picked
    * @param configure adjusts the engine (protocols, parameters) before the handshake
    * @return a cold Mono of the handshaken connection
    */
   public static Mono<TlsConnection> connect(
       InetSocketAddress address, SSLContext context, LoopGroup loops, Consumer<SSLEngine> configure) {
+    return connect(address, context, loops, HostnameVerification.defaults(), configure);
+  }
+
+  /**
+   * As {@link #connect(InetSocketAddress, SSLContext, LoopGroup, Consumer)}, verifying the server
+   * as {@code verification} says: against another name ({@link
+   * HostnameVerification#serverName(String)}), or not at all ({@link
+   * HostnameVerification#insecureSkipHostnameVerification()}).
+   *
+   * @param address where to connect
+   * @param context the client context; its trust managers check the server's chain
+   * @param loops the loop group; one loop is picked
+   * @param verification the name checked and sent as SNI
+   * @param configure adjusts the engine (protocols, parameters) before the handshake; it cannot
+   *     turn host name verification off
+   * @return a cold Mono of the handshaken connection
+   */
+  public static Mono<TlsConnection> connect(
+      InetSocketAddress address,
+      SSLContext context,
+      LoopGroup loops,
+      HostnameVerification verification,
+      Consumer<SSLEngine> configure) {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(loops, "loops");
+    Objects.requireNonNull(verification, "verification");
     Objects.requireNonNull(configure, "configure");
     return Mono.defer(
         () -> {
+          if (address.isUnresolved()) {
+            return Mono.error(unknownHost(address));
+          }
           SelectorLoop loop = loops.next();
           return Mono.<SocketChannel>create(
                   sink -> {
@@ -114,10 +149,13 @@ public final class TlsConnection implements Shutdownable {
                   })
               .flatMap(
                   ch -> {
-                    SSLEngine ssl =
-                        context.createSSLEngine(address.getHostString(), address.getPort());
-                    ssl.setUseClientMode(true);
-                    configure.accept(ssl);
+                    SSLEngine ssl;
+                    try {
+                      ssl = clientEngine(address, context, verification, configure);
+                    } catch (RuntimeException e) {
+                      closeQuietly(ch);
+                      return Mono.error(e);
+                    }
                     ChannelTransport transport;
                     try {
                       transport = new ChannelTransport(ch, loop);
@@ -157,7 +195,7 @@ public final class TlsConnection implements Shutdownable {
                 }
               });
       key.interestOps(SelectionKey.OP_CONNECT);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) { // e.g. UnsupportedAddressTypeException
       closeQuietly(ch);
       sink.error(e);
     }
@@ -183,6 +221,11 @@ public final class TlsConnection implements Shutdownable {
   /**
    * Runs the handshake; over DTLS, lost flights are retransmitted on {@code timer}'s clock.
    *
+   * <p>A handshake that fails errors with an {@link javax.net.ssl.SSLHandshakeException}: the JDK
+   * engine's own as it threw it (a certificate not trusted or for another host, a fatal alert from
+   * the peer), or one saying how the peer ended the handshake; a transport failure errors with a
+   * {@code TRANSPORT} {@link dev.graceful.core.ShutdownException}.
+   *
    * @param timer where DTLS retransmission timers run (a virtual-time scheduler in tests)
    * @return this connection once handshaken
    */
@@ -191,11 +234,31 @@ public final class TlsConnection implements Shutdownable {
     return LoopTask.handshake(engine, timer).thenReturn(this);
   }
 
+  private static java.net.UnknownHostException unknownHost(InetSocketAddress address) {
+    return new java.net.UnknownHostException(address.getHostString() + ": the host name did not resolve");
+  }
+
+  /** The client engine for {@code address}: created for the verified name, configured, verified. */
+  private static SSLEngine clientEngine(
+      InetSocketAddress address,
+      SSLContext context,
+      HostnameVerification verification,
+      Consumer<SSLEngine> configure) {
+    String peerHost = verification.peerHost(address);
+    SSLEngine ssl = context.createSSLEngine(peerHost, address.getPort());
+    ssl.setUseClientMode(true);
+    configure.accept(ssl);
+    verification.applyTo(ssl, peerHost);
+    return ssl;
+  }
+
   /**
-   * Opens a connected UDP channel and runs a DTLS handshake over it.
+   * Opens a connected UDP channel and runs a DTLS handshake over it, verifying the server's
+   * certificate against the host of {@code address} as {@link #connect(InetSocketAddress,
+   * SSLContext, LoopGroup, Consumer)} does.
    *
    * @param address the server
-   * @param context a "DTLS" client context
+   * @param context a "DTLS" client context; its trust managers check the server's chain
    * @param loops the loop group; one loop is picked
    * @param configure adjusts the engine before the handshake
    * @param timer where retransmission timers run
@@ -207,24 +270,55 @@ public final class TlsConnection implements Shutdownable {
       LoopGroup loops,
       Consumer<SSLEngine> configure,
       reactor.core.scheduler.Scheduler timer) {
+    return connectDatagram(address, context, loops, HostnameVerification.defaults(), configure, timer);
+  }
+
+  /**
+   * As {@link #connectDatagram(InetSocketAddress, SSLContext, LoopGroup, Consumer,
+   * reactor.core.scheduler.Scheduler)}, verifying the server as {@code verification} says.
+   *
+   * @param address the server
+   * @param context a "DTLS" client context; its trust managers check the server's chain
+   * @param loops the loop group; one loop is picked
+   * @param verification the name checked and sent as SNI
+   * @param configure adjusts the engine before the handshake; it cannot turn host name
+   *     verification off
+   * @param timer where retransmission timers run
+   * @return a cold Mono of the handshaken connection
+   */
+  public static Mono<TlsConnection> connectDatagram(
+      InetSocketAddress address,
+      SSLContext context,
+      LoopGroup loops,
+      HostnameVerification verification,
+      Consumer<SSLEngine> configure,
+      reactor.core.scheduler.Scheduler timer) {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(loops, "loops");
+    Objects.requireNonNull(verification, "verification");
     Objects.requireNonNull(configure, "configure");
     Objects.requireNonNull(timer, "timer");
     return Mono.defer(
         () -> {
+          if (address.isUnresolved()) {
+            return Mono.error(unknownHost(address));
+          }
           SelectorLoop loop = loops.next();
+          SSLEngine ssl = clientEngine(address, context, verification, configure);
           DatagramTransport transport;
           try {
             java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open();
-            ch.connect(address);
-            transport = new DatagramTransport(ch, loop);
+            try {
+              ch.connect(address);
+              transport = new DatagramTransport(ch, loop);
+            } catch (IOException | RuntimeException e) {
+              ch.close();
+              throw e;
+            }
           } catch (IOException e) {
             return Mono.error(e);
           }
-          SSLEngine ssl = context.createSSLEngine(address.getHostString(), address.getPort());
-          ssl.setUseClientMode(true);
-          configure.accept(ssl);
           TlsConnection c = new TlsConnection(ssl, transport, context, ELASTIC);
           return c.handshake(timer).doOnError(e -> loop.execute(transport::close));
         });

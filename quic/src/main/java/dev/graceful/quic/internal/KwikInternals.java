@@ -235,6 +235,93 @@ public final class KwikInternals {
     }
   }
 
+  /**
+   * Whether {@link #acceptAnyHostname} can work: Kwik 0.10.9's client TLS engine is reachable
+   * (the class path; on the module path {@code tech.kwik.core} opens nothing).
+   *
+   * @return true when a client connection's host name verifier can be replaced
+   */
+  public static boolean canReplaceHostnameVerifier() {
+    return ClientTls.GET_TLS_ENGINE != null;
+  }
+
+  /**
+   * Turns off the host name check of Kwik's TLS engine (agent15's {@code DefaultHostnameVerifier}),
+   * for a client whose trust manager checks the host name itself. That verifier compares the name
+   * with the certificate's DNS names and its subject's common name only, so it refuses a server
+   * reached by IP address whose certificate names that address (RFC 6125 §6.2.1 and RFC 2818 §3.1:
+   * "the iPAddress subjectAltName must be present in the certificate and must exactly match the
+   * IP in the URI").
+   *
+   * @param clientConnection a Kwik client connection, built and not yet connected
+   * @return true if replaced; false when internals are unreachable (Kwik's check stays)
+   */
+  public static boolean acceptAnyHostname(Object clientConnection) {
+    if (ClientTls.GET_TLS_ENGINE == null
+        || !ClientTls.GET_TLS_ENGINE.getDeclaringClass().isInstance(clientConnection)) {
+      return false;
+    }
+    try {
+      Object engine = ClientTls.GET_TLS_ENGINE.invoke(clientConnection);
+      Class<?> verifier = ClientTls.SET_HOSTNAME_VERIFIER.getParameterTypes()[0];
+      Object anyName =
+          java.lang.reflect.Proxy.newProxyInstance(
+              verifier.getClassLoader(),
+              new Class<?>[] {verifier},
+              (proxy, method, args) ->
+                  switch (method.getName()) {
+                    case "verify" -> Boolean.TRUE;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> "graceful: host name checked by the trust manager";
+                  });
+      ClientTls.SET_HOSTNAME_VERIFIER.invoke(engine, anyName);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Kwik's host name verifier not replaced: " + e);
+      return false;
+    }
+  }
+
+  /**
+   * @param connection a server-side Kwik connection
+   * @return the address its client's first packet came from ({@code
+   *     ServerConnectionImpl.getInitialRemoteAddress()}), if readable
+   */
+  public static Optional<java.net.InetSocketAddress> initialRemoteAddress(Object connection) {
+    try {
+      Method m = connection.getClass().getMethod("getInitialRemoteAddress");
+      return Optional.ofNullable((java.net.InetSocketAddress) m.invoke(connection));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Kwik's client TLS engine, looked up apart from {@link Probe}: its absence only limits S1. */
+  private static final class ClientTls {
+    static final Method GET_TLS_ENGINE;
+    static final Method SET_HOSTNAME_VERIFIER;
+
+    static {
+      Method get = null;
+      Method set = null;
+      try {
+        Method g = Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl").getDeclaredMethod("getTlsEngine");
+        g.setAccessible(true);
+        Class<?> engine = Class.forName("tech.kwik.agent15.engine.TlsClientEngine");
+        Method s = engine.getMethod("setHostnameVerifier", Class.forName("tech.kwik.agent15.engine.HostnameVerifier"));
+        if (engine.isAssignableFrom(g.getReturnType())) {
+          get = g;
+          set = s;
+        }
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "Kwik's client TLS engine unreachable: " + e);
+      }
+      GET_TLS_ENGINE = get;
+      SET_HOSTNAME_VERIFIER = set;
+    }
+  }
+
   /** The looked-up members; null when any is missing. */
   private static final class Probe {
     static String failure = "";

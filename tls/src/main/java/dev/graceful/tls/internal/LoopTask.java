@@ -2,6 +2,7 @@ package dev.graceful.tls.internal;
 
 import dev.graceful.core.ShutdownException;
 import dev.graceful.tls.internal.TlsEngine.Progress;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
@@ -20,9 +21,10 @@ public final class LoopTask implements Runnable {
   public interface Attempt {
     /**
      * @return what the operation needs next
-     * @throws ShutdownException when it fails
+     * @throws IOException when it fails: a {@link ShutdownException}, or the JDK's {@code
+     *     SSLHandshakeException} for a handshake
      */
-    Progress attempt() throws ShutdownException;
+    Progress attempt() throws IOException;
   }
 
   private static final Runnable NOTHING = () -> {};
@@ -112,7 +114,7 @@ public final class LoopTask implements Runnable {
     Progress p;
     try {
       p = what.attempt();
-    } catch (ShutdownException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       end();
       sink.error(e);
       return;

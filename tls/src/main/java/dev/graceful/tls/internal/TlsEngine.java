@@ -17,6 +17,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * One TLS connection's state machine on a JDK {@link SSLEngine} over a {@link TlsTransport}:
@@ -274,15 +275,56 @@ public final class TlsEngine implements ShutdownEngine {
    * Advances the handshake.
    *
    * @return what is needed next
-   * @throws ShutdownException on failure (the connection is then unusable)
+   * @throws SSLHandshakeException when the handshake fails: the JDK engine's own (a certificate not
+   *     trusted or for another host, an alert from the peer), with its message and cause, or one
+   *     saying how the peer ended the handshake; the connection is then unusable
+   * @throws ShutdownException {@code TRANSPORT} when reading or writing fails, {@code
+   *     ILLEGAL_STATE} after an earlier fatal error
    */
-  public Progress handshake() throws ShutdownException {
+  public Progress handshake() throws IOException {
     BufferPool lent = hold();
     try {
       return doHandshake();
+    } catch (ShutdownException e) {
+      throw handshakeFailure(e);
     } finally {
       trim(lent);
     }
+  }
+
+  /**
+   * A failed handshake is reported as what it is: the JDK's {@link SSLHandshakeException} as
+   * thrown, another {@link SSLException} of the engine wrapped in one (message and cause kept), an
+   * ending by the peer as one of our own. Transport errors and refusals stay {@link
+   * ShutdownException}s. The fatal alert the JDK engine prepared (after a failed certificate
+   * check: {@code bad_certificate}, {@code certificate_unknown}) is sent first, best effort, so
+   * that the peer learns why.
+   */
+  private IOException handshakeFailure(ShutdownException e) {
+    if (e.reason() == Reason.TRANSPORT || e.reason() == Reason.ILLEGAL_STATE) {
+      return e;
+    }
+    sendAlertQuietly();
+    Throwable cause = e.getCause();
+    if (cause instanceof SSLHandshakeException h) {
+      return h;
+    }
+    String message =
+        cause instanceof SSLException ssl && ssl.getMessage() != null
+            ? ssl.getMessage()
+            : connectionId() + ": " + handshakeMessage(e);
+    SSLHandshakeException h = new SSLHandshakeException(message);
+    if (cause != null) {
+      h.initCause(cause);
+    }
+    return h;
+  }
+
+  /** @return the failure's own words, without the reason and state a shutdown error carries */
+  private static String handshakeMessage(ShutdownException e) {
+    String m = String.valueOf(e.getMessage());
+    int colon = m.indexOf("]: ");
+    return colon >= 0 ? m.substring(colon + 3) : m;
   }
 
   private Progress doHandshake() throws ShutdownException {
@@ -364,12 +406,14 @@ public final class TlsEngine implements ShutdownEngine {
    * retransmit the handshake messages."
    *
    * @return the handshake's next need
-   * @throws ShutdownException on failure
+   * @throws IOException on failure, as {@link #handshake()}
    */
-  public Progress retransmit() throws ShutdownException {
+  public Progress retransmit() throws IOException {
     BufferPool lent = hold();
     try {
       return doRetransmit();
+    } catch (ShutdownException e) {
+      throw handshakeFailure(e);
     } finally {
       trim(lent);
     }

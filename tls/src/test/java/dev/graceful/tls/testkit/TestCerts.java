@@ -10,11 +10,20 @@ import javax.net.ssl.SSLContext;
 
 /** A generated certificate, its PEM files for openssl, and contexts for graceful. */
 public record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile) {
+  /** A certificate for {@code localhost} and {@code 127.0.0.1}. */
   public static TestCerts create() {
+    return forNames("localhost", "127.0.0.1");
+  }
+
+  /**
+   * A certificate for exactly these names (DNS names and IP literals as subject alternative
+   * names), e.g. one for another host, which a verifying client must refuse.
+   */
+  public static TestCerts forNames(String... names) {
     try {
       Path dir = Files.createTempDirectory("graceful-certs");
       dir.toFile().deleteOnExit();
-      SelfSignedCertificate c = SelfSignedCertificate.generate();
+      SelfSignedCertificate c = SelfSignedCertificate.generate(java.util.List.of(names));
       Path cert = dir.resolve("cert.pem");
       Path key = dir.resolve("key.pem");
       c.writePem(cert, key);
