@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * Issue 6's virtual-time target: {@code --shutdowns} bidirectional TLS shutdowns, each with a 30 s
+ * The virtual-time target of BENCHMARKS.md: {@code --shutdowns} bidirectional TLS shutdowns, each with a 30 s
  * deadline, against peers that never answer, all ended by the deadline on a {@link
  * VirtualTimeScheduler} and each checked to be a TIMEOUT, in well under the 30 s they stand for.
  * The pairs are handshaken in memory first (untimed); the time printed runs from the first

@@ -32,7 +32,7 @@ class NettyBoringSslServerShutdownIT extends NettyServerShutdownIT {
   // reads one, as TLS 1.2 requires), so the response still in flight cannot follow. What graceful
   // still guarantees: the client gets a clean end (a close_notify, no truncation), and the server
   // reports a peer-initiated COMPLETE with both close_notify sent and received. If Netty's engine
-  // ever keeps its outbound side open, this fails, and the README's advice (the JDK provider for
+  // ever keeps its outbound side open, this fails, and the advice in docs/tls.md (the JDK provider for
   // half-closing clients) can go.
   @Tag("T3")
   @Test

@@ -61,7 +61,7 @@ class QuicLossIT {
       if (r.drained() == DrainStatus.DRAINED) {
         // Q5's promise: sent and acknowledged, so the peer's QUIC stack had every byte. (Its
         // application may not have read the last few hundred yet when the close arrived, and
-        // Kwik drops those: 299,784 of 300,000 read once, in CI; acknowledgedBy covers that.)
+        // Kwik drops those: 299,784 of 300,000 were read in one run; acknowledgedBy covers that.)
         assertThat(peer.receivedAtClose.get()).as("drained means the peer had everything").isEqualTo(size);
         assertThat(peer.bytesAtClose.get()).isLessThanOrEqualTo(size);
       } else {

@@ -419,7 +419,7 @@ class TlsShutdownTest {
     assertThat(done(sink)).isEqualTo(200_000);
   }
 
-  // T13 over a memory transport, and issue 6's memory target: record buffers are held only while
+  // T13 over a memory transport, and the memory target of BENCHMARKS.md: record buffers are held only while
   // they hold bytes. An idle connection and a shutdown waiting for the peer's close_notify hold
   // none; a close_notify the transport has not taken yet keeps its buffer until it is written.
   @Tag("T13")
@@ -444,7 +444,7 @@ class TlsShutdownTest {
     assertThat(full.client.bufferCapacity()).as("given back once written").isZero();
   }
 
-  // T13 and issue 6's memory target, continued: the buffers a connection keeps because they hold
+  // T13 and the memory target, continued: the buffers a connection keeps because they hold
   // bytes (a record not yet written, a record received in part) are its own. Other connections
   // served by the same thread meanwhile borrow the thread's scratch buffers and must not touch
   // those bytes: every byte arrives, in order, on both connections.

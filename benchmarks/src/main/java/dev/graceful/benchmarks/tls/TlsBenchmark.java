@@ -55,7 +55,7 @@ public final class TlsBenchmark implements Callable<Integer> {
   @Option(names = "--repeat", description = "rounds of each case, interleaved (default 5)")
   int repeat = 5;
 
-  // 15: with fewer, the JIT still compiled graceful's close path within timed spans (BENCHMARKS.md, stop 18)
+  // 15: with fewer, the JIT still compiled graceful's close path within timed spans (measured: see BENCHMARKS.md)
   @Option(names = "--warmup", description = "untimed 1,000-connection rounds per stack and mode first (default 15)")
   int warmup = 15;
 

@@ -521,7 +521,7 @@ public final class KwikEngine implements ShutdownEngine {
     String warning =
         identity + ": Kwik's receive thread ended while the connection is open; it hears nothing"
             + " from the peer, so the drain ends as NOT_DRAINED. (Kwik 0.10.9 under -ea ends it on"
-            + " loopback: an assertion in LossDetector; see graceful's README.)";
+            + " loopback: an assertion in LossDetector; see docs/quic.md.)";
     try {
       // not on the loop: a logger's handler may write to a file or a console, and block
       blockingCalls.execute(() -> LOG.log(System.Logger.Level.WARNING, warning));
