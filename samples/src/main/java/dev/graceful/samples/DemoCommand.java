@@ -87,11 +87,12 @@ final class DemoCommand implements Callable<Integer> {
     LoopGroup serverLoops = LoopGroup.create(2);
     LoopGroup clientLoops = LoopGroup.create(2);
     long started = System.nanoTime();
+    Progress progress = new Progress(System.err, "demo");
     try {
       List<DemoTable.Section> sections = new ArrayList<>();
-      sections.add(run(serverCtx, clientCtx, serverLoops, clientLoops));
-      sections.add(NettyDemo.run(cert, httpsClients, webSocketClients, clientLoops));
-      sections.add(QuicDemo.run(cert, quicClients, serverLoops));
+      sections.add(run(serverCtx, clientCtx, serverLoops, clientLoops, progress));
+      sections.add(NettyDemo.run(cert, httpsClients, webSocketClients, clientLoops, progress));
+      sections.add(QuicDemo.run(cert, quicClients, serverLoops, progress));
       return print(sections, (System.nanoTime() - started) / 1_000_000);
     } finally {
       serverLoops.shutdown().block(WAIT);
@@ -99,7 +100,9 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private DemoTable.Section run(SSLContext serverCtx, SSLContext clientCtx, LoopGroup serverLoops, LoopGroup clientLoops) {
+  private DemoTable.Section run(
+      SSLContext serverCtx, SSLContext clientCtx, LoopGroup serverLoops, LoopGroup clientLoops, Progress progress) {
+    Progress.Phase connecting = progress.start("graceful NIO TLS: server up, " + clients + " clients connect and send " + send + " bytes each");
     TlsServer server =
         TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), serverCtx, serverLoops, e -> {}).block(WAIT);
     Map<Integer, Kind> kindByPort = new ConcurrentHashMap<>();
@@ -152,8 +155,10 @@ final class DemoCommand implements Callable<Integer> {
     List<TlsConnection> accepted = acceptedAll.block(WAIT);
     // the clients that close first have been answered by the server before it starts its own round
     Flux.merge(closingFirst).blockLast(WAIT);
+    connecting.end(accepted.size() + " accepted, " + closingFirst.size() + " closed first and were answered");
 
     // The graceful shutdown: G1 stop accepting, then every connection concurrently on its loop.
+    Progress.Phase shutdown = progress.start("graceful NIO TLS: graceful shutdown of " + accepted.size() + " connections (deadline " + timeout.toMillis() + " ms)");
     long shutdownStart = System.nanoTime();
     server.stopAccepting().block(WAIT);
     List<ServerSide> sides =
@@ -162,8 +167,11 @@ final class DemoCommand implements Callable<Integer> {
             .collectList()
             .block(WAIT);
     long shutdownMs = (System.nanoTime() - shutdownStart) / 1_000_000;
+    shutdown.end();
+    Progress.Phase checking = progress.start("graceful NIO TLS: what each client saw, release");
     List<String> clientVerdicts = Flux.concat(clientEnds).collectList().block(WAIT);
     Flux.fromIterable(connected).concatWith(Flux.fromIterable(accepted)).flatMap(TlsConnection::release).blockLast(WAIT);
+    checking.end();
 
     return section(sides, clientVerdicts, shutdownMs);
   }

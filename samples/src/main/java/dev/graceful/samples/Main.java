@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       DtlsServerCommand.class,
       QuicClientCommand.class,
       QuicServerCommand.class,
+      ProbeCommand.class,
       DemoCommand.class
     })
 public final class Main implements Runnable {

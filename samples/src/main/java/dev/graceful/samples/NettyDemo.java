@@ -46,7 +46,9 @@ final class NettyDemo {
 
   private NettyDemo() {}
 
-  static DemoTable.Section run(SelfSignedCertificate cert, int clients, int webSocketClients, LoopGroup rawClientLoops) throws Exception {
+  static DemoTable.Section run(
+      SelfSignedCertificate cert, int clients, int webSocketClients, LoopGroup rawClientLoops, Progress progress) throws Exception {
+    Progress.Phase starting = progress.start("reactor-netty HTTPS: server up");
     SslContext serverCtx = SslContextBuilder.forServer(cert.keys().getPrivate(), cert.certificate()).build();
     // the clients verify the server (its certificate names 127.0.0.1), as reactor-netty does by default
     SslContext clientCtx = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
@@ -66,6 +68,7 @@ final class NettyDemo {
                                 .sendString(Mono.delay(Duration.ofMillis(300)).map(x -> "x".repeat(SLOW_BODY)))
                             : res.header("content-length", "2").sendString(Mono.just("ok"))))
             .bindNow(Duration.ofSeconds(10));
+    starting.end("port " + server.port());
     int silentCount = Math.max(1, clients / 20);
     int cooperative = clients - silentCount;
     int slowCount = Math.max(1, cooperative / 5);
@@ -89,6 +92,8 @@ final class NettyDemo {
     List<String> problems = new ArrayList<>();
     try {
       // every cooperative client opens its keep-alive connection with a first request
+      Progress.Phase connecting =
+          progress.start("reactor-netty HTTPS: " + cooperative + " keep-alive clients, " + silentCount + " silent ones, " + webSocketClients + " WebSockets connect");
       long okBodies =
           Flux.range(0, cooperative)
               .flatMap(i -> http.get().uri("/").responseContent().aggregate().asString(), cooperative)
@@ -133,7 +138,9 @@ final class NettyDemo {
       if (echoed != webSocketClients) {
         problems.add("websocket: " + echoed + " of " + webSocketClients + " echoes");
       }
+      connecting.end();
       // requests in flight when the shutdown starts
+      Progress.Phase inFlight = progress.start("reactor-netty HTTPS: " + slowCount + " slow requests in flight");
       Mono<List<Integer>> slowBodies =
           Flux.range(0, slowCount)
               .flatMap(i -> http.get().uri("/slow").responseContent().aggregate().asString().map(String::length), slowCount)
@@ -145,14 +152,18 @@ final class NettyDemo {
           .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5)))
           .block(WAIT);
       Mono.delay(Duration.ofMillis(50)).block(WAIT); // the slow requests reach the server
+      inFlight.end();
 
+      Progress.Phase shutdown = progress.start("reactor-netty HTTPS: graceful shutdown (grace 2000 ms, deadline 3000 ms)");
       ShutdownReport report =
           graceful
               .shutdown(
                   server,
                   ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(2)).deadline(Duration.ofSeconds(3)))
               .block(WAIT);
+      shutdown.end(report.connections() + " connections");
 
+      Progress.Phase checking = progress.start("reactor-netty HTTPS: what each client saw");
       List<Integer> bodies = slowBodies.block(WAIT);
       long whole = bodies.stream().filter(n -> n == SLOW_BODY).count();
       if (whole != slowCount) {
@@ -188,6 +199,7 @@ final class NettyDemo {
         problems.add("websocket: server saw " + webSocketsComplete + " of " + webSocketClients + " end COMPLETE");
       }
       Flux.fromIterable(silent).flatMap(TlsConnection::release).blockLast(WAIT);
+      checking.end();
       return new DemoTable.Section("reactor-netty HTTPS", report.connections(), report.elapsed().toMillis(), rows(report, webSocketIds), problems);
     } finally {
       server.disposeNow(Duration.ofSeconds(5));

@@ -37,7 +37,7 @@ class QuicClientCommand implements Callable<Integer> {
     QuicCommands.validate(quic);
     security.validate();
     InetSocketAddress address = Traffic.resolve(target);
-    QuicClient client = client(address);
+    QuicClient client = client(address, quic.alpn, security);
     security.warnIfInsecure(System.err);
     Report report = new Report(System.out);
     LoopGroup loops = LoopGroup.create(1);
@@ -64,9 +64,10 @@ class QuicClientCommand implements Callable<Integer> {
   }
 
   /** The client these options describe: verifying by default (S1). */
-  private QuicClient client(InetSocketAddress address) throws java.security.GeneralSecurityException {
+  static QuicClient client(InetSocketAddress address, String alpn, ClientSecurityOptions security)
+      throws java.security.GeneralSecurityException {
     QuicClient client =
-        QuicClient.to(address, quic.alpn)
+        QuicClient.to(address, alpn)
             .trustManager(security.trustManager())
             .kwik(
                 b ->

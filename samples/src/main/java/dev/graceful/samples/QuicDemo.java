@@ -36,7 +36,8 @@ final class QuicDemo {
 
   private QuicDemo() {}
 
-  static DemoTable.Section run(SelfSignedCertificate cert, int clients, LoopGroup loops) throws Exception {
+  static DemoTable.Section run(SelfSignedCertificate cert, int clients, LoopGroup loops, Progress progress) throws Exception {
+    Progress.Phase connecting = progress.start("Kwik QUIC: server up, " + clients + " clients connect and request " + SIZE + " bytes each");
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     trusted.load(null, null);
     trusted.setCertificateEntry("demo", cert.certificate());
@@ -123,8 +124,12 @@ final class QuicDemo {
       if (!writing.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
         problems.add("quic: only " + (clients - writing.getCount()) + " of " + clients + " requests reached the server");
       }
+      connecting.end();
+      Progress.Phase shutdown = progress.start("Kwik QUIC: graceful shutdown with responses in flight (deadline 10000 ms)");
       ShutdownReport report =
           server.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10))).block(WAIT);
+      shutdown.end(report.connections() + " connections");
+      Progress.Phase checking = progress.start("Kwik QUIC: what each client received");
       long whole =
           Flux.fromIterable(received)
               .filterWhen(
@@ -142,6 +147,7 @@ final class QuicDemo {
       if (drained != clients || report.outcomes().getOrDefault(Outcome.COMPLETE, 0) != clients) {
         problems.add("quic: server saw " + report.outcomes() + " " + report.errors() + ", " + drained + " drained");
       }
+      checking.end();
       return new DemoTable.Section("Kwik QUIC", report.connections(), report.elapsed().toMillis(), rows(report), problems);
     } finally {
       server.close();

@@ -471,6 +471,21 @@ class CommandLineIT {
       // each WebSocket got the close frame 1001 and answered it, then the close_notify exchange ran
       assertThat(servers.get("reactor-netty HTTPS").get("endings").get("websocket 1001 then COMPLETE").asInt()).isEqualTo(10);
       assertThat(servers.get("Kwik QUIC").get("endings").get("128 KiB in flight COMPLETE/LOCAL drained").asInt()).isEqualTo(10);
+      // each phase is announced on stderr as it starts, then as it ends with its duration
+      String prefix = "graceful: demo: ";
+      List<String> started =
+          demo.lines().stream()
+              .filter(l -> l.startsWith(prefix) && l.endsWith(" ..."))
+              .map(l -> l.substring(prefix.length(), l.length() - " ...".length()))
+              .toList();
+      assertThat(started)
+          .contains(
+              "graceful NIO TLS: graceful shutdown of 40 connections (deadline 1000 ms)",
+              "reactor-netty HTTPS: graceful shutdown (grace 2000 ms, deadline 3000 ms)",
+              "Kwik QUIC: graceful shutdown with responses in flight (deadline 10000 ms)");
+      for (String phase : started) {
+        assertThat(demo.output()).containsPattern(java.util.regex.Pattern.quote(prefix + phase + ": done in ") + "\\d+ ms");
+      }
     }
   }
 }
