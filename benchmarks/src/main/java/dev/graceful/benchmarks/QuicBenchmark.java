@@ -22,7 +22,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import tech.kwik.core.QuicClientConnection;
@@ -74,6 +76,20 @@ final class QuicBenchmark implements Callable<Integer> {
   @Option(names = "--verbose", description = "print every drain")
   boolean verbose;
 
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "also write every figure printed, each timed close, the machine, the JVM and this command line to FILE, as JSON (see BENCHMARKS.md)")
+  java.nio.file.Path json;
+
+  @Option(
+      names = "--plot",
+      paramLabel = "DIR",
+      description = "draw quic-ratios.png (rapid over Kwik's close, pair by pair; drain over application ack, round by round) and quic-latency.png (percentiles of each kind of close) into DIR")
+  java.nio.file.Path plot;
+
+  @Spec CommandSpec spec;
+
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final Duration ACK_DEADLINE = Duration.ofSeconds(10);
   private int ackStalls;
@@ -92,17 +108,20 @@ final class QuicBenchmark implements Callable<Integer> {
       if (idle > 0) {
         return idleCost();
       }
+      Progress warming = Progress.everySecond("quic warm-up", warmup);
       for (int i = 0; i < warmup; i++) {
         rapidOnce();
         if (i % 10 == 0) {
           drainOnce(false);
           ackOnce();
         }
+        warming.step("");
       }
       double[] rapid = new double[rapidRuns];
       double[] raw = new double[rapidRuns];
       boolean[] rapidGc = new boolean[rapidRuns];
       boolean[] rawGc = new boolean[rapidRuns];
+      Progress pairs = Progress.everySecond("quic rapid and Kwik close pairs", rapidRuns);
       for (int i = 0; i < rapidRuns; i++) { // interleaved with Kwik's own close() as the baseline
         Timed a = rapidOnce();
         rapid[i] = a.ms();
@@ -110,6 +129,7 @@ final class QuicBenchmark implements Callable<Integer> {
         Timed b = rawCloseOnce();
         raw[i] = b.ms();
         rawGc[i] = b.collected();
+        pairs.step("");
       }
       Stats r = new Stats(rapid);
       Stats k = new Stats(raw);
@@ -125,18 +145,22 @@ final class QuicBenchmark implements Callable<Integer> {
       double[] rfcElapsed = new double[rfcRuns];
       double[] rfcPto3 = new double[rfcRuns];
       double[] rfcOver = new double[rfcRuns];
+      Progress rfcs = Progress.everySecond("quic RFC closes", rfcRuns);
       for (int i = 0; i < rfcRuns; i++) {
         double[] e = rfcOnce();
         rfcElapsed[i] = e[0];
         rfcPto3[i] = e[1];
         rfcOver[i] = e[0] - e[1];
+        rfcs.step("");
       }
       double[] silentOver = new double[Math.max(1, rfcRuns / 5)];
       double[] silentPto3 = new double[silentOver.length];
+      Progress silences = Progress.everySecond("quic RFC closes into silence", silentOver.length);
       for (int i = 0; i < silentOver.length; i++) {
         double[] e = rfcIntoSilence();
         silentOver[i] = e[0] - e[1];
         silentPto3[i] = e[1];
+        silences.step("");
       }
       Stats so = new Stats(silentOver);
       System.out.printf(
@@ -152,10 +176,12 @@ final class QuicBenchmark implements Callable<Integer> {
       double[] drained = new double[drainRuns];
       double[] hooked = new double[drainRuns];
       double[] acked = new double[drainRuns];
+      Progress drains = Progress.everyStep("quic drain rounds", drainRuns);
       for (int i = 0; i < drainRuns; i++) { // interleaved, so drift hits all three alike
         drained[i] = drainOnce(false);
         acked[i] = ackOnce();
         hooked[i] = drainOnce(true);
+        drains.step("drain, application ack, drain with acknowledgedBy");
       }
       Stats d = new Stats(drained);
       Stats a = new Stats(java.util.Arrays.stream(acked).filter(x -> !Double.isNaN(x)).toArray());
@@ -169,6 +195,23 @@ final class QuicBenchmark implements Callable<Integer> {
       System.out.printf(
           "summary: rapidP50Ms=%.3f rapidP99Ms=%.3f kwikCloseP99Ms=%.3f silentRfcMinus3PtoMaxMs=%.2f drain/appAck=%.2f appAckStalls=%d%n",
           r.median(), r.p(99), k.p(99), so.max(), d.median() / a.median(), ackStalls);
+      QuicResults results = new QuicResults(
+          System.getProperty("java.vm.name"), KwikInternals.available(), noCloseThreadsAhead ? "AT_CLOSE" : "AHEAD",
+          settleMs, warmup,
+          QuicResults.Sample.of(rapid), QuicResults.Sample.of(raw), count(rapidGc), count(rawGc),
+          Json.number(new Stats(without(rapid, rapidGc)).p(99)), Json.number(new Stats(without(raw, rawGc)).p(99)),
+          QuicResults.Sample.of(rfcElapsed), QuicResults.Sample.of(rfcPto3), QuicResults.Sample.of(rfcOver),
+          QuicResults.Sample.of(silentPto3), QuicResults.Sample.of(silentOver),
+          size, QuicResults.Sample.of(drained), QuicResults.Sample.of(acked), QuicResults.Sample.of(hooked),
+          ackStalls, drainRuns + warmup / 10 + (warmup % 10 == 0 ? 0 : 1), Json.number(d.median() / a.median()));
+      if (json != null) {
+        Json.write(json, Json.Document.now("quic", spec.commandLine().getParseResult().originalArgs(), results));
+        System.err.println("quic: results written to " + json);
+      }
+      if (plot != null) {
+        results.plot(plot);
+        System.err.println("quic: charts drawn in " + plot);
+      }
       return 0;
     } finally {
       server.close();

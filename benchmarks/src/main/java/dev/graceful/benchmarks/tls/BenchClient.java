@@ -28,6 +28,9 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
   /** System.nanoTime() of the first and the last close_notify received since {@link #open}. */
   private final java.util.concurrent.atomic.AtomicLong firstNotify = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong lastNotify = new java.util.concurrent.atomic.AtomicLong();
+  /** System.nanoTime() of each close_notify received since {@link #open}, in order of arrival. */
+  private volatile long[] arrivals = new long[0];
+  private final AtomicInteger arrived = new AtomicInteger();
   private volatile boolean silent;
   private volatile String lastProblem;
 
@@ -50,6 +53,8 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     truncated.set(0);
     firstNotify.set(0);
     lastNotify.set(0);
+    arrivals = new long[n];
+    arrived.set(0);
     lastProblem = null;
     AtomicInteger started = new AtomicInteger();
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -191,6 +196,16 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     return new long[] {firstNotify.get(), lastNotify.get()};
   }
 
+  /**
+   * @return System.nanoTime() of each close_notify received since {@link #open} whose arrival is
+   *     counted in {@link #verified()} as read before this call, in no particular order
+   */
+  long[] closeNotifyTimes() {
+    int n = verified.get();
+    long[] a = arrivals;
+    return java.util.Arrays.stream(a, 0, Math.min(n, a.length)).filter(t -> t != 0).toArray();
+  }
+
   /** @return the client loops' {@code [wake-ups with ready keys, keys handled]} so far, summed */
   long[] readiness() {
     long[] sum = new long[2];
@@ -207,6 +222,11 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     long now = System.nanoTime();
     firstNotify.compareAndSet(0, now);
     lastNotify.accumulateAndGet(now, Math::max);
+    int i = arrived.getAndIncrement();
+    long[] a = arrivals;
+    if (i < a.length) {
+      a[i] = now; // before the count below, which publishes it to awaitVerified's caller
+    }
     verified.incrementAndGet();
     if (!silent) {
       c.close();

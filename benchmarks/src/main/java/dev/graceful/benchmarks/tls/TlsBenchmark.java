@@ -1,5 +1,9 @@
 package dev.graceful.benchmarks.tls;
 
+import dev.graceful.benchmarks.Charts;
+import dev.graceful.benchmarks.Distribution;
+import dev.graceful.benchmarks.Json;
+import dev.graceful.benchmarks.Progress;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -25,7 +29,9 @@ import java.util.function.ToDoubleBiFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * End to end on loopback: a server JVM (graceful, Netty's closeOutbound path, or the hand-written
@@ -92,6 +98,20 @@ public final class TlsBenchmark implements Callable<Integer> {
       description = "what --profile samples: cpu (user-mode CPU, the default; works with perf_event_paranoid 2), cpu-kernel (CPU with kernel frames: system calls, the TCP stack; needs perf_event_paranoid 1 or root) or wall (every thread's wall clock, waiting included)")
   ProfileEvent profileEvent = ProfileEvent.CPU;
 
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "also write every figure printed, the machine, the JVM and this command line to FILE, as JSON (see BENCHMARKS.md)")
+  Path json;
+
+  @Option(
+      names = "--plot",
+      paramLabel = "DIR",
+      description = "draw tls-ratios.png (the paired ratios, round by round) and tls-latency.png (close_notify arrival percentiles per stack) into DIR")
+  Path plot;
+
+  @Spec CommandSpec spec;
+
   /** async-profiler's events for {@code --profile}. */
   enum ProfileEvent {
     CPU("cpu", "event=cpu,alluser"),
@@ -128,6 +148,12 @@ public final class TlsBenchmark implements Callable<Integer> {
   private Process server;
   private BufferedReader replies;
   private PrintStream commands;
+  private final List<TlsResults.RoundFigures> roundFigures = new ArrayList<>();
+  private final List<TlsResults.CaseFigures> caseFigures = new ArrayList<>();
+  private final List<TlsResults.Ratio> ratioFigures = new ArrayList<>();
+  private final List<TlsResults.Paired> pairedFigures = new ArrayList<>();
+  private final List<TlsResults.Memory> memoryFigures = new ArrayList<>();
+  private Double pendingBeyondRaw;
 
   /**
    * The milliseconds all of this machine's CPUs have spent running anything (user, nice, system,
@@ -163,10 +189,11 @@ public final class TlsBenchmark implements Callable<Integer> {
     return count < 0 ? "-" : String.format(Locale.ROOT, "%.2f", (double) count / n);
   }
 
-  /** One timed round. */
+  /** One timed round; {@code closeNotifyMs}: each client's close_notify arrival, from the span's start. */
   record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
       int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs,
-      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs, MachineTime machine) {
+      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs, MachineTime machine,
+      double[] closeNotifyMs) {
     boolean ok() {
       return ms >= 0 && verified == n && truncated == 0 && failed == 0;
     }
@@ -180,14 +207,18 @@ public final class TlsBenchmark implements Callable<Integer> {
         serverCpus == null ? "" : ", server on CPUs " + serverCpus + " only");
     startServer();
     try (BenchClient client = new BenchClient(clientContext(), clientLoops)) {
+      Progress warming = Progress.everyStep("tls warm-up", warmup * stacks.size() * modes.size());
       for (int w = 0; w < warmup; w++) {
         for (String s : stacks) {
           for (ServerStack.Mode m : modes) {
             round(client, s, "TLSv1.3", 1000, m);
+            warming.step("round " + (w + 1) + "/" + warmup + ", " + s + " " + m);
           }
         }
       }
       List<Round> rounds = new ArrayList<>();
+      Progress measuring =
+          Progress.everyStep("tls measured", repeat * protocols.size() * sizes.size() * modes.size() * stacks.size());
       for (int r = 0; r < repeat; r++) {
         for (String protocol : protocols) {
           for (int n : sizes) {
@@ -197,6 +228,8 @@ public final class TlsBenchmark implements Callable<Integer> {
               for (String s : order) {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
+                roundFigures.add(TlsResults.RoundFigures.of(r + 1, x));
+                measuring.step("round " + (r + 1) + "/" + repeat + ", " + protocol + " n=" + n + " " + m + " " + s);
                 out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms (busiest thread %.1f)  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  client: close_notify %.1f to %.1f ms, %d wake-ups, %.1f keys each  machine: busy %s ms, steal %s ms  verified %d%s%n",
                     r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.busiestMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), known(x.jitMs),
                     x.firstNotifyMs, x.lastNotifyMs, x.clientWakeups, x.clientWakeups == 0 ? 0.0 : (double) x.clientKeys / x.clientWakeups,
@@ -210,6 +243,16 @@ public final class TlsBenchmark implements Callable<Integer> {
       boolean ok = report(rounds);
       if (!noMemory) {
         ok &= memory(client);
+      }
+      if (json != null) {
+        Json.write(json, Json.Document.now("tls", spec.commandLine().getParseResult().originalArgs(),
+            new TlsResults(serverJvm, clientLoops, start.name(), serverCpus, warmup, roundFigures, caseFigures,
+                ratioFigures, pairedFigures, memoryFigures, pendingBeyondRaw, ok)));
+        System.err.println("tls: results written to " + json);
+      }
+      if (plot != null) {
+        plot(rounds);
+        System.err.println("tls: charts drawn in " + plot);
       }
       return ok ? 0 : 1;
     } finally {
@@ -240,13 +283,15 @@ public final class TlsBenchmark implements Callable<Integer> {
       double clientCpuMs = (CPU.getProcessCpuTime() - clientCpu0) / 1e6;
       long[] ready1 = client.readiness();
       long[] notified = client.notifyTimes();
+      long spanStart = Long.parseLong(d[8]);
+      double[] arrivals = Arrays.stream(client.closeNotifyTimes()).mapToDouble(t -> (t - spanStart) / 1e6).toArray();
       return new Round(stack, protocol, n, mode, Long.parseLong(d[1]) / 1e6, Long.parseLong(d[2]) / 1e6, clientCpuMs,
           client.verified(), client.truncated(), Integer.parseInt(d[4]),
           d.length > 10 ? d[10] : client.lastProblem(), Long.parseLong(d[5]), Long.parseLong(d[6]), Long.parseLong(d[7]),
           notified[0] == 0 ? -1 : (notified[0] - Long.parseLong(d[8])) / 1e6,
           notified[1] == 0 ? -1 : (notified[1] - Long.parseLong(d[8])) / 1e6,
           ready1[0] - ready0[0], ready1[1] - ready0[1], Long.parseLong(d[9]) / 1e6,
-          machine0.until(machine1));
+          machine0.until(machine1), arrivals);
     } finally {
       client.abortAll();
       closeStack(stack);
@@ -280,6 +325,8 @@ public final class TlsBenchmark implements Callable<Integer> {
               : Double.NaN;
       double rate = first.n / (ms / 1000);
       medians.put(e.getKey(), new double[] {rate, cpu / first.n * 1000});
+      caseFigures.add(new TlsResults.CaseFigures(first.protocol, first.n, first.mode.name(), first.stack, ms, rate,
+          cpu / first.n * 1000, clientCpu, Json.number(busy), Distribution.of(closeNotifyMs(rs)), good, rs.size()));
       out.printf(Locale.ROOT, "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %17.1f %10s %5d/%d%n",
           first.protocol, first.n, first.mode, first.stack, ms, rate, cpu / first.n * 1000, clientCpu,
           Double.isNaN(busy) ? "-" : String.format(Locale.ROOT, "%.2f", busy), good, rs.size());
@@ -292,20 +339,29 @@ public final class TlsBenchmark implements Callable<Integer> {
       double[] netty = medians.get(key + "netty:2");
       double[] raw = medians.get(key + "raw:1");
       if (g1 != null && g2 != null && netty != null && raw != null) {
+        ratio(big, m, "graceful:2/netty:2 shutdowns/s", g2[0] / netty[0]);
+        ratio(big, m, "graceful:1/raw:1 shutdowns/s", g1[0] / raw[0]);
+        ratio(big, m, "graceful:2/raw:1 shutdowns/s", g2[0] / raw[0]);
+        ratio(big, m, "graceful:1/raw:1 cpu", g1[1] / raw[1]);
         out.printf(Locale.ROOT,
             "ratios TLSv1.3 n=%d %s: graceful/netty=%.2f graceful/raw=%.2f (graceful:2/netty:2, graceful:1/raw:1) graceful:2/raw=%.2f cpu graceful:1/raw=%.2f%n",
             big, m, g2[0] / netty[0], g1[0] / raw[0], g2[0] / raw[0], g1[1] / raw[1]);
       } else if (g1 != null && raw != null) {
+        ratio(big, m, "graceful:1/raw:1 shutdowns/s", g1[0] / raw[0]);
+        ratio(big, m, "graceful:1/raw:1 cpu", g1[1] / raw[1]);
         out.printf(Locale.ROOT, "ratios TLSv1.3 n=%d %s: graceful/raw=%.2f (graceful:1/raw:1) cpu graceful:1/raw=%.2f%n",
             big, m, g1[0] / raw[0], g1[1] / raw[1]);
       }
       String paired =
-          paired(cases.get(key + "graceful:2"), cases.get(key + "netty:2"), "graceful:2/netty:2", TlsBenchmark::rateRatio)
-              + paired(cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1", TlsBenchmark::rateRatio);
+          text(paired(big, m, cases.get(key + "graceful:2"), cases.get(key + "netty:2"), "graceful:2/netty:2", RATE,
+                  TlsBenchmark::rateRatio))
+              + text(paired(big, m, cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1", RATE,
+                  TlsBenchmark::rateRatio));
       if (!paired.isEmpty()) {
         out.printf(Locale.ROOT, "paired rounds TLSv1.3 n=%d %s (same round, median [min-max]):%s%n", big, m, paired);
       }
-      String loops = paired(cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1", TlsBenchmark::loopCpuRatio);
+      String loops = text(paired(big, m, cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1",
+          "loop-thread cpu", TlsBenchmark::loopCpuRatio));
       if (!loops.isEmpty()) {
         out.printf(Locale.ROOT, "paired loop-thread CPU TLSv1.3 n=%d %s (same round, median [min-max]; above 1: graceful's loop used more):%s%n",
             big, m, loops);
@@ -321,6 +377,7 @@ public final class TlsBenchmark implements Callable<Integer> {
     out.printf("%-11s %12s %22s %8s%n", "stack", "idle B/conn", "pending shutdown B/conn", "threads");
     Map<String, Double> pending = new LinkedHashMap<>();
     boolean ok = true;
+    Progress measuring = Progress.everyStep("tls memory", stacks.size());
     for (String stack : stacks) {
       String[] sl = stack.split(":");
       int port = Integer.parseInt(ask("open " + sl[0] + " TLSv1.3 " + sl[1], "port")[1]);
@@ -335,15 +392,18 @@ public final class TlsBenchmark implements Callable<Integer> {
         String[] h = ask("heap", "heap");
         double p = (Long.parseLong(h[1]) - h0) / (double) n;
         pending.put(stack, p);
+        memoryFigures.add(new TlsResults.Memory(stack, (h1 - h0) / (double) n, p, Integer.parseInt(h[2])));
         out.printf(Locale.ROOT, "%-11s %12.0f %22.0f %8s%n", stack, (h1 - h0) / (double) n, p, h[2]);
       } finally {
         client.abortAll();
         closeStack(stack);
       }
+      measuring.step(stack);
     }
     Double g = pending.get("graceful:1");
     Double raw = pending.get("raw:1");
     if (g != null && raw != null) {
+      pendingBeyondRaw = g - raw;
       out.printf(Locale.ROOT, "graceful pending shutdown beyond the raw loop's engine and socket: %.0f B per connection%n", g - raw);
     }
     return ok;
@@ -357,28 +417,76 @@ public final class TlsBenchmark implements Callable<Integer> {
     }
   }
 
+  private static final String RATE = "shutdowns/s";
+
+  /** Keeps a ratio of two stacks' medians for the results file. */
+  private void ratio(int n, ServerStack.Mode mode, String name, double value) {
+    ratioFigures.add(new TlsResults.Ratio("TLSv1.3", n, mode.name(), name, value));
+  }
+
   /**
    * A ratio within each round, where both stacks ran back to back: what drifts between rounds (the
    * machine's load, its clock) cancels out, so the spread of these says how far the median ratio
-   * can be trusted.
+   * can be trusted. Kept for the results file and the charts.
    *
+   * @param of what the ratio is of
    * @param ratio the ratio of one round's two results, or NaN where a figure is unknown
-   * @return " label=median [min-max]", or "" when either stack did not run or a figure is unknown
+   * @return the ratios, or null when either stack did not run or a figure is unknown
    */
-  private static String paired(List<Round> a, List<Round> b, String label, ToDoubleBiFunction<Round, Round> ratio) {
+  private TlsResults.Paired paired(int n, ServerStack.Mode mode, List<Round> a, List<Round> b, String label, String of,
+      ToDoubleBiFunction<Round, Round> ratio) {
     if (a == null || b == null || a.size() != b.size() || a.isEmpty()) {
-      return "";
+      return null;
     }
     double[] r = new double[a.size()];
     for (int i = 0; i < r.length; i++) {
       r[i] = ratio.applyAsDouble(a.get(i), b.get(i));
       if (Double.isNaN(r[i])) {
-        return "";
+        return null;
       }
     }
-    return String.format(
-        Locale.ROOT, " %s=%.2f [%.2f-%.2f]", label, median(r),
+    TlsResults.Paired p = new TlsResults.Paired("TLSv1.3", n, mode.name(), label, of, r, median(r),
         Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow());
+    pairedFigures.add(p);
+    return p;
+  }
+
+  /** @return " label=median [min-max]", or "" for none */
+  private static String text(TlsResults.Paired p) {
+    return p == null ? "" : String.format(Locale.ROOT, " %s=%.2f [%.2f-%.2f]", p.name(), p.median(), p.min(), p.max());
+  }
+
+  /** @return every client's close_notify arrival in {@code rounds}, from its round's span start */
+  private static double[] closeNotifyMs(List<Round> rounds) {
+    return rounds.stream().flatMapToDouble(r -> Arrays.stream(r.closeNotifyMs())).toArray();
+  }
+
+  /**
+   * --plot: the paired rate ratios round by round, and the close_notify arrival percentiles of
+   * each stack, for TLS 1.3 at the largest size, all its rounds' clients together.
+   */
+  private void plot(List<Round> rounds) throws IOException {
+    int big = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+    Map<String, double[]> ratios = new LinkedHashMap<>();
+    for (TlsResults.Paired p : pairedFigures) {
+      if (p.of().equals(RATE)) {
+        ratios.put(p.name() + " " + p.mode(), p.perRound());
+      }
+    }
+    Charts.ratios(plot.resolve("tls-ratios.png"),
+        "TLS 1.3, n=" + big + ": shutdowns/s of graceful over the baseline, same round", "round",
+        "shutdowns/s ratio (above 1: graceful faster)", false, ratios);
+    Map<String, List<Round>> byCase = new LinkedHashMap<>();
+    for (Round r : rounds) {
+      if (r.protocol.equals("TLSv1.3") && r.n == big) {
+        byCase.computeIfAbsent(r.stack + " " + r.mode, k -> new ArrayList<>()).add(r);
+      }
+    }
+    Map<String, double[]> latencies = new LinkedHashMap<>();
+    byCase.forEach((k, rs) -> latencies.put(k, closeNotifyMs(rs)));
+    Charts.percentiles(plot.resolve("tls-latency.png"),
+        "TLS 1.3, n=" + big + ": close_notify arrival at the clients, all " + repeat + " rounds",
+        "ms from the start of the shutdowns", false, latencies);
   }
 
   /** @return shutdowns per second of {@code a} over {@code b}'s, with the same n */
