@@ -40,13 +40,9 @@ final class Http1Connection implements AutoCloseable {
   }
 
   Response response() throws IOException {
-    String status = line();
-    int code = Integer.parseInt(status.split(" ")[1]);
-    Map<String, String> headers = new HashMap<>();
-    for (String h = line(); !h.isEmpty(); h = line()) {
-      int colon = h.indexOf(':');
-      headers.merge(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim(), (a, b) -> a + ", " + b);
-    }
+    Response head = head();
+    int code = head.status();
+    Map<String, String> headers = head.headers();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     boolean chunkedEnd = false;
     if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
@@ -66,6 +62,48 @@ final class Http1Connection implements AutoCloseable {
       body.write(b);
     }
     return new Response(code, headers, body.toString(StandardCharsets.UTF_8), chunkedEnd);
+  }
+
+  /**
+   * Reads a response's status line and headers only; a chunked body is then read with {@link
+   * #chunk()}.
+   *
+   * @return the response without its body
+   */
+  Response head() throws IOException {
+    String status = line();
+    int code = Integer.parseInt(status.split(" ")[1]);
+    Map<String, String> headers = new HashMap<>();
+    for (String h = line(); !h.isEmpty(); h = line()) {
+      int colon = h.indexOf(':');
+      headers.merge(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+    }
+    return new Response(code, headers, "", false);
+  }
+
+  /**
+   * Reads the next chunk of a chunked body.
+   *
+   * @return its bytes; none for the zero-length chunk that ends the body (its empty trailer
+   *     section read too)
+   * @throws EOFException when the connection ends inside the chunk
+   */
+  byte[] chunk() throws IOException {
+    int size = Integer.parseInt(line().trim(), 16);
+    if (size == 0) {
+      if (!line().isEmpty()) {
+        throw new IOException("trailers after the last chunk");
+      }
+      return new byte[0];
+    }
+    byte[] b = in.readNBytes(size);
+    if (b.length < size) {
+      throw new EOFException("chunk cut at " + b.length + " of " + size + " bytes");
+    }
+    if (!line().isEmpty()) {
+      throw new IOException("chunk not followed by CRLF");
+    }
+    return b;
   }
 
   /** @return true when the server closed its side cleanly (for TLS: after its close_notify) */
