@@ -2,7 +2,9 @@ package dev.graceful.core;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import reactor.util.context.ContextView;
 
 /**
  * What happens to application data that arrives while a shutdown waits for the peer (T5). It is
@@ -20,6 +22,19 @@ public sealed interface Inbound {
    */
   static Inbound deliverTo(Consumer<? super ByteBuffer> consumer) {
     return new Deliver(consumer);
+  }
+
+  /**
+   * As {@link #deliverTo(Consumer)}, with the {@code Context} of the subscriber that started the
+   * shutdown: what it put there with {@code contextWrite} (a trace, a request id, a metrics tag)
+   * reaches the consumer. Subscribers that join a running shutdown share its exchange and so the
+   * first subscriber's context.
+   *
+   * @param consumer receives each chunk and the subscriber's context, on the loop thread
+   * @return the policy
+   */
+  static Inbound deliverContextual(BiConsumer<? super ByteBuffer, ? super ContextView> consumer) {
+    return new DeliverContextual(consumer);
   }
 
   /** @return a policy that counts and drops data: the caller's explicit choice */
@@ -41,6 +56,29 @@ public sealed interface Inbound {
     /** Checks the consumer. */
     public Deliver {
       Objects.requireNonNull(consumer, "consumer");
+    }
+  }
+
+  /**
+   * Delivers to a consumer that also reads the subscriber's context. Protocol engines never see
+   * it: when the shutdown is subscribed, it becomes a {@link Deliver} bound to that context.
+   *
+   * @param consumer receives each chunk and the subscriber's context
+   */
+  record DeliverContextual(BiConsumer<? super ByteBuffer, ? super ContextView> consumer)
+      implements Inbound {
+    /** Checks the consumer. */
+    public DeliverContextual {
+      Objects.requireNonNull(consumer, "consumer");
+    }
+
+    /**
+     * @param context the subscriber's context
+     * @return a {@link Deliver} handing {@code context} to the consumer with each chunk
+     */
+    public Deliver bind(ContextView context) {
+      Objects.requireNonNull(context, "context");
+      return new Deliver(chunk -> consumer.accept(chunk, context));
     }
   }
 

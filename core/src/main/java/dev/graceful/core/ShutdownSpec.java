@@ -4,12 +4,14 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.ContextView;
 
 /**
  * An immutable shutdown policy. Each operator returns a new spec, so one spec serves thousands of
@@ -182,6 +184,19 @@ public final class ShutdownSpec {
     return withInbound(Inbound.deliverTo(consumer));
   }
 
+  /**
+   * As {@link #readInto(Consumer)}, also handing the consumer the {@code Context} of the subscriber
+   * that started the shutdown (T5, R1): {@code policy.readIntoContextual((buf, ctx) ->
+   * log(ctx.get("request-id"), buf)).shutdown(c).contextWrite(Context.of("request-id", id))}.
+   *
+   * @param consumer receives each chunk and the subscriber's context on the loop thread; the buffer
+   *     is valid only during the call
+   * @return this policy delivering data
+   */
+  public ShutdownSpec readIntoContextual(BiConsumer<? super ByteBuffer, ? super ContextView> consumer) {
+    return withInbound(Inbound.deliverContextual(consumer));
+  }
+
   /** @return this policy counting and dropping data read while waiting: the caller's choice */
   public ShutdownSpec discardUnread() {
     return withInbound(Inbound.discard());
@@ -351,6 +366,9 @@ public final class ShutdownSpec {
   private static String describe(Inbound inbound) {
     if (inbound instanceof Inbound.Deliver) {
       return "readInto";
+    }
+    if (inbound instanceof Inbound.DeliverContextual) {
+      return "readIntoContextual";
     }
     return inbound == Inbound.discard() ? "discardUnread" : "refuse";
   }

@@ -107,8 +107,12 @@ class LostWakeupRecoveryIT {
           QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops.next(), "write-" + i);
           QuicStreamHandle s = c.openStream().block(Duration.ofSeconds(10));
           reactor.core.Disposable peerWait = null;
+          // how the peer wait ended, if it did: it must still be waiting when it is cancelled
+          java.util.concurrent.atomic.AtomicReference<Object> peerWaitEnded = new java.util.concurrent.atomic.AtomicReference<>();
           if (i % 2 == 1) {
-            peerWait = c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout()).subscribe(r -> {}, e -> {});
+            peerWait =
+                c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout())
+                    .subscribe(peerWaitEnded::set, peerWaitEnded::set, () -> peerWaitEnded.compareAndSet(null, "empty"));
             c.stallRecoveries().block(Duration.ofSeconds(5)); // a barrier: the loop took its first step
           }
           long t0 = System.nanoTime();
@@ -129,6 +133,7 @@ class LostWakeupRecoveryIT {
           recovered += c.stallRecoveries().block(Duration.ofSeconds(5));
           if (peerWait != null) {
             assertThat(c.shutdownState()).as("the peer wait sent nothing").isEqualTo(dev.graceful.core.ShutdownState.NONE);
+            assertThat(peerWaitEnded.get()).as("transfer %d: the peer wait is still waiting", i).isNull();
             peerWait.dispose(); // cancelled: the RFC close below proceeds
           }
           ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(DEADLINE)).block(Duration.ofSeconds(20));

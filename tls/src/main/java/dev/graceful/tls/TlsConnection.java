@@ -35,7 +35,6 @@ import reactor.core.scheduler.Schedulers;
 public final class TlsConnection implements Shutdownable {
   private final TlsEngine engine;
   private final ShutdownCoordinator coordinator;
-  private final SSLContext context;
   private volatile boolean released;
 
   private static final Executor ELASTIC = task -> Schedulers.boundedElastic().schedule(task);
@@ -45,7 +44,6 @@ public final class TlsConnection implements Shutdownable {
     this.engine =
         new TlsEngine(ssl, transport, delegatedTasks, context.getProtocol().startsWith("DTLS"));
     this.coordinator = new ShutdownCoordinator(engine);
-    this.context = context;
   }
 
   /**
@@ -53,7 +51,7 @@ public final class TlsConnection implements Shutdownable {
    *
    * @param transport the byte pipe (a {@link MemoryTransport} for a BIO pair)
    * @param ssl a configured engine
-   * @param context the context {@code ssl} came from, whose session cache T9 maintains
+   * @param context the context {@code ssl} came from (TLS or DTLS by its protocol)
    * @return the connection
    */
   public static TlsConnection over(TlsTransport transport, SSLEngine ssl, SSLContext context) {
@@ -405,24 +403,31 @@ public final class TlsConnection implements Shutdownable {
    * {@inheritDoc}
    *
    * <p>Over DTLS (T14) "the peer's close_notify can be lost, so waiting always has a deadline": a
-   * bidirectional shutdown without one is refused with {@code INVALID_ARGUMENT}, nothing sent.
+   * shutdown that waits for the peer ({@code bidirectional}, {@code waitPeer()}) without one is
+   * refused with {@code INVALID_ARGUMENT} when subscribed, nothing sent. Fast and quiet shutdowns
+   * do not wait and need none.
    */
   @Override
   public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    if (engine.isDatagram()
-        && spec.mode() == dev.graceful.core.ShutdownMode.BIDIRECTIONAL
-        && spec.timeout().isEmpty()) {
+    if (engine.isDatagram() && waitsForPeer(spec.mode()) && spec.timeout().isEmpty()) {
       return Mono.error(
           () ->
               new dev.graceful.core.ShutdownException(
                   dev.graceful.core.ShutdownException.Reason.INVALID_ARGUMENT,
                   connectionId(),
                   engine.state(),
-                  "over DTLS the peer's close_notify can be lost: a bidirectional shutdown needs a deadline",
+                  "over DTLS the peer's close_notify can be lost: a "
+                      + spec.mode().cliName()
+                      + " shutdown needs a deadline",
                   null));
     }
     return coordinator.shutdown(spec);
+  }
+
+  private static boolean waitsForPeer(dev.graceful.core.ShutdownMode mode) {
+    return mode == dev.graceful.core.ShutdownMode.BIDIRECTIONAL
+        || mode == dev.graceful.core.ShutdownMode.WAIT_PEER;
   }
 
   /**
@@ -479,7 +484,7 @@ public final class TlsConnection implements Shutdownable {
           if (!released) {
             released = true;
             if (!engine.state().sent() || engine.isFatal()) {
-              SessionCache.invalidate(context, engine.ssl());
+              SessionCache.invalidate(engine.ssl());
             }
             engine.closeTransport();
           }

@@ -173,6 +173,31 @@ class DtlsShutdownTest {
     assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
   }
 
+  // T14: waiting for the peer to start (wait-peer) without a deadline is refused the same way: the
+  // peer's close_notify can be lost, so the wait might never end.
+  @Test
+  void waitPeerWithoutDeadlineIsRefusedOverDtls() {
+    BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout()).toFuture();
+    assertThat(p.pump()).isZero();
+    assertThat(c).as("refused at once, not left waiting").isCompletedExceptionally();
+    Throwable t = Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
+    assertThat(t)
+        .isInstanceOfSatisfying(
+            ShutdownException.class,
+            e -> assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT));
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
+  }
+
+  // T14: a policy that does not wait (fast, quiet) needs no deadline over DTLS.
+  @Test
+  void fastWithoutDeadlineIsAcceptedOverDtls() {
+    BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
+    var c = p.client.shutdown(ShutdownSpec.bidirectional().fast().noTimeout()).toFuture();
+    p.pump();
+    assertThat(c.join().outcome()).isEqualTo(Outcome.SENT);
+  }
+
   // T14: a replayed record (an old datagram sent again) during the wait does not break it.
   @Test
   void replayedDatagramDuringShutdownIsIgnored() {

@@ -15,6 +15,7 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -137,6 +138,49 @@ class SessionResumptionIT {
             });
     assertThat(r[0]).isEqualTo(true);
     assertThat(r[1]).isEqualTo(1);
+  }
+
+  // T9: releasing a connection without SENT invalidates that connection's session only. Another
+  // connection to the same host and port keeps its session and the tickets it received valid in the
+  // client cache. (Which session the JDK offers next is its own choice: its client cache keeps one
+  // entry per host and port, and any removal empties it; see SessionCache.)
+  @Tag("T9")
+  @Test
+  void releaseWithoutSentKeepsOtherConnectionsSessionsValid() {
+    int port = PeerProcess.freePort();
+    SSLContext ctx = certs.client();
+    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "2")) {
+      TlsConnection first = connect(port, "1.3", ctx); // never reads: holds no ticket
+      server.send("q\n"); // s_server drops the first connection and accepts the next one
+      TlsConnection second = connect(port, "1.3", ctx);
+      assertThat(second.resumed()).as("nothing to resume yet").isFalse();
+      readTicketsAndData(second, server);
+      java.util.List<javax.net.ssl.SSLSession> others = cachedFor(ctx, port);
+      others.removeIf(s -> java.util.Arrays.equals(s.getId(), first.session().getId()));
+      assertThat(others).as("the second connection's sessions and tickets").isNotEmpty();
+
+      first.release().block(WAIT); // the first ends uncleanly: its session is bad, not the second's
+
+      assertThat(first.session().isValid()).isFalse();
+      assertThat(second.session().isValid()).as("the second connection's session").isTrue();
+      assertThat(others).as("the second connection's tickets").allMatch(javax.net.ssl.SSLSession::isValid);
+      second.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
+      second.release().block(WAIT);
+      assertThat(second.session().isValid()).as("released after SENT").isTrue();
+      server.awaitExit(WAIT);
+    }
+  }
+
+  private static java.util.List<javax.net.ssl.SSLSession> cachedFor(SSLContext ctx, int port) {
+    javax.net.ssl.SSLSessionContext cache = ctx.getClientSessionContext();
+    java.util.List<javax.net.ssl.SSLSession> found = new java.util.ArrayList<>();
+    for (byte[] id : java.util.Collections.list(cache.getIds())) {
+      javax.net.ssl.SSLSession s = cache.getSession(id);
+      if (s != null && s.getPeerPort() == port) {
+        found.add(s);
+      }
+    }
+    return found;
   }
 
   /** Makes the client read (so TLS 1.3 tickets are processed) without the peer closing. */

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
 
@@ -63,7 +64,7 @@ final class Exchange {
       subscribers[subscribers.length - 1] = s;
       if (driver == null) {
         // the deadline counts from here, the first subscription
-        driver = start = new StepDriver(engine, spec, this);
+        driver = start = new StepDriver(engine, spec, this, s.currentContext());
       }
     }
     if (s.isCancelled()) {
@@ -155,7 +156,7 @@ final class Exchange {
 
   /** The driver's result. */
   void succeed(ShutdownResult result) {
-    end(s -> s.complete(result), true);
+    end(s -> s.succeed(result), true);
   }
 
   /** The driver's "not yet" (no-block): empty. */
@@ -226,17 +227,31 @@ final class Exchange {
     }
   }
 
-  /** One subscriber's subscription: Reactor's Mono subscription state machine (request, cancel). */
+  /**
+   * One subscriber's subscription: Reactor's Mono subscription state machine (request, cancel).
+   * As a {@link reactor.core.Scannable} it answers {@code CANCELLED}, {@code TERMINATED} (after a
+   * result, an empty "not yet" or an error) and {@code ACTUAL}, as Reactor's own operators do.
+   */
   static final class Subscription extends Operators.MonoSubscriber<ShutdownResult, ShutdownResult> {
     private volatile Exchange exchange;
+    private volatile boolean terminated;
 
     Subscription(CoreSubscriber<? super ShutdownResult> actual) {
       super(actual);
     }
 
+    /** Signals {@code result} and completes, unless cancelled. */
+    void succeed(ShutdownResult result) {
+      if (!isCancelled()) {
+        terminated = true;
+        complete(result);
+      }
+    }
+
     /** Completes empty, unless cancelled. */
     void empty() {
       if (!isCancelled()) {
+        terminated = true;
         onComplete();
       }
     }
@@ -244,8 +259,21 @@ final class Exchange {
     /** Signals {@code e}, unless cancelled. */
     void error(Throwable e) {
       if (!isCancelled()) {
+        terminated = true;
         onError(e);
       }
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // Scannable declares it with the raw type
+    public @Nullable Object scanUnsafe(Attr key) {
+      if (key == Attr.TERMINATED) {
+        return terminated;
+      }
+      if (key == Attr.RUN_STYLE) {
+        return Attr.RunStyle.ASYNC;
+      }
+      return super.scanUnsafe(key);
     }
 
     @Override

@@ -5,7 +5,9 @@ import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.spi.ShutdownEngine;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -14,6 +16,9 @@ import reactor.core.publisher.Mono;
  * ("calling SSL_shutdown() again").
  */
 public final class ExchangeSlot {
+  /** The name of every shutdown Mono, as {@code Scannable}, checkpoints and metrics show it. */
+  public static final String NAME = "graceful.shutdown";
+
   private final ShutdownEngine engine;
   private final AtomicReference<Exchange> current = new AtomicReference<>();
 
@@ -25,10 +30,18 @@ public final class ExchangeSlot {
   /**
    * @param spec the policy
    * @return the cold shutdown: each subscription joins the running exchange of this spec or starts
-   *     one
+   *     one. As a {@link reactor.core.Scannable} it is named {@value #NAME}, tagged {@code
+   *     protocol} (the engine's {@link ShutdownEngine#protocolFamily()}) and {@code mode} (the
+   *     spec's mode, e.g. {@code wait-peer}); its parent is the shutdown itself
    */
   public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
-    return new ShutdownMono(this, Objects.requireNonNull(spec, "spec")).assembled();
+    Objects.requireNonNull(spec, "spec");
+    // Mono.name/tag add no subscriber of their own: subscribers still subscribe to the shutdown
+    return new ShutdownMono(this, spec)
+        .assembled()
+        .name(NAME)
+        .tag("protocol", engine.protocolFamily())
+        .tag("mode", spec.mode().cliName());
   }
 
   void attach(Exchange.Subscription s, ShutdownSpec spec) {
@@ -55,7 +68,7 @@ public final class ExchangeSlot {
   }
 
   /** The Mono handed to callers: cold, one object, no operator chain. */
-  private static final class ShutdownMono extends Mono<ShutdownResult> {
+  private static final class ShutdownMono extends Mono<ShutdownResult> implements Scannable {
     private final ExchangeSlot slot;
     private final ShutdownSpec spec;
 
@@ -67,6 +80,17 @@ public final class ExchangeSlot {
     /** @return this, through Reactor's assembly hooks (checkpoints, debug mode) */
     Mono<ShutdownResult> assembled() {
       return onAssembly(this);
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // Scannable declares it with the raw type
+    public @Nullable Object scanUnsafe(Attr key) {
+      return key == Attr.RUN_STYLE ? Attr.RunStyle.ASYNC : null;
+    }
+
+    @Override
+    public String stepName() {
+      return "graceful.shutdown(" + spec.mode().cliName() + ", " + slot.engine.connectionId() + ")";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.graceful.core.internal;
 
+import dev.graceful.core.Inbound;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
@@ -14,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.ContextView;
 
 /**
  * Runs one exchange on the engine's executor: step, and on WANT_READ / WANT_WRITE wait for
@@ -36,14 +38,20 @@ final class StepDriver implements Runnable {
   private boolean finished;
   private Disposable deadline;
 
-  /** Called at subscription, on the subscriber's thread. */
-  StepDriver(ShutdownEngine engine, ShutdownSpec spec, Exchange exchange) {
+  /**
+   * Called at subscription, on the subscriber's thread.
+   *
+   * @param context the context of the subscriber that starts the exchange; contextual callbacks of
+   *     the spec see it
+   */
+  StepDriver(ShutdownEngine engine, ShutdownSpec spec, Exchange exchange, ContextView context) {
     this.engine = engine;
+    Inbound inbound = spec.inbound();
     this.request =
         new ShutdownRequest(
             spec.mode(),
             spec.ignoresUnexpectedEof(),
-            spec.inbound(),
+            inbound instanceof Inbound.DeliverContextual d ? d.bind(context) : inbound,
             spec.quicArgs(),
             spec.scheduler(),
             spec.timeout());

@@ -9,8 +9,9 @@ import java.util.Objects;
 /**
  * Publishes how connections ended to Micrometer (an optional dependency: only this class needs
  * it). For one connection's {@code Mono<ShutdownResult>}, Reactor's own integration fits as well:
- * {@code shutdown.name("graceful.shutdown").tap(Micrometer.metrics(registry))} from
- * reactor-core-micrometer.
+ * {@code shutdown.tap(Micrometer.metrics(registry))} from reactor-core-micrometer. Every shutdown
+ * Mono is already named {@code graceful.shutdown} and tagged {@code protocol} and {@code mode},
+ * and the listener sees the subscriber's {@code Context}.
  *
  * <p>Meters, all tagged {@code server}:
  *

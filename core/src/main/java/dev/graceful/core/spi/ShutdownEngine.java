@@ -7,13 +7,24 @@ import java.util.concurrent.Executor;
 
 /**
  * One connection's non-blocking shutdown state machine, implemented by a protocol module. Every
- * method but {@link #state()}, {@link #connectionId()} and {@link #executor()} is called only on
- * the engine's executor (the loop thread that owns the connection).
+ * method but {@link #state()}, {@link #connectionId()}, {@link #protocolFamily()} and {@link
+ * #executor()} is called only on the engine's executor (the loop thread that owns the connection).
  */
 public interface ShutdownEngine {
 
   /** @return the connection's identity */
   String connectionId();
+
+  /**
+   * The protocol family, as the shutdown Mono's {@code protocol} tag shows it to Reactor's {@code
+   * Scannable} and metrics ({@code "TLS"}, {@code "DTLS"}, {@code "QUIC"}, {@code "TCP"}). Readable
+   * from any thread, fixed for the connection's life.
+   *
+   * @return the family; {@code "unknown"} unless the engine says
+   */
+  default String protocolFamily() {
+    return "unknown";
+  }
 
   /** @return the executor that owns the engine; all stepping happens there */
   Executor executor();

@@ -21,10 +21,12 @@ class SelectorLoopTest {
   void blockingOnTheLoopThreadFails() {
     SelectorLoop loop = SelectorLoop.start("test-loop");
     try {
+      // Observed on the loop, asserted here: an assertion failing on the loop thread would be lost.
+      CompletableFuture<Boolean> nonBlocking = new CompletableFuture<>();
       CompletableFuture<Throwable> seen = new CompletableFuture<>();
       loop.execute(
           () -> {
-            assertThat(Schedulers.isInNonBlockingThread()).isTrue();
+            nonBlocking.complete(Schedulers.isInNonBlockingThread());
             try {
               Mono.never().block(Duration.ofMillis(1));
               seen.complete(null);
@@ -32,7 +34,9 @@ class SelectorLoopTest {
               seen.complete(t);
             }
           });
-      assertThat(seen.join())
+      assertThat(nonBlocking).succeedsWithin(WAIT).isEqualTo(true);
+      assertThat(seen)
+          .succeedsWithin(WAIT, org.assertj.core.api.InstanceOfAssertFactories.THROWABLE)
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("block()/blockFirst()/blockLast() are blocking");
     } finally {
@@ -56,10 +60,12 @@ class SelectorLoopTest {
               seen.complete(t);
             }
           });
-      assertThat(seen.join()).isNotNull().hasMessageContaining("Blocking call");
+      assertThat(seen)
+          .succeedsWithin(WAIT, org.assertj.core.api.InstanceOfAssertFactories.THROWABLE)
+          .hasMessageContaining("Blocking call");
       CompletableFuture<Boolean> alive = new CompletableFuture<>();
       loop.execute(() -> alive.complete(loop.inLoop()));
-      assertThat(alive.join()).isTrue();
+      assertThat(alive).succeedsWithin(WAIT).isEqualTo(true);
     } finally {
       loop.shutdown().block(WAIT);
     }

@@ -130,6 +130,11 @@ public final class NettyCleartextEngine implements ShutdownEngine {
   // ---- SPI ----
 
   @Override
+  public String protocolFamily() {
+    return "TCP";
+  }
+
+  @Override
   public String connectionId() {
     return identity;
   }

@@ -97,6 +97,11 @@ public final class NettyTlsEngine implements ShutdownEngine {
   // ---- SPI ----
 
   @Override
+  public String protocolFamily() {
+    return "TLS";
+  }
+
+  @Override
   public String connectionId() {
     return identity;
   }

@@ -305,6 +305,11 @@ public final class KwikEngine implements ShutdownEngine {
   }
 
   @Override
+  public String protocolFamily() {
+    return "QUIC";
+  }
+
+  @Override
   public String connectionId() {
     return identity;
   }

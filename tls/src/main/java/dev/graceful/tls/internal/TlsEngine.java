@@ -208,6 +208,11 @@ public final class TlsEngine implements ShutdownEngine {
   }
 
   @Override
+  public String protocolFamily() {
+    return datagram ? "DTLS" : "TLS";
+  }
+
+  @Override
   public String connectionId() {
     return transport.describe();
   }
