@@ -8,14 +8,17 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
 import dev.graceful.core.TransportPolicy;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -222,7 +225,11 @@ public final class GracefulServer {
   /**
    * G1–G5, G7: signals {@link #draining()}, stops {@code server} accepting (its listening channel
    * closes; the event loops and open connections stay), then shuts every open connection down by
-   * {@code how}, closing each channel once its shutdown ended. The report comes once every channel
+   * {@code how}, closing each channel once its shutdown ended. It counts every connection open
+   * when it began (taken before {@link #draining()} completes, so one that closes in reaction to
+   * it is counted too) and those accepted until the listening channel closed; each is told of the
+   * shutdown (HTTP/1.1 {@code Connection: close}, GOAWAY, close frame) as soon as the listening
+   * channel's close began. The report comes once every channel
    * it counts is closed, so {@link #openConnections()} no longer lists them; it counts the requests
    * refused because they arrived on a connection already told to close ({@link
    * ShutdownReport#refusedRequests()}). Never blocks: usable from Spring's graceful-shutdown phase.
@@ -234,23 +241,43 @@ public final class GracefulServer {
   public Mono<ShutdownReport> shutdown(DisposableServer server, ServerShutdown how) {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(how, "how");
-    Mono<Void> stopAccepting = Mono.create(sink -> server.channel().close().addListener(f -> sink.success()));
-    return Mono.fromRunnable(this::startDraining)
-        .then(stopAccepting)
-        .then(
-            Mono.defer(
-                () -> {
-                  // counted before anything is announced: a connection that the announcement ends
-                  // (a WebSocket answering its close frame at once) is still in the report
-                  List<TrackedConnection> counted = List.copyOf(open.values());
-                  counted.forEach(TrackedConnection::announce);
-                  List<ServerShutdown.Member> members = new ArrayList<>();
-                  for (TrackedConnection t : counted) {
-                    members.add(ServerShutdown.Member.of(closing(t.connection(), t.channel()), t.idle()));
-                  }
-                  return how.run(Mono.empty(), members)
-                      .map(r -> r.withRefusedRequests(counted.stream().mapToLong(TrackedConnection::refusedRequests).sum()));
-                }));
+    return Mono.defer(
+        () -> {
+          List<TrackedConnection> atStart = countThenStartDraining();
+          ChannelFuture listenerClosed = server.channel().close();
+          // announced as soon as the listener's close began, not once it ended (a busy loop can
+          // take a while): a response going out meanwhile already says "Connection: close"
+          atStart.forEach(TrackedConnection::announce);
+          return Mono.<Void>create(sink -> listenerClosed.addListener(f -> sink.success()))
+              .then(
+                  Mono.defer(
+                      () -> {
+                        // with those accepted until the listener closed; all counted before they
+                        // are announced: a connection that the announcement ends (a WebSocket
+                        // answering its close frame at once) is still in the report
+                        Set<TrackedConnection> all = new LinkedHashSet<>(atStart);
+                        all.addAll(open.values());
+                        List<TrackedConnection> counted = List.copyOf(all);
+                        counted.forEach(TrackedConnection::announce); // once each: a second time does nothing
+                        List<ServerShutdown.Member> members = new ArrayList<>();
+                        for (TrackedConnection t : counted) {
+                          members.add(ServerShutdown.Member.of(closing(t.connection(), t.channel()), t.idle()));
+                        }
+                        return how.run(Mono.empty(), members)
+                            .map(r -> r.withRefusedRequests(counted.stream().mapToLong(TrackedConnection::refusedRequests).sum()));
+                      }));
+        });
+  }
+
+  /**
+   * G5: the connections open when the shutdown begins, counted before draining is signalled, so
+   * that one that ends in reaction to it (a WebSocket or a stream closing itself) is still in the
+   * report.
+   */
+  private List<TrackedConnection> countThenStartDraining() {
+    List<TrackedConnection> atStart = List.copyOf(open.values());
+    startDraining();
+    return atStart;
   }
 
   private void startDraining() {

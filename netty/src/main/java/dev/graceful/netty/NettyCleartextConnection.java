@@ -8,7 +8,6 @@ import dev.graceful.core.spi.ShutdownCoordinator;
 import dev.graceful.netty.internal.GracefulCleartextHandler;
 import dev.graceful.netty.internal.NettyCleartextEngine;
 import io.netty.channel.Channel;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
@@ -53,10 +52,10 @@ public final class NettyCleartextConnection implements Shutdownable {
    * The channel's connection, created (and its handler installed first in the pipeline) on first
    * use.
    *
-   * @param channel a channel without an {@code SslHandler}
+   * @param channel a channel without an {@code SslHandler} (nor an SNI handler)
    * @return its connection
-   * @throws IllegalArgumentException when the channel has an {@code SslHandler} (use {@link
-   *     NettyTlsConnection#of(Channel)})
+   * @throws IllegalArgumentException when the channel has an {@code SslHandler} or an SNI handler
+   *     (use {@link NettyTlsConnection#of(Channel)})
    */
   public static NettyCleartextConnection of(Channel channel) {
     Objects.requireNonNull(channel, "channel");
@@ -64,8 +63,8 @@ public final class NettyCleartextConnection implements Shutdownable {
     if (existing != null) {
       return existing;
     }
-    if (channel.pipeline().get(SslHandler.class) != null) {
-      throw new IllegalArgumentException("an SslHandler is in the pipeline of " + channel + ": use NettyTlsConnection");
+    if (NettyTlsConnection.tlsHandler(channel) != null) {
+      throw new IllegalArgumentException("TLS (an SslHandler or an SNI handler) is in the pipeline of " + channel + ": use NettyTlsConnection");
     }
     NettyCleartextConnection c = new NettyCleartextConnection(channel);
     NettyCleartextConnection raced = channel.attr(KEY).setIfAbsent(c);

@@ -9,11 +9,15 @@ import dev.graceful.core.spi.ShutdownCoordinator;
 import dev.graceful.netty.internal.GracefulTlsHandler;
 import dev.graceful.netty.internal.NettyTlsEngine;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -36,9 +40,10 @@ public final class NettyTlsConnection implements Shutdownable {
   private final ShutdownCoordinator coordinator;
   private final Sinks.One<ShutdownResult> ended = Sinks.one();
   private final Sinks.Empty<Void> peerCloseNotify = Sinks.empty();
+  private final Sinks.Empty<Void> handshakeEnded = Sinks.empty();
   private volatile Supplier<Mono<Void>> idle = Mono::empty;
 
-  private NettyTlsConnection(Channel channel, SslHandler ssl) {
+  private NettyTlsConnection(Channel channel, @Nullable SslHandler ssl) {
     this.channel = channel;
     this.engine = new NettyTlsEngine(channel, ssl, "netty:" + channel.remoteAddress());
     this.coordinator = new ShutdownCoordinator(engine);
@@ -48,9 +53,16 @@ public final class NettyTlsConnection implements Shutdownable {
    * The channel's connection, created (and its handler installed after the {@code SslHandler})
    * on first use.
    *
-   * @param channel a channel with an {@code SslHandler} in its pipeline
+   * <p>A server with SNI starts each channel with an SNI handler (Netty's {@link
+   * AbstractSniHandler}, reactor-netty's with SNI mappings), which replaces itself with an {@code
+   * SslHandler} once the client's hello named the host: such a channel is over TLS too, and its
+   * {@code SslHandler} is found once there. Until a handshake completed no close_notify can be
+   * exchanged: a shutdown then fails with {@code ILLEGAL_STATE}, nothing sent, and closes the
+   * channel.
+   *
+   * @param channel a channel with an {@code SslHandler}, or an SNI handler, in its pipeline
    * @return its connection
-   * @throws IllegalArgumentException when the channel has no {@code SslHandler}
+   * @throws IllegalArgumentException when the channel has neither
    */
   public static NettyTlsConnection of(Channel channel) {
     Objects.requireNonNull(channel, "channel");
@@ -58,17 +70,33 @@ public final class NettyTlsConnection implements Shutdownable {
     if (existing != null) {
       return existing;
     }
-    var ctx = channel.pipeline().context(SslHandler.class);
+    ChannelHandlerContext ctx = tlsHandler(channel);
     if (ctx == null) {
-      throw new IllegalArgumentException("no SslHandler in the pipeline of " + channel);
+      throw new IllegalArgumentException("no SslHandler (nor an SNI handler) in the pipeline of " + channel);
     }
-    NettyTlsConnection c = new NettyTlsConnection(channel, (SslHandler) ctx.handler());
+    NettyTlsConnection c = new NettyTlsConnection(channel, ctx.handler() instanceof SslHandler ssl ? ssl : null);
     NettyTlsConnection raced = channel.attr(KEY).setIfAbsent(c);
     if (raced != null) {
       return raced;
     }
-    channel.pipeline().addAfter(ctx.name(), GracefulTlsHandler.NAME, new GracefulTlsHandler(c.engine, c::peerClosed));
+    channel.pipeline().addAfter(ctx.name(), GracefulTlsHandler.NAME, new GracefulTlsHandler(c.engine, c::peerClosed, c::onHandshakeEnd));
+    // a handshake that ended before the handler was there, or never ends: the channel's end
+    if (ctx.handler() instanceof SslHandler ssl) {
+      ssl.handshakeFuture().addListener(f -> c.onHandshakeEnd());
+    }
+    channel.closeFuture().addListener(f -> c.onHandshakeEnd());
     return c;
+  }
+
+  /**
+   * @param channel a channel
+   * @return where TLS runs in its pipeline: the {@code SslHandler}, or the handler that installs
+   *     one in its place once the client's hello arrived (any {@link SslClientHelloHandler}, such
+   *     as an SNI handler); null for a cleartext channel
+   */
+  static @Nullable ChannelHandlerContext tlsHandler(Channel channel) {
+    ChannelHandlerContext ctx = channel.pipeline().context(SslHandler.class);
+    return ctx != null ? ctx : channel.pipeline().context(SslClientHelloHandler.class);
   }
 
   /**
@@ -97,6 +125,18 @@ public final class NettyTlsConnection implements Shutdownable {
   /** @return completes when the peer's close_notify arrives */
   Mono<Void> peerCloseNotify() {
     return peerCloseNotify.asMono();
+  }
+
+  /**
+   * @return completes when the TLS handshake ended (done or failed) or the channel closed: only
+   *     then can a close_notify be exchanged, or it is certain that none can
+   */
+  Mono<Void> handshakeEnded() {
+    return handshakeEnded.asMono();
+  }
+
+  private void onHandshakeEnd() {
+    handshakeEnded.tryEmitEmpty();
   }
 
   /** Event loop: the peer's close_notify arrived. */

@@ -6,7 +6,9 @@ import dev.graceful.netty.internal.CloseFrameWatch;
 import dev.graceful.netty.internal.Http1Drain;
 import dev.graceful.netty.internal.PingAnswerWatch;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
@@ -15,7 +17,6 @@ import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,10 +71,11 @@ final class TrackedConnection implements Admission {
 
   /**
    * @param channel an accepted connection's channel (not an HTTP/2 stream)
-   * @return it, tracked: over TLS when its pipeline has an {@code SslHandler}, else cleartext
+   * @return it, tracked: over TLS when its pipeline has an {@code SslHandler} or a handler that
+   *     installs one after the client's hello (an SNI handler), else cleartext
    */
   static TrackedConnection of(Channel channel) {
-    if (channel.pipeline().get(SslHandler.class) != null) {
+    if (NettyTlsConnection.tlsHandler(channel) != null) {
       NettyTlsConnection tls = NettyTlsConnection.of(channel);
       TrackedConnection t = new TrackedConnection(channel, tls, null);
       tls.answerWhen(t::idle);
@@ -134,13 +136,18 @@ final class TrackedConnection implements Admission {
   }
 
   /**
-   * @return completes when no exchange is in flight, what the shutdown announced has settled,
+   * @return completes when the TLS handshake, if any, has ended, no exchange is in flight, what
+   *     the shutdown announced has settled,
    *     and, over HTTP/2, every stream has ended: a response's last frames can still wait behind
    *     the client's flow-control window after its handler completed, and a close before them
    *     would cut the response
    */
   Mono<Void> idle() {
-    return exchangesDone().then(Mono.defer(() -> announced)).then(streamsClosed());
+    // over TLS, a handshake under way (on a server with SNI, one whose hello is still to come) is
+    // in flight too: close_notify can only be exchanged once it is done
+    NettyTlsConnection secure = tls;
+    Mono<Void> handshake = secure != null ? secure.handshakeEnded() : Mono.empty();
+    return handshake.then(exchangesDone()).then(Mono.defer(() -> announced)).then(streamsClosed());
   }
 
   private Mono<Void> exchangesDone() {
@@ -167,7 +174,9 @@ final class TrackedConnection implements Admission {
    * RFC 9113's two GOAWAYs; a WebSocket a close frame (1001, going away); HTTP/1.1 a {@code
    * Connection: close} on its responses and refuses requests once told to close. A cleartext
    * connection's closes from above are held from now on, so that each ends by graceful's
-   * half-close and the peer's FIN rather than a reset-prone full close. Not awaited.
+   * half-close and the peer's FIN rather than a reset-prone full close. Not awaited. Announcing
+   * again does nothing more, except on a connection that became HTTP/2 since (an h2c upgrade):
+   * it then gets its GOAWAYs.
    */
   void announce() {
     if (!channel.isActive()) {
@@ -188,11 +197,23 @@ final class TrackedConnection implements Admission {
     }
   }
 
-  /** Event loop: see {@link Http1Drain}; nothing on a channel without reactor-netty's HTTP/1.1 codec. */
+  /**
+   * Event loop: see {@link Http1Drain}, which goes right after the channel's HTTP/1.1 codec; nothing
+   * on a channel without one (TCP, HTTP/2). reactor-netty names that codec {@code
+   * NettyPipeline.HttpCodec} on an HTTP/1.1-only server; on one that also speaks h2c ({@code
+   * protocol(HTTP11, H2C)}) Netty's cleartext upgrade handler ({@code
+   * NettyPipeline.H2CUpgradeHandler}) puts it in the pipeline under a generated name ({@code
+   * HttpServerCodec#0}, before {@code HttpServerUpgradeHandler#0}), and takes it out again once the
+   * connection became HTTP/2: so it is found by its type.
+   */
   private void drainHttp1() {
     ChannelPipeline p = channel.pipeline();
-    if (channel.isActive() && p.get(NettyPipeline.HttpCodec) != null && p.get(Http1Drain.NAME) == null) {
-      p.addAfter(NettyPipeline.HttpCodec, Http1Drain.NAME, new Http1Drain(this));
+    ChannelHandlerContext codec = p.context(NettyPipeline.HttpCodec);
+    if (codec == null) {
+      codec = p.context(HttpServerCodec.class);
+    }
+    if (channel.isActive() && codec != null && p.get(Http1Drain.NAME) == null) {
+      p.addAfter(codec.name(), Http1Drain.NAME, new Http1Drain(this));
     }
   }
 

@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -282,6 +284,74 @@ class CleartextServerShutdownIT {
       assertThat(goAways).contains(Integer.MAX_VALUE);
       ShutdownResult r = results(report).get(0);
       assertThat(report.connections()).isEqualTo(1);
+      assertThat(r.protocol()).isEqualTo(NettyCleartextEngine.PROTOCOL);
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(report.stragglers()).isEmpty();
+    } finally {
+      s.server().disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  // A server that speaks HTTP/1.1 and h2c (protocol(HTTP11, H2C)) names its HTTP/1.1 codec
+  // otherwise than an HTTP/1.1-only one: the HTTP/1.1 response in flight when the shutdown starts
+  // still says "Connection: close" (it did not: its client could send another request into the
+  // close), arrives whole, then the FIN; the report counts one COMPLETE.
+  @Test
+  void http11ResponseInFlightOnAnH2cCapableServerSaysConnectionClose() throws Exception {
+    Server s = start(HttpProtocol.HTTP11, HttpProtocol.H2C);
+    try (PlainClient c = new PlainClient(s.address())) {
+      c.send("/");
+      assertThat(c.readResponse()[0]).doesNotContain("connection: close");
+      c.send("/slow");
+      NettyServerShutdownIT.awaitUntil(() -> s.slowStarted().get() == 1);
+
+      CompletableFuture<ShutdownReport> shutdown = s.shutDown(withGrace(Duration.ofSeconds(10)));
+      String[] response = c.readResponse();
+      assertThat(response[0]).contains("connection: close");
+      assertThat(response[1]).isEqualTo(Integer.toString(SLOW_BODY));
+      assertThat(c.readsEnd()).isTrue();
+      c.socket.shutdownOutput();
+      ShutdownReport report = shutdown.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+      assertThat(results(report)).singleElement().satisfies(CleartextServerShutdownIT::assertCleartextComplete);
+      assertThat(report.stragglers()).isEmpty();
+    } finally {
+      s.server().disposeNow(Duration.ofSeconds(5));
+    }
+  }
+
+  // On a server that speaks HTTP/1.1 and h2c, a connection that became HTTP/2 (by prior
+  // knowledge, or by an HTTP/1.1 upgrade to h2c) gets the GOAWAYs and its slow response whole;
+  // the report counts each COMPLETE.
+  @ParameterizedTest
+  @EnumSource(names = {"H2C", "HTTP11"})
+  void h2cConnectionOfAnH2cCapableServerGetsGoawayAndItsResponse(HttpProtocol clientFirst) throws Exception {
+    Server s = start(HttpProtocol.HTTP11, HttpProtocol.H2C);
+    List<Integer> goAways = new CopyOnWriteArrayList<>();
+    // H2C alone: prior knowledge; HTTP11 and H2C: an HTTP/1.1 request that upgrades to h2c
+    HttpProtocol[] protocols = clientFirst == HttpProtocol.H2C ? new HttpProtocol[] {HttpProtocol.H2C} : new HttpProtocol[] {HttpProtocol.HTTP11, HttpProtocol.H2C};
+    HttpClient client =
+        HttpClient.create()
+            .protocol(protocols)
+            .doOnChannelInit(
+                (o, ch, remote) -> {
+                  if (ch.parent() == null) {
+                    ch.pipeline().addLast("goaway-seen", new GoAwaySeen(goAways));
+                  }
+                });
+    try {
+      String base = "http://127.0.0.1:" + s.server().port();
+      // the first exchange makes the connection HTTP/2 (an upgrade's request is answered on stream 1)
+      assertThat(client.get().uri(base + "/").responseContent().aggregate().asString().block(WAIT)).isEqualTo("ok");
+      CompletableFuture<String> slow = client.get().uri(base + "/slow").responseContent().aggregate().asString().toFuture();
+      NettyServerShutdownIT.awaitUntil(() -> s.slowStarted().get() == 1);
+
+      ShutdownReport report = s.shutDown(withGrace(Duration.ofSeconds(10))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+      assertThat(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS)).hasSize(SLOW_BODY);
+      assertThat(goAways).contains(Integer.MAX_VALUE);
+      assertThat(report.connections()).isEqualTo(1);
+      ShutdownResult r = results(report).get(0);
       assertThat(r.protocol()).isEqualTo(NettyCleartextEngine.PROTOCOL);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(report.stragglers()).isEmpty();

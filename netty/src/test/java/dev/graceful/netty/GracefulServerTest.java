@@ -7,14 +7,20 @@ import dev.graceful.core.Outcome;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownSpec;
+import dev.graceful.netty.internal.Http1Drain;
 import dev.graceful.netty.internal.NettyCleartextEngine;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
 import reactor.test.StepVerifier;
 import reactor.test.publisher.PublisherProbe;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -99,6 +105,77 @@ class GracefulServerTest {
     work.assertWasSubscribed();
     assertThat(conn.isOpen()).isFalse();
     assertThat(graceful.openConnections()).isEmpty();
+  }
+
+  // G5: the report counts every connection open when the shutdown began, one that closes in
+  // reaction to draining() too (a WebSocket or a stream that ends, and its connection with it, as
+  // soon as draining begins). Counted after the signal, it was missing from the report.
+  @Tag("G5")
+  @Test
+  void connectionThatClosesOnDrainingIsStillCounted() {
+    GracefulServer graceful = GracefulServer.create();
+    EmbeddedChannel conn = new EmbeddedChannel();
+    graceful.track(Connection.from(conn), Mono.empty()).block(VERIFY);
+    graceful.draining().subscribe(null, null, conn::close);
+    assertThat(graceful.openConnections()).hasSize(1);
+
+    StepVerifier.create(graceful.shutdown(server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional())))
+        .then(() -> runLoop(conn))
+        .assertNext(
+            report -> {
+              assertThat(report.connections()).isEqualTo(1);
+              var result = report.entries().get(0).result().orElseThrow();
+              assertThat(result.protocol()).isEqualTo(NettyCleartextEngine.PROTOCOL);
+            })
+        .expectComplete()
+        .verify(VERIFY);
+    assertThat(conn.isOpen()).isFalse();
+    assertThat(graceful.openConnections()).isEmpty();
+  }
+
+  // G1, G2: connections are told of the shutdown (here, HTTP/1.1's drain handler goes in after
+  // the codec) as soon as the listener's close began, not once it ended: a busy loop can take a
+  // while to close the listener, and a response written meanwhile should say "Connection: close".
+  @Tag("G1")
+  @Tag("G2")
+  @Test
+  void connectionsAreToldAsSoonAsTheListenersCloseBegan() {
+    GracefulServer graceful = GracefulServer.create();
+    HeldClose held = new HeldClose();
+    EmbeddedChannel listening = new EmbeddedChannel(held);
+    EmbeddedChannel conn = new EmbeddedChannel();
+    conn.pipeline().addLast(NettyPipeline.HttpCodec, new HttpServerCodec());
+    graceful.track(Connection.from(conn), Mono.empty()).block(VERIFY);
+
+    StepVerifier.create(graceful.shutdown(server(listening), ServerShutdown.of(ShutdownSpec.bidirectional())))
+        .then(() -> runLoop(conn))
+        .then(
+            () -> {
+              assertThat(listening.isOpen()).as("the listener's close is held").isTrue();
+              assertThat(conn.pipeline().get(Http1Drain.NAME)).as("told already").isNotNull();
+            })
+        .then(held::release)
+        .then(() -> runLoop(conn))
+        .assertNext(report -> assertThat(report.connections()).isEqualTo(1))
+        .expectComplete()
+        .verify(VERIFY);
+    assertThat(listening.isOpen()).isFalse();
+  }
+
+  /** Holds the channel's close until {@link #release()}, as a busy event loop would. */
+  static final class HeldClose extends ChannelOutboundHandlerAdapter {
+    private ChannelHandlerContext ctx;
+    private ChannelPromise promise;
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+      this.ctx = ctx;
+      this.promise = promise;
+    }
+
+    void release() {
+      ctx.close(promise);
+    }
   }
 
   /** Runs the embedded channel's loop until nothing is left to do (a few rounds: tasks queue tasks). */

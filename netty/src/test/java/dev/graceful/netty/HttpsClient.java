@@ -32,7 +32,13 @@ final class HttpsClient {
   }
 
   static Mono<HttpsClient> connect(InetSocketAddress server, SSLContext ctx, LoopGroup loops, String tlsVersion) {
-    return TlsConnection.connect(server, ctx, loops, e -> e.setEnabledProtocols(new String[] {tlsVersion})).map(HttpsClient::new);
+    return connect(server, ctx, loops, e -> e.setEnabledProtocols(new String[] {tlsVersion}));
+  }
+
+  /** @param configure adjusts the client's engine before the handshake (protocols, SNI) */
+  static Mono<HttpsClient> connect(
+      InetSocketAddress server, SSLContext ctx, LoopGroup loops, java.util.function.Consumer<javax.net.ssl.SSLEngine> configure) {
+    return TlsConnection.connect(server, ctx, loops, configure).map(HttpsClient::new);
   }
 
   /** Reads until the server's close_notify, then answers it: the cooperative client. */

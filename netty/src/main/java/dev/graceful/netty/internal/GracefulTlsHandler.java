@@ -5,11 +5,13 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Sits right after the {@code SslHandler}: tells the engine about the peer's close_notify, the
- * channel's end and the plaintext that arrives. It keeps Netty's close-completion event from
+ * Sits right after the {@code SslHandler} (or the SNI handler that puts one in its own place once
+ * the client's hello arrived): tells the engine about the peer's close_notify, the channel's end
+ * and the plaintext that arrives, and the connection about the handshake's end. It keeps Netty's close-completion event from
  * reactor-netty, which would close the channel at once: after a TLS 1.3 half-close the response
  * must still go out, and graceful answers the close_notify itself. While a server shutdown holds
  * closes, a close from above waits for graceful's own (its promise completes when the channel
@@ -21,14 +23,17 @@ public final class GracefulTlsHandler extends ChannelDuplexHandler {
 
   private final NettyTlsEngine engine;
   private final Runnable onPeerClose;
+  private final Runnable onHandshakeEnd;
 
   /**
    * @param engine the connection's engine
    * @param onPeerClose runs on the event loop when the peer's close_notify arrived
+   * @param onHandshakeEnd runs on the event loop when the handshake ended, done or failed
    */
-  public GracefulTlsHandler(NettyTlsEngine engine, Runnable onPeerClose) {
+  public GracefulTlsHandler(NettyTlsEngine engine, Runnable onPeerClose, Runnable onHandshakeEnd) {
     this.engine = engine;
     this.onPeerClose = onPeerClose;
+    this.onHandshakeEnd = onHandshakeEnd;
   }
 
   @Override
@@ -46,6 +51,9 @@ public final class GracefulTlsHandler extends ChannelDuplexHandler {
       engine.onPeerCloseNotify();
       onPeerClose.run();
       return; // not passed on: graceful answers, after the exchange in flight
+    }
+    if (evt instanceof SslHandshakeCompletionEvent) {
+      onHandshakeEnd.run();
     }
     ctx.fireUserEventTriggered(evt);
   }

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslHandler;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SSL_shutdown for a Netty channel through its {@link SslHandler}, confined to the channel's event
@@ -25,10 +26,19 @@ import java.util.concurrent.Executor;
  * which {@link GracefulTlsHandler} keeps from reactor-netty so a TLS 1.3 half-close does not close
  * the channel); our close_notify goes out after every write already queued (a flush barrier, then
  * {@link SslHandler#closeOutbound()}).
+ *
+ * <p>On a server with SNI the channel starts with an SNI handler, which replaces itself with an
+ * {@code SslHandler} only once the client's hello arrived: the {@code SslHandler} is then looked
+ * up when first needed. No close_notify can be exchanged before a handshake completed (the SNI
+ * handler still waits for the hello, or the handshake is under way or failed): a shutdown then
+ * fails with {@code ILLEGAL_STATE}, having sent nothing, and closes the channel past the {@code
+ * SslHandler}, so that no alert goes out either; only a quiet shutdown, which sends nothing
+ * anyway, completes.
  */
 public final class NettyTlsEngine implements ShutdownEngine {
   private final Channel channel;
-  private final SslHandler ssl;
+  /** The channel's {@code SslHandler} once found (event loop); null while an SNI handler waits. */
+  private @Nullable SslHandler ssl;
   private final String identity;
   private final Waiters waiters = new Waiters();
   private volatile ShutdownState state = ShutdownState.NONE;
@@ -38,6 +48,8 @@ public final class NettyTlsEngine implements ShutdownEngine {
   private ChannelFuture closeNotify;
   private boolean unauthenticatedEof;
   private boolean quiet;
+  /** A shutdown found no completed handshake: the channel closes without an alert. */
+  private boolean noHandshake;
   /** Event loop: closes from the application are held until graceful's own close (a server shutdown). */
   private boolean holdingCloses;
   private boolean reading;
@@ -46,14 +58,34 @@ public final class NettyTlsEngine implements ShutdownEngine {
   private long bytesReadWhileShuttingDown;
 
   /**
-   * @param channel a channel whose pipeline has {@code ssl}
-   * @param ssl its TLS handler
+   * @param channel a channel whose pipeline has an {@code SslHandler}, or a handler that installs
+   *     one (Netty's SNI handler)
+   * @param ssl the channel's {@code SslHandler}, or null while an SNI handler stands in its place
    * @param identity a name for results and errors
    */
-  public NettyTlsEngine(Channel channel, SslHandler ssl, String identity) {
+  public NettyTlsEngine(Channel channel, @Nullable SslHandler ssl, String identity) {
     this.channel = channel;
     this.ssl = ssl;
     this.identity = identity;
+  }
+
+  /**
+   * Event loop: the channel's {@code SslHandler}, looked up until found (an SNI handler replaces
+   * itself with one after the client's hello; a closed channel's pipeline lets it go again).
+   */
+  private @Nullable SslHandler ssl() {
+    SslHandler h = ssl;
+    if (h == null) {
+      h = channel.pipeline().get(SslHandler.class);
+      ssl = h;
+    }
+    return h;
+  }
+
+  /** Event loop: whether a handshake completed, so that close_notify can be exchanged. */
+  private boolean handshaken() {
+    SslHandler h = ssl();
+    return h != null && h.handshakeFuture().isSuccess();
   }
 
   // ---- events from GracefulTlsHandler, on the event loop ----
@@ -63,13 +95,15 @@ public final class NettyTlsEngine implements ShutdownEngine {
       peerFirst = true;
     }
     state = state.with(ShutdownState.RECEIVED);
-    if (ssl.engine().isOutboundDone()) {
+    SslHandler h = ssl();
+    if (h != null && h.engine().isOutboundDone()) {
       state = state.with(ShutdownState.SENT); // TLS 1.2: the JDK engine answered by itself
     }
     wake(waiters.take(false));
   }
 
   void onInactive() {
+    ssl(); // found while the pipeline still holds it
     transportClosed = true;
     wake(waiters.takeAll());
   }
@@ -130,6 +164,20 @@ public final class NettyTlsEngine implements ShutdownEngine {
         return Step.COMPLETE;
       }
       default -> { }
+    }
+    if (!sendStarted && !state.received() && !handshaken()) {
+      // close_notify closes the connection a handshake established: before one completed there
+      // is none to close (an alert in the clear would prove nothing), so nothing is sent, and
+      // the error says so rather than a result claiming an exchange
+      noHandshake = true;
+      throw new ShutdownException(
+          Reason.ILLEGAL_STATE,
+          identity,
+          state,
+          ssl() == null
+              ? "no TLS handshake: the client's hello (SNI) had not arrived; closed without close_notify"
+              : "the TLS handshake had not completed; closed without close_notify",
+          null);
     }
     if (transportClosed && state.received() && !sendStarted) {
       // the peer closed cleanly and took the transport away: nothing can be answered any more
@@ -194,7 +242,8 @@ public final class NettyTlsEngine implements ShutdownEngine {
    * @return the close_notify's write, failed when it cannot go out
    */
   private ChannelFuture closeOutbound(Throwable barrierFailure) {
-    if (channel.pipeline().context(ssl) == null) {
+    SslHandler ssl = ssl();
+    if (ssl == null || channel.pipeline().context(ssl) == null) {
       // the SslHandler left the pipeline (as a closed channel's pipeline lets every handler go):
       // nothing can be written through it. Netty's closeOutbound would fail its future too, but
       // log a "masked exception" warning on the way (its write queue is gone)
@@ -243,8 +292,10 @@ public final class NettyTlsEngine implements ShutdownEngine {
   @Override
   public void closeTransport() {
     holdingCloses = false;
-    if (quiet) {
+    SslHandler ssl = ssl();
+    if ((quiet || noHandshake) && ssl != null) {
       // past the SslHandler, whose own close would send the close_notify a quiet shutdown omits
+      // (or, before a handshake completed, an alert the shutdown's error says was not sent)
       var ctx = channel.pipeline().context(ssl);
       (ctx != null ? ctx.close() : channel.close()).addListener(f -> { });
       return;
@@ -254,7 +305,8 @@ public final class NettyTlsEngine implements ShutdownEngine {
 
   @Override
   public ShutdownResult.Builder describe() {
-    String protocol = ssl.engine().getSession().getProtocol();
+    SslHandler ssl = ssl();
+    String protocol = ssl == null ? "unknown" : ssl.engine().getSession().getProtocol();
     return ShutdownResult.builder(identity)
         .protocol(protocol)
         .state(state)
