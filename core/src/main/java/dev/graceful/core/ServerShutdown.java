@@ -2,9 +2,11 @@ package dev.graceful.core;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
@@ -165,6 +167,24 @@ public final class ServerShutdown {
    * @return the report (G5), once every connection has ended
    */
   public Mono<ShutdownReport> run(Mono<Void> stopAccepting, Collection<? extends Member> members) {
+    Objects.requireNonNull(members, "members");
+    return run(stopAccepting, () -> members);
+  }
+
+  /**
+   * As {@link #run(Mono, Collection)}, reading the members once {@code stopAccepting} has
+   * completed: a server whose stopping lets work under way settle (a TLS handshake that was in
+   * progress) counts the connections that work produced. The report's elapsed time and the
+   * deadline count from the subscription, stopping included; a {@code stopAccepting} still running
+   * just after the deadline is given up (the shutdown goes on with the members known then, which
+   * are forced at once).
+   *
+   * @param stopAccepting stops the server accepting; its failure fails the whole shutdown
+   * @param members the open connections, asked once
+   * @return the report (G5), once every connection has ended
+   */
+  public Mono<ShutdownReport> run(
+      Mono<Void> stopAccepting, Supplier<? extends Collection<? extends Member>> members) {
     Objects.requireNonNull(stopAccepting, "stopAccepting");
     Objects.requireNonNull(members, "members");
     return Mono.defer(
@@ -175,11 +195,17 @@ public final class ServerShutdown {
           SharedTimer graceEnd = grace.isZero() ? null : new SharedTimer(grace, scheduler);
           SharedTimer backstop = new SharedTimer(deadline.plus(BACKSTOP), scheduler);
           return stopAccepting
+              // bounded by the shared backstop: no timer of its own
+              .timeout(backstop.fired(), Mono.empty())
               .thenMany(
-                  Flux.fromIterable(java.util.List.copyOf(members))
-                      .flatMap(
-                          m -> one(m, start, graceEnd == null ? null : graceEnd.fired(), backstop.fired()),
-                          Math.max(1, members.size())))
+                  Flux.defer(
+                      () -> {
+                        List<? extends Member> all = List.copyOf(Objects.requireNonNull(members.get(), "members"));
+                        return Flux.fromIterable(all)
+                            .flatMap(
+                                m -> one(m, start, graceEnd == null ? null : graceEnd.fired(), backstop.fired()),
+                                Math.max(1, all.size()));
+                      }))
               .collectList()
               .map(entries -> new ShutdownReport(entries, since(start)))
               .doFinally(

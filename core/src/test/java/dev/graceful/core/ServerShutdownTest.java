@@ -247,4 +247,43 @@ class ServerShutdownTest {
     assertThat(r.latency(99)).isZero();
     assertThat(r.clean()).isTrue();
   }
+
+  // G1, G10: with a supplier, the members are read once stopping has completed (a server lets
+  // handshakes under way settle first, and counts their connections too).
+  @Tag("G1") @Tag("G10")
+  @Test
+  void membersAreReadOnceStoppingHasCompleted() {
+    Sinks.Empty<Void> stopped = Sinks.empty();
+    List<ServerShutdown.Member> members = new CopyOnWriteArrayList<>();
+    var f =
+        ServerShutdown.of(ShutdownSpec.bidirectional())
+            .deadline(Duration.ofSeconds(10))
+            .scheduler(time)
+            .run(stopped.asMono(), () -> members)
+            .toFuture();
+    members.add(ServerShutdown.Member.of(new Scripted("late", Duration.ofMillis(200))));
+    stopped.tryEmitEmpty();
+    time.advanceTimeBy(Duration.ofMillis(200));
+    ShutdownReport r = f.join();
+    assertThat(r.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
+    assertThat(r.elapsed()).isEqualTo(Duration.ofMillis(200));
+  }
+
+  // G4, G10: a stop that never completes does not hold the shutdown past its deadline: the
+  // members known then are forced.
+  @Tag("G4") @Tag("G10")
+  @Test
+  void stoppingThatHangsIsGivenUpAtTheDeadline() {
+    Scripted c = new Scripted("c", Duration.ofSeconds(1));
+    var f =
+        ServerShutdown.of(ShutdownSpec.bidirectional())
+            .deadline(Duration.ofSeconds(10))
+            .scheduler(time)
+            .run(Mono.never(), () -> List.of(ServerShutdown.Member.of(c)))
+            .toFuture();
+    time.advanceTimeBy(Duration.ofSeconds(10).plus(ServerShutdown.BACKSTOP));
+    ShutdownReport r = f.join();
+    assertThat(r.stragglers()).containsExactly("c");
+    assertThat(r.outcomes()).isEqualTo(Map.of(Outcome.SENT, 1));
+  }
 }

@@ -1,5 +1,6 @@
 package dev.graceful.netty;
 
+import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownResult;
@@ -7,6 +8,7 @@ import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
 import dev.graceful.core.TransportPolicy;
+import dev.graceful.core.spi.SharedShutdown;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ServerChannel;
@@ -278,6 +280,31 @@ public final class GracefulServer {
     List<TrackedConnection> atStart = List.copyOf(open.values());
     startDraining();
     return atStart;
+  }
+
+  /**
+   * G10: {@code server} as a {@link GracefulShutdown}, shut down by the same policy object as
+   * graceful's TLS, DTLS and QUIC servers and reported the same way. Its {@code shutdown(how)} is
+   * {@link #shutdown(DisposableServer, ServerShutdown)}, run once: later subscriptions observe the
+   * first one's report. Its {@code isShuttingDown()} is true once that shutdown was subscribed.
+   *
+   * @param server a server bound with this tracker {@linkplain #install installed}
+   * @return the server's graceful shutdown
+   */
+  public GracefulShutdown bound(DisposableServer server) {
+    Objects.requireNonNull(server, "server");
+    SharedShutdown once = new SharedShutdown(how -> shutdown(server, how));
+    return new GracefulShutdown() {
+      @Override
+      public Mono<ShutdownReport> shutdown(ServerShutdown how) {
+        return once.shutdown(how);
+      }
+
+      @Override
+      public boolean isShuttingDown() {
+        return once.started();
+      }
+    };
   }
 
   private void startDraining() {

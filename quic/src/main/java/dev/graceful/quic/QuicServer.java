@@ -1,6 +1,14 @@
 package dev.graceful.quic;
 
+import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ServerShutdown;
+import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.spi.InFlight;
+import dev.graceful.core.spi.SharedShutdown;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,8 +25,17 @@ import tech.kwik.core.server.ServerConnector;
  * a shutdown drains what the server wrote on them). {@link #stopAccepting()} makes the server
  * refuse new connections (a transport CONNECTION_CLOSE with CONNECTION_REFUSED) while the open ones
  * continue.
+ *
+ * <p>What is in flight (G2): a request stream, that is a bidirectional stream the peer opened, from
+ * its arrival until the server's side of it is over (concluded with FIN by {@link
+ * QuicStreamHandle#conclude()} or reset by {@link QuicStreamHandle#reset(long)}), as an HTTP/3
+ * response ends its request; and any unit of work the application marks with {@link #track}.
+ * Unidirectional peer streams are not exchanges (HTTP/3 keeps its control streams open for the
+ * connection's life), nor are streams the server opens. A connection that terminates is no longer
+ * in flight, whatever its streams. A {@link #shutdown} waits for in-flight connections within its
+ * grace period; idle ones are shut down at once.
  */
-public final class QuicServer implements AutoCloseable {
+public final class QuicServer implements AutoCloseable, GracefulShutdown {
   /** Reason sent to connections arriving after {@link #stopAccepting()}. */
   public static final String REFUSED_REASON = "server is shutting down";
 
@@ -26,7 +43,8 @@ public final class QuicServer implements AutoCloseable {
   public record Accepted(QuicConnection connection, Flux<QuicStreamHandle> peerStreams) {}
 
   private final ServerConnector connector;
-  private final Set<QuicConnection> open = ConcurrentHashMap.newKeySet();
+  private final Map<QuicConnection, InFlight> open = new ConcurrentHashMap<>();
+  private final SharedShutdown shutdown = new SharedShutdown(this::run);
   private final Sinks.Many<Accepted> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final AtomicLong count = new AtomicLong();
   private volatile boolean refusing;
@@ -82,7 +100,8 @@ public final class QuicServer implements AutoCloseable {
     // on the connection's own receive thread
     dev.graceful.quic.internal.KwikInternals.serverReceiveThread(Thread.currentThread()).ifPresent(c::receiveThread);
     Sinks.Many<QuicStreamHandle> streams = Sinks.many().unicast().onBackpressureBuffer();
-    open.add(c);
+    InFlight inFlight = new InFlight();
+    open.put(c, inFlight);
     c.ended()
         .subscribe(
             null,
@@ -95,7 +114,20 @@ public final class QuicServer implements AutoCloseable {
     return new ApplicationProtocolConnection() {
       @Override
       public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {
-        c.adopt(stream).subscribe(h -> emit(streams, h));
+        if (!stream.isBidirectional()) {
+          c.adopt(stream).subscribe(h -> emit(streams, h));
+          return;
+        }
+        // a request: in flight from now (before the hop to the loop, so a shutdown starting
+        // meanwhile already waits for it) until the server's side of the stream is over
+        inFlight.begin();
+        c.adopt(stream)
+            .subscribe(
+                h -> {
+                  h.outputEnded().subscribe(null, null, inFlight::end);
+                  emit(streams, h);
+                },
+                e -> inFlight.end());
       }
     };
   }
@@ -118,7 +150,27 @@ public final class QuicServer implements AutoCloseable {
 
   /** @return the connections that have not ended yet */
   public Set<QuicConnection> openConnections() {
-    return Set.copyOf(open);
+    return Set.copyOf(open.keySet());
+  }
+
+  /**
+   * G2: counts {@code exchange}, a unit of work the application marks on {@code connection}, as
+   * in flight from subscription until it terminates or is cancelled (besides the request streams
+   * counted on their own); a {@link #shutdown} lets it finish within its grace period. On a
+   * connection this server does not hold (or that ended), {@code exchange} runs uncounted.
+   *
+   * @param connection one of this server's connections
+   * @param exchange the work
+   * @return {@code exchange}, counted
+   */
+  public Mono<Void> track(QuicConnection connection, Mono<Void> exchange) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(exchange, "exchange");
+    return Mono.defer(
+        () -> {
+          InFlight f = open.get(connection);
+          return f == null ? exchange : f.count(exchange);
+        });
   }
 
   /**
@@ -136,25 +188,38 @@ public final class QuicServer implements AutoCloseable {
   }
 
   /**
-   * G1–G6 for QUIC: stops accepting, shuts every open connection down by {@code how} (its policy
-   * is typically {@code ShutdownSpec.bidirectional()}: drain, then an RFC close), forces the
-   * stragglers, then closes Kwik's server.
+   * G1–G6, G10 for QUIC: stops accepting, lets in-flight requests and tracked work finish within
+   * the grace period (G2; see the class description), shuts every open connection down by {@code
+   * how} (its policy is typically {@code ShutdownSpec.bidirectional()}: drain, then an RFC close),
+   * forces the stragglers at the deadline, then closes Kwik's server. Once: see {@link
+   * GracefulShutdown}.
    *
    * @param how the server shutdown
    * @return the report, once every connection ended and the server is closed
    */
-  public Mono<dev.graceful.core.ShutdownReport> shutdown(dev.graceful.core.ServerShutdown how) {
-    return Mono.defer(
-        () ->
-            how.run(
-                    stopAccepting(),
-                    openConnections().stream().map(dev.graceful.core.ServerShutdown.Member::of).toList())
-                .flatMap(
-                    report ->
-                        // Kwik's close waits for its connections to finish closing: never on a loop
-                        Mono.fromRunnable(this::close)
-                            .subscribeOn(QuicConnection.KWIK_CALLS)
-                            .thenReturn(report)));
+  @Override
+  public Mono<ShutdownReport> shutdown(ServerShutdown how) {
+    return shutdown.shutdown(how);
+  }
+
+  @Override
+  public boolean isShuttingDown() {
+    return shutdown.started();
+  }
+
+  private Mono<ShutdownReport> run(ServerShutdown how) {
+    return how.run(
+            stopAccepting(),
+            () -> {
+              List<ServerShutdown.Member> members = new ArrayList<>();
+              // a connection that terminates is idle, whatever its streams
+              open.forEach((c, inFlight) -> members.add(ServerShutdown.Member.of(c, Mono.firstWithSignal(inFlight.idle(), c.ended()))));
+              return members;
+            })
+        .flatMap(
+            report ->
+                // Kwik's close waits for its connections to finish closing: never on a loop
+                Mono.fromRunnable(this::close).subscribeOn(QuicConnection.KWIK_CALLS).thenReturn(report));
   }
 
   /**

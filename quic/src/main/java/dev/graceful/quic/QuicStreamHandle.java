@@ -33,6 +33,7 @@ public final class QuicStreamHandle {
   private volatile boolean reset;
   private volatile boolean appAckExpected;
   private volatile boolean appAcked;
+  private final reactor.core.publisher.Sinks.Empty<Void> outputEnded = reactor.core.publisher.Sinks.empty();
 
   QuicStreamHandle(QuicStream stream, QuicConnection connection) {
     this.stream = stream;
@@ -82,7 +83,11 @@ public final class QuicStreamHandle {
               return null;
             })
         .subscribeOn(Schedulers.boundedElastic())
-        .doOnSuccess(v -> connection.concluded()); // the FIN can stall like data
+        .doOnSuccess(
+            v -> {
+              connection.concluded(); // the FIN can stall like data
+              outputEnded.tryEmitEmpty();
+            });
   }
 
   /**
@@ -103,7 +108,13 @@ public final class QuicStreamHandle {
         () -> {
           reset = true;
           stream.resetStream(errorCode);
+          outputEnded.tryEmitEmpty();
         });
+  }
+
+  /** @return completes once this handle concluded or reset the stream: our side of it is over */
+  Mono<Void> outputEnded() {
+    return outputEnded.asMono();
   }
 
   /**

@@ -18,8 +18,10 @@ import tech.kwik.core.server.ServerConnector;
 
 /**
  * Accepts QUIC connections (Kwik), counts bytes on every stream the client opens, writes --send
- * bytes on a stream of its own, ends each connection by its mode; on SIGTERM or SIGINT stops
- * accepting and ends every open connection within --timeout, then prints the summary.
+ * bytes on a stream of its own, ends each connection by its mode; on SIGTERM or SIGINT shuts the
+ * server down through {@link dev.graceful.core.GracefulShutdown} (stop accepting, end every open
+ * connection by the mode within --timeout), prints each connection's line and the summary, and
+ * exits normally with its code.
  */
 @Command(
     name = "quic-server",
@@ -32,6 +34,8 @@ class QuicServerCommand implements Callable<Integer> {
 
   private Serving served;
   private Report report;
+  /** Every connection served, by identity: the server's report names them so. */
+  private final java.util.Map<String, Served> byId = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** One accepted connection. */
   private final class Served {
@@ -40,7 +44,8 @@ class QuicServerCommand implements Callable<Integer> {
 
     Served(QuicConnection c) {
       this.c = c;
-      this.slot = served.open(this::end);
+      this.slot = served.open();
+      byId.put(c.connectionId(), this);
     }
 
     void report(ShutdownResult r, Throwable error) {
@@ -53,6 +58,7 @@ class QuicServerCommand implements Callable<Integer> {
               ? QuicCommands.line(peer, quic, r, null, r.initiator())
               : QuicCommands.line(
                   peer, quic, null, TlsClientCommand.asShutdownError(error, c.connectionId()), dev.graceful.core.Initiator.LOCAL));
+      byId.remove(c.connectionId());
       served.release(slot);
     }
 
@@ -95,22 +101,25 @@ class QuicServerCommand implements Callable<Integer> {
             .withLogger(new tech.kwik.core.log.NullLogger())
             .build();
     QuicServer server = QuicServer.start(connector, quic.alpn, loops);
+    // before "listening": whoever waits for that line may signal at once
+    TerminationSignals.handle(() -> onSignal(server), served::awaitSignalEnd);
     System.err.println("graceful quic-server listening on " + socket.getLocalSocketAddress() + " (ALPN " + quic.alpn + ")");
-    Thread hook = new Thread(() -> onSignal(server), "graceful-sigterm");
-    Runtime.getRuntime().addShutdownHook(hook);
 
     Flux<QuicServer.Accepted> conns = server.connections();
     if (serving.accept != null) {
       conns = conns.take(serving.accept);
     }
-    served.watch(conns).subscribe(this::serve);
-    served.awaitAllEnded();
-    if (!served.finish()) {
-      return Main.OK; // the signal path owns the ending
+    conns.subscribe(this::serve);
+    served.awaitEnd();
+    if (served.endedBySignal()) {
+      return served.signalExitCode();
+    }
+    if (!served.finish()) { // a signal came as the last connection ended: its shutdown finishes
+      served.awaitSignalEnd();
+      return served.signalExitCode();
     }
     server.close();
     report.summary();
-    Runtime.getRuntime().removeShutdownHook(hook);
     return report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK;
   }
 
@@ -142,17 +151,42 @@ class QuicServerCommand implements Callable<Integer> {
         .subscribe(v -> {}, e -> s.report(null, e));
   }
 
-  /** SIGTERM / SIGINT: stop accepting, end every open connection by the mode, report, exit. */
-  private void onSignal(QuicServer server) {
+  /**
+   * SIGTERM / SIGINT, on the signal's thread: starts the server's graceful shutdown and returns
+   * (see {@link TerminationSignals}). Held connections stop waiting for their peer; the server
+   * stops accepting, ends every open connection by the mode within --timeout and closes Kwik's
+   * server; each connection's line is printed, then the summary, and the main thread is woken
+   * with the code.
+   */
+  private void onSignal(dev.graceful.core.GracefulShutdown server) {
     if (!served.finish()) {
-      return;
+      return; // a repeated signal, or the --accept ending owns it
     }
     System.err.println("graceful: signal received, shutting down " + served.openCount() + " connections");
-    server.stopAccepting().block(Duration.ofSeconds(5));
-    served.endAll(quic.timeout.plusSeconds(5));
-    server.close();
-    report.summary();
-    System.out.flush();
-    Runtime.getRuntime().halt(report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK);
+    served.stopHolding();
+    server
+        .shutdown(dev.graceful.core.ServerShutdown.of(quic.spec()).deadline(quic.timeout))
+        // printing blocks: never on a connection's loop
+        .publishOn(reactor.core.scheduler.Schedulers.boundedElastic())
+        .doOnNext(this::print)
+        .then(served.remaining(quic.timeout.plusSeconds(5)))
+        .doOnError(e -> System.err.println("graceful: server shutdown failed: " + e))
+        .onErrorResume(e -> Mono.empty())
+        .doFinally(
+            signal -> {
+              report.summary();
+              served.endBySignal(report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE ? Main.SHUTDOWN_ERROR : Main.OK);
+            })
+        .subscribe();
+  }
+
+  /** Prints the line of every connection in the server's report that has not printed its own. */
+  private void print(dev.graceful.core.ShutdownReport r) {
+    for (dev.graceful.core.ShutdownReport.Entry e : r.entries()) {
+      Served s = byId.get(e.connectionId());
+      if (s != null) {
+        s.report(e.result().orElse(null), e.error().orElse(null));
+      }
+    }
   }
 }

@@ -13,23 +13,21 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * What every server subcommand keeps track of: the open connections, the {@code --accept} count,
- * and the one ending of the command (all accepted connections ended, or a signal).
+ * What every server subcommand keeps track of: the connections whose line is not printed yet, the
+ * {@code --accept} count, and the one ending of the command (all accepted connections ended, or a
+ * signal, after which the server's own graceful shutdown ends the open connections).
  */
 final class Serving {
   /** One served connection. */
   static final class Slot {
     final Sinks.Empty<Void> done = Sinks.empty();
     final AtomicBoolean reported = new AtomicBoolean();
-    private final Supplier<Mono<Void>> end;
     /** The shutdown holding the connection open (a wait for the peer), if any. */
     private Disposable holding;
     /** A signal has claimed this connection: it must not start holding. */
     private boolean ending;
 
-    private Slot(Supplier<Mono<Void>> end) {
-      this.end = end;
-    }
+    private Slot() {}
 
     /**
      * Starts holding the connection open unless a signal got there first.
@@ -45,39 +43,41 @@ final class Serving {
       return true;
     }
 
-    /** @return the holding shutdown to cancel, or null; from now on the slot does not hold */
-    private synchronized Disposable claimForSignal() {
-      ending = true;
-      return holding;
+    /** From now on the slot does not hold; a hold under way is cancelled. */
+    private void stopHolding() {
+      Disposable h;
+      synchronized (this) {
+        ending = true;
+        h = holding;
+      }
+      if (h != null) {
+        h.dispose();
+      }
     }
   }
 
   private final Set<Slot> open = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicInteger ended = new AtomicInteger();
-  private final CountDownLatch allEnded = new CountDownLatch(1);
+  private final CountDownLatch end = new CountDownLatch(1);
+  private final CountDownLatch signalEnd = new CountDownLatch(1);
   private final Integer accept;
-  /** Completes when the flux of connections has ended (after stop accepting, once handshakes under way settled). */
-  private final Sinks.Empty<Void> acceptsEnded = Sinks.empty();
+  private volatile boolean bySignal;
+  private volatile int signalExitCode;
 
   /** @param accept connections to serve, or null for unlimited */
   Serving(Integer accept) {
     this.accept = accept;
   }
 
-  /**
-   * @param end runs the connection's final shutdown by the mode and reports it
-   * @return the new connection's slot
-   */
-  Slot open(Supplier<Mono<Void>> end) {
-    Slot s = new Slot(end);
+  /** @return the new connection's slot (not holding if a signal came already) */
+  Slot open() {
+    Slot s = new Slot();
     open.add(s);
+    if (finished.get()) { // a signal came: its sweep may have missed this slot
+      s.stopHolding();
+    }
     return s;
-  }
-
-  /** @return {@code connections}, watched so that a signal waits for the last of them */
-  <T> Flux<T> watch(Flux<T> connections) {
-    return connections.doFinally(signal -> acceptsEnded.tryEmitEmpty());
   }
 
   /** @return true the first time only: the caller reports the connection, then calls {@link #release} */
@@ -90,13 +90,18 @@ final class Serving {
     open.remove(s);
     s.done.tryEmitEmpty();
     if (accept != null && ended.incrementAndGet() >= accept) {
-      allEnded.countDown();
+      end.countDown();
     }
   }
 
-  /** Waits until {@code --accept} connections have ended (forever without it). */
-  void awaitAllEnded() throws InterruptedException {
-    allEnded.await();
+  /** Waits until {@code --accept} connections have ended or a signal's shutdown has printed everything. */
+  void awaitEnd() throws InterruptedException {
+    end.await();
+  }
+
+  /** Waits until a signal's shutdown has printed everything. */
+  void awaitSignalEnd() throws InterruptedException {
+    signalEnd.await();
   }
 
   /** @return true for the first of the two endings (normal or signal), which then owns it */
@@ -109,25 +114,42 @@ final class Serving {
     return open.size();
   }
 
+  /** A signal: every held connection stops holding, so that the server's shutdown ends it. */
+  void stopHolding() {
+    Set.copyOf(open).forEach(Slot::stopHolding);
+  }
+
   /**
-   * A signal, after the server stopped accepting: waits (up to {@code max}) for the connections
-   * whose handshake was under way to arrive, then every held connection ends by its final
-   * shutdown; one not yet holding ends instead of starting to hold; one already ending is waited
-   * for (it finishes within its own deadline).
+   * @param max how long to wait at most
+   * @return completes once every connection still open (one that was ending by its own mode) has
+   *     printed its line, or after {@code max}
    */
-  void endAll(Duration max) {
-    acceptsEnded.asMono().timeout(max, Mono.empty()).block();
-    Flux.fromIterable(Set.copyOf(open))
-        .flatMap(
-            s -> {
-              Disposable h = s.claimForSignal();
-              if (h != null) {
-                h.dispose();
-                return s.end.get();
-              }
-              return s.done.asMono();
-            })
+  Mono<Void> remaining(Duration max) {
+    return Flux.defer(() -> Flux.fromIterable(Set.copyOf(open)))
+        .flatMap(s -> s.done.asMono())
         .then()
-        .block(max);
+        .timeout(max, Mono.empty());
+  }
+
+  /**
+   * The signal's shutdown has printed everything: the command's main thread returns {@code code}.
+   *
+   * @param code the exit code
+   */
+  void endBySignal(int code) {
+    signalExitCode = code;
+    bySignal = true;
+    signalEnd.countDown();
+    end.countDown();
+  }
+
+  /** @return true when a signal ended the command (then {@link #signalExitCode()} is its code) */
+  boolean endedBySignal() {
+    return bySignal;
+  }
+
+  /** @return the exit code a signal's shutdown chose */
+  int signalExitCode() {
+    return signalExitCode;
   }
 }

@@ -1,7 +1,10 @@
 package dev.graceful.samples;
 
+import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownException;
+import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.tls.TlsConnection;
@@ -9,7 +12,9 @@ import dev.graceful.tls.DtlsServer;
 import dev.graceful.tls.TlsServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,8 +23,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Accepts connections, sends, ends each by its mode; on SIGTERM or SIGINT stops accepting and
- * ends every open connection gracefully within --timeout, then prints the summary.
+ * Accepts connections, sends, ends each by its mode; on SIGTERM or SIGINT shuts the server down
+ * through {@link GracefulShutdown} (stop accepting, end every open connection by the mode within
+ * --timeout), prints each connection's line and the summary, and exits normally with its code.
  */
 @Command(
     name = "tls-server",
@@ -32,6 +38,8 @@ class TlsServerCommand implements Callable<Integer> {
 
   private Serving served;
   private Report report;
+  /** Every connection served, by identity: the server's report names them so. */
+  private final Map<String, Served> byId = new ConcurrentHashMap<>();
 
   /** One accepted connection and what is happening to it. */
   private final class Served {
@@ -42,7 +50,8 @@ class TlsServerCommand implements Callable<Integer> {
 
     Served(TlsConnection c) {
       this.c = c;
-      this.slot = served.open(this::end);
+      this.slot = served.open();
+      byId.put(c.connectionId(), this);
     }
 
     void report(ShutdownResult r, Throwable error) {
@@ -62,6 +71,7 @@ class TlsServerCommand implements Callable<Integer> {
                 (System.nanoTime() - startNanos) / 1_000_000, c.bytesRead(), c.resumed(), null, e));
       }
       c.release().subscribe();
+      byId.remove(c.connectionId());
       served.release(slot);
     }
 
@@ -85,7 +95,7 @@ class TlsServerCommand implements Callable<Integer> {
   }
 
   /** The listening side, TCP or UDP. */
-  private record Listener(InetSocketAddress address, Flux<TlsConnection> connections, Mono<Void> stop) {}
+  private record Listener(InetSocketAddress address, Flux<TlsConnection> connections, Mono<Void> stop, GracefulShutdown server) {}
 
   private Listener listen(LoopGroup loops) throws java.security.GeneralSecurityException {
     javax.net.ssl.SSLContext ctx = TlsContexts.server(serving.cert, serving.key, tls.contextProtocol());
@@ -94,10 +104,10 @@ class TlsServerCommand implements Callable<Integer> {
       if (datagram()) {
         DtlsServer s =
             DtlsServer.bind(at, ctx, loops.next(), tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
-        return new Listener(s.address(), s.connections(), s.stopAccepting());
+        return new Listener(s.address(), s.connections(), s.stopAccepting(), s);
       }
       TlsServer s = TlsServer.bind(at, ctx, loops, tls::configure).block(Duration.ofSeconds(10));
-      return new Listener(s.address(), s.connections(), s.stopAccepting());
+      return new Listener(s.address(), s.connections(), s.stopAccepting(), s);
     } catch (RuntimeException e) {
       throw ServerOptions.cannotListen(at, e);
     }
@@ -120,24 +130,39 @@ class TlsServerCommand implements Callable<Integer> {
       loops.shutdown().block(Duration.ofSeconds(10));
       throw e;
     }
+    // before "listening": whoever waits for that line may signal at once
+    TerminationSignals.handle(() -> onSignal(server.server()), served::awaitSignalEnd);
     System.err.println("graceful " + (datagram() ? "dtls" : "tls") + "-server listening on " + server.address());
-    Thread hook = new Thread(() -> onSignal(server), "graceful-sigterm");
-    Runtime.getRuntime().addShutdownHook(hook);
 
     Flux<TlsConnection> conns = server.connections();
     if (serving.accept != null) {
       conns = conns.take(serving.accept);
     }
-    served.watch(conns).subscribe(this::serve);
-    served.awaitAllEnded();
-    if (!served.finish()) {
-      return Main.OK; // the signal path owns the ending
+    conns.subscribe(this::serve);
+    served.awaitEnd();
+    if (served.endedBySignal()) {
+      return served.signalExitCode();
+    }
+    if (!served.finish()) { // a signal came as the last connection ended: its shutdown finishes
+      served.awaitSignalEnd();
+      return served.signalExitCode();
     }
     server.stop().block(Duration.ofSeconds(5));
     report.summary();
-    Runtime.getRuntime().removeShutdownHook(hook);
     return report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK;
   }
+
+  /**
+   * How a held connection waits for its peer: without a deadline over TLS; over DTLS, where a
+   * close_notify can be lost and waiting without one is refused (T14), for at most {@link
+   * #DTLS_HOLD}.
+   */
+  private ShutdownSpec holding(ShutdownSpec waitPeer) {
+    return datagram() ? waitPeer.timeout(DTLS_HOLD) : waitPeer.noTimeout();
+  }
+
+  /** The longest a held DTLS connection waits for its peer before it is ended by its deadline. */
+  static final Duration DTLS_HOLD = Duration.ofHours(24);
 
   private void serve(TlsConnection c) {
     Served s = new Served(c);
@@ -149,7 +174,7 @@ class TlsServerCommand implements Callable<Integer> {
                   if (serving.hold
                       && s.slot.hold(
                           () ->
-                              c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().readInto(b -> s.read.addAndGet(b.remaining())))
+                              c.shutdown(holding(ShutdownSpec.bidirectional().waitPeer().readInto(b -> s.read.addAndGet(b.remaining()))))
                                   .subscribe(r -> s.report(r, null), e -> s.report(null, e)))) {
                     return Mono.empty();
                   }
@@ -158,16 +183,42 @@ class TlsServerCommand implements Callable<Integer> {
         .subscribe(v -> {}, e -> s.report(null, e));
   }
 
-  /** SIGTERM / SIGINT: stop accepting, end every open connection by the mode, report, exit. */
-  private void onSignal(Listener server) {
+  /**
+   * SIGTERM / SIGINT, on the signal's thread: starts the server's graceful shutdown and returns.
+   * Held connections stop waiting for their peer; the server stops accepting and ends every open
+   * connection by the mode within --timeout; each connection's line is printed (one still ending by
+   * its own mode prints its own), then the summary, and the main thread is woken with the code.
+   */
+  private void onSignal(GracefulShutdown server) {
     if (!served.finish()) {
-      return;
+      return; // a repeated signal, or the --accept ending owns it
     }
     System.err.println("graceful: signal received, shutting down " + served.openCount() + " connections");
-    server.stop().block(Duration.ofSeconds(5));
-    served.endAll(tls.timeout.plusSeconds(5));
-    report.summary();
-    System.out.flush();
-    Runtime.getRuntime().halt(report.anyError() ? Main.SHUTDOWN_ERROR : Main.OK);
+    served.stopHolding();
+    server
+        .shutdown(ServerShutdown.of(tls.spec(n -> {})).deadline(tls.timeout))
+        // printing blocks: never on a connection's loop
+        .publishOn(Schedulers.boundedElastic())
+        .doOnNext(this::print)
+        .then(served.remaining(tls.timeout.plusSeconds(5)))
+        .doOnError(e -> System.err.println("graceful: server shutdown failed: " + e))
+        .onErrorResume(e -> Mono.empty())
+        .doFinally(
+            signal -> {
+              report.summary();
+              served.endBySignal(report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE ? Main.SHUTDOWN_ERROR : Main.OK);
+            })
+        .subscribe();
+  }
+
+  /** Prints the line of every connection in the server's report that has not printed its own. */
+  private void print(ShutdownReport r) {
+    for (ShutdownReport.Entry e : r.entries()) {
+      Served s = byId.get(e.connectionId());
+      if (s != null) {
+        s.startNanos = System.nanoTime() - e.latency().toNanos(); // an error's elapsed time
+        s.report(e.result().orElse(null), e.error().orElse(null));
+      }
+    }
   }
 }

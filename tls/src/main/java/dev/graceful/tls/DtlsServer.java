@@ -1,15 +1,26 @@
 package dev.graceful.tls;
 
+import dev.graceful.core.GracefulShutdown;
+import dev.graceful.core.ServerShutdown;
+import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.spi.InFlight;
 import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.SharedShutdown;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -22,8 +33,13 @@ import reactor.core.scheduler.Scheduler;
  * A DTLS server on one UDP socket: datagrams are demultiplexed by the peer's address, a datagram
  * that opens a handshake from a new address starts a connection, and handshaken connections are
  * emitted. Everything runs on one loop.
+ *
+ * <p>The server knows its open connections and shuts them all down by one {@link ServerShutdown}
+ * ({@link #shutdown}); as with {@link TlsServer}, a connection is idle unless the application
+ * marks work on it with {@link #track}. T14: the peer's close_notify can be lost, and a server
+ * shutdown always has a deadline, which bounds every wait for it.
  */
-public final class DtlsServer {
+public final class DtlsServer implements GracefulShutdown {
   private static final System.Logger LOG = System.getLogger(DtlsServer.class.getName());
 
   private final DatagramChannel channel;
@@ -36,7 +52,12 @@ public final class DtlsServer {
   private final Sinks.Many<TlsConnection> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final ByteBuffer rx = ByteBuffer.allocate(DatagramTransport.MAX_DATAGRAM);
   private SelectionKey key;
-  private boolean accepting = true;
+  private volatile boolean accepting = true;
+  /** Handshakes under way; the connections Flux completes after the last one once not accepting. */
+  private final AtomicInteger handshaking = new AtomicInteger();
+  private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
+  private final Map<TlsConnection, InFlight> open = new ConcurrentHashMap<>();
+  private final SharedShutdown shutdown = new SharedShutdown(this::run);
 
   private DtlsServer(
       DatagramChannel channel, SelectorLoop loop, SSLContext context, Consumer<SSLEngine> configure, Scheduler timer)
@@ -87,7 +108,10 @@ public final class DtlsServer {
         });
   }
 
-  /** @return handshaken connections, for one subscriber */
+  /**
+   * @return handshaken connections, for one subscriber; completes after {@link #stopAccepting()}
+   *     once every handshake that was under way then has settled
+   */
   public Flux<TlsConnection> connections() {
     return accepted.asFlux();
   }
@@ -116,10 +140,26 @@ public final class DtlsServer {
                 }));
   }
 
-  /** Loop thread: no new peers, and the connections Flux completes. */
+  /** Loop thread: no new peers; the connections Flux completes once handshakes under way settled. */
   private void endAccepting() {
     accepting = false;
-    accepted.tryEmitComplete();
+    if (handshaking.get() == 0) {
+      settledAll();
+    }
+  }
+
+  private void settledAll() {
+    synchronized (accepted) {
+      accepted.tryEmitComplete();
+    }
+    handshakesSettled.tryEmitEmpty();
+  }
+
+  /** One handshake settled: once not accepting, the last one completes the Flux. */
+  private void settled() {
+    if (handshaking.decrementAndGet() == 0 && !accepting) {
+      settledAll();
+    }
   }
 
   /**
@@ -216,12 +256,83 @@ public final class DtlsServer {
     ssl.setUseClientMode(false);
     configure.accept(ssl);
     TlsConnection c = TlsConnection.over(transport, ssl, context);
+    handshaking.incrementAndGet();
     c.handshake(timer)
         .subscribe(
-            ready -> accepted.tryEmitNext(ready),
+            ready -> {
+              open.put(ready, new InFlight());
+              ready.closed().subscribe(null, null, () -> open.remove(ready));
+              synchronized (accepted) { // retransmission timers and the loop may both settle one
+                accepted.tryEmitNext(ready);
+              }
+              settled();
+            },
             e -> {
               LOG.log(System.Logger.Level.DEBUG, "DTLS handshake failed: " + e.getMessage());
-              transport.close();
+              loop.execute(transport::close);
+              settled();
             });
+  }
+
+  /** @return the handshaken connections whose transport graceful has not closed yet */
+  public Set<TlsConnection> openConnections() {
+    return Set.copyOf(open.keySet());
+  }
+
+  /**
+   * G2: as {@link TlsServer#track}: {@code exchange} counts as in flight on {@code connection}
+   * from subscription until it terminates or is cancelled, and a {@link #shutdown} lets it finish
+   * within its grace period. On a connection this server does not hold, it runs uncounted.
+   *
+   * @param connection one of this server's connections
+   * @param exchange the work
+   * @return {@code exchange}, counted
+   */
+  public Mono<Void> track(TlsConnection connection, Mono<Void> exchange) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(exchange, "exchange");
+    return Mono.defer(
+        () -> {
+          InFlight f = open.get(connection);
+          return f == null ? exchange : f.count(exchange);
+        });
+  }
+
+  /**
+   * G1–G5, G10 over DTLS: stops accepting new peers (handshakes under way settle first, within
+   * the deadline), lets tracked work finish within the grace period, shuts every open connection
+   * down by {@code how}, forces the stragglers at the deadline (T14: waiting for a close_notify
+   * that may be lost never outlasts it), releases every connection it counted and closes the UDP
+   * socket, then reports. Once: see {@link GracefulShutdown}.
+   *
+   * @param how the server shutdown
+   * @return the report, once the socket is closed
+   */
+  @Override
+  public Mono<ShutdownReport> shutdown(ServerShutdown how) {
+    return shutdown.shutdown(how);
+  }
+
+  @Override
+  public boolean isShuttingDown() {
+    return shutdown.started();
+  }
+
+  private Mono<ShutdownReport> run(ServerShutdown how) {
+    List<TlsConnection> counted = new CopyOnWriteArrayList<>();
+    return how.run(
+            stopAccepting().then(handshakesSettled.asMono()),
+            () -> {
+              List<ServerShutdown.Member> members = new ArrayList<>();
+              open.forEach(
+                  (c, inFlight) -> {
+                    counted.add(c);
+                    members.add(ServerShutdown.Member.of(c, inFlight.idle()));
+                  });
+              return members;
+            })
+        .flatMap(
+            report ->
+                Flux.fromIterable(counted).flatMap(TlsConnection::release).then(close()).then(Mono.just(report)));
   }
 }

@@ -532,6 +532,15 @@ public final class TlsConnection implements Shutdownable {
     return engine.bufferCapacity();
   }
 
+  /**
+   * @return completes once graceful closed the transport: by {@link #release()}, or by a shutdown
+   *     whose {@link dev.graceful.core.TransportPolicy} closes it; a server forgets the connection
+   *     then
+   */
+  public Mono<Void> closed() {
+    return engine.closed();
+  }
+
   /** @return true once {@link #release()} ran */
   public boolean isReleased() {
     return released;

@@ -1,13 +1,24 @@
 package dev.graceful.tls;
 
+import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ServerShutdown;
+import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.spi.InFlight;
+import dev.graceful.core.spi.SharedShutdown;
 import dev.graceful.core.spi.SelectorLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -18,8 +29,13 @@ import reactor.core.publisher.Sinks;
 /**
  * A listening TLS server: accepts on one loop, spreads connections over the group, handshakes each
  * on its own loop, and emits it. Handshake failures are counted and the socket is closed.
+ *
+ * <p>The server knows its open connections (from the handshake until graceful closes their
+ * transport) and shuts them all down by one {@link ServerShutdown} ({@link #shutdown}). TLS has no
+ * exchanges of its own: a connection is idle unless the application marks a unit of work on it
+ * with {@link #track}, which the grace period (G2) then lets finish.
  */
-public final class TlsServer {
+public final class TlsServer implements GracefulShutdown {
   private static final System.Logger LOG = System.getLogger(TlsServer.class.getName());
   /**
    * Handshakes settle on several loops at once: emissions into the one sink take turns, each
@@ -41,6 +57,9 @@ public final class TlsServer {
   /** Accepted sockets whose handshake has not settled yet; {@link #accepted} completes after them. */
   private final java.util.concurrent.atomic.AtomicInteger handshaking = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean stopped;
+  private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
+  private final Map<TlsConnection, InFlight> open = new ConcurrentHashMap<>();
+  private final SharedShutdown shutdown = new SharedShutdown(this::run);
   private SelectionKey key;
 
   private TlsServer(
@@ -133,9 +152,12 @@ public final class TlsServer {
         .subscribe(
             ready -> {
               try {
+                open.put(ready, new InFlight());
+                ready.closed().subscribe(null, null, () -> open.remove(ready));
                 accepted.emitNext(ready, turns());
               } catch (Sinks.EmissionException e) { // held up for a second by the other loops
                 LOG.log(System.Logger.Level.WARNING, "could not hand over a handshaken connection", e);
+                open.remove(ready);
                 loop.execute(transport::close);
               } finally {
                 settled();
@@ -153,6 +175,7 @@ public final class TlsServer {
   private void settled() {
     if (handshaking.decrementAndGet() == 0 && stopped) {
       accepted.emitComplete(turns());
+      handshakesSettled.tryEmitEmpty();
     }
   }
 
@@ -197,8 +220,72 @@ public final class TlsServer {
                   stopped = true;
                   if (handshaking.get() == 0) {
                     accepted.emitComplete(turns());
+                    handshakesSettled.tryEmitEmpty();
                   }
                   sink.success();
                 }));
+  }
+
+  /** @return the handshaken connections whose transport graceful has not closed yet */
+  public Set<TlsConnection> openConnections() {
+    return Set.copyOf(open.keySet());
+  }
+
+  /**
+   * G2: counts {@code exchange}, a unit of work the application marks on {@code connection} (a
+   * message being answered, a session's last words), as in flight from subscription until it
+   * terminates or is cancelled. A {@link #shutdown} lets such work finish within its grace period
+   * before it shuts the connection down; a connection without any is idle and shut down at once.
+   * On a connection this server does not hold (or no longer holds), {@code exchange} runs
+   * uncounted.
+   *
+   * @param connection one of this server's connections
+   * @param exchange the work
+   * @return {@code exchange}, counted
+   */
+  public Mono<Void> track(TlsConnection connection, Mono<Void> exchange) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(exchange, "exchange");
+    return Mono.defer(
+        () -> {
+          InFlight f = open.get(connection);
+          return f == null ? exchange : f.count(exchange);
+        });
+  }
+
+  /**
+   * G1–G5, G10: stops accepting (handshakes under way settle first, within the deadline, and
+   * their connections are counted too), lets tracked work finish within the grace period, shuts
+   * every open connection down by {@code how} on its own loop, forces the stragglers at the
+   * deadline, then releases every connection it counted (closing its socket; T9: a session stays
+   * resumable when its close_notify was sent) and reports. Once: see {@link GracefulShutdown}.
+   *
+   * @param how the server shutdown
+   * @return the report
+   */
+  @Override
+  public Mono<ShutdownReport> shutdown(ServerShutdown how) {
+    return shutdown.shutdown(how);
+  }
+
+  @Override
+  public boolean isShuttingDown() {
+    return shutdown.started();
+  }
+
+  private Mono<ShutdownReport> run(ServerShutdown how) {
+    List<TlsConnection> counted = new CopyOnWriteArrayList<>();
+    return how.run(
+            stopAccepting().then(handshakesSettled.asMono()),
+            () -> {
+              List<ServerShutdown.Member> members = new ArrayList<>();
+              open.forEach(
+                  (c, inFlight) -> {
+                    counted.add(c);
+                    members.add(ServerShutdown.Member.of(c, inFlight.idle()));
+                  });
+              return members;
+            })
+        .flatMap(report -> Flux.fromIterable(counted).flatMap(TlsConnection::release).then(Mono.just(report)));
   }
 }

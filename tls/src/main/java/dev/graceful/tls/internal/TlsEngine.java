@@ -55,6 +55,7 @@ public final class TlsEngine implements ShutdownEngine {
     YIELD
   }
 
+  private final reactor.core.publisher.Sinks.Empty<Void> closed = reactor.core.publisher.Sinks.empty();
   private final SSLEngine ssl;
   private final TlsTransport transport;
   private final Executor delegatedTasks;
@@ -616,6 +617,12 @@ public final class TlsEngine implements ShutdownEngine {
   @Override
   public void closeTransport() {
     transport.close();
+    closed.tryEmitEmpty();
+  }
+
+  /** @return completes once {@link #closeTransport()} ran */
+  public reactor.core.publisher.Mono<Void> closed() {
+    return closed.asMono();
   }
 
   @Override
