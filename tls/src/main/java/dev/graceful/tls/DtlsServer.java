@@ -3,7 +3,6 @@ package dev.graceful.tls;
 import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
-import dev.graceful.core.spi.InFlight;
 import dev.graceful.core.spi.SelectorLoop;
 import dev.graceful.core.spi.SharedShutdown;
 import java.io.IOException;
@@ -12,14 +11,10 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
@@ -56,7 +51,7 @@ public final class DtlsServer implements GracefulShutdown {
   /** Handshakes under way; the connections Flux completes after the last one once not accepting. */
   private final AtomicInteger handshaking = new AtomicInteger();
   private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
-  private final Map<TlsConnection, InFlight> open = new ConcurrentHashMap<>();
+  private final OpenConnections open = new OpenConnections();
   private final SharedShutdown shutdown = new SharedShutdown(this::run);
 
   private DtlsServer(
@@ -260,8 +255,7 @@ public final class DtlsServer implements GracefulShutdown {
     c.handshake(timer)
         .subscribe(
             ready -> {
-              open.put(ready, new InFlight());
-              ready.closed().subscribe(null, null, () -> open.remove(ready));
+              open.add(ready);
               synchronized (accepted) { // retransmission timers and the loop may both settle one
                 accepted.tryEmitNext(ready);
               }
@@ -276,7 +270,7 @@ public final class DtlsServer implements GracefulShutdown {
 
   /** @return the handshaken connections whose transport graceful has not closed yet */
   public Set<TlsConnection> openConnections() {
-    return Set.copyOf(open.keySet());
+    return open.snapshot();
   }
 
   /**
@@ -289,13 +283,7 @@ public final class DtlsServer implements GracefulShutdown {
    * @return {@code exchange}, counted
    */
   public Mono<Void> track(TlsConnection connection, Mono<Void> exchange) {
-    Objects.requireNonNull(connection, "connection");
-    Objects.requireNonNull(exchange, "exchange");
-    return Mono.defer(
-        () -> {
-          InFlight f = open.get(connection);
-          return f == null ? exchange : f.count(exchange);
-        });
+    return open.track(connection, exchange);
   }
 
   /**
@@ -319,20 +307,6 @@ public final class DtlsServer implements GracefulShutdown {
   }
 
   private Mono<ShutdownReport> run(ServerShutdown how) {
-    List<TlsConnection> counted = new CopyOnWriteArrayList<>();
-    return how.run(
-            stopAccepting().then(handshakesSettled.asMono()),
-            () -> {
-              List<ServerShutdown.Member> members = new ArrayList<>();
-              open.forEach(
-                  (c, inFlight) -> {
-                    counted.add(c);
-                    members.add(ServerShutdown.Member.of(c, inFlight.idle()));
-                  });
-              return members;
-            })
-        .flatMap(
-            report ->
-                Flux.fromIterable(counted).flatMap(TlsConnection::release).then(close()).then(Mono.just(report)));
+    return open.shutDown(how, stopAccepting().then(handshakesSettled.asMono()), close());
   }
 }

@@ -4,7 +4,6 @@ import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
-import dev.graceful.core.spi.InFlight;
 import dev.graceful.core.spi.SharedShutdown;
 import dev.graceful.core.spi.SelectorLoop;
 import java.io.IOException;
@@ -12,13 +11,8 @@ import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -58,7 +52,7 @@ public final class TlsServer implements GracefulShutdown {
   private final java.util.concurrent.atomic.AtomicInteger handshaking = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean stopped;
   private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
-  private final Map<TlsConnection, InFlight> open = new ConcurrentHashMap<>();
+  private final OpenConnections open = new OpenConnections();
   private final SharedShutdown shutdown = new SharedShutdown(this::run);
   private SelectionKey key;
 
@@ -152,8 +146,7 @@ public final class TlsServer implements GracefulShutdown {
         .subscribe(
             ready -> {
               try {
-                open.put(ready, new InFlight());
-                ready.closed().subscribe(null, null, () -> open.remove(ready));
+                open.add(ready);
                 accepted.emitNext(ready, turns());
               } catch (Sinks.EmissionException e) { // held up for a second by the other loops
                 LOG.log(System.Logger.Level.WARNING, "could not hand over a handshaken connection", e);
@@ -228,7 +221,7 @@ public final class TlsServer implements GracefulShutdown {
 
   /** @return the handshaken connections whose transport graceful has not closed yet */
   public Set<TlsConnection> openConnections() {
-    return Set.copyOf(open.keySet());
+    return open.snapshot();
   }
 
   /**
@@ -244,13 +237,7 @@ public final class TlsServer implements GracefulShutdown {
    * @return {@code exchange}, counted
    */
   public Mono<Void> track(TlsConnection connection, Mono<Void> exchange) {
-    Objects.requireNonNull(connection, "connection");
-    Objects.requireNonNull(exchange, "exchange");
-    return Mono.defer(
-        () -> {
-          InFlight f = open.get(connection);
-          return f == null ? exchange : f.count(exchange);
-        });
+    return open.track(connection, exchange);
   }
 
   /**
@@ -274,18 +261,6 @@ public final class TlsServer implements GracefulShutdown {
   }
 
   private Mono<ShutdownReport> run(ServerShutdown how) {
-    List<TlsConnection> counted = new CopyOnWriteArrayList<>();
-    return how.run(
-            stopAccepting().then(handshakesSettled.asMono()),
-            () -> {
-              List<ServerShutdown.Member> members = new ArrayList<>();
-              open.forEach(
-                  (c, inFlight) -> {
-                    counted.add(c);
-                    members.add(ServerShutdown.Member.of(c, inFlight.idle()));
-                  });
-              return members;
-            })
-        .flatMap(report -> Flux.fromIterable(counted).flatMap(TlsConnection::release).then(Mono.just(report)));
+    return open.shutDown(how, stopAccepting().then(handshakesSettled.asMono()), Mono.empty());
   }
 }
