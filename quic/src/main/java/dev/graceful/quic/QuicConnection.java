@@ -1,12 +1,14 @@
 package dev.graceful.quic;
 
+import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.SelectorLoops;
 import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import dev.graceful.quic.internal.KwikEngine;
 import dev.graceful.quic.internal.KwikInternals;
 import java.util.Objects;
@@ -46,45 +48,45 @@ public final class QuicConnection implements Shutdownable {
 
   /**
    * @param kwik an established Kwik connection; graceful takes its connection listener
-   * @param loop the loop this connection's shutdown runs on
+   * @param loops the group whose next loop this connection's shutdown runs on
    * @param identity a name for results and errors, e.g. the peer's address
    * @return the connection
    */
-  public static QuicConnection of(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity) {
-    return of(kwik, loop, identity, QuicOptions.defaults());
+  public static QuicConnection of(tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity) {
+    return of(kwik, loops, identity, QuicOptions.defaults());
   }
 
   /**
-   * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, running Kwik's calls that
+   * As {@link #of(tech.kwik.core.QuicConnection, LoopGroup, String)}, running Kwik's calls that
    * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of
    * graceful's own small pool of daemon threads; the same as {@code
    * QuicOptions.defaults().blockingCalls(blockingCalls)}.
    *
    * @param kwik an established Kwik connection
-   * @param loop the loop this connection's shutdown runs on
+   * @param loops the group whose next loop this connection's shutdown runs on
    * @param identity a name for results and errors
    * @param blockingCalls never a loop thread
    * @return the connection
    */
   public static QuicConnection of(
-      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, java.util.concurrent.Executor blockingCalls) {
-    return of(kwik, loop, identity, QuicOptions.defaults().blockingCalls(Objects.requireNonNull(blockingCalls, "blockingCalls")));
+      tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity, java.util.concurrent.Executor blockingCalls) {
+    return of(kwik, loops, identity, QuicOptions.defaults().blockingCalls(Objects.requireNonNull(blockingCalls, "blockingCalls")));
   }
 
   /**
-   * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, with options.
+   * As {@link #of(tech.kwik.core.QuicConnection, LoopGroup, String)}, with options.
    *
    * @param kwik an established Kwik connection; graceful takes its connection listener
-   * @param loop the loop this connection's shutdown runs on
+   * @param loops the group whose next loop this connection's shutdown runs on
    * @param identity a name for results and errors
    * @param options where Kwik's blocking calls run; whether its close threads start now
    * @return the connection
    */
   public static QuicConnection of(
-      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
+      tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity, QuicOptions options) {
     return new QuicConnection(
         Objects.requireNonNull(kwik, "kwik"),
-        Objects.requireNonNull(loop, "loop"),
+        SelectorLoops.next(Objects.requireNonNull(loops, "loops")),
         Objects.requireNonNull(identity, "identity"),
         Objects.requireNonNull(options, "options"));
   }

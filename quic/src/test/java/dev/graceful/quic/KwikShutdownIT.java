@@ -37,7 +37,7 @@ class KwikShutdownIT {
   }
 
   static QuicConnection graceful(KwikPeer peer) throws Exception {
-    return QuicConnection.of(peer.client(), loops.next(), "client->127.0.0.1:" + peer.port);
+    return QuicConnection.of(peer.client(), loops, "client->127.0.0.1:" + peer.port);
   }
 
   static ShutdownException error(reactor.core.publisher.Mono<?> m) {
@@ -110,7 +110,7 @@ class KwikShutdownIT {
     // close() creates, since graceful calls it on kwikCalls' one thread
     ClassLoader closing = new ClassLoader(KwikShutdownIT.class.getClassLoader()) {};
     try (KwikPeer peer = new KwikPeer()) {
-      QuicConnection c = QuicConnection.of(peer.client(), loops.next(), "ahead", options.blockingCalls(kwikCalls));
+      QuicConnection c = QuicConnection.of(peer.client(), loops, "ahead", options.blockingCalls(kwikCalls));
       // in order on one thread: after what wrapping queued there, before the close
       Thread caller =
           kwikCalls.submit(() -> {
@@ -164,7 +164,7 @@ class KwikShutdownIT {
       try {
         QuicConnection c =
             QuicConnection.of(
-                peer.client(Duration.ofSeconds(30), relay.address().getPort()), loops.next(), "silent", kwikCalls);
+                peer.client(Duration.ofSeconds(30), relay.address().getPort()), loops, "silent", kwikCalls);
         relay.drop((up, d) -> true);
         closeIntoSilence(c, kwikCalls);
       } finally {
@@ -199,8 +199,8 @@ class KwikShutdownIT {
 
   /** A census runs after every task queued on the loop before it. */
   private static void quiesce() {
-    loops.loops().get(0).census().block(WAIT);
-    loops.loops().get(0).census().block(WAIT);
+    dev.graceful.core.spi.SelectorLoops.of(loops).get(0).census().block(WAIT);
+    dev.graceful.core.spi.SelectorLoops.of(loops).get(0).census().block(WAIT);
   }
 
   // Q1 from the server side: graceful wraps the server's Kwik connection; the client sees the code.
@@ -211,7 +211,7 @@ class KwikShutdownIT {
       tech.kwik.core.QuicClientConnection client = peer.client();
       java.util.concurrent.CompletableFuture<ConnectionTerminatedEvent> clientSaw = new java.util.concurrent.CompletableFuture<>();
       client.setConnectionListener(clientSaw::complete);
-      QuicConnection server = QuicConnection.of(peer.connected.get(), loops.next(), "server-side");
+      QuicConnection server = QuicConnection.of(peer.connected.get(), loops, "server-side");
       ShutdownResult r = server.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(3, "maintenance")).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       ConnectionTerminatedEvent e = clientSaw.get(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -247,7 +247,7 @@ class Ngtcp2InteropIT {
     server.registerApplicationProtocol(
         "h3",
         (protocol, kwik) -> {
-          QuicConnection c = QuicConnection.of(kwik, loops.next(), "server<-gtlsclient");
+          QuicConnection c = QuicConnection.of(kwik, loops, "server<-gtlsclient");
           return new ApplicationProtocolConnection() {
             @Override
             public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {

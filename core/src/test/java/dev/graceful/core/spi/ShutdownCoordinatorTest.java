@@ -7,6 +7,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

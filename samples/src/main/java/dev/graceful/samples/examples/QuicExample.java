@@ -93,7 +93,7 @@ public final class QuicExample {
    */
   public static ShutdownResult sendThenClose(QuicClientConnection kwik, LoopGroup loops, byte[] payload) {
     // tag::quic-close[]
-    QuicConnection conn = QuicConnection.of(kwik, loops.next(), "client");
+    QuicConnection conn = QuicConnection.of(kwik, loops, "client");
     QuicStreamHandle stream = conn.openStream().block();
     stream.write(ByteBuffer.wrap(payload)).block(); // buffered by Kwik, not necessarily sent yet
 

@@ -1,14 +1,11 @@
-package dev.graceful.core.internal;
+package dev.graceful.core.spi;
 
 import dev.graceful.core.Inbound;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.core.spi.SelectorLoop;
-import dev.graceful.core.spi.ShutdownEngine;
-import dev.graceful.core.spi.ShutdownRequest;
-import dev.graceful.core.spi.Step;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
