@@ -18,9 +18,10 @@ import reactor.core.scheduler.Schedulers;
 /**
  * A Kwik QUIC connection (client or server side) with SSL_shutdown_ex semantics: {@link
  * #shutdown(ShutdownSpec)} closes it by the spec's mode ({@code rfc()} by default, {@code rapid()},
- * {@code waitPeer()}), with the spec's {@code closeWith(code, reason)}, draining the streams opened
- * through {@link #openStream()} and {@link #openUnidirectionalStream()} first unless {@code
- * noStreamFlush()}. graceful owns the connection's {@code ConnectionListener}.
+ * {@code waitPeer()}), with the code and reason of the spec's {@link QuicShutdown} option,
+ * draining the streams opened through {@link #openStream()} and {@link
+ * #openUnidirectionalStream()} first unless {@code noStreamFlush()}. graceful owns the
+ * connection's {@code ConnectionListener}.
  */
 public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
@@ -39,7 +40,7 @@ public final class QuicConnection implements Shutdownable {
 
   private QuicConnection(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
     this.engine = new KwikEngine(kwik, loop, identity, options.blockingCalls().orElse(ELASTIC));
-    this.coordinator = new ShutdownCoordinator(engine);
+    this.coordinator = new ShutdownCoordinator(new QuicShutdownEngine(engine));
     engine.listen();
     if (options.closeThreads() == QuicOptions.CloseThreads.AHEAD) {
       engine.startCloseThreadsAhead();

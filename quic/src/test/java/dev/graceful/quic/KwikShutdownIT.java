@@ -56,7 +56,7 @@ class KwikShutdownIT {
   void rfcCloseCarriesCodeAndReasonAndCompletes() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(7, "bye")).block(WAIT);
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(7, "bye"))).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.state().sent()).isTrue();
       assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
@@ -139,7 +139,7 @@ class KwikShutdownIT {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
       // Q9: the non-blocking form answers at once that the peer has not closed (empty).
-      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().noBlock()).blockOptional(WAIT)).isEmpty();
+      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock())).blockOptional(WAIT)).isEmpty();
       var waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
       peer.connected.get().close(9, "server going away");
       ShutdownResult r = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -212,7 +212,7 @@ class KwikShutdownIT {
       java.util.concurrent.CompletableFuture<ConnectionTerminatedEvent> clientSaw = new java.util.concurrent.CompletableFuture<>();
       client.setConnectionListener(clientSaw::complete);
       QuicConnection server = QuicConnection.of(peer.connected.get(), loops, "server-side");
-      ShutdownResult r = server.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(3, "maintenance")).block(WAIT);
+      ShutdownResult r = server.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(3, "maintenance"))).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       ConnectionTerminatedEvent e = clientSaw.get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(e.applicationErrorCode()).isEqualTo(3L);
@@ -227,12 +227,12 @@ class KwikShutdownIT {
   void invalidCodeSendsNothingAndFirstArgumentsWin() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      ShutdownException e = error(c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(1L << 62, "x")));
+      ShutdownException e = error(c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(1L << 62, "x"))));
       assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.NONE);
       assertThat(peer.ended).isNotDone();
-      c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(5, "first")).block(WAIT);
-      c.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(6, "second")).block(WAIT);
+      c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(5, "first"))).block(WAIT);
+      c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(6, "second"))).block(WAIT);
       ConnectionTerminatedEvent end = peer.awaitEnd();
       assertThat(end.applicationErrorCode()).isEqualTo(5L);
       assertThat(end.errorDescription()).isEqualTo("Application error: 5 (first)");

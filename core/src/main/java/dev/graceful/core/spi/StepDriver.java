@@ -49,7 +49,8 @@ final class StepDriver implements Runnable {
             spec.mode(),
             spec.ignoresUnexpectedEof(),
             inbound instanceof Inbound.DeliverContextual d ? d.bind(context) : inbound,
-            spec.quicArgs(),
+            spec.flushesStreams(),
+            spec.options(),
             spec.scheduler(),
             spec.timeout());
     this.exchange = exchange;
@@ -100,7 +101,7 @@ final class StepDriver implements Runnable {
       case COMPLETE -> finish(Outcome.COMPLETE);
       case SENT -> finish(Outcome.SENT);
       case WANT_READ, WANT_WRITE -> {
-        if (request.quic().noBlock()) {
+        if (engine.noBlock(request)) {
           settle(); // SSL_SHUTDOWN_FLAG_NO_BLOCK: would wait, so answer "not yet" (empty)
           exchange.notYet();
         } else if (armDeadline()) {
