@@ -32,12 +32,13 @@ final class QuicShutdownEngine implements ShutdownEngine {
   @Override
   public Step step(ShutdownRequest request) throws ShutdownException {
     if (!closeGiven) {
-      // Q2, Q4: checked once; the first shutdown's arguments are the ones sent
+      // Q2, Q4: the first shutdown the engine accepts fixes the arguments that are sent
       QuicCloseArguments close = quic(request).checkedClose(kwik.connectionId());
       kwik.closeWith(close.errorCode(), close.reason());
-      closeGiven = true;
     }
-    return kwik.step(request);
+    Step answer = kwik.step(request); // a refused shutdown (a quiet one, say) fixes nothing
+    closeGiven = true;
+    return answer;
   }
 
   @Override

@@ -379,4 +379,13 @@ class KwikEngineTest {
     assertThat(failure(start(ShutdownSpec.bidirectional().quiet())).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
     assertThat(kwik.closes).isEmpty();
   }
+
+  // Q4: a refused shutdown is no first shutdown: its arguments are not the ones sent later.
+  @Tag("Q4")
+  @Test
+  void aRefusedShutdownFixesNoArguments() {
+    failure(start(ShutdownSpec.bidirectional().quiet().with(QuicShutdown.defaults().closeWith(5, "quiet"))));
+    start(rfc().with(QuicShutdown.defaults().closeWith(6, "rfc")));
+    assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(6, "rfc"));
+  }
 }
