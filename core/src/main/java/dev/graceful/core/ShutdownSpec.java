@@ -131,7 +131,8 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("timeout must be positive: " + deadline);
     }
     return new ShutdownSpec(
-        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, streamFlush, options);
+        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
+        streamFlush, options);
   }
 
   /**
@@ -145,7 +146,8 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("noTimeout contradicts settleAtDeadline");
     }
     return new ShutdownSpec(
-        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, streamFlush, options);
+        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
+        streamFlush, options);
   }
 
   /**
@@ -161,7 +163,8 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("settleAtDeadline needs a deadline; this policy has noTimeout()");
     }
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true, streamFlush, options);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true,
+        streamFlush, options);
   }
 
   /** @return whether the deadline settles as SENT once our close went out */
@@ -176,7 +179,9 @@ public final class ShutdownSpec {
    * @return this policy ignoring unexpected EOF
    */
   public ShutdownSpec ignoreUnexpectedEof() {
-    return new ShutdownSpec(mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle, streamFlush, options);
+    return new ShutdownSpec(
+        mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle, streamFlush,
+        options);
   }
 
   /**
@@ -214,7 +219,8 @@ public final class ShutdownSpec {
   public ShutdownSpec closeTransport(TransportPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle, streamFlush, options);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle,
+        streamFlush, options);
   }
 
   /**
@@ -356,7 +362,8 @@ public final class ShutdownSpec {
     }
     checkReads(next, inboundChosen);
     return new ShutdownSpec(
-        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, streamFlush, options);
+        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
+        streamFlush, options);
   }
 
   private ShutdownSpec withInbound(Inbound next) {
@@ -365,7 +372,9 @@ public final class ShutdownSpec {
           "what to do with data read while waiting was already chosen (" + describe(inbound) + ")");
     }
     checkReads(mode, true);
-    return new ShutdownSpec(mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle, streamFlush, options);
+    return new ShutdownSpec(
+        mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle, streamFlush,
+        options);
   }
 
   private static void checkReads(ShutdownMode mode, boolean readsChosen) {
