@@ -1,6 +1,8 @@
 /**
- * graceful's core: the shutdown API ({@code dev.graceful.core}) and the SPI protocol modules
- * implement ({@code dev.graceful.core.spi}). The exchange machinery stays internal.
+ * graceful's core: the shutdown API ({@code dev.graceful.core}, {@code dev.graceful.core.metrics})
+ * and the SPI protocol modules implement ({@code dev.graceful.core.spi}) with the selector loop
+ * they run on ({@code dev.graceful.core.spi.loop}). Layers, each depending only on those below it:
+ * {@code spi.loop}; the API; the SPI; {@code internal} (the BlockHound integration, not exported).
  */
 module dev.graceful.core {
   requires static transitive org.jspecify;
@@ -11,5 +13,6 @@ module dev.graceful.core {
 
   exports dev.graceful.core;
   exports dev.graceful.core.spi;
+  exports dev.graceful.core.spi.loop;
   exports dev.graceful.core.metrics;
 }

@@ -272,7 +272,7 @@ final class QuicBenchmark implements Callable<Integer> {
 
   /** @return from subscription to SENT */
   private Timed rapidOnce() throws Exception {
-    QuicConnection c = QuicConnection.of(connect(), loops.next(), "rapid", options());
+    QuicConnection c = QuicConnection.of(connect(), loops, "rapid", options());
     settle();
     long gc = collections();
     long t0 = System.nanoTime();
@@ -300,7 +300,7 @@ final class QuicBenchmark implements Callable<Integer> {
     long rss0 = residentKiB();
     java.util.List<QuicConnection> open = new java.util.ArrayList<>();
     for (int i = 0; i < idle; i++) {
-      open.add(QuicConnection.of(connect(), loops.next(), "idle", options()));
+      open.add(QuicConnection.of(connect(), loops, "idle", options()));
     }
     Thread.sleep(2000); // what wrapping queued has run; Kwik's handshake tails are over
     System.gc();
@@ -338,7 +338,7 @@ final class QuicBenchmark implements Callable<Integer> {
   /** @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began} */
   private double[] rfcOnce() throws Exception {
     QuicClientConnection kwik = connect();
-    QuicConnection c = QuicConnection.of(kwik, loops.next(), "rfc", options());
+    QuicConnection c = QuicConnection.of(kwik, loops, "rfc", options());
     int pto = KwikInternals.pto(kwik).orElse(-1);
     long t0 = System.nanoTime();
     ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().noStreamFlush()).block(WAIT);
@@ -357,7 +357,7 @@ final class QuicBenchmark implements Callable<Integer> {
     try (dev.graceful.tls.testkit.LossyRelay relay =
         new dev.graceful.tls.testkit.LossyRelay(new InetSocketAddress("127.0.0.1", port), (up, d) -> false)) {
       QuicClientConnection kwik = connect(relay.address().getPort());
-      QuicConnection c = QuicConnection.of(kwik, loops.next(), "rfc-silent", options());
+      QuicConnection c = QuicConnection.of(kwik, loops, "rfc-silent", options());
       relay.drop((up, d) -> true);
       int pto = KwikInternals.pto(kwik).orElse(-1);
       long t0 = System.nanoTime();
@@ -370,7 +370,7 @@ final class QuicBenchmark implements Callable<Integer> {
 
   /** @return ms from the first write to the close, with graceful's drain (or its acknowledgedBy hook) */
   private double drainOnce(boolean hook) throws Exception {
-    QuicConnection c = QuicConnection.of(connect(), loops.next(), "drain", options());
+    QuicConnection c = QuicConnection.of(connect(), loops, "drain", options());
     QuicStreamHandle s = c.openStream().block(WAIT);
     if (hook) {
       s.acknowledgedBy(readOneByte(s.kwik()));
@@ -390,7 +390,7 @@ final class QuicBenchmark implements Callable<Integer> {
 
   /** @return ms from the first write until the peer application's one-byte acknowledgement arrived */
   private double ackOnce() throws Exception {
-    QuicConnection c = QuicConnection.of(connect(), loops.next(), "ack", options());
+    QuicConnection c = QuicConnection.of(connect(), loops, "ack", options());
     QuicStreamHandle s = c.openStream().block(WAIT);
     Mono<Integer> ack = readOneByte(s.kwik());
     long t0 = System.nanoTime();

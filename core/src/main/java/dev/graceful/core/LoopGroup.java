@@ -1,19 +1,20 @@
 package dev.graceful.core;
 
-import dev.graceful.core.spi.SelectorLoop;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import reactor.core.publisher.Flux;
+import dev.graceful.core.spi.loop.LoopSet;
 import reactor.core.publisher.Mono;
 
-/** A fixed group of selector loops; connections are spread over them round-robin. */
+/**
+ * A fixed group of selector loops, each one thread; connections are spread over them
+ * round-robin. Servers and clients take a group; which loop serves a connection is theirs to
+ * choose, so the loops themselves are not part of the API.
+ */
 public final class LoopGroup {
-  private final List<SelectorLoop> loops;
-  private final AtomicInteger next = new AtomicInteger();
+  private final LoopSet loops;
+  private final int size;
 
-  private LoopGroup(List<SelectorLoop> loops) {
-    this.loops = List.copyOf(loops);
+  private LoopGroup(int size) {
+    this.size = size;
+    this.loops = LoopSet.start(this, size); // filed under this group, for the SPI's SelectorLoops
   }
 
   /** @return a group with one loop per available processor */
@@ -29,25 +30,21 @@ public final class LoopGroup {
     if (size < 1) {
       throw new IllegalArgumentException("a loop group needs at least one loop: " + size);
     }
-    List<SelectorLoop> loops = new ArrayList<>(size);
-    for (int i = 0; i < size; i++) {
-      loops.add(SelectorLoop.start("graceful-loop-" + i));
-    }
-    return new LoopGroup(loops);
+    return new LoopGroup(size);
   }
 
-  /** @return the next loop, round-robin */
-  public SelectorLoop next() {
-    return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
-  }
-
-  /** @return the loops */
-  public List<SelectorLoop> loops() {
-    return loops;
+  /** @return the number of loops */
+  public int size() {
+    return size;
   }
 
   /** @return completes when every loop thread has ended */
   public Mono<Void> shutdown() {
-    return Flux.fromIterable(loops).flatMap(SelectorLoop::shutdown).then();
+    return loops.shutdown();
+  }
+
+  @Override
+  public String toString() {
+    return "LoopGroup[" + size + (size == 1 ? " loop]" : " loops]");
   }
 }

@@ -2,6 +2,8 @@ package dev.graceful.core;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -52,7 +54,7 @@ public final class ShutdownSpec {
           Inbound.refuse(),
           false,
           TransportPolicy.KEEP_OPEN,
-          null, false, QuicArgs.DEFAULT);
+          null, false, true, List.of());
 
   private final ShutdownMode mode;
   private final boolean modeChosen;
@@ -63,7 +65,8 @@ public final class ShutdownSpec {
   private final TransportPolicy transport;
   private final Scheduler scheduler; // null: Schedulers.parallel(), looked up at subscription
   private final boolean settle;
-  private final QuicArgs quic;
+  private final boolean streamFlush;
+  private final List<ProtocolOption> options; // at most one of each class
 
   private ShutdownSpec(
       ShutdownMode mode,
@@ -75,10 +78,12 @@ public final class ShutdownSpec {
       TransportPolicy transport,
       Scheduler scheduler,
       boolean settle,
-      QuicArgs quic) {
+      boolean streamFlush,
+      List<ProtocolOption> options) {
     this.mode = mode;
     this.settle = settle;
-    this.quic = quic;
+    this.streamFlush = streamFlush;
+    this.options = options;
     this.modeChosen = modeChosen;
     this.timeout = timeout;
     this.ignoreUnexpectedEof = ignoreUnexpectedEof;
@@ -126,7 +131,8 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("timeout must be positive: " + deadline);
     }
     return new ShutdownSpec(
-        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, quic);
+        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
+        streamFlush, options);
   }
 
   /**
@@ -140,7 +146,8 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("noTimeout contradicts settleAtDeadline");
     }
     return new ShutdownSpec(
-        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, quic);
+        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
+        streamFlush, options);
   }
 
   /**
@@ -156,7 +163,8 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("settleAtDeadline needs a deadline; this policy has noTimeout()");
     }
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true, quic);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true,
+        streamFlush, options);
   }
 
   /** @return whether the deadline settles as SENT once our close went out */
@@ -171,7 +179,9 @@ public final class ShutdownSpec {
    * @return this policy ignoring unexpected EOF
    */
   public ShutdownSpec ignoreUnexpectedEof() {
-    return new ShutdownSpec(mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle, quic);
+    return new ShutdownSpec(
+        mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle, streamFlush,
+        options);
   }
 
   /**
@@ -209,7 +219,8 @@ public final class ShutdownSpec {
   public ShutdownSpec closeTransport(TransportPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle, quic);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle,
+        streamFlush, options);
   }
 
   /**
@@ -219,7 +230,8 @@ public final class ShutdownSpec {
   public ShutdownSpec scheduler(Scheduler timer) {
     Objects.requireNonNull(timer, "timer");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, timer, settle, quic);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, timer, settle, streamFlush,
+        options);
   }
 
   /**
@@ -241,18 +253,48 @@ public final class ShutdownSpec {
   }
 
   /**
-   * The extended arguments of SSL_shutdown_ex, as one value: "Currently, all extended arguments
-   * relate to usage with QUIC, therefore this call functions identically to SSL_shutdown() when
-   * not being used with QUIC." TLS and DTLS ignore them.
-   *
-   * @param errorCode the application error code, checked when the shutdown runs
-   * @param reason the reason phrase, copied and fitted when the shutdown runs (null: empty)
-   * @param streamFlush drain streams before closing (false: SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH)
-   * @param noBlock answer after one step instead of waiting (SSL_SHUTDOWN_FLAG_NO_BLOCK)
+   * An option one protocol defines and reads, which other protocols ignore: QUIC's {@code
+   * QuicShutdown} (the application error code and reason of its close, SSL_shutdown_ex's extended
+   * arguments), for example. A spec holds at most one option of each class.
    */
-  public record QuicArgs(long errorCode, String reason, boolean streamFlush, boolean noBlock) {
-    /** Code 0, empty reason, drain streams, wait. */
-    public static final QuicArgs DEFAULT = new QuicArgs(0, "", true, false);
+  public interface ProtocolOption {}
+
+  /**
+   * @param option an option of one protocol; replaces an option of the same class given before
+   * @return this policy with that option
+   */
+  public ShutdownSpec with(ProtocolOption option) {
+    Objects.requireNonNull(option, "option");
+    List<ProtocolOption> next = new ArrayList<>(options.size() + 1);
+    for (ProtocolOption o : options) {
+      if (o.getClass() != option.getClass()) {
+        next.add(o);
+      }
+    }
+    next.add(option);
+    return new ShutdownSpec(
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
+        streamFlush, List.copyOf(next));
+  }
+
+  /**
+   * @param type an option's class
+   * @param <T> the option's type
+   * @return the option of that type given by {@link #with}, if any
+   */
+  public <T extends ProtocolOption> Optional<T> option(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    for (ProtocolOption o : options) {
+      if (type.isInstance(o)) {
+        return Optional.of(type.cast(o));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** @return the protocol options given by {@link #with}, in that order */
+  public List<ProtocolOption> options() {
+    return options;
   }
 
   /** @return this policy closing QUIC with an immediate close serviced through its closing period */
@@ -266,42 +308,20 @@ public final class ShutdownSpec {
   }
 
   /**
-   * The application error code and reason a QUIC close carries (SSL_shutdown_ex's {@code
-   * quic_error_code} and {@code quic_reason}). Checked when the shutdown runs: a code outside [0,
-   * 2^62 − 1] ends it with {@code INVALID_ARGUMENT} and nothing sent; a reason is copied and cut to
-   * fit one packet at a code-point boundary. Only the first shutdown's arguments count.
+   * Closes QUIC without draining streams first (SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH); other protocols
+   * have no streams to drain and ignore it.
    *
-   * @param errorCode the code
-   * @param reason the reason, or null for none
-   * @return this policy with those arguments
+   * @return this policy not draining streams before a QUIC close
    */
-  public ShutdownSpec closeWith(long errorCode, @Nullable String reason) {
-    return withQuic(new QuicArgs(errorCode, reason == null ? "" : reason, quic.streamFlush(), quic.noBlock()));
-  }
-
-  /** @return this policy not draining streams before a QUIC close (SSL_SHUTDOWN_FLAG_NO_STREAM_FLUSH) */
   public ShutdownSpec noStreamFlush() {
-    return withQuic(new QuicArgs(quic.errorCode(), quic.reason(), false, quic.noBlock()));
-  }
-
-  /**
-   * One step, no waiting (SSL_SHUTDOWN_FLAG_NO_BLOCK): the Mono ends with the outcome reached by
-   * that step, or empty when it would have to wait (SSL_shutdown's WANT_READ / WANT_WRITE).
-   *
-   * @return this policy in its non-blocking form
-   */
-  public ShutdownSpec noBlock() {
-    return withQuic(new QuicArgs(quic.errorCode(), quic.reason(), quic.streamFlush(), true));
-  }
-
-  /** @return the extended SSL_shutdown_ex arguments */
-  public QuicArgs quicArgs() {
-    return quic;
-  }
-
-  private ShutdownSpec withQuic(QuicArgs next) {
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, next);
+        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, false,
+        options);
+  }
+
+  /** @return whether QUIC drains its streams before closing (the default) */
+  public boolean flushesStreams() {
+    return streamFlush;
   }
 
   /** @return the mode */
@@ -342,7 +362,8 @@ public final class ShutdownSpec {
     }
     checkReads(next, inboundChosen);
     return new ShutdownSpec(
-        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, quic);
+        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
+        streamFlush, options);
   }
 
   private ShutdownSpec withInbound(Inbound next) {
@@ -351,7 +372,9 @@ public final class ShutdownSpec {
           "what to do with data read while waiting was already chosen (" + describe(inbound) + ")");
     }
     checkReads(mode, true);
-    return new ShutdownSpec(mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle, quic);
+    return new ShutdownSpec(
+        mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle, streamFlush,
+        options);
   }
 
   private static void checkReads(ShutdownMode mode, boolean readsChosen) {
@@ -378,6 +401,6 @@ public final class ShutdownSpec {
     return "ShutdownSpec[" + mode.cliName() + ", timeout=" + (timeout == null ? "none" : timeout)
         + (ignoreUnexpectedEof ? ", ignoreUnexpectedEof" : "") + ", inbound=" + describe(inbound)
         + ", transport=" + transport + (settle ? ", settleAtDeadline" : "")
-        + (quic.equals(QuicArgs.DEFAULT) ? "" : ", " + quic) + "]";
+        + (streamFlush ? "" : ", noStreamFlush") + (options.isEmpty() ? "" : ", " + options) + "]";
   }
 }

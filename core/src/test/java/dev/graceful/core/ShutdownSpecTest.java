@@ -64,20 +64,28 @@ class ShutdownSpecTest {
         .hasMessageContaining("already chosen");
   }
 
-  // Q1, Q5, Q7, Q9: the SSL_shutdown_ex arguments compose like every other operator.
-  @Tag("Q1") @Tag("Q5") @Tag("Q7") @Tag("Q9") @Tag("R5")
+  record Knob(int value) implements ShutdownSpec.ProtocolOption {}
+
+  record Dial(int value) implements ShutdownSpec.ProtocolOption {}
+
+  // Q5, Q7, R5: QUIC's modes and stream flush compose like every other operator; a protocol's own
+  // options ride along, one of each class, the later replacing the earlier.
+  @Tag("Q5") @Tag("Q7") @Tag("R5")
   @Test
-  void quicArgumentsCompose() {
-    ShutdownSpec s = ShutdownSpec.bidirectional().rapid().closeWith(7, "bye").noStreamFlush().noBlock();
+  void protocolOptionsCompose() {
+    ShutdownSpec s = ShutdownSpec.bidirectional().rapid().noStreamFlush().with(new Knob(1)).with(new Dial(2));
     assertThat(s.mode()).isEqualTo(ShutdownMode.RAPID);
-    assertThat(s.quicArgs()).isEqualTo(new ShutdownSpec.QuicArgs(7, "bye", false, true));
-    assertThat(ShutdownSpec.bidirectional().quicArgs()).isEqualTo(ShutdownSpec.QuicArgs.DEFAULT);
-    assertThat(ShutdownSpec.bidirectional().closeWith(1, null).quicArgs().reason()).isEmpty();
+    assertThat(s.flushesStreams()).isFalse();
+    assertThat(ShutdownSpec.bidirectional().flushesStreams()).isTrue();
+    assertThat(s.option(Knob.class)).contains(new Knob(1));
+    assertThat(s.with(new Knob(3)).option(Knob.class)).contains(new Knob(3));
+    assertThat(s.with(new Knob(3)).options()).containsExactly(new Dial(2), new Knob(3));
+    assertThat(ShutdownSpec.bidirectional().option(Knob.class)).isEmpty();
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().rapid().rfc())
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().rapid().readInto(b -> {}))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(s.toString()).contains("rapid").contains("bye");
+    assertThat(s.toString()).contains("rapid").contains("noStreamFlush").contains("Knob[value=1]");
   }
 
   @Tag("R5")

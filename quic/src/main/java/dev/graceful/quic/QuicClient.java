@@ -207,7 +207,7 @@ public final class QuicClient {
       }
       throw e;
     }
-    return QuicConnection.of(connection, loops.next(), "quic-client->" + server.getHostString() + ":" + server.getPort(), options);
+    return QuicConnection.of(connection, loops, "quic-client->" + server.getHostString() + ":" + server.getPort(), options);
   }
 
   static boolean isIpAddress(String host) {

@@ -1,7 +1,5 @@
 package dev.graceful.quic;
 
-import dev.graceful.core.ShutdownException;
-import dev.graceful.core.ShutdownState;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
@@ -10,7 +8,8 @@ import org.jspecify.annotations.Nullable;
  * The application error code and reason of a QUIC immediate close, checked and fitted as
  * SSL_shutdown_ex(3) requires, because Kwik checks neither: it accepts codes that kill its sender
  * thread (2^62) or corrupt the frame (negative), and silently sends no CONNECTION_CLOSE at all when
- * the reason does not fit one packet.
+ * the reason does not fit one packet. graceful's one type for them: a shutdown gives them with
+ * {@link QuicShutdown#closeWith}.
  *
  * @param errorCode the application error code, in [0, 2^62 − 1]
  * @param reason the reason, valid UTF-8 of at most {@link #MAX_REASON_BYTES} bytes
@@ -39,9 +38,7 @@ public record QuicCloseArguments(long errorCode, String reason) {
    * @throws IllegalArgumentException when either is out of bounds
    */
   public QuicCloseArguments {
-    if (errorCode < 0 || errorCode > MAX_ERROR_CODE) {
-      throw new IllegalArgumentException("QUIC error code out of [0, 2^62-1]: " + errorCode);
-    }
+    checkCode(errorCode);
     if (reason == null || reason.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
       throw new IllegalArgumentException("reason missing or longer than " + MAX_REASON_BYTES + " bytes");
     }
@@ -51,24 +48,25 @@ public record QuicCloseArguments(long errorCode, String reason) {
    * Checks the code (Q2) and copies and fits the reason (Q3): "truncated to fit one packet at a
    * code-point boundary, never producing invalid UTF-8". Unpaired surrogates become U+FFFD.
    *
-   * @param errorCode the application error code
+   * @param errorCode the application error code, in [0, 2^62 − 1]
    * @param reason a reason, or null for none
-   * @param connectionId for the error, if the code is out of range
    * @return the arguments to send
-   * @throws ShutdownException {@code INVALID_ARGUMENT} for a code outside [0, 2^62 − 1]
+   * @throws IllegalArgumentException for a code outside [0, 2^62 − 1]
    */
-  public static QuicCloseArguments of(long errorCode, @Nullable String reason, String connectionId)
-      throws ShutdownException {
-    if (errorCode < 0 || errorCode > MAX_ERROR_CODE) {
-      throw new ShutdownException(
-          ShutdownException.Reason.INVALID_ARGUMENT,
-          connectionId,
-          ShutdownState.NONE,
-          "QUIC application error code " + Long.toUnsignedString(errorCode)
-              + " is outside [0, 2^62-1]; nothing was sent",
-          null);
-    }
+  public static QuicCloseArguments of(long errorCode, @Nullable String reason) {
+    checkCode(errorCode);
     return new QuicCloseArguments(errorCode, fit(reason));
+  }
+
+  /**
+   * @param errorCode an application error code (of a close, or of a stream's reset)
+   * @throws IllegalArgumentException when it is outside [0, 2^62 − 1]
+   */
+  static void checkCode(long errorCode) {
+    if (errorCode < 0 || errorCode > MAX_ERROR_CODE) {
+      throw new IllegalArgumentException(
+          "QUIC application error code " + Long.toUnsignedString(errorCode) + " is outside [0, 2^62-1]");
+    }
   }
 
   /**

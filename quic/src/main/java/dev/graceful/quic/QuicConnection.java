@@ -1,12 +1,14 @@
 package dev.graceful.quic;
 
+import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.SelectorLoops;
 import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import dev.graceful.quic.internal.KwikEngine;
 import dev.graceful.quic.internal.KwikInternals;
 import java.util.Objects;
@@ -16,9 +18,10 @@ import reactor.core.scheduler.Schedulers;
 /**
  * A Kwik QUIC connection (client or server side) with SSL_shutdown_ex semantics: {@link
  * #shutdown(ShutdownSpec)} closes it by the spec's mode ({@code rfc()} by default, {@code rapid()},
- * {@code waitPeer()}), with the spec's {@code closeWith(code, reason)}, draining the streams opened
- * through {@link #openStream()} and {@link #openUnidirectionalStream()} first unless {@code
- * noStreamFlush()}. graceful owns the connection's {@code ConnectionListener}.
+ * {@code waitPeer()}), with the code and reason of the spec's {@link QuicShutdown} option,
+ * draining the streams opened through {@link #openStream()} and {@link
+ * #openUnidirectionalStream()} first unless {@code noStreamFlush()}. graceful owns the
+ * connection's {@code ConnectionListener}.
  */
 public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
@@ -37,7 +40,7 @@ public final class QuicConnection implements Shutdownable {
 
   private QuicConnection(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
     this.engine = new KwikEngine(kwik, loop, identity, options.blockingCalls().orElse(ELASTIC));
-    this.coordinator = new ShutdownCoordinator(engine);
+    this.coordinator = new ShutdownCoordinator(new QuicShutdownEngine(engine));
     engine.listen();
     if (options.closeThreads() == QuicOptions.CloseThreads.AHEAD) {
       engine.startCloseThreadsAhead();
@@ -46,45 +49,45 @@ public final class QuicConnection implements Shutdownable {
 
   /**
    * @param kwik an established Kwik connection; graceful takes its connection listener
-   * @param loop the loop this connection's shutdown runs on
+   * @param loops the group whose next loop this connection's shutdown runs on
    * @param identity a name for results and errors, e.g. the peer's address
    * @return the connection
    */
-  public static QuicConnection of(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity) {
-    return of(kwik, loop, identity, QuicOptions.defaults());
+  public static QuicConnection of(tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity) {
+    return of(kwik, loops, identity, QuicOptions.defaults());
   }
 
   /**
-   * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, running Kwik's calls that
+   * As {@link #of(tech.kwik.core.QuicConnection, LoopGroup, String)}, running Kwik's calls that
    * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of
    * graceful's own small pool of daemon threads; the same as {@code
    * QuicOptions.defaults().blockingCalls(blockingCalls)}.
    *
    * @param kwik an established Kwik connection
-   * @param loop the loop this connection's shutdown runs on
+   * @param loops the group whose next loop this connection's shutdown runs on
    * @param identity a name for results and errors
    * @param blockingCalls never a loop thread
    * @return the connection
    */
   public static QuicConnection of(
-      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, java.util.concurrent.Executor blockingCalls) {
-    return of(kwik, loop, identity, QuicOptions.defaults().blockingCalls(Objects.requireNonNull(blockingCalls, "blockingCalls")));
+      tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity, java.util.concurrent.Executor blockingCalls) {
+    return of(kwik, loops, identity, QuicOptions.defaults().blockingCalls(Objects.requireNonNull(blockingCalls, "blockingCalls")));
   }
 
   /**
-   * As {@link #of(tech.kwik.core.QuicConnection, SelectorLoop, String)}, with options.
+   * As {@link #of(tech.kwik.core.QuicConnection, LoopGroup, String)}, with options.
    *
    * @param kwik an established Kwik connection; graceful takes its connection listener
-   * @param loop the loop this connection's shutdown runs on
+   * @param loops the group whose next loop this connection's shutdown runs on
    * @param identity a name for results and errors
    * @param options where Kwik's blocking calls run; whether its close threads start now
    * @return the connection
    */
   public static QuicConnection of(
-      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
+      tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity, QuicOptions options) {
     return new QuicConnection(
         Objects.requireNonNull(kwik, "kwik"),
-        Objects.requireNonNull(loop, "loop"),
+        SelectorLoops.next(Objects.requireNonNull(loops, "loops")),
         Objects.requireNonNull(identity, "identity"),
         Objects.requireNonNull(options, "options"));
   }

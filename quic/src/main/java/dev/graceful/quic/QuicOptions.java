@@ -5,7 +5,7 @@ import java.util.concurrent.Executor;
 
 /**
  * How graceful wraps a Kwik connection ({@link QuicConnection#of(tech.kwik.core.QuicConnection,
- * dev.graceful.core.spi.SelectorLoop, String, QuicOptions)}, {@link QuicServer#start(
+ * dev.graceful.core.LoopGroup, String, QuicOptions)}, {@link QuicServer#start(
  * tech.kwik.core.server.ServerConnector, String, dev.graceful.core.LoopGroup, QuicOptions)}).
  * Immutable: each setter returns a new value.
  */

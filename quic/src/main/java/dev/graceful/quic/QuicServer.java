@@ -95,7 +95,7 @@ public final class QuicServer implements AutoCloseable, GracefulShutdown {
       kwik.close(tech.kwik.core.QuicConstants.TransportErrorCode.CONNECTION_REFUSED, REFUSED_REASON);
       return new ApplicationProtocolConnection() {};
     }
-    QuicConnection c = QuicConnection.of(kwik, loops.next(), "quic-server#" + count.incrementAndGet(), options);
+    QuicConnection c = QuicConnection.of(kwik, loops, "quic-server#" + count.incrementAndGet(), options);
     // so that a drain notices when nothing from the peer is processed any more: Kwik calls this
     // on the connection's own receive thread
     dev.graceful.quic.internal.KwikInternals.serverReceiveThread(Thread.currentThread()).ifPresent(c::receiveThread);

@@ -37,7 +37,7 @@ class KwikCloseReasonIT {
   @Test
   void fittedLongReasonArrivesTruncatedAndValid() throws Exception {
     String reason = "€😀é".repeat(2_000);
-    QuicCloseArguments args = QuicCloseArguments.of(42, reason, "client");
+    QuicCloseArguments args = QuicCloseArguments.of(42, reason);
     QuicClientConnection c = connect();
     c.close(args.errorCode(), args.reason());
     ConnectionTerminatedEvent e = peer.awaitEnd();

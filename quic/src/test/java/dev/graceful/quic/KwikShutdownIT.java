@@ -37,7 +37,7 @@ class KwikShutdownIT {
   }
 
   static QuicConnection graceful(KwikPeer peer) throws Exception {
-    return QuicConnection.of(peer.client(), loops.next(), "client->127.0.0.1:" + peer.port);
+    return QuicConnection.of(peer.client(), loops, "client->127.0.0.1:" + peer.port);
   }
 
   static ShutdownException error(reactor.core.publisher.Mono<?> m) {
@@ -56,7 +56,7 @@ class KwikShutdownIT {
   void rfcCloseCarriesCodeAndReasonAndCompletes() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(7, "bye")).block(WAIT);
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(7, "bye"))).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.state().sent()).isTrue();
       assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
@@ -110,7 +110,7 @@ class KwikShutdownIT {
     // close() creates, since graceful calls it on kwikCalls' one thread
     ClassLoader closing = new ClassLoader(KwikShutdownIT.class.getClassLoader()) {};
     try (KwikPeer peer = new KwikPeer()) {
-      QuicConnection c = QuicConnection.of(peer.client(), loops.next(), "ahead", options.blockingCalls(kwikCalls));
+      QuicConnection c = QuicConnection.of(peer.client(), loops, "ahead", options.blockingCalls(kwikCalls));
       // in order on one thread: after what wrapping queued there, before the close
       Thread caller =
           kwikCalls.submit(() -> {
@@ -139,7 +139,7 @@ class KwikShutdownIT {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
       // Q9: the non-blocking form answers at once that the peer has not closed (empty).
-      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().noBlock()).blockOptional(WAIT)).isEmpty();
+      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock())).blockOptional(WAIT)).isEmpty();
       var waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
       peer.connected.get().close(9, "server going away");
       ShutdownResult r = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -164,7 +164,7 @@ class KwikShutdownIT {
       try {
         QuicConnection c =
             QuicConnection.of(
-                peer.client(Duration.ofSeconds(30), relay.address().getPort()), loops.next(), "silent", kwikCalls);
+                peer.client(Duration.ofSeconds(30), relay.address().getPort()), loops, "silent", kwikCalls);
         relay.drop((up, d) -> true);
         closeIntoSilence(c, kwikCalls);
       } finally {
@@ -199,8 +199,8 @@ class KwikShutdownIT {
 
   /** A census runs after every task queued on the loop before it. */
   private static void quiesce() {
-    loops.loops().get(0).census().block(WAIT);
-    loops.loops().get(0).census().block(WAIT);
+    dev.graceful.core.spi.SelectorLoops.of(loops).get(0).census().block(WAIT);
+    dev.graceful.core.spi.SelectorLoops.of(loops).get(0).census().block(WAIT);
   }
 
   // Q1 from the server side: graceful wraps the server's Kwik connection; the client sees the code.
@@ -211,8 +211,8 @@ class KwikShutdownIT {
       tech.kwik.core.QuicClientConnection client = peer.client();
       java.util.concurrent.CompletableFuture<ConnectionTerminatedEvent> clientSaw = new java.util.concurrent.CompletableFuture<>();
       client.setConnectionListener(clientSaw::complete);
-      QuicConnection server = QuicConnection.of(peer.connected.get(), loops.next(), "server-side");
-      ShutdownResult r = server.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(3, "maintenance")).block(WAIT);
+      QuicConnection server = QuicConnection.of(peer.connected.get(), loops, "server-side");
+      ShutdownResult r = server.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(3, "maintenance"))).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       ConnectionTerminatedEvent e = clientSaw.get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(e.applicationErrorCode()).isEqualTo(3L);
@@ -227,12 +227,12 @@ class KwikShutdownIT {
   void invalidCodeSendsNothingAndFirstArgumentsWin() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      ShutdownException e = error(c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(1L << 62, "x")));
+      ShutdownException e = error(c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(1L << 62, "x"))));
       assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.NONE);
       assertThat(peer.ended).isNotDone();
-      c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(5, "first")).block(WAIT);
-      c.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(6, "second")).block(WAIT);
+      c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(5, "first"))).block(WAIT);
+      c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(6, "second"))).block(WAIT);
       ConnectionTerminatedEvent end = peer.awaitEnd();
       assertThat(end.applicationErrorCode()).isEqualTo(5L);
       assertThat(end.errorDescription()).isEqualTo("Application error: 5 (first)");

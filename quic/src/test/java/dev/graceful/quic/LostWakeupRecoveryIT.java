@@ -46,7 +46,7 @@ class LostWakeupRecoveryIT {
         // receive buffer right after a 2 MB burst (Kwik repeats it only in answer to a packet), so
         // the peer may learn of the end only from its idle timer.
         try (KwikPeer peer = new KwikPeer(5)) {
-          QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops.next(), "transfer-" + i);
+          QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops, "transfer-" + i);
           QuicStreamHandle s = c.openStream().block(Duration.ofSeconds(10));
           var written = s.write(ByteBuffer.allocate(SIZE)).toFuture();
           long t0 = System.nanoTime();
@@ -104,7 +104,7 @@ class LostWakeupRecoveryIT {
     try {
       for (int i = 0; i < WRITE_TRANSFERS; i++) {
         try (KwikPeer peer = new KwikPeer(5, SIZE)) {
-          QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops.next(), "write-" + i);
+          QuicConnection c = QuicConnection.of(peer.client(Duration.ofSeconds(5)), loops, "write-" + i);
           QuicStreamHandle s = c.openStream().block(Duration.ofSeconds(10));
           reactor.core.Disposable peerWait = null;
           // how the peer wait ended, if it did: it must still be waiting when it is cancelled

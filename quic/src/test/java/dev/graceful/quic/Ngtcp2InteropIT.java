@@ -112,7 +112,7 @@ class Ngtcp2InteropIT {
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
       CompletableFuture<Void> body = startPost(c, port, SIZE);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().closeWith(0x100, "done").timeout(Duration.ofSeconds(20))).block(WAIT);
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().with(QuicShutdown.defaults().closeWith(0x100, "done")).timeout(Duration.ofSeconds(20))).block(WAIT);
       assertThat(body).isCompleted();
       assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
@@ -131,7 +131,7 @@ class Ngtcp2InteropIT {
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
       startPost(c, port, SIZE);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().noStreamFlush().closeWith(0x100, "")).block(WAIT);
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().noStreamFlush().with(QuicShutdown.defaults().closeWith(0x100, ""))).block(WAIT);
       assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
       assertThat(r.bytesDrained()).isZero();
       server.awaitLine("CONNECTION_CLOSE", WAIT);
@@ -148,13 +148,13 @@ class Ngtcp2InteropIT {
     int port = freeUdpPort();
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
-      ShutdownException refused = error(c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(-1, "x")));
+      ShutdownException refused = error(c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(-1, "x"))));
       assertThat(refused.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.NONE);
-      ShutdownResult rapid = c.shutdown(ShutdownSpec.bidirectional().rapid().closeWith(0x10c, "rapid")).block(WAIT);
+      ShutdownResult rapid = c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(0x10c, "rapid"))).block(WAIT);
       assertThat(rapid.outcome()).isEqualTo(Outcome.SENT);
       assertThat(rapid.state()).isEqualTo(ShutdownState.SENT);
-      ShutdownResult rfc = c.shutdown(ShutdownSpec.bidirectional().rfc().closeWith(7, "ignored")).block(WAIT);
+      ShutdownResult rfc = c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(7, "ignored"))).block(WAIT);
       assertThat(rfc.outcome()).isEqualTo(Outcome.COMPLETE);
       server.awaitLine("CONNECTION_CLOSE", WAIT);
       assertThat(Ngtcp2.receivedClose(server)).hasValue(new Ngtcp2.Close(0x10c, 5, "rapid"));
@@ -169,7 +169,7 @@ class Ngtcp2InteropIT {
     int port = freeUdpPort();
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
-      c.shutdown(ShutdownSpec.bidirectional().closeWith(1, "é😀".repeat(1700))).block(WAIT);
+      c.shutdown(ShutdownSpec.bidirectional().with(QuicShutdown.defaults().closeWith(1, "é😀".repeat(1700)))).block(WAIT);
       server.awaitLine("CONNECTION_CLOSE", WAIT);
       assertThat(Ngtcp2.receivedClose(server)).get().extracting(Ngtcp2.Close::code, Ngtcp2.Close::reasonLength).containsExactly(1L, 1022);
     }
@@ -183,7 +183,7 @@ class Ngtcp2InteropIT {
     int port = freeUdpPort();
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
-      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().noBlock()).blockOptional(WAIT)).isEmpty();
+      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock())).blockOptional(WAIT)).isEmpty();
       CompletableFuture<ShutdownResult> waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
       c.openStream().flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00}))).block(WAIT);
       ShutdownResult r = withPeerLog(waiting, server);
@@ -247,7 +247,7 @@ class Ngtcp2InteropIT {
     server.registerApplicationProtocol(
         "h3",
         (protocol, kwik) -> {
-          QuicConnection c = QuicConnection.of(kwik, loops.next(), "server<-gtlsclient");
+          QuicConnection c = QuicConnection.of(kwik, loops, "server<-gtlsclient");
           return new ApplicationProtocolConnection() {
             @Override
             public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {
@@ -281,7 +281,7 @@ class Ngtcp2InteropIT {
                 respond(c, stream, SIZE)
                     .flatMap(h -> {
                       h.write(ByteBuffer.allocate(SIZE)).subscribe();
-                      return c.shutdown(ShutdownSpec.bidirectional().closeWith(0x100, "bye").timeout(Duration.ofSeconds(20)));
+                      return c.shutdown(ShutdownSpec.bidirectional().with(QuicShutdown.defaults().closeWith(0x100, "bye")).timeout(Duration.ofSeconds(20)));
                     })
                     .doOnNext(result::complete)
                     .doOnError(result::completeExceptionally));

@@ -3,7 +3,6 @@ package dev.graceful.quic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.graceful.core.ShutdownException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -16,39 +15,46 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Q1–Q3: the SSL_shutdown_ex arguments. */
 class QuicCloseArgumentsTest {
 
-  // Q2: the code must be in [0, 2^62-1]; otherwise INVALID_ARGUMENT.
+  // Q2: the code must be in [0, 2^62-1]: the arguments are never made with another. A shutdown
+  // given such a code by QuicShutdown.closeWith ends with INVALID_ARGUMENT (QuicShutdownTest).
   @Tag("Q2")
   @ParameterizedTest
   @ValueSource(longs = {-1L, 1L << 62, Long.MAX_VALUE, Long.MIN_VALUE})
-  void errorCodeOutOfRangeIsInvalidArgument(long code) {
-    assertThatThrownBy(() -> QuicCloseArguments.of(code, "bye", "conn"))
-        .isInstanceOfSatisfying(
-            ShutdownException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
-              assertThat(e.getMessage()).contains("nothing was sent");
-            });
+  void errorCodeOutOfRangeIsRefused(long code) {
+    assertThatThrownBy(() -> QuicCloseArguments.of(code, "bye"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("outside [0, 2^62-1]");
+    assertThatThrownBy(() -> new QuicCloseArguments(code, ""))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Tag("Q2")
   @ParameterizedTest
   @ValueSource(longs = {0L, 1L, 0x3fffffffffffffffL})
-  void errorCodeInRangeIsKept(long code) throws ShutdownException {
-    assertThat(QuicCloseArguments.of(code, "", "conn").errorCode()).isEqualTo(code);
+  void errorCodeInRangeIsKept(long code) {
+    assertThat(QuicCloseArguments.of(code, "").errorCode()).isEqualTo(code);
+  }
+
+  // Q3: the record itself refuses a reason that does not fit; of(...) fits it instead.
+  @Tag("Q3")
+  @Test
+  void recordRefusesAReasonThatDoesNotFit() {
+    assertThatThrownBy(() -> new QuicCloseArguments(0, "a".repeat(QuicCloseArguments.MAX_REASON_BYTES + 1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   // Q1: code 0 and an empty reason by default.
   @Tag("Q1")
   @Test
-  void defaultsAreZeroAndEmpty() throws ShutdownException {
-    assertThat(QuicCloseArguments.DEFAULT).isEqualTo(QuicCloseArguments.of(0, null, "c"));
+  void defaultsAreZeroAndEmpty() {
+    assertThat(QuicCloseArguments.DEFAULT).isEqualTo(QuicCloseArguments.of(0, null));
   }
 
   // Q3: short reasons are copied unchanged.
   @Tag("Q3")
   @Test
-  void shortReasonIsUnchanged() throws ShutdownException {
-    assertThat(QuicCloseArguments.of(7, "going away", "c").reason()).isEqualTo("going away");
+  void shortReasonIsUnchanged() {
+    assertThat(QuicCloseArguments.of(7, "going away").reason()).isEqualTo("going away");
   }
 
   // Q3: long reasons are cut at a code-point boundary and stay valid UTF-8, for 1- to 4-byte forms.
@@ -57,7 +63,7 @@ class QuicCloseArgumentsTest {
   @ValueSource(strings = {"a", "é", "€", "😀", "a€😀é"})
   void longReasonIsCutAtCodePointBoundary(String unit) throws Exception {
     String reason = unit.repeat(10_000);
-    String fitted = QuicCloseArguments.of(1, reason, "c").reason();
+    String fitted = QuicCloseArguments.of(1, reason).reason();
     byte[] wire = fitted.getBytes(StandardCharsets.UTF_8);
     assertThat(wire.length).isLessThanOrEqualTo(QuicCloseArguments.MAX_REASON_BYTES);
     assertThat(wire.length).isGreaterThan(QuicCloseArguments.MAX_REASON_BYTES - 4);
@@ -70,7 +76,7 @@ class QuicCloseArgumentsTest {
   @Test
   void unpairedSurrogateBecomesReplacementCharacter() throws Exception {
     String reason = "x\uD83Dy\uDE00z";
-    String fitted = QuicCloseArguments.of(1, reason, "c").reason();
+    String fitted = QuicCloseArguments.of(1, reason).reason();
     assertThat(fitted).isEqualTo("x\uFFFDy\uFFFDz");
     assertThat(strictUtf8(fitted.getBytes(StandardCharsets.UTF_8))).isEqualTo(fitted);
   }
@@ -80,7 +86,7 @@ class QuicCloseArgumentsTest {
   @Test
   void surrogatePairIsNeverSplit() throws Exception {
     String reason = "a".repeat(QuicCloseArguments.MAX_REASON_BYTES - 2) + "😀";
-    String fitted = QuicCloseArguments.of(1, reason, "c").reason();
+    String fitted = QuicCloseArguments.of(1, reason).reason();
     assertThat(fitted).isEqualTo("a".repeat(QuicCloseArguments.MAX_REASON_BYTES - 2));
   }
 

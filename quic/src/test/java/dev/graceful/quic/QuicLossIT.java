@@ -47,7 +47,7 @@ class QuicLossIT {
     try (KwikPeer peer = new KwikPeer(5);
         LossyRelay relay = new LossyRelay(new InetSocketAddress("127.0.0.1", peer.port), (up, d) -> false)) {
       QuicConnection c =
-          QuicConnection.of(peer.client(Duration.ofSeconds(5), relay.address().getPort()), loops.next(), "lossy-" + percent);
+          QuicConnection.of(peer.client(Duration.ofSeconds(5), relay.address().getPort()), loops, "lossy-" + percent);
       QuicStreamHandle s = c.openStream().block(DEADLINE);
       relay.drop((up, d) -> random.nextInt(100) < percent);
       s.write(ByteBuffer.allocate(size)).subscribe(null, e -> {});

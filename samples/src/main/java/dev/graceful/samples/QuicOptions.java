@@ -2,6 +2,7 @@ package dev.graceful.samples;
 
 import dev.graceful.core.ShutdownMode;
 import dev.graceful.core.ShutdownSpec;
+import dev.graceful.quic.QuicShutdown;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -42,7 +43,8 @@ final class QuicOptions {
 
   /** The shutdown these options describe; an out-of-range code fails in the shutdown itself (Q2). */
   ShutdownSpec spec() {
-    ShutdownSpec s = ShutdownSpec.of(mode).timeout(timeout).closeWith(errorCode, reason);
+    ShutdownSpec s =
+        ShutdownSpec.of(mode).timeout(timeout).with(QuicShutdown.defaults().closeWith(errorCode, reason));
     return noStreamFlush && mode != ShutdownMode.WAIT_PEER ? s.noStreamFlush() : s;
   }
 

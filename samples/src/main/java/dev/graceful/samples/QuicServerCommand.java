@@ -5,6 +5,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.quic.QuicConnection;
 import dev.graceful.quic.QuicServer;
+import dev.graceful.quic.QuicShutdown;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -142,7 +143,7 @@ class QuicServerCommand implements Callable<Integer> {
                               s.c.shutdown(
                                       ShutdownSpec.of(dev.graceful.core.ShutdownMode.WAIT_PEER)
                                           .noTimeout()
-                                          .closeWith(quic.errorCode, quic.reason))
+                                          .with(QuicShutdown.defaults().closeWith(quic.errorCode, quic.reason)))
                                   .subscribe(r -> s.report(r, null), e -> s.report(null, e)))) {
                     return Mono.empty();
                   }

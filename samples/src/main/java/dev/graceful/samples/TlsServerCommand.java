@@ -103,7 +103,7 @@ class TlsServerCommand implements Callable<Integer> {
     try {
       if (datagram()) {
         DtlsServer s =
-            DtlsServer.bind(at, ctx, loops.next(), tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
+            DtlsServer.bind(at, ctx, loops, tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
         return new Listener(s.address(), s.connections(), s.stopAccepting(), s);
       }
       TlsServer s = TlsServer.bind(at, ctx, loops, tls::configure).block(Duration.ofSeconds(10));

@@ -1,11 +1,11 @@
 package dev.graceful.tls;
 
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
-/** A non-blocking TCP {@link SocketChannel} on a {@link SelectorLoop}. */
+/** A non-blocking TCP {@link SocketChannel} on a selector loop of a {@code LoopGroup}. */
 public final class ChannelTransport extends SelectableTransport {
   private final SocketChannel channel;
 
@@ -14,7 +14,7 @@ public final class ChannelTransport extends SelectableTransport {
    * @param loop the loop that will own it
    * @throws IOException if the channel cannot be configured
    */
-  public ChannelTransport(SocketChannel channel, SelectorLoop loop) throws IOException {
+  ChannelTransport(SocketChannel channel, SelectorLoop loop) throws IOException {
     super(channel, loop, channel.getLocalAddress(), channel.getRemoteAddress());
     this.channel = channel;
   }

@@ -1,12 +1,12 @@
 package dev.graceful.tls;
 
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 /**
- * A connected, non-blocking {@link DatagramChannel} on a {@link SelectorLoop}, for DTLS. Each write
+ * A connected, non-blocking {@link DatagramChannel} on a selector loop, for DTLS. Each write
  * is one datagram (DTLS allows several records in one); each datagram read is kept whole and handed
  * out as it fits, so no datagram is ever truncated by a small buffer. UDP has no end of stream.
  */
@@ -22,7 +22,7 @@ public final class DatagramTransport extends SelectableTransport {
    * @param loop the loop that will own it
    * @throws IOException if the channel cannot be configured
    */
-  public DatagramTransport(DatagramChannel channel, SelectorLoop loop) throws IOException {
+  DatagramTransport(DatagramChannel channel, SelectorLoop loop) throws IOException {
     super(channel, loop, channel.getLocalAddress(), connected(channel).getRemoteAddress());
     this.channel = channel;
   }

@@ -1,10 +1,12 @@
 package dev.graceful.tls;
 
 import dev.graceful.core.GracefulShutdown;
+import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.SelectorLoops;
 import dev.graceful.core.spi.SharedShutdown;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -68,18 +70,20 @@ public final class DtlsServer implements GracefulShutdown {
   /**
    * @param bind the address (port 0 for an ephemeral port)
    * @param context a "DTLS" server context
-   * @param loop the loop every connection of this server lives on
+   * @param loops the server and every connection of it live on one loop of this group
    * @param configure adjusts each engine
    * @param timer where handshake retransmission timers run
    * @return the listening server
    */
   public static Mono<DtlsServer> bind(
-      InetSocketAddress bind, SSLContext context, SelectorLoop loop, Consumer<SSLEngine> configure, Scheduler timer) {
+      InetSocketAddress bind, SSLContext context, LoopGroup loops, Consumer<SSLEngine> configure, Scheduler timer) {
     Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(loops, "loops");
     Objects.requireNonNull(configure, "configure");
     Objects.requireNonNull(timer, "timer");
     return Mono.create(
         sink -> {
+          SelectorLoop loop = SelectorLoops.next(loops);
           DtlsServer server;
           try {
             DatagramChannel ch = DatagramChannel.open();

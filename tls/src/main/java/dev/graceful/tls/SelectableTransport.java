@@ -1,7 +1,7 @@
 package dev.graceful.tls;
 
-import dev.graceful.core.spi.SelectorLoop;
 import dev.graceful.core.spi.Waiters;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;

@@ -6,8 +6,9 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.SelectorLoops;
 import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import dev.graceful.tls.internal.LoopTask;
 import dev.graceful.tls.internal.TlsEngine;
 import dev.graceful.tls.internal.TlsEngine.Progress;
@@ -33,6 +34,7 @@ import reactor.core.scheduler.Schedulers;
  * here may be called from any thread and hops there.
  */
 public final class TlsConnection implements Shutdownable {
+  private final TlsTransport transport;
   private final TlsEngine engine;
   private final ShutdownCoordinator coordinator;
   private volatile boolean released;
@@ -41,8 +43,10 @@ public final class TlsConnection implements Shutdownable {
 
   private TlsConnection(
       SSLEngine ssl, TlsTransport transport, SSLContext context, Executor delegatedTasks) {
+    this.transport = transport;
     this.engine =
-        new TlsEngine(ssl, transport, delegatedTasks, context.getProtocol().startsWith("DTLS"));
+        new TlsEngine(
+            ssl, new EngineTransport(transport), delegatedTasks, context.getProtocol().startsWith("DTLS"));
     this.coordinator = new ShutdownCoordinator(engine);
   }
 
@@ -130,7 +134,7 @@ public final class TlsConnection implements Shutdownable {
           if (address.isUnresolved()) {
             return Mono.error(unknownHost(address));
           }
-          SelectorLoop loop = loops.next();
+          SelectorLoop loop = SelectorLoops.next(loops);
           return Mono.<SocketChannel>create(
                   sink -> {
                     SocketChannel ch;
@@ -302,7 +306,7 @@ public final class TlsConnection implements Shutdownable {
           if (address.isUnresolved()) {
             return Mono.error(unknownHost(address));
           }
-          SelectorLoop loop = loops.next();
+          SelectorLoop loop = SelectorLoops.next(loops);
           SSLEngine ssl = clientEngine(address, context, verification, configure);
           DatagramTransport transport;
           try {
@@ -548,6 +552,6 @@ public final class TlsConnection implements Shutdownable {
 
   /** @return the transport */
   public TlsTransport transport() {
-    return engine.transport();
+    return transport;
   }
 }

@@ -4,8 +4,9 @@ import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.spi.SelectorLoops;
 import dev.graceful.core.spi.SharedShutdown;
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
@@ -64,7 +65,7 @@ public final class TlsServer implements GracefulShutdown {
       throws IOException {
     this.listener = listener;
     this.loops = loops;
-    this.acceptLoop = loops.next();
+    this.acceptLoop = SelectorLoops.next(loops);
     this.context = context;
     this.configure = configure;
     this.address = (InetSocketAddress) listener.getLocalAddress();
@@ -122,7 +123,7 @@ public final class TlsServer implements GracefulShutdown {
       if (ch == null) {
         return;
       }
-      SelectorLoop loop = loops.next();
+      SelectorLoop loop = SelectorLoops.next(loops);
       handshaking.incrementAndGet();
       loop.execute(() -> start(ch, loop));
     }

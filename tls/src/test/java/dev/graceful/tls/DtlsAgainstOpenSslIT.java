@@ -165,7 +165,7 @@ class DtlsAgainstOpenSslIT {
   /** graceful's DTLS server on an ephemeral port, its connections queued in {@code into}. */
   static DtlsServer dtlsServer(java.util.concurrent.BlockingQueue<TlsConnection> into) {
     DtlsServer dtls =
-        DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops.next(), e -> {}, Schedulers.parallel())
+        DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops, e -> {}, Schedulers.parallel())
             .block(WAIT);
     dtls.connections().subscribe(into::add);
     return dtls;

@@ -8,7 +8,8 @@ import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.SelectorLoops;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -191,7 +192,7 @@ class LoopHygieneIT {
 
   private static int[] census(LoopGroup loops) {
     int[] sum = new int[2];
-    for (SelectorLoop l : loops.loops()) {
+    for (SelectorLoop l : SelectorLoops.of(loops)) {
       int[] c = l.census().block(WAIT);
       sum[0] += c[0];
       sum[1] += c[1];

@@ -117,7 +117,7 @@ class TlsServerShutdownIT {
   @Test
   void dtlsServerIsShutDownByThePolicyAndReportsEveryConnection() throws Exception {
     DtlsServer server =
-        DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops.next(), e -> {}, Schedulers.parallel())
+        DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops, e -> {}, Schedulers.parallel())
             .block(WAIT);
     BlockingQueue<TlsConnection> accepted = new LinkedBlockingQueue<>();
     server.connections().subscribe(accepted::add);

@@ -1,6 +1,6 @@
 package dev.graceful.core.internal;
 
-import dev.graceful.core.spi.SelectorLoop;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 

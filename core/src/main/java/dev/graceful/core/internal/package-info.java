@@ -1,5 +1,7 @@
 /**
- * The exchange machinery behind every shutdown; not part of the API.
+ * The BlockHound integration of the selector loop; not part of the API.
+ *
+ * <p>Depends on {@code spi.loop} only; nothing depends on it (BlockHound finds it as a service).
  *
  * <p>Every type here is null-marked: nothing is null unless annotated {@code @Nullable}.
  */

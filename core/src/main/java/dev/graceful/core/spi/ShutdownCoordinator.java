@@ -2,7 +2,6 @@ package dev.graceful.core.spi;
 
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.core.internal.ExchangeSlot;
 import reactor.core.publisher.Mono;
 
 /**

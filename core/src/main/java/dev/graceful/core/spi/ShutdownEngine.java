@@ -43,6 +43,18 @@ public interface ShutdownEngine {
   Step step(ShutdownRequest request) throws ShutdownException;
 
   /**
+   * Whether {@code request} asks for one step only (SSL_SHUTDOWN_FLAG_NO_BLOCK, a flag of QUIC's
+   * SSL_shutdown_ex): when {@link #step} answers a wait, the shutdown then ends at once, empty
+   * ("not yet"), instead of waiting. A protocol without such a flag keeps the default. Executor only.
+   *
+   * @param request what is asked
+   * @return true to answer "not yet" rather than wait
+   */
+  default boolean noBlock(ShutdownRequest request) {
+    return false;
+  }
+
+  /**
    * Arranges for {@code onReady} to run once, on the executor, when the transport may allow
    * progress for {@code want}. Other operations on the connection may wait at the same time.
    *

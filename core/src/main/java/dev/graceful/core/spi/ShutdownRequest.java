@@ -4,6 +4,7 @@ import dev.graceful.core.Inbound;
 import dev.graceful.core.ShutdownMode;
 import dev.graceful.core.ShutdownSpec;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import reactor.core.scheduler.Scheduler;
@@ -15,7 +16,8 @@ import reactor.core.scheduler.Scheduler;
  * @param mode the mode to carry out
  * @param ignoreUnexpectedEof treat a transport EOF without close_notify as the peer's close
  * @param inbound what to do with application data read while waiting
- * @param quic the extended SSL_shutdown_ex arguments (QUIC only; others ignore them)
+ * @param streamFlush drain streams before closing (QUIC only; others have no streams to drain)
+ * @param options the spec's protocol options; each protocol reads its own and ignores the rest
  * @param timer the spec's scheduler: every timer an engine needs (closing period, drain polls)
  *     runs on it, so virtual time drives engines too (R3)
  * @param deadline the whole shutdown's deadline, if any, for engines that budget phases of it
@@ -24,15 +26,30 @@ public record ShutdownRequest(
     ShutdownMode mode,
     boolean ignoreUnexpectedEof,
     Inbound inbound,
-    ShutdownSpec.QuicArgs quic,
+    boolean streamFlush,
+    List<ShutdownSpec.ProtocolOption> options,
     Scheduler timer,
     Optional<Duration> deadline) {
-  /** Checks the components. */
+  /** Checks the components; copies the options. */
   public ShutdownRequest {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(inbound, "inbound");
-    Objects.requireNonNull(quic, "quic");
+    options = List.copyOf(options);
     Objects.requireNonNull(timer, "timer");
     Objects.requireNonNull(deadline, "deadline");
+  }
+
+  /**
+   * @param type an option's class
+   * @param <T> the option's type
+   * @return the protocol option of that type, if the spec has one
+   */
+  public <T extends ShutdownSpec.ProtocolOption> Optional<T> option(Class<T> type) {
+    for (ShutdownSpec.ProtocolOption o : options) {
+      if (type.isInstance(o)) {
+        return Optional.of(type.cast(o));
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -7,6 +7,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,9 @@ import reactor.test.publisher.PublisherProbe;
  * knows nothing of TLS; the TLS module's tests use real engines).
  */
 class ShutdownCoordinatorTest {
+
+  /** A protocol's no-block option, as QUIC's is, for {@link TwoMessageEngine}. */
+  record OneStep() implements ShutdownSpec.ProtocolOption {}
 
   /** Sends once when asked; completes when told the peer answered. Runs inline. */
   static class TwoMessageEngine implements ShutdownEngine {
@@ -62,6 +66,12 @@ class ShutdownCoordinatorTest {
         return Step.COMPLETE;
       }
       return request.mode() == dev.graceful.core.ShutdownMode.FAST ? Step.SENT : Step.WANT_READ;
+    }
+
+    /** Honours {@link OneStep}, as an engine of a protocol with SSL_SHUTDOWN_FLAG_NO_BLOCK does. */
+    @Override
+    public boolean noBlock(ShutdownRequest request) {
+      return request.option(OneStep.class).isPresent();
     }
 
     @Override
@@ -226,21 +236,40 @@ class ShutdownCoordinatorTest {
   void noBlockAnswersAfterOneStep() {
     TwoMessageEngine engine = new TwoMessageEngine();
     ShutdownCoordinator c = new ShutdownCoordinator(engine);
-    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().noBlock()))
+    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().with(new OneStep())))
         .expectComplete() // not yet: empty
         .verify(Duration.ofSeconds(5));
     assertThat(engine.state).isEqualTo(ShutdownState.SENT);
     assertThat(engine.waiting).isEmpty();
-    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().fast().noBlock()))
+    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().fast().with(new OneStep())))
         .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.SENT))
         .expectComplete()
         .verify(Duration.ofSeconds(5));
     engine.peerAnswered = true;
-    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().noBlock()))
+    StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().with(new OneStep())))
         .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE))
         .expectComplete()
         .verify(Duration.ofSeconds(5));
     assertThat(engine.sends).isEqualTo(1);
+  }
+
+  // Q9: no-block is a flag of the protocols that define it; an engine without it waits as usual.
+  @Tag("Q9")
+  @Test
+  void noBlockIsIgnoredByAnEngineWithoutIt() {
+    TwoMessageEngine engine =
+        new TwoMessageEngine() {
+          @Override
+          public boolean noBlock(ShutdownRequest request) {
+            return false;
+          }
+        };
+    ShutdownCoordinator c = new ShutdownCoordinator(engine);
+    var f = c.shutdown(ShutdownSpec.bidirectional().noTimeout().with(new OneStep())).toFuture();
+    assertThat(f).isNotDone();
+    assertThat(engine.waiting).hasSize(1);
+    engine.answer();
+    assertThat(f.join().outcome()).isEqualTo(Outcome.COMPLETE);
   }
 
   // Q9, T12: a no-block "not yet" is an answer, not the exchange's last word: subscribing again
@@ -250,7 +279,7 @@ class ShutdownCoordinatorTest {
   void reusedNoBlockSpecStepsAgainOnEverySubscription() {
     TwoMessageEngine engine = new TwoMessageEngine();
     ShutdownCoordinator c = new ShutdownCoordinator(engine);
-    ShutdownSpec poll = ShutdownSpec.bidirectional().noBlock();
+    ShutdownSpec poll = ShutdownSpec.bidirectional().with(new OneStep());
     Mono<ShutdownResult> shutdown = c.shutdown(poll);
     StepVerifier.create(shutdown).expectComplete().verify(Duration.ofSeconds(5));
     engine.peerAnswered = true;

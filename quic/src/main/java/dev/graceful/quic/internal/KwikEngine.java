@@ -10,7 +10,6 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.core.spi.ShutdownEngine;
 import dev.graceful.core.spi.ShutdownRequest;
 import dev.graceful.core.spi.Step;
-import dev.graceful.quic.QuicCloseArguments;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,7 +94,8 @@ public final class KwikEngine implements ShutdownEngine {
   private volatile Thread receiveThread;
   private boolean over; // Kwik reported the end, for any reason
   private volatile ShutdownState state = ShutdownState.NONE;
-  private QuicCloseArguments closeArgs; // Q4: fixed by the first shutdown
+  private long closeCode; // Q1, Q4: given by closeWith before the first step
+  private String closeReason = "";
   private boolean localCloseStarted;
   private boolean closeInFlight;
   private boolean peerFirst;
@@ -355,13 +355,21 @@ public final class KwikEngine implements ShutdownEngine {
     return open >= 0 && d.endsWith(")") ? d.substring(open + 2, d.length() - 1) : "";
   }
 
+  /**
+   * Q1, Q4: the application error code and reason the close carries, already checked and fitted
+   * (Q2, Q3); given before the first step, whose arguments are the ones sent. Loop only.
+   *
+   * @param errorCode in [0, 2^62 − 1]
+   * @param reason valid UTF-8 that fits one packet
+   */
+  public void closeWith(long errorCode, String reason) {
+    closeCode = errorCode;
+    closeReason = reason;
+  }
+
   @Override
   public Step step(ShutdownRequest request) throws ShutdownException {
     ShutdownMode mode = quicMode(request.mode());
-    if (closeArgs == null) {
-      // Q2, Q3, Q4: checked and fitted once; the first shutdown's arguments are the ones sent.
-      closeArgs = QuicCloseArguments.of(request.quic().errorCode(), request.quic().reason(), identity);
-    }
     if (!localCloseStarted) {
       if (terminated) {
         // Q7: "COMPLETE if already terminated"; Q6: the peer's close moved us to draining.
@@ -378,12 +386,12 @@ public final class KwikEngine implements ShutdownEngine {
         return awaitEvents(request.timer(), unsent);
       }
       // Q5: "wait until all data written to a stream ... has been sent and acknowledged"
-      if (request.quic().streamFlush() && drain != DrainStatus.DRAINED && drain != DrainStatus.TIMEOUT) {
+      if (request.streamFlush() && drain != DrainStatus.DRAINED && drain != DrainStatus.TIMEOUT) {
         Step waiting = drainStep(request);
         if (waiting != null) {
           return waiting;
         }
-      } else if (!request.quic().streamFlush() && drain == DrainStatus.NOT_APPLICABLE) {
+      } else if (!request.streamFlush() && drain == DrainStatus.NOT_APPLICABLE) {
         drain = DrainStatus.NOT_DRAINED;
       }
       closeNow(request.timer());
@@ -447,8 +455,8 @@ public final class KwikEngine implements ShutdownEngine {
     localCloseStarted = true;
     closeInFlight = true;
     state = state.with(ShutdownState.SENT); // T1's rule for QUIC (Q11): set when sending is attempted
-    long code = closeArgs.errorCode();
-    String reason = closeArgs.reason();
+    long code = closeCode;
+    String reason = closeReason;
     blockingCalls.execute(
             () -> {
               try {

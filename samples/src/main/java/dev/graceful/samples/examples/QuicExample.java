@@ -7,6 +7,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.quic.QuicConnection;
 import dev.graceful.quic.QuicServer;
+import dev.graceful.quic.QuicShutdown;
 import dev.graceful.quic.QuicStreamHandle;
 import java.io.IOException;
 import java.net.URI;
@@ -93,14 +94,14 @@ public final class QuicExample {
    */
   public static ShutdownResult sendThenClose(QuicClientConnection kwik, LoopGroup loops, byte[] payload) {
     // tag::quic-close[]
-    QuicConnection conn = QuicConnection.of(kwik, loops.next(), "client");
+    QuicConnection conn = QuicConnection.of(kwik, loops, "client");
     QuicStreamHandle stream = conn.openStream().block();
     stream.write(ByteBuffer.wrap(payload)).block(); // buffered by Kwik, not necessarily sent yet
 
     ShutdownResult result =
         conn.shutdown(
                 ShutdownSpec.bidirectional() // QUIC: drain, CONNECTION_CLOSE, closing period
-                    .closeWith(0, "bye") // application error code and reason
+                    .with(QuicShutdown.defaults().closeWith(0, "bye")) // application error code and reason
                     .timeout(Duration.ofSeconds(5)))
             .block();
     // result.drained() == DRAINED: every byte was sent and acknowledged before the close

@@ -2,7 +2,6 @@ package dev.graceful.tls.internal;
 
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownException.Reason;
-import dev.graceful.tls.TlsTransport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import javax.net.ssl.SSLEngine;

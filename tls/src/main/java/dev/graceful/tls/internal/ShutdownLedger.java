@@ -5,7 +5,6 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
-import dev.graceful.tls.TlsTransport;
 
 /**
  * What has happened to one connection so far, as {@code SSL_get_shutdown()} and the {@link

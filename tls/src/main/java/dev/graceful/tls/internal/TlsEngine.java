@@ -8,7 +8,6 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.core.spi.ShutdownEngine;
 import dev.graceful.core.spi.ShutdownRequest;
 import dev.graceful.core.spi.Step;
-import dev.graceful.tls.TlsTransport;
 import dev.graceful.tls.internal.RecordReader.Pumped;
 import java.io.IOException;
 import java.nio.ByteBuffer;

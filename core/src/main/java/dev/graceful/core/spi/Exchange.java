@@ -1,10 +1,9 @@
-package dev.graceful.core.internal;
+package dev.graceful.core.spi;
 
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.TransportPolicy;
-import dev.graceful.core.spi.SelectorLoop;
-import dev.graceful.core.spi.ShutdownEngine;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

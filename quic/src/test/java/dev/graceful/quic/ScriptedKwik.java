@@ -1,4 +1,4 @@
-package dev.graceful.quic.internal;
+package dev.graceful.quic;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.graceful.core.spi;
+package dev.graceful.core.spi.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

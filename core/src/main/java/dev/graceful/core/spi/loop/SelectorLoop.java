@@ -1,4 +1,4 @@
-package dev.graceful.core.spi;
+package dev.graceful.core.spi.loop;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

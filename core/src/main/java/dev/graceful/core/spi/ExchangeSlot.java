@@ -1,8 +1,7 @@
-package dev.graceful.core.internal;
+package dev.graceful.core.spi;
 
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.core.spi.ShutdownEngine;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -15,15 +14,15 @@ import reactor.core.publisher.Mono;
  * share it; a different spec waits for it to end, then starts its own from the state it left
  * ("calling SSL_shutdown() again").
  */
-public final class ExchangeSlot {
+final class ExchangeSlot {
   /** The name of every shutdown Mono, as {@code Scannable}, checkpoints and metrics show it. */
-  public static final String NAME = "graceful.shutdown";
+  static final String NAME = "graceful.shutdown";
 
   private final ShutdownEngine engine;
   private final AtomicReference<Exchange> current = new AtomicReference<>();
 
   /** @param engine the connection's engine */
-  public ExchangeSlot(ShutdownEngine engine) {
+  ExchangeSlot(ShutdownEngine engine) {
     this.engine = Objects.requireNonNull(engine, "engine");
   }
 
@@ -34,7 +33,7 @@ public final class ExchangeSlot {
    *     protocol} (the engine's {@link ShutdownEngine#protocolFamily()}) and {@code mode} (the
    *     spec's mode, e.g. {@code wait-peer}); its parent is the shutdown itself
    */
-  public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+  Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
     Objects.requireNonNull(spec, "spec");
     // Mono.name/tag add no subscriber of their own: subscribers still subscribe to the shutdown
     return new ShutdownMono(this, spec)

@@ -1,4 +1,4 @@
-package dev.graceful.core.spi;
+package dev.graceful.core.spi.loop;
 
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;

@@ -1,14 +1,11 @@
-package dev.graceful.core.internal;
+package dev.graceful.core.spi;
 
 import dev.graceful.core.Inbound;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.core.spi.SelectorLoop;
-import dev.graceful.core.spi.ShutdownEngine;
-import dev.graceful.core.spi.ShutdownRequest;
-import dev.graceful.core.spi.Step;
+import dev.graceful.core.spi.loop.SelectorLoop;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -52,7 +49,8 @@ final class StepDriver implements Runnable {
             spec.mode(),
             spec.ignoresUnexpectedEof(),
             inbound instanceof Inbound.DeliverContextual d ? d.bind(context) : inbound,
-            spec.quicArgs(),
+            spec.flushesStreams(),
+            spec.options(),
             spec.scheduler(),
             spec.timeout());
     this.exchange = exchange;
@@ -103,7 +101,7 @@ final class StepDriver implements Runnable {
       case COMPLETE -> finish(Outcome.COMPLETE);
       case SENT -> finish(Outcome.SENT);
       case WANT_READ, WANT_WRITE -> {
-        if (request.quic().noBlock()) {
+        if (engine.noBlock(request)) {
           settle(); // SSL_SHUTDOWN_FLAG_NO_BLOCK: would wait, so answer "not yet" (empty)
           exchange.notYet();
         } else if (armDeadline()) {

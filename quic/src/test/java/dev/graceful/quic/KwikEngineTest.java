@@ -1,4 +1,4 @@
-package dev.graceful.quic.internal;
+package dev.graceful.quic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.quic.internal.KwikEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -50,7 +51,7 @@ class KwikEngineTest {
   final Manual kwikCalls = new Manual();
   final VirtualTimeScheduler time = VirtualTimeScheduler.create();
   final KwikEngine engine = new KwikEngine(kwik, loop, "scripted", kwikCalls);
-  final ShutdownCoordinator coordinator = new ShutdownCoordinator(engine);
+  final ShutdownCoordinator coordinator = new ShutdownCoordinator(new QuicShutdownEngine(engine));
   static final Duration PTO3 = Duration.ofMillis(3 * ScriptedKwik.PTO_MS);
 
   KwikEngineTest() {
@@ -106,7 +107,7 @@ class KwikEngineTest {
   @Tag("Q1") @Tag("Q6") @Tag("R3")
   @Test
   void rfcCloseCompletesWhenTheClosingPeriodEnds() {
-    var f = start(rfc().closeWith(7, "bye"));
+    var f = start(rfc().with(QuicShutdown.defaults().closeWith(7, "bye")));
     assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(7, "bye"));
     assertThat(engine.state()).isEqualTo(ShutdownState.SENT);
     advance(PTO3.minusMillis(1));
@@ -170,7 +171,7 @@ class KwikEngineTest {
   @Tag("Q8") @Tag("Q9")
   @Test
   void waitPeerSeesThePeersCodeAndReason() {
-    var probe = start(ShutdownSpec.bidirectional().waitPeer().noBlock());
+    var probe = start(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock()));
     assertThat(probe.join()).as("empty: the peer has not closed").isNull();
     var waiting = start(ShutdownSpec.bidirectional().waitPeer().noTimeout());
     advance(Duration.ofHours(1));
@@ -230,13 +231,13 @@ class KwikEngineTest {
   @Test
   void outOfRangeCodesSendNothing() {
     for (long code : new long[] {-1, 1L << 62, Long.MAX_VALUE}) {
-      ShutdownException e = failure(start(rfc().closeWith(code, "x")));
+      ShutdownException e = failure(start(rfc().with(QuicShutdown.defaults().closeWith(code, "x"))));
       assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       assertThat(e.state()).isEqualTo(ShutdownState.NONE);
     }
     assertThat(kwik.closes).isEmpty();
     assertThat(engine.state()).isEqualTo(ShutdownState.NONE);
-    start(rfc().closeWith((1L << 62) - 1, ""));
+    start(rfc().with(QuicShutdown.defaults().closeWith((1L << 62) - 1, "")));
     assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close((1L << 62) - 1, ""));
   }
 
@@ -245,7 +246,7 @@ class KwikEngineTest {
   @Tag("Q3")
   @Test
   void longReasonsAreCutAtACodePoint() {
-    start(rfc().closeWith(1, "é😀".repeat(1700)));
+    start(rfc().with(QuicShutdown.defaults().closeWith(1, "é😀".repeat(1700))));
     String sent = kwik.closes.get(0).reason();
     assertThat(sent.getBytes(StandardCharsets.UTF_8)).hasSize(1022);
     assertThat(sent).isEqualTo("é😀".repeat(170) + "é");
@@ -254,7 +255,7 @@ class KwikEngineTest {
   @Tag("Q3")
   @Test
   void unpairedSurrogatesBecomeReplacementCharacters() {
-    start(rfc().closeWith(1, "a\uD800b"));
+    start(rfc().with(QuicShutdown.defaults().closeWith(1, "a\uD800b")));
     assertThat(kwik.closes.get(0).reason()).isEqualTo("a\uFFFDb");
   }
 
@@ -262,8 +263,8 @@ class KwikEngineTest {
   @Tag("Q4")
   @Test
   void firstShutdownsArgumentsWin() {
-    start(ShutdownSpec.bidirectional().rapid().noStreamFlush().closeWith(5, "first"));
-    var second = start(rfc().closeWith(6, "second"));
+    start(ShutdownSpec.bidirectional().rapid().noStreamFlush().with(QuicShutdown.defaults().closeWith(5, "first")));
+    var second = start(rfc().with(QuicShutdown.defaults().closeWith(6, "second")));
     advance(PTO3);
     assertThat(second.join().outcome()).isEqualTo(Outcome.COMPLETE);
     assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(5, "first"));
@@ -351,11 +352,11 @@ class KwikEngineTest {
   @Tag("Q9")
   @Test
   void noBlockReportsTheCurrentStatus() {
-    var first = start(rfc().noBlock());
+    var first = start(rfc().with(QuicShutdown.defaults().noBlock()));
     assertThat(first.join()).as("would wait for the closing period").isNull();
     assertThat(kwik.closes).hasSize(1);
     advance(PTO3);
-    var again = start(rfc().noBlock());
+    var again = start(rfc().with(QuicShutdown.defaults().noBlock()));
     assertThat(Optional.ofNullable(again.join()).map(ShutdownResult::outcome)).hasValue(Outcome.COMPLETE);
   }
 
@@ -377,5 +378,14 @@ class KwikEngineTest {
   void quietIsRefused() {
     assertThat(failure(start(ShutdownSpec.bidirectional().quiet())).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
     assertThat(kwik.closes).isEmpty();
+  }
+
+  // Q4: a refused shutdown is no first shutdown: its arguments are not the ones sent later.
+  @Tag("Q4")
+  @Test
+  void aRefusedShutdownFixesNoArguments() {
+    failure(start(ShutdownSpec.bidirectional().quiet().with(QuicShutdown.defaults().closeWith(5, "quiet"))));
+    start(rfc().with(QuicShutdown.defaults().closeWith(6, "rfc")));
+    assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(6, "rfc"));
   }
 }
