@@ -9,9 +9,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Micrometer meters for the web server's graceful shutdown, all tagged {@code server=web}: a gauge
- * {@code graceful.shutdown.draining} (1 once draining has begun), a counter {@code
- * graceful.shutdown.refused.requests}, and per shutdown those of {@link ShutdownMetrics}
- * (connections per outcome, error and forced; latencies; the duration). A push registry publishes
+ * {@code graceful.shutdown.draining} (1 once draining has begun), and per shutdown those of {@link
+ * ShutdownMetrics} (connections per outcome, error and forced; latencies; the duration; refused
+ * requests). A push registry publishes
  * them when it closes, after the shutdown.
  */
 public final class GracefulShutdownMeters implements ServerShutdownDecorator {
@@ -40,6 +40,5 @@ public final class GracefulShutdownMeters implements ServerShutdownDecorator {
 
   private void record(ShutdownReport report) {
     ShutdownMetrics.record(registry, SERVER, report);
-    registry.counter("graceful.shutdown.refused.requests", "server", SERVER).increment(report.refusedRequests());
   }
 }

@@ -21,7 +21,9 @@ import java.util.Objects;
  *   <li>{@code graceful.shutdown.latency} (timer): each connection, from the start of the server
  *       shutdown to its end;
  *   <li>{@code graceful.shutdown.duration} (timer): whole server shutdowns;
- *   <li>{@code graceful.shutdown.drained.bytes} (counter): bytes drained before QUIC closes.
+ *   <li>{@code graceful.shutdown.drained.bytes} (counter): bytes drained before QUIC closes;
+ *   <li>{@code graceful.shutdown.refused.requests} (counter): requests refused because they
+ *       arrived on a connection already told to close.
  * </ul>
  */
 @SuppressWarnings("exports") // MeterRegistry: Micrometer is optional, so not required transitively
@@ -50,5 +52,6 @@ public final class ShutdownMetrics {
     }
     Timer.builder("graceful.shutdown.duration").tags(base).register(registry).record(report.elapsed());
     registry.counter("graceful.shutdown.drained.bytes", base).increment(report.bytesDrained());
+    registry.counter("graceful.shutdown.refused.requests", base).increment(report.refusedRequests());
   }
 }

@@ -46,4 +46,15 @@ class ShutdownMetricsTest {
     assertThat(registry.get("graceful.shutdown.latency").timer().max(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(2000);
     assertThat(registry.get("graceful.shutdown.duration").timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(2000);
   }
+
+  // G5 through Micrometer: requests refused on connections already told to close are counted.
+  @Tag("G5")
+  @Test
+  void publishesRefusedRequests() {
+    ShutdownReport report =
+        new ShutdownReport(List.of(ok("c1", Outcome.COMPLETE, false, 10)), Duration.ofMillis(10)).withRefusedRequests(3);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ShutdownMetrics.record(registry, "https", report);
+    assertThat(registry.get("graceful.shutdown.refused.requests").tags("server", "https").counter().count()).isEqualTo(3);
+  }
 }
