@@ -79,6 +79,7 @@ final class TrackedConnection implements Admission {
       NettyTlsConnection tls = NettyTlsConnection.of(channel);
       TrackedConnection t = new TrackedConnection(channel, tls, null);
       tls.answerWhen(t::idle);
+      tls.readByApplication(); // reactor-netty reads every byte: what a policy refuses is its
       return t;
     }
     return new TrackedConnection(channel, null, NettyCleartextConnection.of(channel));
