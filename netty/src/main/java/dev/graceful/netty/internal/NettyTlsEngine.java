@@ -12,10 +12,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import java.nio.ByteBuffer;
-import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.FluxSink;
 
@@ -63,14 +61,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
   /** Bytes a refusing shutdown left to the channel's handlers while it waited. */
   private long unread;
   private @Nullable FluxSink<ByteBuffer> receiver;
-  /** Why the connection failed; null while it has not. */
-  private @Nullable Reason failure;
-  private String failureMessage = "";
-  private @Nullable Throwable failureCause;
-  /** A shutdown or a receiver was told of the failure: later ones are refused. */
-  private boolean failureReported;
-  /** The failure is being told to every shutdown and receiver waiting when it happened. */
-  private boolean announcing;
+  /** Why the connection failed, if it did. */
+  private final TlsFailure failure = new TlsFailure(this);
 
   /**
    * @param channel a channel whose pipeline has an {@code SslHandler}, or a handler that installs
@@ -128,8 +120,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
 
   @Override
   public void onError(Throwable cause) {
-    Throwable tls = tlsFailure(cause);
-    if (tls != null && failure == null) {
+    Throwable tls = TlsFailure.ofTls(cause);
+    if (tls != null && !failure.happened()) {
       tlsFailed(tls);
       announceFailure();
     }
@@ -137,7 +129,7 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
 
   /** The peer sent a fatal alert in the clear, and the {@code SslHandler} has processed it. */
   public void onPeerFatalAlert() {
-    if (failure == null) {
+    if (!failure.happened()) {
       tlsFailed(null);
       announceFailure();
     }
@@ -147,8 +139,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
   public void onInactive() {
     ssl(); // found while the pipeline still holds it
     transportClosed = true;
-    if (failure == null && !state.received() && receiver != null) {
-      fail(Reason.TRUNCATED, EOF_WITHOUT_CLOSE_NOTIFY, null);
+    if (!failure.happened() && !state.received() && receiver != null) {
+      failure.record(Reason.TRUNCATED, EOF_WITHOUT_CLOSE_NOTIFY, null);
       announceFailure();
       return;
     }
@@ -184,13 +176,13 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
   public void receive(FluxSink<ByteBuffer> sink) {
     if (receiver != null) {
       sink.error(error(Reason.ILLEGAL_STATE, "receive() is already subscribed on this connection", null));
-    } else if (failure != null) {
-      sink.error(failureError());
+    } else if (failure.happened()) {
+      sink.error(failed());
     } else if (state.received()) {
       sink.complete();
     } else if (transportClosed) {
-      fail(Reason.TRUNCATED, EOF_WITHOUT_CLOSE_NOTIFY, null);
-      sink.error(failureError());
+      failure.record(Reason.TRUNCATED, EOF_WITHOUT_CLOSE_NOTIFY, null);
+      sink.error(failed());
     } else {
       receiver = sink;
     }
@@ -208,9 +200,9 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
     if (r == null) {
       return;
     }
-    if (failure != null) {
+    if (failure.happened()) {
       receiver = null;
-      r.error(failureError());
+      r.error(failed());
     } else if (state.received()) {
       receiver = null;
       r.complete();
@@ -219,77 +211,35 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
 
   // ---- failures ----
 
-  /** @return the TLS layer's exception behind {@code cause}, or null when it is another failure */
-  private static @Nullable Throwable tlsFailure(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof SSLException || t instanceof NotSslRecordException) {
-        return t;
-      }
-    }
-    return null;
-  }
-
   /**
    * The TLS layer failed, or closed at a fatal alert the peer sent in the clear: the alert in the
    * peer's records, if any, says why. A fatal alert counts as the peer's close (T1: "the peer's
    * close_notify (or a fatal alert)").
    *
-   * @param cause the engine's exception, or null when it closed without one
+   * @param cause the engine's exception, or null when it went on without one
    */
   private void tlsFailed(@Nullable Throwable cause) {
     TlsAlert alert = records.fatalAlert();
     if (alert == null && cause != null) {
       alert = records.lastRecordAlert(); // the record the engine failed at
     }
-    String message;
-    if (alert == null) {
-      message = "the TLS engine failed on the peer's input: a record that does not decrypt or parse, or an alert that TLS 1.3 encrypts";
-    } else if (alert.isFatal() || alert.isEncrypted()) {
+    if (failure.recordTls(alert, cause)) {
       peerClosed();
-      message = "the peer sent " + alert;
-    } else {
-      message = "the TLS engine failed at the peer's " + alert;
-    }
-    fail(Reason.PROTOCOL, message, cause);
-  }
-
-  private void fail(Reason reason, String message, @Nullable Throwable cause) {
-    if (failure == null) {
-      failure = reason;
-      failureMessage = message;
-      failureCause = cause;
     }
   }
 
   /** Tells the failure to every shutdown and receiver waiting now. */
   private void announceFailure() {
-    boolean heard = receiver != null || waiting();
-    announcing = true;
-    try {
+    failure.announce(receiver != null || waiting(), () -> {
       endReceiver();
       wakeAll();
-    } finally {
-      announcing = false;
-    }
-    if (heard) {
-      failureReported = true;
-    }
+    });
   }
 
-  /** @return the failure for the first to hear of it, ILLEGAL_STATE for later ones (T11) */
-  private ShutdownException failureError() {
-    Reason reason = failure;
-    if (reason == null) {
-      throw new IllegalStateException("no failure");
-    }
-    if (failureReported && !announcing) {
-      return error(Reason.ILLEGAL_STATE, "a fatal error already ended this connection (" + reason + ": " + failureMessage + ")", null);
-    }
-    if (!announcing) {
-      failureReported = true;
-    }
+  /** @return the failure for a shutdown or a receiver that hears of it now (T11) */
+  private ShutdownException failed() {
     reading = false;
-    return error(reason, failureMessage, failureCause);
+    return failure.error();
   }
 
   // ---- SPI ----
@@ -303,8 +253,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
   public Step step(ShutdownRequest request) throws ShutdownException {
     inbound = request.inbound();
     ShutdownMode mode = request.mode();
-    if (failure != null && handshaken()) {
-      throw failureError();
+    if (failure.happened() && handshaken()) {
+      throw failed();
     }
     Step common = commonMode(mode);
     if (common != null) {
@@ -317,8 +267,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
       noHandshake = true;
       String why = ssl() == null
           ? "no TLS handshake: the client's hello (SNI) had not arrived"
-          : failure != null ? "the TLS handshake failed: " + failureMessage : "the TLS handshake had not completed";
-      throw error(Reason.ILLEGAL_STATE, why + "; closed without close_notify", failureCause);
+          : failure.happened() ? "the TLS handshake failed: " + failure.message() : "the TLS handshake had not completed";
+      throw error(Reason.ILLEGAL_STATE, why + "; closed without close_notify", failure.cause());
     }
     if (unread > 0) {
       // "With neither, pending data ends the shutdown with UNREAD_DATA and stays readable" (T5)
@@ -345,8 +295,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
         return Step.COMPLETE;
       }
       if (sendStarted || mode != ShutdownMode.FAST) {
-        fail(Reason.TRUNCATED, EOF_WITHOUT_CLOSE_NOTIFY, null);
-        throw failureError();
+        failure.record(Reason.TRUNCATED, EOF_WITHOUT_CLOSE_NOTIFY, null);
+        throw failed();
       }
     }
     if (mode == ShutdownMode.WAIT_PEER && !state.received()) {
