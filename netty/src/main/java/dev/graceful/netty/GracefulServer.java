@@ -3,17 +3,11 @@ package dev.graceful.netty;
 import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
-import dev.graceful.core.ShutdownResult;
-import dev.graceful.core.ShutdownSpec;
-import dev.graceful.core.ShutdownState;
 import dev.graceful.core.Shutdownable;
-import dev.graceful.core.TransportPolicy;
-import dev.graceful.core.spi.SharedShutdown;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -22,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
@@ -88,12 +81,6 @@ public final class GracefulServer {
   public static GracefulServer create() {
     return new GracefulServer();
   }
-
-  /**
-   * How long a connection's ending waits for its channel to close: longer than Netty's {@code
-   * SslHandler} takes at most (its close_notify flush timeout, 3 s by default).
-   */
-  static final Duration CHANNEL_CLOSE_WAIT = Duration.ofSeconds(5);
 
   /** The reason in the close frame a WebSocket gets when the server shuts down. */
   static final String GOING_AWAY = "server shutting down";
@@ -263,7 +250,7 @@ public final class GracefulServer {
                         counted.forEach(TrackedConnection::announce); // once each: a second time does nothing
                         List<ServerShutdown.Member> members = new ArrayList<>();
                         for (TrackedConnection t : counted) {
-                          members.add(ServerShutdown.Member.of(closing(t.connection(), t.channel()), t.idle()));
+                          members.add(ServerShutdown.Member.of(new ClosingConnection(t.connection(), t.channel()), t.idle()));
                         }
                         return how.run(Mono.empty(), members)
                             .map(r -> r.withRefusedRequests(counted.stream().mapToLong(TrackedConnection::refusedRequests).sum()));
@@ -293,18 +280,7 @@ public final class GracefulServer {
    */
   public GracefulShutdown bound(DisposableServer server) {
     Objects.requireNonNull(server, "server");
-    SharedShutdown once = new SharedShutdown(how -> shutdown(server, how));
-    return new GracefulShutdown() {
-      @Override
-      public Mono<ShutdownReport> shutdown(ServerShutdown how) {
-        return once.shutdown(how);
-      }
-
-      @Override
-      public boolean isShuttingDown() {
-        return once.started();
-      }
-    };
+    return new BoundServer(this, server);
   }
 
   private void startDraining() {
@@ -313,34 +289,4 @@ public final class GracefulServer {
     }
   }
 
-  /**
-   * The connection, with every shutdown closing its channel at the end and ending only once the
-   * channel is closed: Netty closes a channel asynchronously (its {@code SslHandler} first flushes
-   * what is queued), so without this wait the report could arrive while a channel is still open.
-   */
-  private static Shutdownable closing(Shutdownable c, Channel channel) {
-    Mono<Void> closed = Mono.create(sink -> channel.closeFuture().addListener(f -> sink.success()));
-    return new Shutdownable() {
-      @Override
-      public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
-        // bounded, in case a handler of the application's swallows the close: then the report
-        // comes anyway, and openConnections() truthfully still lists the channel
-        Mono<Void> closedOrLate =
-            closed.timeout(CHANNEL_CLOSE_WAIT, spec.scheduler()).onErrorResume(TimeoutException.class, e -> Mono.empty());
-        return c.shutdown(spec.closeTransport(TransportPolicy.CLOSE))
-            .flatMap(result -> closedOrLate.thenReturn(result))
-            .onErrorResume(e -> closedOrLate.then(Mono.error(e)));
-      }
-
-      @Override
-      public ShutdownState shutdownState() {
-        return c.shutdownState();
-      }
-
-      @Override
-      public String connectionId() {
-        return c.connectionId();
-      }
-    };
-  }
 }

@@ -8,16 +8,21 @@ import dev.graceful.core.TransportPolicy;
 import dev.graceful.core.spi.ShutdownCoordinator;
 import dev.graceful.netty.internal.GracefulTlsHandler;
 import dev.graceful.netty.internal.NettyTlsEngine;
+import dev.graceful.netty.internal.TlsRecordReader;
+import dev.graceful.netty.internal.TlsRecordWatch;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -27,6 +32,17 @@ import reactor.core.publisher.Sinks;
  * for the peer's by the spec's mode, with the same results and errors as graceful's own
  * connections. When the peer closes first, graceful answers once the connection is idle (its
  * in-flight exchange done) and closes the channel, and reports that ending on {@link #ended()}.
+ *
+ * <p>As over graceful's own connections, data that arrives while a shutdown waits for the peer
+ * goes to the policy's {@code readInto} consumer, is discarded ({@code discardUnread}), arrives on
+ * {@link #receive()}, or else ends the shutdown with {@code UNREAD_DATA} and passes on to the
+ * channel's handlers (T5); a shutdown that did not hear the peer's close says {@code
+ * truncationRisk} (T6); a fatal alert from the peer, or a record that does not decrypt, is {@code
+ * PROTOCOL}, not {@code TRUNCATED}, and a shutdown after that failure is refused with {@code
+ * ILLEGAL_STATE} (T11). Alerts are read from the TLS records the peer sends, before the {@code
+ * SslHandler}: their description is known when it travels in the clear (an alert in the
+ * handshake, or one the peer sends unencrypted); TLS 1.2 encrypts it after the handshake, and TLS
+ * 1.3 hides even that the record is an alert.
  */
 public final class NettyTlsConnection implements Shutdownable {
   private static final AttributeKey<NettyTlsConnection> KEY = AttributeKey.valueOf("graceful.tls");
@@ -36,6 +52,7 @@ public final class NettyTlsConnection implements Shutdownable {
       ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(10)).closeTransport(TransportPolicy.CLOSE);
 
   private final Channel channel;
+  private final TlsRecordReader records = new TlsRecordReader();
   private final NettyTlsEngine engine;
   private final ShutdownCoordinator coordinator;
   private final Sinks.One<ShutdownResult> ended = Sinks.one();
@@ -45,7 +62,7 @@ public final class NettyTlsConnection implements Shutdownable {
 
   private NettyTlsConnection(Channel channel, @Nullable SslHandler ssl) {
     this.channel = channel;
-    this.engine = new NettyTlsEngine(channel, ssl, "netty:" + channel.remoteAddress());
+    this.engine = new NettyTlsEngine(channel, ssl, records, "netty:" + channel.remoteAddress());
     this.coordinator = new ShutdownCoordinator(engine);
   }
 
@@ -79,6 +96,7 @@ public final class NettyTlsConnection implements Shutdownable {
     if (raced != null) {
       return raced;
     }
+    channel.pipeline().addBefore(ctx.name(), TlsRecordWatch.NAME, new TlsRecordWatch(c.records, c.engine::onPeerFatalAlert));
     channel.pipeline().addAfter(ctx.name(), GracefulTlsHandler.NAME, new GracefulTlsHandler(c.engine, c::peerClosed, c::onHandshakeEnd));
     // a handshake that ended before the handler was there, or never ends: the channel's end
     if (ctx.handler() instanceof SslHandler ssl) {
@@ -117,6 +135,15 @@ public final class NettyTlsConnection implements Shutdownable {
     return this;
   }
 
+  /**
+   * The channel's own handlers read every byte it delivers, as a reactor-netty server's do: data
+   * a refusing policy leaves to them while a shutdown waits is read there, and does not end the
+   * shutdown with {@code UNREAD_DATA}.
+   */
+  void readByApplication() {
+    engine.readByApplication();
+  }
+
   /** Event loop: holds closes from above until graceful's own (see {@link NettyTlsEngine#holdCloses()}). */
   void holdCloses() {
     engine.holdCloses();
@@ -148,6 +175,30 @@ public final class NettyTlsConnection implements Shutdownable {
           ended.tryEmitError(e);
           channel.close();
         });
+  }
+
+  /**
+   * Reads application data until the peer's close_notify, which completes the Flux as an
+   * end-of-stream after all data sent before it (T3, T5). A transport EOF without close_notify errors
+   * with {@code TRUNCATED}, a failure of the TLS layer (an alert from the peer, a bad record) with
+   * {@code PROTOCOL}. Each buffer is a copy the subscriber owns, emitted on the channel's event
+   * loop; what arrives ahead of the subscriber's demand is buffered.
+   *
+   * <p>While it is subscribed, the data it receives no longer reaches the channel's other handlers.
+   * Subscribed beside a shutdown that waits for the peer, it receives the data that arrives after
+   * our close_notify (T5): the shutdown then completes at the peer's close_notify. A shutdown whose
+   * policy reads ({@code readInto}) or discards ({@code discardUnread}) takes the data first. One
+   * subscriber at a time: another errors with {@code ILLEGAL_STATE}.
+   *
+   * @return the data
+   */
+  public Flux<ByteBuffer> receive() {
+    return Flux.create(
+        sink -> {
+          channel.eventLoop().execute(() -> engine.receive(sink));
+          sink.onDispose(() -> channel.eventLoop().execute(() -> engine.stopReceiving(sink)));
+        },
+        FluxSink.OverflowStrategy.BUFFER);
   }
 
   @Override

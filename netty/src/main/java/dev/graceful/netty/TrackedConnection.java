@@ -2,31 +2,19 @@ package dev.graceful.netty;
 
 import dev.graceful.core.Shutdownable;
 import dev.graceful.netty.internal.Admission;
-import dev.graceful.netty.internal.CloseFrameWatch;
 import dev.graceful.netty.internal.Http1Drain;
-import dev.graceful.netty.internal.PingAnswerWatch;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
-import io.netty.handler.codec.http2.Http2Connection;
-import io.netty.handler.codec.http2.Http2ConnectionAdapter;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2Stream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
-import reactor.core.publisher.Sinks;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.HttpInfos;
@@ -37,11 +25,6 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * GracefulServer} announces a shutdown to, waits for, and shuts down.
  */
 final class TrackedConnection implements Admission {
-  /** How often, and how many times, a WebSocket upgrade under way is looked at again. */
-  static final Duration UPGRADE_LOOK = Duration.ofMillis(5);
-
-  static final int UPGRADE_LOOKS = 200;
-
   private final Channel channel;
   private final Shutdownable connection;
   /** Null for a cleartext connection. */
@@ -58,15 +41,14 @@ final class TrackedConnection implements Admission {
    * What the shutdown's announcement waits for: a WebSocket's close frame answered, HTTP/2's final
    * GOAWAY sent. Nothing for plain HTTP/1.1 and TCP.
    */
-  private volatile Mono<Void> announced = Mono.empty();
-  private final Sinks.Empty<Void> settled = Sinks.empty();
-  private boolean wentAway;
+  private final ShutdownNotice notice;
 
   private TrackedConnection(Channel channel, @Nullable NettyTlsConnection tls, @Nullable NettyCleartextConnection cleartext) {
     this.channel = channel;
     this.tls = tls;
     this.cleartext = cleartext;
     this.connection = tls != null ? tls : Objects.requireNonNull(cleartext);
+    this.notice = new ShutdownNotice(channel);
   }
 
   /**
@@ -79,6 +61,7 @@ final class TrackedConnection implements Admission {
       NettyTlsConnection tls = NettyTlsConnection.of(channel);
       TrackedConnection t = new TrackedConnection(channel, tls, null);
       tls.answerWhen(t::idle);
+      tls.readByApplication(); // reactor-netty reads every byte: what a policy refuses is its
       return t;
     }
     return new TrackedConnection(channel, null, NettyCleartextConnection.of(channel));
@@ -147,7 +130,7 @@ final class TrackedConnection implements Admission {
     // in flight too: close_notify can only be exchanged once it is done
     NettyTlsConnection secure = tls;
     Mono<Void> handshake = secure != null ? secure.handshakeEnded() : Mono.empty();
-    return handshake.then(exchangesDone()).then(Mono.defer(() -> announced)).then(streamsClosed());
+    return handshake.then(exchangesDone()).then(notice.awaited()).then(Http2GoAway.streamsClosed(channel));
   }
 
   private Mono<Void> exchangesDone() {
@@ -185,9 +168,9 @@ final class TrackedConnection implements Admission {
     Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
     ChannelOperations<?, ?> ops = ChannelOperations.get(channel);
     if (codec != null) {
-      goAway(codec);
+      Http2GoAway.announce(channel, codec, notice);
     } else if (ops instanceof WebsocketOutbound || (ops instanceof HttpInfos request && request.isWebsocket())) {
-      goingAway(); // a WebSocket, or an upgrade to one under way
+      WebSocketGoingAway.announce(channel, notice, tls, cleartext); // a WebSocket, or an upgrade to one
     } else {
       channel.eventLoop().execute(this::drainHttp1); // HTTP/1.1 (nothing for TCP)
     }
@@ -215,131 +198,5 @@ final class TrackedConnection implements Admission {
     if (channel.isActive() && codec != null && p.get(Http1Drain.NAME) == null) {
       p.addAfter(codec.name(), Http1Drain.NAME, new Http1Drain(this));
     }
-  }
-
-  /**
-   * RFC 6455 §7.1.2 for a server going away: sends a close frame (1001) through reactor-netty's
-   * WebSocket, which then closes the channel at once; that close is held until graceful's own,
-   * after the client's close frame and the connection's shutdown. {@link #idle()} completes when
-   * the client's close frame arrives, or (TLS) its close_notify, or the channel closes.
-   */
-  private void goingAway() {
-    // a client may answer with its close_notify alone, without a close frame
-    NettyTlsConnection secure = tls;
-    NettyCleartextConnection plain = cleartext;
-    Mono<Void> answered = secure != null ? Mono.firstWithSignal(settled.asMono(), secure.peerCloseNotify()) : settled.asMono();
-    announce(
-        answered,
-        () -> {
-          if (secure != null) {
-            secure.holdCloses();
-          } else if (plain != null) {
-            plain.holdCloses();
-          }
-          closeOnceUpgraded(0);
-        });
-  }
-
-  /**
-   * Event loop: sends the close frame once reactor-netty's side of the channel is a WebSocket. An
-   * upgrade can still be under way when the shutdown starts (its 101 even at the client already):
-   * then it looks again every {@link #UPGRADE_LOOK} for at most {@link #UPGRADE_LOOKS} times,
-   * after which the connection is shut down without a close frame.
-   */
-  private void closeOnceUpgraded(int looks) {
-    if (!channel.isActive()) {
-      return;
-    }
-    if (!(ChannelOperations.get(channel) instanceof WebsocketOutbound ws)) {
-      if (looks >= UPGRADE_LOOKS) {
-        settled.tryEmitEmpty();
-      } else {
-        channel.eventLoop().schedule(() -> closeOnceUpgraded(looks + 1), UPGRADE_LOOK.toMillis(), TimeUnit.MILLISECONDS);
-      }
-      return;
-    }
-    ChannelPipeline p = channel.pipeline();
-    CloseFrameWatch watch = new CloseFrameWatch(settled);
-    if (p.get(NettyPipeline.ReactiveBridge) != null) {
-      p.addBefore(NettyPipeline.ReactiveBridge, CloseFrameWatch.NAME, watch);
-    } else {
-      p.addLast(CloseFrameWatch.NAME, watch);
-    }
-    ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GracefulServer.GOING_AWAY).subscribe(null, e -> { });
-  }
-
-  /**
-   * RFC 9113 §6.8, a graceful HTTP/2 shutdown: a first GOAWAY with the largest stream id (the
-   * client stops opening streams; those already on their way are still taken), a PING, and once
-   * its answer proves a round trip, the final GOAWAY naming the last stream the server took.
-   * {@link #idle()} waits for the final one, so the client learns which of its streams were
-   * processed before the connection's close.
-   */
-  private void goAway(Http2FrameCodec codec) {
-    announce(
-        settled.asMono(),
-        () -> {
-          if (!channel.isActive()) {
-            return;
-          }
-          channel.pipeline().addAfter(channel.pipeline().context(codec).name(), PingAnswerWatch.NAME, new PingAnswerWatch(settled));
-          channel.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE)).addListener(f -> { });
-          channel.writeAndFlush(new DefaultHttp2PingFrame(PingAnswerWatch.PAYLOAD)).addListener(f -> { });
-        });
-  }
-
-  /**
-   * The first announcement only (a second server shutdown announces nothing): {@link #idle()}
-   * will wait for {@code settledWhen}, which the channel's close settles too; {@code onLoop}
-   * runs on the connection's event loop.
-   */
-  private void announce(Mono<Void> settledWhen, Runnable onLoop) {
-    synchronized (this) {
-      if (wentAway) {
-        return;
-      }
-      wentAway = true;
-    }
-    announced = settledWhen;
-    channel
-        .eventLoop()
-        .execute(
-            () -> {
-              channel.closeFuture().addListener(f -> settled.tryEmitEmpty());
-              onLoop.run();
-            });
-  }
-
-  /** HTTP/2: completes once the connection has no active stream (or is closed); at once otherwise. */
-  private Mono<Void> streamsClosed() {
-    Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
-    if (codec == null) {
-      return Mono.empty();
-    }
-    return Mono.create(
-        sink ->
-            channel
-                .eventLoop()
-                .execute(
-                    () -> {
-                      Http2Connection h2 = codec.connection();
-                      if (h2.numActiveStreams() == 0 || !channel.isActive()) {
-                        sink.success();
-                        return;
-                      }
-                      Http2Connection.Listener last =
-                          new Http2ConnectionAdapter() {
-                            @Override
-                            public void onStreamClosed(Http2Stream stream) {
-                              if (h2.numActiveStreams() == 0) {
-                                sink.success();
-                              }
-                            }
-                          };
-                      h2.addListener(last);
-                      // removed in a task of its own: never while the connection walks its listeners
-                      sink.onDispose(() -> channel.eventLoop().execute(() -> h2.removeListener(last)));
-                      channel.closeFuture().addListener(f -> sink.success());
-                    }));
   }
 }

@@ -1,23 +1,19 @@
 package dev.graceful.netty.internal;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * Sits right after the {@code SslHandler} (or the SNI handler that puts one in its own place once
- * the client's hello arrived): tells the engine about the peer's close_notify, the channel's end
- * and the plaintext that arrives, and the connection about the handshake's end. It keeps Netty's close-completion event from
- * reactor-netty, which would close the channel at once: after a TLS 1.3 half-close the response
- * must still go out, and graceful answers the close_notify itself. While a server shutdown holds
- * closes, a close from above waits for graceful's own (its promise completes when the channel
- * closes).
+ * the client's hello arrived): tells the engine about the peer's close_notify, the plaintext that
+ * arrives, the {@code SslHandler}'s failures and the channel's end, and the connection about the
+ * handshake's end. It keeps Netty's close-completion event from reactor-netty, which would close
+ * the channel at once: after a TLS 1.3 half-close the response must still go out, and graceful
+ * answers the close_notify itself. While a server shutdown holds closes, a close from above waits
+ * for graceful's own.
  */
-public final class GracefulTlsHandler extends ChannelDuplexHandler {
+public final class GracefulTlsHandler extends ObservingHandler {
   /** The name it has in a pipeline. */
   public static final String NAME = "graceful.tls";
 
@@ -31,18 +27,10 @@ public final class GracefulTlsHandler extends ChannelDuplexHandler {
    * @param onHandshakeEnd runs on the event loop when the handshake ended, done or failed
    */
   public GracefulTlsHandler(NettyTlsEngine engine, Runnable onPeerClose, Runnable onHandshakeEnd) {
+    super(engine);
     this.engine = engine;
     this.onPeerClose = onPeerClose;
     this.onHandshakeEnd = onHandshakeEnd;
-  }
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof ByteBuf b && engine.onData(b)) {
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    ctx.fireChannelRead(msg);
   }
 
   @Override
@@ -56,20 +44,5 @@ public final class GracefulTlsHandler extends ChannelDuplexHandler {
       onHandshakeEnd.run();
     }
     ctx.fireUserEventTriggered(evt);
-  }
-
-  @Override
-  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-    if (engine.holdsCloses() && ctx.channel().isActive()) {
-      ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
-      return;
-    }
-    ctx.close(promise);
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    engine.onInactive();
-    ctx.fireChannelInactive();
   }
 }

@@ -1,23 +1,18 @@
 package dev.graceful.netty.internal;
 
-import dev.graceful.core.Inbound;
-import dev.graceful.core.Initiator;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownMode;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
-import dev.graceful.core.spi.ShutdownEngine;
 import dev.graceful.core.spi.ShutdownRequest;
 import dev.graceful.core.spi.Step;
-import dev.graceful.core.spi.Waiters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.socket.DuplexChannel;
-import java.util.List;
-import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shutdown of a cleartext (TCP, no TLS) Netty channel, confined to its event loop. TCP's only
@@ -41,90 +36,54 @@ import java.util.concurrent.Executor;
  * something closed from above before the policy ran. An I/O error (a reset) before the peer's FIN
  * fails the shutdown with {@code TRANSPORT}.
  */
-public final class NettyCleartextEngine implements ShutdownEngine {
+public final class NettyCleartextEngine extends ChannelShutdownEngine {
   /** What a cleartext connection's results name as their protocol: none was negotiated. */
   public static final String PROTOCOL = "cleartext";
 
-  private final Channel channel;
-  private final String identity;
-  private final Waiters waiters = new Waiters();
-  private volatile ShutdownState state = ShutdownState.NONE;
-  private boolean peerFirst;
   private boolean transportClosed;
   private boolean closedFromAbove;
-  private Throwable ioError;
+  private @Nullable Throwable ioError;
   private boolean sendStarted;
-  private ChannelFuture fin;
-  private boolean quiet;
-  private boolean holdingCloses;
-  private boolean reading;
-  private Inbound inbound = Inbound.refuse();
-  private long connectionBytesRead;
+  private @Nullable ChannelFuture fin;
 
   /**
    * @param channel a cleartext channel
    * @param identity a name for results and errors
    */
   public NettyCleartextEngine(Channel channel, String identity) {
-    this.channel = channel;
-    this.identity = identity;
+    super(channel, identity);
   }
 
   // ---- events from GracefulCleartextHandler, on the event loop ----
 
-  void onError(Throwable cause) {
+  @Override
+  public void onError(Throwable cause) {
     if (ioError == null && !transportClosed) {
       ioError = cause;
     }
   }
 
   /** A close from above passed by (the channel sends its FIN as it closes). */
-  void onCloseFromAbove() {
+  @Override
+  public void onCloseFromAbove() {
     closedFromAbove = true;
     state = state.with(ShutdownState.SENT);
   }
 
-  void onInactive() {
+  @Override
+  public void onInactive() {
     transportClosed = true;
     if (ioError == null && !closedFromAbove && !state.received()) {
       // the channel ended by itself without an error: the peer's FIN (Netty closes on it)
-      if (!state.sent()) {
-        peerFirst = true;
-      }
-      state = state.with(ShutdownState.RECEIVED);
+      peerClosed();
     }
-    wake(waiters.takeAll());
+    wakeAll();
   }
 
-  /**
-   * @param data bytes the peer sent
-   * @return true when graceful consumed them (the policy delivers or discards), false to pass on
-   */
-  boolean onData(ByteBuf data) {
-    connectionBytesRead += data.readableBytes();
-    if (!reading) {
-      return false;
-    }
-    if (inbound instanceof Inbound.Deliver d) {
-      d.consumer().accept(data.nioBuffer().asReadOnlyBuffer());
-      return true;
-    }
-    return inbound == Inbound.discard();
-  }
-
-  /** @return whether a close from above is held until graceful's own (event loop) */
-  boolean holdsCloses() {
-    return holdingCloses;
-  }
-
-  /**
-   * Event loop: from now on a close of the channel from above (reactor-netty's after a response
-   * saying {@code Connection: close}, the application's) waits for graceful's own close, which
-   * half-closes first and waits for the peer. Only a server shutdown asks for this; it always ends
-   * by closing.
-   */
-  public void holdCloses() {
-    holdingCloses = true;
+  /** Refused data is the application's: it passes on to the channel's handlers. */
+  @Override
+  boolean unclaimed(ByteBuf data) {
+    return false;
   }
 
   // ---- SPI ----
@@ -135,36 +94,16 @@ public final class NettyCleartextEngine implements ShutdownEngine {
   }
 
   @Override
-  public String connectionId() {
-    return identity;
-  }
-
-  @Override
-  public Executor executor() {
-    return channel.eventLoop();
-  }
-
-  @Override
-  public ShutdownState state() {
-    return state;
-  }
-
-  @Override
   public Step step(ShutdownRequest request) throws ShutdownException {
     inbound = request.inbound();
     ShutdownMode mode = request.mode();
-    switch (mode) {
-      case RFC, RAPID -> throw new ShutdownException(
-          Reason.INVALID_ARGUMENT, identity, state, "rfc and rapid are QUIC modes", null);
-      case QUIET -> {
-        quiet = true;
-        state = ShutdownState.SENT_AND_RECEIVED;
-        return Step.COMPLETE;
-      }
-      default -> { }
+    Step common = commonMode(mode);
+    if (common != null) {
+      return common;
     }
-    if (ioError != null) {
-      throw new ShutdownException(Reason.TRANSPORT, identity, state, "the connection failed: " + ioError, ioError);
+    Throwable failed = ioError;
+    if (failed != null) {
+      throw error(Reason.TRANSPORT, "the connection failed: " + failed, failed);
     }
     if (!transportClosed && !channel.isOpen() && channel.isRegistered()) {
       // closed, but its end not told to the pipeline yet: that event says whether the peer's FIN
@@ -185,15 +124,17 @@ public final class NettyCleartextEngine implements ShutdownEngine {
       state = state.with(ShutdownState.SENT);
       // the FIN goes out after every write already queued on the channel
       channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(barrier -> {
-        fin = sendFin();
-        fin.addListener(f -> wake(waiters.take(true)));
+        ChannelFuture sent = sendFin();
+        fin = sent;
+        sent.addListener(f -> wake(true));
       });
     }
-    if (fin == null || !fin.isDone()) {
+    ChannelFuture sent = fin;
+    if (sent == null || !sent.isDone()) {
       return Step.WANT_WRITE;
     }
-    if (!fin.isSuccess() && !state.received()) {
-      throw new ShutdownException(Reason.TRANSPORT, identity, state, "the FIN could not be sent: " + fin.cause(), fin.cause());
+    if (!sent.isSuccess() && !state.received()) {
+      throw error(Reason.TRANSPORT, "the FIN could not be sent: " + sent.cause(), sent.cause());
     }
     if (state.received()) {
       reading = false;
@@ -211,47 +152,20 @@ public final class NettyCleartextEngine implements ShutdownEngine {
       return duplex.shutdownOutput();
     }
     closedFromAbove = true;
-    holdingCloses = false; // this close is graceful's own
+    releaseCloses(); // this close is graceful's own
     return channel.close();
   }
 
   @Override
-  public void awaitReadiness(Step want, Runnable onReady) {
-    waiters.add(want == Step.WANT_WRITE, onReady);
-  }
-
-  @Override
-  public void cancelReadiness(Runnable onReady) {
-    waiters.remove(onReady);
-    if (!waiters.waits(false)) {
-      reading = false;
-    }
-  }
-
-  @Override
   public void closeTransport() {
-    holdingCloses = false;
+    releaseCloses();
     channel.close();
   }
 
   @Override
   public ShutdownResult.Builder describe() {
-    return ShutdownResult.builder(identity)
-        .protocol(PROTOCOL)
-        .state(state)
-        .initiator(peerFirst ? Initiator.PEER : Initiator.LOCAL)
-        .connectionBytesRead(connectionBytesRead)
+    return describe(PROTOCOL)
         .unauthenticatedEof(state.received() && !quiet)
-        .truncationRisk(!state.received() && !quiet)
-        .quiet(quiet);
-  }
-
-  @Override
-  public long connectionBytesRead() {
-    return connectionBytesRead;
-  }
-
-  private static void wake(List<Runnable> ready) {
-    ready.forEach(Runnable::run);
+        .truncationRisk(!state.received() && !quiet);
   }
 }
