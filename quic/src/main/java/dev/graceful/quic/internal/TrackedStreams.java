@@ -1,0 +1,92 @@
+package dev.graceful.quic.internal;
+
+import dev.graceful.quic.internal.KwikEngine.TrackedStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import tech.kwik.core.QuicConnection;
+
+/**
+ * The streams graceful handed out on one connection, and what Kwik says of the data written to
+ * them: what is still to send, and whether everything sent was acknowledged. Loop thread.
+ */
+final class TrackedStreams {
+  private final QuicConnection connection;
+  private final List<TrackedStream> streams = new ArrayList<>();
+  private final List<TrackedStream> view = Collections.unmodifiableList(streams);
+
+  /** @param connection the Kwik connection the streams belong to */
+  TrackedStreams(QuicConnection connection) {
+    this.connection = connection;
+  }
+
+  /** @param stream a stream handed out by graceful */
+  void track(TrackedStream stream) {
+    streams.add(stream);
+  }
+
+  /** @return every tracked stream, reset ones included, in the order they were tracked */
+  List<TrackedStream> all() {
+    return view;
+  }
+
+  /** @return true when a tracked, non-reset stream has a write pending or data (or FIN) unsent */
+  boolean anySending() {
+    for (TrackedStream s : streams) {
+      if (!s.isReset() && s.writesInFlight() > 0) {
+        return true;
+      }
+    }
+    return anyUnsent();
+  }
+
+  /** @return true when a tracked, non-reset stream still has data (or its FIN) to send */
+  boolean anyUnsent() {
+    for (TrackedStream s : streams) {
+      if (!s.isReset() && KwikInternals.progress(s.kwikStream()).map(KwikInternals.StreamProgress::unsent).orElse(false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * @return true when every tracked stream that is neither reset nor acknowledged by the
+   *     application has no write pending and nothing left to send
+   */
+  boolean everythingSent() {
+    for (TrackedStream s : streams) {
+      if (s.isReset() || s.applicationAckExpected()) {
+        continue;
+      }
+      if (s.writesInFlight() > 0) {
+        return false;
+      }
+      Optional<KwikInternals.StreamProgress> p = KwikInternals.progress(s.kwikStream());
+      if (p.isEmpty() || !p.get().allSent()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Every tracked, non-reset stream expects the application's acknowledgement. */
+  boolean everyStreamAckedByApplication() {
+    return streams.stream().allMatch(s -> s.isReset() || s.applicationAckExpected());
+  }
+
+  /**
+   * Every tracked, non-reset stream sent everything, and nothing is unacknowledged; a stream the
+   * application acknowledges itself is drained when its acknowledgement arrived.
+   */
+  boolean drained() {
+    for (TrackedStream s : streams) {
+      if (!s.isReset() && s.applicationAckExpected() && (s.writesInFlight() > 0 || !s.applicationAcked())) {
+        return false; // (a write not yet returned would fail under the close)
+      }
+    }
+    return everythingSent()
+        && (everyStreamAckedByApplication() || KwikInternals.bytesInFlight(connection).orElse(1) == 0);
+  }
+}
