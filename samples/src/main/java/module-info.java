@@ -3,6 +3,7 @@ module dev.graceful.samples {
   requires dev.graceful.tls;
   requires dev.graceful.quic;
   requires dev.graceful.netty;
+  requires dev.graceful.testkit; // self-signed certificates for the demos
   requires io.netty.codec.http; // the demo reads WebSocket close statuses and Connection headers
   requires io.netty.common; // and waits on a channel's close future
   requires info.picocli;

@@ -9,7 +9,7 @@ import dev.graceful.quic.QuicConnection;
 import dev.graceful.quic.QuicOptions;
 import dev.graceful.quic.QuicStreamHandle;
 import dev.graceful.quic.internal.KwikInternals;
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramSocket;
@@ -354,8 +354,8 @@ final class QuicBenchmark implements Callable<Integer> {
    * @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began}
    */
   private double[] rfcIntoSilence() throws Exception {
-    try (dev.graceful.tls.testkit.LossyRelay relay =
-        new dev.graceful.tls.testkit.LossyRelay(new InetSocketAddress("127.0.0.1", port), (up, d) -> false)) {
+    try (dev.graceful.testkit.LossyRelay relay =
+        new dev.graceful.testkit.LossyRelay(new InetSocketAddress("127.0.0.1", port), (up, d) -> false)) {
       QuicClientConnection kwik = connect(relay.address().getPort());
       QuicConnection c = QuicConnection.of(kwik, loops, "rfc-silent", options());
       relay.drop((up, d) -> true);

@@ -3,7 +3,7 @@ package dev.graceful.tls;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

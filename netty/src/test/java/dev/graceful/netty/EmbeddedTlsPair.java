@@ -2,7 +2,7 @@ package dev.graceful.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;

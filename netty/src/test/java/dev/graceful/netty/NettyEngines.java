@@ -2,7 +2,7 @@ package dev.graceful.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;

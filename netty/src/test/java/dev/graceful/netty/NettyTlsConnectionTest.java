@@ -8,7 +8,7 @@ import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

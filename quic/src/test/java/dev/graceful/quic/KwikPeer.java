@@ -1,6 +1,6 @@
 package dev.graceful.quic;
 
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import java.io.InputStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;

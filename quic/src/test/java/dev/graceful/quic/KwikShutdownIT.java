@@ -16,8 +16,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import dev.graceful.tls.testkit.LogWatch;
-import dev.graceful.tls.testkit.LossyRelay;
+import dev.graceful.testkit.LogWatch;
+import dev.graceful.testkit.LossyRelay;
 import reactor.core.Exceptions;
 import tech.kwik.core.ConnectionTerminatedEvent;
 

@@ -1,7 +1,7 @@
 package dev.graceful.quic;
 
-import dev.graceful.tls.testkit.PeerProcess;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import dev.graceful.core.DrainStatus;
 import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.tls.testkit.LossyRelay;
+import dev.graceful.testkit.LossyRelay;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.graceful.core.LoopGroup;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

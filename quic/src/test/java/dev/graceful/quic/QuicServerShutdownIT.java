@@ -9,7 +9,7 @@ import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
-import dev.graceful.tls.testkit.ReportShape;
+import dev.graceful.testkit.ReportShape;
 import java.io.InputStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;

@@ -6,7 +6,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.TransportPolicy;
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import dev.graceful.tls.TlsConnection;
 import dev.graceful.tls.TlsServer;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -7,7 +7,7 @@ import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.quic.QuicServer;
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

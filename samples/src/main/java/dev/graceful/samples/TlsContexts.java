@@ -1,6 +1,6 @@
 package dev.graceful.samples;
 
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.graceful.tls.testkit.PeerProcess;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import java.nio.file.Path;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -6,8 +6,8 @@ import static dev.graceful.samples.CommandLineIT.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graceful.tls.testkit.PeerProcess;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.spring.app.ComparisonApplication;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.Socket;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.spring.app.TestApplication;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.net.URI;

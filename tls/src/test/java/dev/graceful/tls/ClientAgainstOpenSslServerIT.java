@@ -1,7 +1,7 @@
 package dev.graceful.tls;
 
-import dev.graceful.tls.testkit.PeerProcess;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

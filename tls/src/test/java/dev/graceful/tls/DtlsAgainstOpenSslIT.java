@@ -1,8 +1,8 @@
 package dev.graceful.tls;
 
-import dev.graceful.tls.testkit.LossyRelay;
-import dev.graceful.tls.testkit.PeerProcess;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.LossyRelay;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graceful.core.Initiator;

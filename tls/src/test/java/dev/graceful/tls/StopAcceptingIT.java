@@ -7,7 +7,7 @@ import dev.graceful.core.LoopGroup;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

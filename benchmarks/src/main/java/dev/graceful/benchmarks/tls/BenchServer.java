@@ -1,7 +1,7 @@
 package dev.graceful.benchmarks.tls;
 
 import com.sun.management.OperatingSystemMXBean;
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;

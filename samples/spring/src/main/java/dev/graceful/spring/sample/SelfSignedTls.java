@@ -1,6 +1,6 @@
 package dev.graceful.spring.sample;
 
-import dev.graceful.tls.SelfSignedCertificate;
+import dev.graceful.testkit.SelfSignedCertificate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.graceful.spring.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.graceful.tls.testkit.PeerProcess;
+import dev.graceful.testkit.PeerProcess;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

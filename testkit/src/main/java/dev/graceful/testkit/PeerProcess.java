@@ -1,4 +1,4 @@
-package dev.graceful.tls.testkit;
+package dev.graceful.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;

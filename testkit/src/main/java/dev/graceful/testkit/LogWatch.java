@@ -1,4 +1,4 @@
-package dev.graceful.tls.testkit;
+package dev.graceful.testkit;
 
 import java.util.Objects;
 import java.util.function.Consumer;

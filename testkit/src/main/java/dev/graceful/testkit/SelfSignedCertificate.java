@@ -1,4 +1,4 @@
-package dev.graceful.tls;
+package dev.graceful.testkit;
 
 import java.io.IOException;
 import java.io.Writer;

@@ -1,4 +1,4 @@
-package dev.graceful.tls.testkit;
+package dev.graceful.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

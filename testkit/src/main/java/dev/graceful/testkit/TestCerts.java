@@ -1,6 +1,5 @@
-package dev.graceful.tls.testkit;
+package dev.graceful.testkit;
 
-import dev.graceful.tls.SelfSignedCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.graceful.tls.testkit;
+package dev.graceful.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
