@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
@@ -61,6 +63,7 @@ public final class GracefulShutdownLifecycle implements SmartLifecycle {
   private final AtomicReference<ShutdownReport> last = new AtomicReference<>();
   private final AtomicReference<Mono<ShutdownReport>> run = new AtomicReference<>();
   private volatile boolean running;
+  private volatile Disposable rehearsal = Disposables.disposed();
 
   /**
    * @param graceful the tracker of the server's connections
@@ -82,9 +85,22 @@ public final class GracefulShutdownLifecycle implements SmartLifecycle {
     this.events = Objects.requireNonNull(events, "events");
   }
 
+  /**
+   * Marks this lifecycle running and, in the background, rehearses the shutdown path on a
+   * connection inside the JVM ({@link ShutdownRehearsal}), so that the shutdown later runs warm:
+   * without it, the first connection a JVM ends waits while that path's classes load.
+   */
   @Override
   public void start() {
     running = true;
+    rehearsal =
+        ShutdownRehearsal.rehearse(how)
+            .elapsed()
+            .subscribeOn(Schedulers.boundedElastic())
+            .publishOn(Schedulers.boundedElastic())
+            .subscribe(
+                t -> log.debug("Rehearsed the shutdown path in {} ms: {}", t.getT1(), ShutdownSummary.of(t.getT2()).toJson()),
+                e -> log.debug("The rehearsal of the shutdown path failed; the shutdown will run cold", e));
   }
 
   /** Starts the shutdown without waiting for it (a context calls {@link #stop(Runnable)}). */
@@ -101,6 +117,7 @@ public final class GracefulShutdownLifecycle implements SmartLifecycle {
   @Override
   public void stop(Runnable callback) {
     running = false;
+    rehearsal.dispose(); // still under way in a short-lived application: not needed any more
     shutdown()
         .doFinally(s -> callback.run())
         .subscribe(r -> {}, e -> log.error("Graceful shutdown of the web server failed", e));

@@ -50,10 +50,9 @@ class TlsShutdownIT {
   private static final TestCerts CERTS = TestCerts.create();
 
   /**
-   * TLS (HTTP/1.1 and HTTP/2 by ALPN) set on the server directly rather than with {@code
-   * server.ssl.*}: Boot's own TLS setup always adds SNI mappings, whose connections start with
-   * Netty's {@code SniHandler} in place of the {@code SslHandler}, and graceful-netty's tracking
-   * does not recognise those as TLS yet.
+   * TLS (HTTP/1.1 and HTTP/2 by ALPN) set on the server directly, as an application that builds
+   * its own {@code SslContext} does; {@link ServerSslShutdownIT} covers Boot's {@code
+   * server.ssl.*}.
    */
   @Configuration(proxyBeanMethods = false)
   static class Tls {

@@ -21,9 +21,9 @@ import reactor.netty.tcp.SslProvider;
  * for {@code localhost} and {@code 127.0.0.1}, generated at start (BouncyCastle) into a temporary
  * directory.
  *
- * <p>Set on the server with a customizer rather than with {@code server.ssl.*}: Boot's TLS setup
- * always installs SNI mappings, so its connections begin with Netty's {@code SniHandler}, which
- * graceful's connection tracking does not recognise as TLS yet.
+ * <p>Set on the server with a customizer because the certificate only exists once the application
+ * runs. TLS from Boot's own {@code server.ssl.*} (a key store, or an SSL bundle) is ended the same
+ * way: the starter tracks its connections as TLS.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnBooleanProperty("sample.tls")
