@@ -6,7 +6,7 @@ import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.spring.app.TestApplication;
-import dev.graceful.tls.testkit.PeerProcess;
+import dev.graceful.testkit.PeerProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

@@ -8,7 +8,7 @@ import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.spring.app.TestApplication;
-import dev.graceful.tls.testkit.TestCerts;
+import dev.graceful.testkit.TestCerts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
