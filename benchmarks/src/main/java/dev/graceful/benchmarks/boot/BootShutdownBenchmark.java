@@ -128,12 +128,24 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
       server.terminate();
       List<HttpLoad.Client> all = new ArrayList<>(secure);
       all.addAll(plain);
+      List<HttpLoad.Client> busy = new ArrayList<>();
+      for (int i = 0; i < inFlight; i++) {
+        busy.add((i % 2 == 0 ? secure : plain).get(i / 2));
+      }
       long lastClose = sigterm;
+      long lastIdleClose = sigterm;
+      List<Long> idleCloses = new ArrayList<>();
       for (HttpLoad.Client c : all) {
+        long closedAt;
         try {
-          lastClose = Math.max(lastClose, c.closed().get(60, TimeUnit.SECONDS));
+          closedAt = c.closed().get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-          lastClose = Long.MAX_VALUE;
+          closedAt = Long.MAX_VALUE;
+        }
+        lastClose = Math.max(lastClose, closedAt);
+        if (!busy.contains(c)) {
+          lastIdleClose = Math.max(lastIdleClose, closedAt);
+          idleCloses.add(closedAt);
         }
       }
       int exit = server.awaitExit(60_000);
@@ -159,7 +171,10 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
         }
       }
       double toLastCloseMs = lastClose == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (lastClose - sigterm) / 1e6;
-      double sinceFirstRequestMs = lastClose == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (lastClose - firstSent) / 1e6;
+      idleCloses.sort(null);
+      double idleMedianMs = idleCloses.isEmpty() ? 0 : (idleCloses.get(idleCloses.size() / 2) - sigterm) / 1e6;
+      double idleMs = lastIdleClose == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (lastIdleClose - sigterm) / 1e6;
+      double sentBeforeSigtermMs = inFlight == 0 ? 0 : (sigterm - firstSent) / 1e6;
       return new Run(
           starter,
           index,
@@ -169,7 +184,9 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
           (heapAfter - heapBefore) / (double) connections,
           rttMs,
           toLastCloseMs,
-          sinceFirstRequestMs,
+          idleMedianMs,
+          idleMs,
+          sentBeforeSigtermMs,
           (exited - sigterm) / 1e6,
           exit,
           tlsClean,
@@ -205,7 +222,7 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
     return ms[ms.length / 2];
   }
 
-  private double serverElapsedMs(SampleServer server) throws InterruptedException {
+  private double serverElapsedMs(SampleServer server) throws java.io.IOException {
     return server
         .summary()
         .map(
@@ -244,7 +261,9 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
       double heapPerConnection,
       double rttMs,
       double toLastCloseMs,
-      double sinceFirstRequestMs,
+      double idleMedianCloseMs,
+      double toLastIdleCloseMs,
+      double sentBeforeSigtermMs,
       double toExitMs,
       int exitCode,
       int tlsClean,
@@ -272,13 +291,16 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
     String line() {
       return String.format(
           Locale.ROOT,
-          "run %d: SIGTERM to last close %.0f ms (budget %.0f, first in-flight request sent %.0f ms before SIGTERM), "
+          "run %d: SIGTERM to last close %.0f ms (budget %.0f, first in-flight request sent %.0f ms before SIGTERM; "
+              + "idle connections closed after median %.0f ms, all after %.0f ms), "
               + "server report %.0f ms, exit %d after %.0f ms; TLS closes with close_notify %d, cleartext clean closes %d, "
               + "in-flight responses whole %d (Connection: close on %d); errors %s; heap %.1f KiB/connection; rtt %.2f ms; log %s",
           index,
           toLastCloseMs,
           budgetMs(),
-          sinceFirstRequestMs - toLastCloseMs,
+          sentBeforeSigtermMs,
+          idleMedianCloseMs,
+          toLastIdleCloseMs,
           serverElapsedMs,
           exitCode,
           toExitMs,

@@ -1,8 +1,6 @@
 package dev.graceful.benchmarks.boot;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -12,14 +10,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The Spring Boot sample application run as a server process: TLS on one port, cleartext HTTP/1.1
- * on another, its logs in a file, its stdout (the shutdown's JSON summary line) kept.
+ * on another, its logs (stderr) and its stdout (the shutdown's JSON summary line) in files.
  */
 final class SampleServer implements AutoCloseable {
   private static final Pattern CERTIFICATE = Pattern.compile("self-signed certificate .*: (\\S+\\.pem)");
@@ -29,17 +26,14 @@ final class SampleServer implements AutoCloseable {
   private final int tlsPort;
   private final int cleartextPort;
   private final Path log;
-  private final CompletableFuture<Path> certificate = new CompletableFuture<>();
-  private final List<String> stdout = new ArrayList<>(); // guarded by itself
-  private final Thread stdoutReader;
+  private final Path stdout;
 
   private SampleServer(Process process, int tlsPort, int cleartextPort, Path log) {
     this.process = process;
     this.tlsPort = tlsPort;
     this.cleartextPort = cleartextPort;
     this.log = log;
-    this.stdoutReader = new Thread(this::readStdout, "sample-stdout");
-    stdoutReader.setDaemon(true);
+    this.stdout = Path.of(log + ".stdout");
   }
 
   /**
@@ -72,9 +66,12 @@ final class SampleServer implements AutoCloseable {
     if (!starter) {
       command.addAll(List.of("--graceful.shutdown.enabled=false", "--server.shutdown=graceful"));
     }
-    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
+            .redirectOutput(ProcessBuilder.Redirect.to(Path.of(log + ".stdout").toFile()))
+            .start();
     SampleServer server = new SampleServer(p, tls, cleartext, log);
-    server.stdoutReader.start();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!(answers(tls) && answers(cleartext))) {
       if (!p.isAlive()) {
@@ -87,19 +84,6 @@ final class SampleServer implements AutoCloseable {
       TimeUnit.MILLISECONDS.sleep(100);
     }
     return server;
-  }
-
-  private void readStdout() {
-    try (BufferedReader in =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = in.readLine()) != null; ) {
-        synchronized (stdout) {
-          stdout.add(line);
-        }
-      }
-    } catch (IOException e) {
-      // the process ended
-    }
   }
 
   private static boolean answers(int port) {
@@ -179,11 +163,11 @@ final class SampleServer implements AutoCloseable {
   }
 
   /** The JSON line the sample printed at the end of its shutdown, if any (once it exited). */
-  Optional<String> summary() throws InterruptedException {
-    stdoutReader.join(5_000);
-    synchronized (stdout) {
-      return stdout.stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b);
+  Optional<String> summary() throws IOException {
+    if (!Files.exists(stdout)) {
+      return Optional.empty();
     }
+    return Files.readAllLines(stdout, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b);
   }
 
   Path log() {
