@@ -151,12 +151,17 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
       int exit = server.awaitExit(60_000);
       long exited = System.nanoTime();
 
-      int whole = 0;
+      // whole in-flight responses, TLS (the main server) first, then cleartext (the extra connector)
+      int[] whole = new int[2];
       int withClose = 0;
-      for (CompletableFuture<HttpLoad.Response> f : responses) {
-        HttpLoad.Response r = f.getNow(null);
-        if (f.isDone() && !f.isCompletedExceptionally() && r.status() == 200 && r.body().equals("slow " + requestMs + "\n")) {
-          whole++;
+      for (int i = 0; i < inFlight; i++) {
+        CompletableFuture<HttpLoad.Response> f = responses.get(i);
+        if (!f.isDone() || f.isCompletedExceptionally()) {
+          continue;
+        }
+        HttpLoad.Response r = f.join();
+        if (r.status() == 200 && r.body().equals("slow " + requestMs + "\n")) {
+          whole[i % 2]++;
           if (r.connectionClose()) {
             withClose++;
           }
@@ -191,7 +196,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
           exit,
           tlsClean,
           plainClean,
-          whole,
+          whole[0],
+          whole[1],
           withClose,
           errors,
           serverElapsedMs(server),
@@ -268,7 +274,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
       int exitCode,
       int tlsClean,
       int plainClean,
-      int whole,
+      int wholeTls,
+      int wholeCleartext,
       int withConnectionClose,
       Map<String, Integer> errors,
       double serverElapsedMs,
@@ -285,7 +292,7 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
 
     /** Every client saw its connection end cleanly and every in-flight response whole. */
     boolean clean() {
-      return errors.isEmpty() && whole == inFlight && tlsClean + plainClean == connections;
+      return errors.isEmpty() && wholeTls + wholeCleartext == inFlight && tlsClean + plainClean == connections;
     }
 
     String line() {
@@ -294,7 +301,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
           "run %d: SIGTERM to last close %.0f ms (budget %.0f, first in-flight request sent %.0f ms before SIGTERM; "
               + "idle connections closed after median %.0f ms, all after %.0f ms), "
               + "server report %.0f ms, exit %d after %.0f ms; TLS closes with close_notify %d, cleartext clean closes %d, "
-              + "in-flight responses whole %d (Connection: close on %d); errors %s; heap %.1f KiB/connection; rtt %.2f ms; log %s",
+              + "in-flight responses whole %d TLS + %d cleartext (Connection: close on %d); errors %s; heap %.1f KiB/connection; "
+              + "rtt %.2f ms; log %s",
           index,
           toLastCloseMs,
           budgetMs(),
@@ -306,7 +314,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
           toExitMs,
           tlsClean,
           plainClean,
-          whole,
+          wholeTls,
+          wholeCleartext,
           withConnectionClose,
           errors,
           heapPerConnection / 1024,

@@ -1,10 +1,12 @@
 package dev.graceful.spring.sample;
 
+import dev.graceful.netty.GracefulServer;
 import dev.graceful.spring.GracefulShutdownSignal;
 import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
@@ -31,7 +33,8 @@ public class SampleHandlers {
   private static final Logger log = LoggerFactory.getLogger(SampleHandlers.class);
 
   @Bean
-  RouterFunction<ServerResponse> routes(GracefulShutdownSignal signal) {
+  RouterFunction<ServerResponse> routes(ObjectProvider<GracefulShutdownSignal> signals) {
+    GracefulShutdownSignal signal = signalOrNever(signals);
     return RouterFunctions.route()
         .GET("/hello", req -> ServerResponse.ok().bodyValue("hello\n"))
         .GET("/slow", SampleHandlers::slow)
@@ -67,7 +70,8 @@ public class SampleHandlers {
    * still runs; the session then ends when the client answers the close.
    */
   @Bean
-  HandlerMapping webSocketRoutes(GracefulShutdownSignal signal) {
+  HandlerMapping webSocketRoutes(ObjectProvider<GracefulShutdownSignal> signals) {
+    GracefulShutdownSignal signal = signalOrNever(signals);
     WebSocketHandler echo =
         session ->
             Mono.when(
@@ -76,4 +80,12 @@ public class SampleHandlers {
     return new SimpleUrlHandlerMapping(Map.of("/ws", echo), -1);
   }
   // end::websocket[]
+
+  /**
+   * The starter's signal; with the starter switched off ({@code graceful.shutdown.enabled=false})
+   * one that never fires, as nothing then tells the handlers that draining began.
+   */
+  private static GracefulShutdownSignal signalOrNever(ObjectProvider<GracefulShutdownSignal> signals) {
+    return signals.getIfAvailable(() -> new GracefulShutdownSignal(GracefulServer.create()));
+  }
 }
