@@ -190,7 +190,8 @@ public final class TlsConnection implements Shutdownable {
                     k.interestOps(0);
                     sink.success(ch);
                   }
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
+                  // whatever ends the connect ends the Mono: nothing may be left to the loop's log
                   k.cancel();
                   closeQuietly(ch);
                   sink.error(e);
