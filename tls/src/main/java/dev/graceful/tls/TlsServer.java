@@ -7,7 +7,6 @@ import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.spi.SelectorLoops;
 import dev.graceful.core.spi.SharedShutdown;
 import dev.graceful.core.spi.loop.SelectorLoop;
-import dev.graceful.tls.internal.AcceptBackoff;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
@@ -15,15 +14,12 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * A listening TLS server: accepts on one loop, spreads connections over the group, handshakes each
@@ -65,9 +61,8 @@ public final class TlsServer implements GracefulShutdown {
   private final SharedShutdown shutdown = new SharedShutdown(this::run);
   private final TlsServerOptions options;
   private final PendingHandshakes pending;
-  private final AcceptBackoff backoff = new AcceptBackoff(); // accept loop only
+  private final AcceptPauses pauses;
   private SelectionKey key;
-  private Disposable resume; // accept loop only: ends a pause of accepting
 
   private TlsServer(
       ServerSocketChannel listener,
@@ -84,6 +79,7 @@ public final class TlsServer implements GracefulShutdown {
     this.options = options;
     this.pending = new PendingHandshakes(options);
     this.address = (InetSocketAddress) listener.getLocalAddress();
+    this.pauses = new AcceptPauses(acceptLoop, options.scheduler(), address.toString());
   }
 
   /**
@@ -138,8 +134,8 @@ public final class TlsServer implements GracefulShutdown {
           server.acceptLoop.execute(
               () -> {
                 try {
-                  server.prepareForFailedAccepts();
                   server.key = server.acceptLoop.register(server.listener, k -> server.acceptAll());
+                  server.pauses.prepare(server.key);
                   server.key.interestOps(SelectionKey.OP_ACCEPT);
                   sink.success(server);
                 } catch (IOException e) {
@@ -165,16 +161,13 @@ public final class TlsServer implements GracefulShutdown {
       try {
         ch = listener.accept();
       } catch (IOException e) {
-        pauseAccepting(e);
+        pauses.failed(e); // out of file descriptors, say: pause rather than spin
         return;
       }
       if (ch == null) {
         return;
       }
-      long failed = backoff.succeeded();
-      if (failed > 0) {
-        LOG.log(System.Logger.Level.INFO, () -> "accepting again on " + address + " after " + failed + " failed accepts");
-      }
+      pauses.succeeded();
       SelectorLoop loop = SelectorLoops.next(loops);
       handshaking.incrementAndGet();
       try {
@@ -183,70 +176,6 @@ public final class TlsServer implements GracefulShutdown {
         closeQuietly(ch); // that loop is shut down: nobody could serve the socket
         settled();
       }
-    }
-  }
-
-  /**
-   * An accept failed, as it does when file descriptors run out (EMFILE): the connection stays in
-   * the backlog and the listener is ready again at once, so accepting again now would spin this
-   * loop and flood the log. Stops selecting for accepts for a pause that grows while accepts keep
-   * failing, timed on the loop with the options' scheduler; logs the first failure of each
-   * episode only.
-   */
-  private void pauseAccepting(IOException e) {
-    if (key == null || !key.isValid()) {
-      return; // the listener is closed
-    }
-    // First, before anything that could fail in turn when descriptors run out: no more spinning.
-    key.interestOps(0);
-    AcceptBackoff.Pause pause = backoff.failed();
-    if (pause.firstOfEpisode()) {
-      warn(
-          "accept failed on " + address + "; pausing accepts for " + pause.length().toMillis()
-              + " ms, longer while it keeps failing (not logged again until an accept succeeds)",
-          e);
-    }
-    Scheduler clock = options.scheduler();
-    long at = clock.now(TimeUnit.NANOSECONDS) + pause.length().toNanos();
-    try {
-      resume = acceptLoop.deadline(clock, at, this::resumeAccepting, refused -> resumeAccepting());
-    } catch (RuntimeException | LinkageError cannotTime) {
-      // the scheduler refuses, or a class cannot be loaded without a descriptor: a listener that
-      // never accepts again would be worse than one that tries again at once
-      resumeAccepting();
-    }
-  }
-
-  /** Logs a warning; a log that fails (it may need a descriptor too) is not the accept loop's end. */
-  private static void warn(String what, Throwable e) {
-    try {
-      LOG.log(System.Logger.Level.WARNING, what, e);
-    } catch (RuntimeException | Error logFailed) {
-      // nothing is left to tell (a log formatter may need a descriptor to load time zones)
-    }
-  }
-
-  /**
-   * On the accept loop, once: runs what a failed accept needs (the loop's deadlines on the
-   * scheduler, the back-off, the log) while descriptors are still available, since loading a
-   * class or a log configuration later, when they have run out, would fail.
-   */
-  private void prepareForFailedAccepts() {
-    new AcceptBackoff().failed();
-    LOG.isLoggable(System.Logger.Level.WARNING); // the logging backend is set up on first use
-    Scheduler clock = options.scheduler();
-    try {
-      acceptLoop.deadline(clock, clock.now(TimeUnit.NANOSECONDS), () -> {}, refused -> {});
-    } catch (RuntimeException refused) {
-      // it says so again when it matters
-    }
-  }
-
-  /** The pause is over: select for accepts again, unless the listener was closed meanwhile. */
-  private void resumeAccepting() {
-    resume = null;
-    if (!stopped && key != null && key.isValid()) {
-      key.interestOps(SelectionKey.OP_ACCEPT);
     }
   }
 
@@ -354,10 +283,7 @@ public final class TlsServer implements GracefulShutdown {
             acceptLoop.execute(
                 () -> {
                   try {
-                    if (resume != null) {
-                      resume.dispose();
-                      resume = null;
-                    }
+                    pauses.stop();
                     if (key != null) {
                       acceptLoop.deregister(key);
                     }
