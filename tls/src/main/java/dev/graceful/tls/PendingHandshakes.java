@@ -88,9 +88,9 @@ final class PendingHandshakes {
       if (handshake != null) {
         handshake.dispose();
       }
-      transport.close();
       LOG.log(System.Logger.Level.DEBUG, () -> transport.describe() + ": " + why);
-      onAbort.run();
+      onAbort.run(); // counted before the peer can see the close
+      transport.close();
     }
   }
 
