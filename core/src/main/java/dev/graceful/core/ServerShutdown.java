@@ -194,6 +194,12 @@ public final class ServerShutdown {
           // rather than two scheduled tasks per connection (a server may hold tens of thousands)
           SharedTimer graceEnd = grace.isZero() ? null : new SharedTimer(grace, scheduler);
           SharedTimer backstop = new SharedTimer(deadline.plus(BACKSTOP), scheduler);
+          // forcing that ignores its own bound is given up just after it: armed by the first
+          // straggler only, since a server whose connections all end in time needs none
+          Supplier<Mono<Void>> forceEnd =
+              force.timeout().isEmpty()
+                  ? Mono::never
+                  : new LazyTimer(start, deadline.plus(BACKSTOP).plus(force.timeout().get()).plus(BACKSTOP), scheduler);
           return stopAccepting
               // bounded by the shared backstop: no timer of its own
               .timeout(backstop.fired(), Mono.empty())
@@ -203,7 +209,7 @@ public final class ServerShutdown {
                         List<? extends Member> all = List.copyOf(Objects.requireNonNull(members.get(), "members"));
                         return Flux.fromIterable(all)
                             .flatMap(
-                                m -> one(m, start, graceEnd == null ? null : graceEnd.fired(), backstop.fired()),
+                                m -> one(m, start, graceEnd == null ? null : graceEnd.fired(), backstop.fired(), forceEnd),
                                 Math.max(1, all.size()));
                       }))
               .collectList()
@@ -214,6 +220,9 @@ public final class ServerShutdown {
                     backstop.cancel();
                     if (graceEnd != null) {
                       graceEnd.cancel();
+                    }
+                    if (forceEnd instanceof LazyTimer t) {
+                      t.cancel();
                     }
                   });
         });
@@ -238,14 +247,54 @@ public final class ServerShutdown {
     }
   }
 
+  /**
+   * A {@link SharedTimer} for an instant counted from the start, armed by the first member that
+   * asks for it.
+   */
+  private static final class LazyTimer implements Supplier<Mono<Void>> {
+    private final long start;
+    private final Duration after;
+    private final Scheduler scheduler;
+    private SharedTimer timer; // guarded by this
+    private boolean cancelled; // guarded by this
+
+    LazyTimer(long start, Duration after, Scheduler scheduler) {
+      this.start = start;
+      this.after = after;
+      this.scheduler = scheduler;
+    }
+
+    @Override
+    public synchronized Mono<Void> get() {
+      if (cancelled) {
+        return Mono.empty();
+      }
+      if (timer == null) {
+        Duration left = after.minusNanos(scheduler.now(TimeUnit.NANOSECONDS) - start);
+        timer = new SharedTimer(left.isNegative() ? Duration.ZERO : left, scheduler);
+      }
+      return timer.fired();
+    }
+
+    synchronized void cancel() {
+      cancelled = true;
+      if (timer != null) {
+        timer.cancel();
+      }
+    }
+  }
+
   private Duration since(long startNanos) {
     return Duration.ofNanos(scheduler.now(TimeUnit.NANOSECONDS) - startNanos);
   }
 
-  private Mono<ShutdownReport.Entry> one(Member m, long start, Mono<Void> graceEnd, Mono<Void> backstop) {
+  private Mono<ShutdownReport.Entry> one(
+      Member m, long start, Mono<Void> graceEnd, Mono<Void> backstop, Supplier<Mono<Void>> forceEnd) {
     Shutdownable c = m.connection();
     Mono<ShutdownReport.Entry> forced =
         Mono.defer(() -> c.shutdown(force.scheduler(scheduler)))
+            // bounded by its own timeout; this only catches a connection that does not honour it
+            .timeout(Mono.defer(forceEnd), Mono.error(() -> forcingTimedOut(c)))
             .map(r -> entry(c, Optional.of(r), Optional.empty(), true, start))
             .onErrorResume(e -> Mono.just(entry(c, Optional.empty(), Optional.of(asShutdownError(c, e)), true, start)));
     Mono<Void> idle = graceEnd == null ? Mono.empty() : m.idle().timeout(graceEnd, Mono.empty()).onErrorResume(e -> Mono.empty());
@@ -268,6 +317,15 @@ public final class ServerShutdown {
             .timeout(backstop)
             .onErrorResume(e -> forced);
     return policed;
+  }
+
+  private ShutdownException forcingTimedOut(Shutdownable c) {
+    return new ShutdownException(
+        ShutdownException.Reason.TIMEOUT,
+        c.connectionId(),
+        c.shutdownState(),
+        "forcing the connection did not end within " + force.timeout().orElseThrow() + "; given up",
+        null);
   }
 
   private static boolean isTimeout(Throwable e) {

@@ -3,6 +3,9 @@ package dev.graceful.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.graceful.core.spi.ShutdownCoordinator;
+import dev.graceful.core.spi.ShutdownRequest;
+import dev.graceful.core.spi.Step;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,6 +198,116 @@ class ServerShutdownTest {
     assertThat(f).isNotDone();
     time.advanceTimeBy(ServerShutdown.BACKSTOP);
     assertThat(f.join().stragglers()).containsExactly("deaf");
+  }
+
+  /** A real coordinator over an engine whose peer never answers: sends once, then waits forever. */
+  static final class SilentPeer implements Shutdownable {
+    final ShutdownCoordinator coordinator;
+    final dev.graceful.core.spi.ShutdownEngine engine;
+
+    SilentPeer() {
+      engine =
+          new dev.graceful.core.spi.ShutdownEngine() {
+            volatile ShutdownState state = ShutdownState.NONE;
+
+            @Override
+            public String connectionId() {
+              return "silent";
+            }
+
+            @Override
+            public java.util.concurrent.Executor executor() {
+              return Runnable::run;
+            }
+
+            @Override
+            public ShutdownState state() {
+              return state;
+            }
+
+            @Override
+            public Step step(ShutdownRequest request) {
+              state = state.with(ShutdownState.SENT);
+              return request.mode() == ShutdownMode.FAST ? Step.SENT : Step.WANT_READ;
+            }
+
+            @Override
+            public void awaitReadiness(Step want, Runnable onReady) {}
+
+            @Override
+            public void cancelReadiness(Runnable onReady) {}
+
+            @Override
+            public void closeTransport() {}
+
+            @Override
+            public ShutdownResult.Builder describe() {
+              return ShutdownResult.builder("silent").state(state).initiator(Initiator.LOCAL);
+            }
+          };
+      coordinator = new ShutdownCoordinator(engine);
+    }
+
+    @Override
+    public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+      return coordinator.shutdown(spec);
+    }
+
+    @Override
+    public ShutdownState shutdownState() {
+      return engine.state();
+    }
+
+    @Override
+    public String connectionId() {
+      return "silent";
+    }
+  }
+
+  // G4 with T12: the application's own shutdown of a member has no timeout and is still running
+  // when the server shuts down. The server's shutdown of that member queues behind it, but its
+  // deadline counts from its own subscription: the member is forced at the deadline and reported.
+  @Tag("G4") @Tag("T12")
+  @Test
+  void aMemberStillRunningItsOwnShutdownWithoutTimeoutIsForcedAndReported() {
+    SilentPeer member = new SilentPeer();
+    member.shutdown(ShutdownSpec.bidirectional().noTimeout().scheduler(time)).subscribe();
+    var f =
+        ServerShutdown.of(ShutdownSpec.bidirectional())
+            .deadline(Duration.ofSeconds(1))
+            .scheduler(time)
+            .run(Mono.empty(), List.of(ServerShutdown.Member.of(member)))
+            .toFuture();
+    time.advanceTimeBy(Duration.ofSeconds(1)); // the deadline: the forced fast() queues in turn
+    assertThat(f).isNotDone();
+    time.advanceTimeBy(Duration.ofSeconds(1)); // the forced shutdown's own 1 s bound
+    ShutdownReport r = f.getNow(null);
+    assertThat(r).as("a report, at the deadline plus the force's bound").isNotNull();
+    assertThat(r.connections()).isEqualTo(1);
+    assertThat(r.stragglers()).containsExactly("silent");
+    assertThat(r.errors()).isEqualTo(Map.of(ShutdownException.Reason.TIMEOUT, 1));
+    assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  // G4: a connection that ignores the force's bound too is given up just after it, and reported.
+  @Tag("G4")
+  @Test
+  void forcingThatIgnoresItsBoundIsGivenUpAndReported() {
+    Shutdownable deaf =
+        new Scripted("deaf", null) {
+          @Override
+          public Mono<ShutdownResult> shutdown(ShutdownSpec spec) {
+            return Mono.never();
+          }
+        };
+    var f = shutdown().run(Mono.empty(), List.of(ServerShutdown.Member.of(deaf))).toFuture();
+    time.advanceTimeBy(Duration.ofSeconds(10).plus(ServerShutdown.BACKSTOP).plus(Duration.ofSeconds(1)));
+    assertThat(f).isNotDone();
+    time.advanceTimeBy(ServerShutdown.BACKSTOP);
+    ShutdownReport r = f.getNow(null);
+    assertThat(r).isNotNull();
+    assertThat(r.stragglers()).containsExactly("deaf");
+    assertThat(r.errors()).isEqualTo(Map.of(ShutdownException.Reason.TIMEOUT, 1));
   }
 
   // G3, R3: the grace period's end and the backstop are one timer each for the whole server, not

@@ -109,6 +109,11 @@ final class Serving {
     return finished.compareAndSet(false, true);
   }
 
+  /** @return true once the command is ending (a signal came, or {@code --accept} is reached) */
+  boolean ending() {
+    return finished.get();
+  }
+
   /** @return connections open now */
   int openCount() {
     return open.size();

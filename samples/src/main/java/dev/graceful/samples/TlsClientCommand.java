@@ -83,7 +83,7 @@ class TlsClientCommand implements Callable<Integer> {
     AtomicLong ignored = new AtomicLong();
     long start = System.nanoTime();
     try {
-      Traffic.sendZeros(c, tls.send).block();
+      Traffic.sendZeros(c, tls.send, tls.timeout).block();
       start = System.nanoTime();
       ShutdownResult r = c.shutdown(tls.spec(ignored::addAndGet)).block();
       report.add(

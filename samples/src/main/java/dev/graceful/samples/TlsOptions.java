@@ -27,7 +27,7 @@ final class TlsOptions {
 
   @Option(
       names = "--timeout",
-      description = "bounds the whole shutdown, e.g. 500ms, 3s (default 10s)",
+      description = "bounds sending --send bytes, then the whole shutdown, e.g. 500ms, 3s (default 10s)",
       paramLabel = "D",
       converter = DurationConverter.class)
   Duration timeout = Duration.ofSeconds(10);

@@ -166,7 +166,8 @@ class TlsServerCommand implements Callable<Integer> {
 
   private void serve(TlsConnection c) {
     Served s = new Served(c);
-    Traffic.sendZeros(c, tls.send)
+    // --timeout bounds the send too: a client that never reads must not hold the connection
+    Traffic.sendZeros(c, tls.send, tls.timeout)
         .then(
             Mono.defer(
                 () -> {
@@ -180,7 +181,15 @@ class TlsServerCommand implements Callable<Integer> {
                   }
                   return s.end();
                 }))
-        .subscribe(v -> {}, e -> s.report(null, e));
+        .subscribe(
+            v -> {},
+            e -> {
+              // After a signal the server's shutdown owns every open connection and prints its
+              // line: a send it ended (by closing the socket) is not how the connection ended.
+              if (!served.ending()) {
+                s.report(null, e);
+              }
+            });
   }
 
   /**

@@ -1,8 +1,10 @@
 package dev.graceful.samples;
 
+import dev.graceful.core.ShutdownException;
 import dev.graceful.tls.TlsConnection;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -31,6 +33,26 @@ final class Traffic {
             })
         .concatMap(b -> c.send((ByteBuffer) b), 1)
         .then();
+  }
+
+  /**
+   * Sends {@code n} zero bytes within {@code timeout}.
+   *
+   * @return completes when sent; errors with a {@code TIMEOUT} {@link ShutdownException} when the
+   *     peer did not take them in time (it is not reading)
+   */
+  static Mono<Void> sendZeros(TlsConnection c, long n, Duration timeout) {
+    return sendZeros(c, n)
+        .timeout(
+            timeout,
+            Mono.error(
+                () ->
+                    new ShutdownException(
+                        ShutdownException.Reason.TIMEOUT,
+                        c.connectionId(),
+                        c.shutdownState(),
+                        "sending " + n + " bytes did not end within " + timeout + ": the peer is not reading",
+                        null)));
   }
 
   /** Parses {@code HOST:PORT}. */

@@ -229,6 +229,75 @@ class CommandLineIT {
     }
   }
 
+  /**
+   * A TLS client of the tls-server on {@code port} that handshakes and then never reads, with a
+   * small receive buffer: a large send to it fills both socket buffers and stops.
+   */
+  static javax.net.ssl.SSLSocket clientThatNeverReads(int port) throws Exception {
+    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) certs.client().getSocketFactory().createSocket();
+    s.setReceiveBufferSize(4096);
+    s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+    s.startHandshake();
+    return s;
+  }
+
+  // G4, G5: SIGTERM while a send to a client that never reads cannot finish: the shutdown still
+  // ends within --timeout (and the force's second), the connection's line says how it ended (our
+  // close_notify may have slipped in between two chunks of the send, or not), the summary
+  // follows, and the process exits by itself with the code the line calls for.
+  @Tag("G4") @Tag("G5")
+  @Test
+  void serverSigtermWhileAClientNeverReadsStillPrintsEveryLine() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--send", "64000000", "--timeout", "2s",
+        "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString())) {
+      server.awaitLine("listening", WAIT);
+      javax.net.ssl.SSLSocket client = clientThatNeverReads(port);
+      int exit;
+      try {
+        long start = System.nanoTime();
+        server.signal("TERM");
+        exit = server.awaitExit(WAIT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("--timeout, the force's 1 s, some slack").isLessThan(Duration.ofSeconds(8));
+      } finally {
+        client.close();
+      }
+      List<JsonNode> lines = json(server);
+      assertThat(lines).as(server::output).hasSize(2);
+      JsonNode line = lines.get(0);
+      if (line.has("error")) {
+        assertThat(line.get("message").asText()).doesNotContain("null");
+        assertThat(exit).isEqualTo(1);
+      } else {
+        assertThat(line.get("outcome").asText()).isEqualTo("SENT"); // forced: fast
+        assertThat(exit).isZero();
+      }
+      assertThat(lines.get(1).get("summary").get("connections").asInt()).isEqualTo(1);
+    }
+  }
+
+  // --timeout bounds the send phase too: a client that never reads a large send does not keep an
+  // --accept 1 server forever; its line says the send timed out, then the summary, exit 1.
+  @Test
+  void serverTimeoutBoundsASendTheClientNeverReads() throws Exception {
+    int port = PeerProcess.freePort();
+    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--send", "64000000",
+        "--timeout", "2s", "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString())) {
+      server.awaitLine("listening", WAIT);
+      javax.net.ssl.SSLSocket client = clientThatNeverReads(port);
+      try {
+        assertThat(server.awaitExit(WAIT)).as(server::output).isEqualTo(1);
+      } finally {
+        client.close();
+      }
+      List<JsonNode> lines = json(server);
+      assertThat(lines).as(server::output).hasSize(2);
+      assertThat(lines.get(0).get("error").asText()).isEqualTo("TIMEOUT");
+      assertThat(lines.get(0).get("message").asText()).contains("sending").contains("PT2S");
+      assertThat(lines.get(1).get("summary").get("errors").get("TIMEOUT").asInt()).isEqualTo(1);
+    }
+  }
+
   // T14 through dtls-client: a full close_notify exchange with openssl s_server -dtls1_2.
   @Tag("T14")
   @Test

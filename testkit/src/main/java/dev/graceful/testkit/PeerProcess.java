@@ -205,6 +205,11 @@ public final class PeerProcess implements AutoCloseable {
     }
   }
 
+  /** @return the process id */
+  public long pid() {
+    return process.pid();
+  }
+
   public OutputStream stdin() {
     return process.getOutputStream();
   }

@@ -8,6 +8,7 @@ import java.nio.channels.SocketChannel;
 /** A non-blocking TCP {@link SocketChannel} on a selector loop of a {@code LoopGroup}. */
 public final class ChannelTransport extends SelectableTransport {
   private final SocketChannel channel;
+  private boolean received; // loop only
 
   /**
    * @param channel a connected channel; it is switched to non-blocking mode
@@ -26,7 +27,16 @@ public final class ChannelTransport extends SelectableTransport {
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
-    return channel.read(dst);
+    int n = channel.read(dst);
+    if (n > 0) {
+      received = true;
+    }
+    return n;
+  }
+
+  /** @return true once a byte was read: the peer has begun its part (a hello); loop only */
+  boolean hasReceived() {
+    return received;
   }
 
 }

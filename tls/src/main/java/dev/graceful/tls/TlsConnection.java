@@ -190,7 +190,8 @@ public final class TlsConnection implements Shutdownable {
                     k.interestOps(0);
                     sink.success(ch);
                   }
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
+                  // whatever ends the connect ends the Mono: nothing may be left to the loop's log
                   k.cancel();
                   closeQuietly(ch);
                   sink.error(e);
@@ -478,7 +479,8 @@ public final class TlsConnection implements Shutdownable {
   /**
    * Releases the connection (SSL_free): closes the transport. T9: "If the session is still open,
    * when SSL_clear(3) or SSL_free(3) is called, it is considered bad and removed": a session is
-   * kept for resumption only if SENT was set; otherwise it is invalidated.
+   * kept for resumption only if SENT was set; otherwise it is invalidated. A shutdown, send or
+   * receive afterwards fails with {@code ILLEGAL_STATE} and changes nothing.
    *
    * @return completes when released
    */
@@ -490,7 +492,7 @@ public final class TlsConnection implements Shutdownable {
             if (!engine.state().sent() || engine.isFatal()) {
               SessionCache.invalidate(engine.ssl());
             }
-            engine.closeTransport();
+            engine.release(); // later shutdowns are refused with ILLEGAL_STATE, nothing sent
           }
         });
   }

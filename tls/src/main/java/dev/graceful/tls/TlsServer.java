@@ -23,7 +23,11 @@ import reactor.core.publisher.Sinks;
 
 /**
  * A listening TLS server: accepts on one loop, spreads connections over the group, handshakes each
- * on its own loop, and emits it. Handshake failures are counted and the socket is closed.
+ * on its own loop, and emits it. Handshake failures are counted and the socket is closed; so is a
+ * socket whose handshake has not completed within the handshake deadline ({@link
+ * TlsServerOptions#handshakeTimeout}, 10 s by default), such as a client that connects and sends
+ * nothing. When accepting fails (the process ran out of file descriptors), the server stops
+ * selecting for accepts for a pause that grows while it keeps failing, and logs once per episode.
  *
  * <p>The server knows its open connections (from the handshake until graceful closes their
  * transport) and shuts them all down by one {@link ServerShutdown} ({@link #shutdown}). TLS has no
@@ -48,27 +52,34 @@ public final class TlsServer implements GracefulShutdown {
   private final Consumer<SSLEngine> configure;
   private final Sinks.Many<TlsConnection> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final InetSocketAddress address;
-  private volatile long handshakeFailures;
+  private final java.util.concurrent.atomic.LongAdder handshakeFailures = new java.util.concurrent.atomic.LongAdder();
   /** Accepted sockets whose handshake has not settled yet; {@link #accepted} completes after them. */
   private final java.util.concurrent.atomic.AtomicInteger handshaking = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean stopped;
   private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
   private final OpenConnections open = new OpenConnections();
   private final SharedShutdown shutdown = new SharedShutdown(this::run);
+  private final TlsServerOptions options;
+  private final PendingHandshakes pending;
+  private final AcceptPauses pauses;
   private SelectionKey key;
 
   private TlsServer(
       ServerSocketChannel listener,
       LoopGroup loops,
       SSLContext context,
-      Consumer<SSLEngine> configure)
+      Consumer<SSLEngine> configure,
+      TlsServerOptions options)
       throws IOException {
     this.listener = listener;
     this.loops = loops;
     this.acceptLoop = SelectorLoops.next(loops);
     this.context = context;
     this.configure = configure;
+    this.options = options;
+    this.pending = new PendingHandshakes(options);
     this.address = (InetSocketAddress) listener.getLocalAddress();
+    this.pauses = new AcceptPauses(acceptLoop, options.scheduler(), address.toString());
   }
 
   /**
@@ -82,6 +93,26 @@ public final class TlsServer implements GracefulShutdown {
    */
   public static Mono<TlsServer> bind(
       InetSocketAddress bind, SSLContext context, LoopGroup loops, Consumer<SSLEngine> configure) {
+    return bind(bind, context, loops, configure, TlsServerOptions.defaults());
+  }
+
+  /**
+   * As {@link #bind(InetSocketAddress, SSLContext, LoopGroup, Consumer)}, with {@code options}.
+   *
+   * @param bind the address (port 0 for an ephemeral port)
+   * @param context the server context
+   * @param loops the loops connections are spread over
+   * @param configure adjusts each engine (protocols, client auth)
+   * @param options the handshake deadline and where the server's timers run
+   * @return the listening server
+   */
+  public static Mono<TlsServer> bind(
+      InetSocketAddress bind,
+      SSLContext context,
+      LoopGroup loops,
+      Consumer<SSLEngine> configure,
+      TlsServerOptions options) {
+    Objects.requireNonNull(options, "options");
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(context, "context");
     Objects.requireNonNull(loops, "loops");
@@ -89,12 +120,14 @@ public final class TlsServer implements GracefulShutdown {
     return Mono.create(
         sink -> {
           TlsServer server;
+          ServerSocketChannel ch = null;
           try {
-            ServerSocketChannel ch = ServerSocketChannel.open();
+            ch = ServerSocketChannel.open();
             ch.configureBlocking(false);
             ch.bind(bind, 4096);
-            server = new TlsServer(ch, loops, context, configure);
+            server = new TlsServer(ch, loops, context, configure, options);
           } catch (IOException e) {
+            closeQuietly(ch);
             sink.error(e);
             return;
           }
@@ -102,6 +135,7 @@ public final class TlsServer implements GracefulShutdown {
               () -> {
                 try {
                   server.key = server.acceptLoop.register(server.listener, k -> server.acceptAll());
+                  server.pauses.prepare(server.key);
                   server.key.interestOps(SelectionKey.OP_ACCEPT);
                   sink.success(server);
                 } catch (IOException e) {
@@ -111,21 +145,37 @@ public final class TlsServer implements GracefulShutdown {
         });
   }
 
+  private static void closeQuietly(java.nio.channels.Channel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing more to do
+      }
+    }
+  }
+
   private void acceptAll() {
     for (; ; ) {
       SocketChannel ch;
       try {
         ch = listener.accept();
       } catch (IOException e) {
-        LOG.log(System.Logger.Level.WARNING, "accept failed", e);
+        pauses.failed(e); // out of file descriptors, say: pause rather than spin
         return;
       }
       if (ch == null) {
         return;
       }
+      pauses.succeeded();
       SelectorLoop loop = SelectorLoops.next(loops);
       handshaking.incrementAndGet();
-      loop.execute(() -> start(ch, loop));
+      try {
+        loop.execute(() -> start(ch, loop));
+      } catch (java.util.concurrent.RejectedExecutionException gone) {
+        closeQuietly(ch); // that loop is shut down: nobody could serve the socket
+        settled();
+      }
     }
   }
 
@@ -139,30 +189,59 @@ public final class TlsServer implements GracefulShutdown {
       settled();
       return;
     }
-    SSLEngine ssl = context.createSSLEngine();
-    ssl.setUseClientMode(false);
-    configure.accept(ssl);
-    TlsConnection c = TlsConnection.over(transport, ssl, context);
-    c.handshake()
-        .subscribe(
-            ready -> {
-              try {
-                open.add(ready);
-                accepted.emitNext(ready, turns());
-              } catch (Sinks.EmissionException e) { // held up for a second by the other loops
-                LOG.log(System.Logger.Level.WARNING, "could not hand over a handshaken connection", e);
-                open.remove(ready);
-                loop.execute(transport::close);
-              } finally {
-                settled();
-              }
-            },
-            e -> {
-              handshakeFailures++;
-              LOG.log(System.Logger.Level.DEBUG, "handshake failed: " + e.getMessage());
-              loop.execute(transport::close);
+    PendingHandshakes.Pending p =
+        pending.add(
+            transport,
+            loop,
+            () -> {
+              handshakeFailures.increment();
               settled();
             });
+    if (p.isOver()) {
+      return; // aborted at once
+    }
+    TlsConnection c;
+    try {
+      SSLEngine ssl = context.createSSLEngine();
+      ssl.setUseClientMode(false);
+      configure.accept(ssl);
+      c = TlsConnection.over(transport, ssl, context);
+    } catch (RuntimeException e) { // the application's configure, or the context, failed
+      if (p.end()) {
+        handshakeFailures.increment();
+        LOG.log(System.Logger.Level.WARNING, "cannot make an engine for " + transport.describe(), e);
+        transport.close();
+        settled();
+      }
+      return;
+    }
+    p.handshake(
+        c.handshake()
+            .subscribe(
+                ready -> {
+                  if (!p.end()) {
+                    return; // aborted meanwhile: its socket is closed
+                  }
+                  try {
+                    open.add(ready);
+                    accepted.emitNext(ready, turns());
+                  } catch (Sinks.EmissionException e) { // held up for a second by the other loops
+                    LOG.log(System.Logger.Level.WARNING, "could not hand over a handshaken connection", e);
+                    open.remove(ready);
+                    loop.execute(transport::close);
+                  } finally {
+                    settled();
+                  }
+                },
+                e -> {
+                  if (!p.end()) {
+                    return;
+                  }
+                  handshakeFailures.increment();
+                  LOG.log(System.Logger.Level.DEBUG, "handshake failed: " + e.getMessage());
+                  loop.execute(transport::close);
+                  settled();
+                }));
   }
 
   /** One handshake settled: after {@link #stopAccepting()}, the last one completes the flux. */
@@ -189,12 +268,12 @@ public final class TlsServer implements GracefulShutdown {
 
   /** @return handshakes that failed so far */
   public long handshakeFailures() {
-    return handshakeFailures;
+    return handshakeFailures.sum();
   }
 
   /**
    * G1: stops accepting. Open connections are untouched; handshakes under way finish and their
-   * connections are still emitted.
+   * connections are still emitted, or are closed at their handshake deadline.
    *
    * @return completes when the listener is closed
    */
@@ -204,6 +283,7 @@ public final class TlsServer implements GracefulShutdown {
             acceptLoop.execute(
                 () -> {
                   try {
+                    pauses.stop();
                     if (key != null) {
                       acceptLoop.deregister(key);
                     }
@@ -243,10 +323,12 @@ public final class TlsServer implements GracefulShutdown {
 
   /**
    * G1–G5, G10: stops accepting (handshakes under way settle first, within the deadline, and
-   * their connections are counted too), lets tracked work finish within the grace period, shuts
-   * every open connection down by {@code how} on its own loop, forces the stragglers at the
-   * deadline, then releases every connection it counted (closing its socket; T9: a session stays
-   * resumable when its close_notify was sent) and reports. Once: see {@link GracefulShutdown}.
+   * their connections are counted too; a socket that has not sent a hello yet has no TLS session
+   * to end and is closed at once, with nothing sent), lets tracked work finish within the grace
+   * period, shuts every open connection down by {@code how} on its own loop, forces the stragglers
+   * at the deadline, then releases every connection it counted (closing its socket; T9: a session
+   * stays resumable when its close_notify was sent), closes any socket whose handshake is still
+   * under way, and reports. Once: see {@link GracefulShutdown}.
    *
    * @param how the server shutdown
    * @return the report
@@ -262,6 +344,12 @@ public final class TlsServer implements GracefulShutdown {
   }
 
   private Mono<ShutdownReport> run(ServerShutdown how) {
-    return open.shutDown(how, stopAccepting().then(handshakesSettled.asMono()), Mono.empty());
+    return open.shutDown(
+        how,
+        // a socket that has not sent a hello has no TLS session to end: it is closed at once,
+        // while handshakes under way settle (G1), within the handshake deadline
+        stopAccepting().then(pending.closeSilent()).then(handshakesSettled.asMono()),
+        // a handshake still under way when the deadline gave up waiting leaves nothing open
+        pending.abortAll("the server shut down before its TLS handshake completed: closed"));
   }
 }

@@ -90,6 +90,28 @@ class TlsShutdownTest {
     assertThat(e.reason()).isEqualTo(Reason.TRANSPORT);
     assertThat(e.state()).isEqualTo(ShutdownState.SENT);
     assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.SENT);
+    // the JDK's ClosedChannelException has no message: the error names the closed transport
+    assertThat(e.getMessage()).doesNotContain("null").contains("closed").contains(p.client.connectionId());
+  }
+
+  // T9, T11: after release() the connection is gone: any shutdown is refused with ILLEGAL_STATE,
+  // sends nothing and leaves the state as it was; a quiet one does not claim the session that
+  // release() just invalidated is resumable.
+  @Tag("T9") @Tag("T11")
+  @ParameterizedTest
+  @ValueSource(strings = {"bidirectional", "fast", "quiet", "wait-peer"})
+  void shutdownAfterReleaseIsIllegalStateAndChangesNothing(String mode) {
+    BioPair p = BioPair.handshaken(certs, "1.3");
+    var released = p.client.release().toFuture();
+    p.pump();
+    done(released);
+    var f = p.client.shutdown(ShutdownSpec.of(dev.graceful.core.ShutdownMode.fromCliName(mode))).toFuture();
+    p.pump();
+    ShutdownException e = failure(f);
+    assertThat(e.reason()).isEqualTo(Reason.ILLEGAL_STATE);
+    assertThat(e.getMessage()).contains("released").doesNotContain("null");
+    assertThat(e.state()).isEqualTo(ShutdownState.NONE);
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
   }
 
   // T1, T3: RECEIVED is set by any read that processes the peer's close_notify.

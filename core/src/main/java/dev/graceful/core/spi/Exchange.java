@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
 import reactor.core.publisher.Operators;
 
 /**
@@ -54,17 +56,32 @@ final class Exchange {
    */
   boolean join(Subscription s) {
     StepDriver start = null;
+    List<Runnable> abandoned = null;
     synchronized (this) {
       if (ended) {
         return false;
       }
-      s.exchange = this;
-      subscribers = Arrays.copyOf(subscribers, subscribers.length + 1);
-      subscribers[subscribers.length - 1] = s;
-      if (driver == null) {
-        // the deadline counts from here, the first subscription
-        driver = start = new StepDriver(engine, spec, this, s.currentContext());
+      if (!s.enter()) {
+        // its deadline came while it waited for its turn, and it has been told so
+        if (driver == null && subscribers.length == 0) {
+          // it was to start this exchange: nobody is in it, so it never runs
+          ended = true;
+          abandoned = afterEnd;
+          afterEnd = null;
+        }
+      } else {
+        s.exchange = this;
+        subscribers = Arrays.copyOf(subscribers, subscribers.length + 1);
+        subscribers[subscribers.length - 1] = s;
+        if (driver == null) {
+          // the deadline counts from the first subscriber's subscription, which may have waited
+          driver = start = new StepDriver(engine, spec, this, s.currentContext(), s.deadlineAt);
+        }
       }
+    }
+    if (s.exchange != this) {
+      runAll(abandoned);
+      return true;
     }
     if (s.isCancelled()) {
       leave(s); // cancelled while joining: its cancel may not have seen this exchange
@@ -232,11 +249,70 @@ final class Exchange {
    * result, an empty "not yet" or an error) and {@code ACTUAL}, as Reactor's own operators do.
    */
   static final class Subscription extends Operators.MonoSubscriber<ShutdownResult, ShutdownResult> {
+    private static final int WAITING = 0;
+    private static final int JOINED = 1;
+    private static final int EXPIRED = 2;
+
+    /** The deadline, in the spec scheduler's nanos, counted from this subscription. */
+    final long deadlineAt;
+
     private volatile Exchange exchange;
     private volatile boolean terminated;
+    private final AtomicInteger turn = new AtomicInteger(WAITING);
+    private volatile Disposable queueTimer; // while waiting for its turn behind another exchange
+    /** Set when it first waited for another exchange; only the slot's attach touches it. */
+    boolean queued;
 
-    Subscription(CoreSubscriber<? super ShutdownResult> actual) {
+    /**
+     * @param deadlineAt the deadline from now, if the spec has a timeout (see {@link
+     *     StepDriver#deadlineFromNow})
+     */
+    Subscription(CoreSubscriber<? super ShutdownResult> actual, long deadlineAt) {
       super(actual);
+      this.deadlineAt = deadlineAt;
+    }
+
+    /** @return false once its turn is settled: it joined an exchange or its deadline came */
+    boolean waiting() {
+      return turn.get() == WAITING;
+    }
+
+    /**
+     * Its turn has come: it joins an exchange and its queue timer is withdrawn.
+     *
+     * @return false if its deadline came first
+     */
+    boolean enter() {
+      if (!turn.compareAndSet(WAITING, JOINED)) {
+        return turn.get() == JOINED;
+      }
+      withdrawQueueTimer();
+      return true;
+    }
+
+    /**
+     * Its deadline came before its turn.
+     *
+     * @return false if it joined an exchange first (then that exchange's deadline applies)
+     */
+    boolean expire() {
+      return turn.compareAndSet(WAITING, EXPIRED);
+    }
+
+    /** While it waits for its turn: what ends the wait at its deadline. */
+    void queueTimer(Disposable timer) {
+      queueTimer = timer;
+      if (!waiting() || isCancelled()) {
+        withdrawQueueTimer(); // it joined or was cancelled while the timer was being armed
+      }
+    }
+
+    private void withdrawQueueTimer() {
+      Disposable t = queueTimer;
+      if (t != null) {
+        queueTimer = null;
+        t.dispose();
+      }
     }
 
     /** Signals {@code result} and completes, unless cancelled. */
@@ -284,6 +360,8 @@ final class Exchange {
       Exchange e = exchange;
       if (e != null) {
         e.leave(this);
+      } else {
+        withdrawQueueTimer(); // cancelled while waiting for its turn
       }
     }
   }

@@ -17,9 +17,10 @@ import reactor.util.context.ContextView;
 /**
  * Runs one exchange on the engine's executor: step, and on WANT_READ / WANT_WRITE wait for
  * readiness and step again, as an application calls SSL_shutdown() again after SSL_ERROR_WANT_*.
- * The deadline, if any, counts from the subscription and is armed only when the exchange first has
- * to wait: on a {@link SelectorLoop} through the loop's shared deadlines, elsewhere as one task on
- * the spec's scheduler. Confined to the executor after construction: fields are touched only there.
+ * The deadline, if any, counts from the subscription that started the exchange (even if it waited
+ * for its turn behind another exchange) and is armed only when the exchange first has to wait: on a
+ * {@link SelectorLoop} through the loop's shared deadlines, elsewhere as one task on the spec's
+ * scheduler. Confined to the executor after construction: fields are touched only there.
  */
 final class StepDriver implements Runnable {
   private final ShutdownEngine engine;
@@ -36,12 +37,14 @@ final class StepDriver implements Runnable {
   private Disposable deadline;
 
   /**
-   * Called at subscription, on the subscriber's thread.
+   * Called when the exchange starts, on the subscriber's thread.
    *
    * @param context the context of the subscriber that starts the exchange; contextual callbacks of
    *     the spec see it
+   * @param deadlineAt when the spec has a timeout: the deadline, in the spec scheduler's nanos,
+   *     counted from that subscriber's subscription (which may have waited for its turn)
    */
-  StepDriver(ShutdownEngine engine, ShutdownSpec spec, Exchange exchange, ContextView context) {
+  StepDriver(ShutdownEngine engine, ShutdownSpec spec, Exchange exchange, ContextView context, long deadlineAt) {
     this.engine = engine;
     Inbound inbound = spec.inbound();
     this.request =
@@ -57,7 +60,15 @@ final class StepDriver implements Runnable {
     this.clock = spec.scheduler();
     this.timeout = spec.timeout().orElse(null);
     this.settleAtDeadline = spec.settlesAtDeadline();
-    this.deadlineAt = timeout == null ? 0 : saturatedAdd(clock.now(TimeUnit.NANOSECONDS), timeout);
+    this.deadlineAt = deadlineAt;
+  }
+
+  /**
+   * @param spec a spec
+   * @return its deadline if subscribed now, in its scheduler's nanos; 0 (unused) without timeout
+   */
+  static long deadlineFromNow(ShutdownSpec spec) {
+    return spec.timeout().map(t -> saturatedAdd(spec.scheduler().now(TimeUnit.NANOSECONDS), t)).orElse(0L);
   }
 
   private static long saturatedAdd(long now, Duration d) {

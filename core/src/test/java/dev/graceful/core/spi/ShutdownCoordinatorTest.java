@@ -8,6 +8,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.spi.loop.SelectorLoop;
+import dev.graceful.core.testkit.CountingScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.publisher.PublisherProbe;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * The core's exchange machinery with an engine that models only the two close messages (the core
@@ -148,6 +150,96 @@ class ShutdownCoordinatorTest {
     engine.answer();
     assertThat(waiting.join().outcome()).isEqualTo(Outcome.COMPLETE);
     assertThat(fast.join().outcome()).isEqualTo(Outcome.COMPLETE);
+  }
+
+  // T12, R3: a spec queued behind a running exchange keeps its own deadline, counted from its own
+  // subscription: fast().timeout(1s) behind a 10 s bidirectional on a silent peer ends at 1 s.
+  @Tag("T12") @Tag("R3")
+  @Test
+  void queuedSpecTimesOutAtItsOwnDeadline() {
+    VirtualTimeScheduler virtual = VirtualTimeScheduler.create();
+    CountingScheduler time = new CountingScheduler(virtual);
+    try {
+      TwoMessageEngine engine = new TwoMessageEngine();
+      ShutdownCoordinator c = new ShutdownCoordinator(engine);
+      var running = c.shutdown(ShutdownSpec.bidirectional().scheduler(time)).toFuture();
+      virtual.advanceTimeBy(Duration.ofSeconds(2));
+      var queued = c.shutdown(ShutdownSpec.bidirectional().fast().timeout(Duration.ofSeconds(1)).scheduler(time)).toFuture();
+      virtual.advanceTimeBy(Duration.ofMillis(999));
+      assertThat(queued).isNotDone();
+      virtual.advanceTimeBy(Duration.ofMillis(1));
+      assertThat(queued)
+          .failsWithin(Duration.ZERO)
+          .withThrowableThat()
+          .havingCause()
+          .isInstanceOfSatisfying(
+              ShutdownException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TIMEOUT);
+                assertThat(e).hasMessageContaining("PT1S").hasMessageContaining("behind");
+              });
+      assertThat(running).as("the running exchange is not disturbed").isNotDone();
+      virtual.advanceTimeBy(Duration.ofSeconds(7));
+      assertThat(running).isCompletedExceptionally(); // its own 10 s deadline
+      assertThat(engine.sends).isEqualTo(1);
+      assertThat(engine.waiting).isEmpty();
+      assertThat(time.pending).as("no timer left behind").hasValue(0);
+    } finally {
+      virtual.dispose();
+    }
+  }
+
+  // T12, T14: a queued spec that settles at its deadline settles as SENT once our close went out,
+  // even though it never got its turn.
+  @Tag("T12") @Tag("T14")
+  @Test
+  void queuedSpecSettlesAtItsOwnDeadline() {
+    VirtualTimeScheduler time = VirtualTimeScheduler.create();
+    try {
+      TwoMessageEngine engine = new TwoMessageEngine();
+      ShutdownCoordinator c = new ShutdownCoordinator(engine);
+      c.shutdown(ShutdownSpec.bidirectional().noTimeout().scheduler(time)).subscribe();
+      var queued =
+          c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(3)).settleAtDeadline().scheduler(time))
+              .toFuture();
+      time.advanceTimeBy(Duration.ofSeconds(3));
+      ShutdownResult r = queued.getNow(null);
+      assertThat(r).isNotNull();
+      assertThat(r.outcome()).isEqualTo(Outcome.SENT);
+      assertThat(r.deadlineReached()).isTrue();
+      assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(3));
+    } finally {
+      time.dispose();
+    }
+  }
+
+  // T12, R2: a queued spec whose turn comes before its deadline runs with what is left of it, and
+  // its queue timer is withdrawn; cancelling a queued spec withdraws its timer too.
+  @Tag("T12") @Tag("R2")
+  @Test
+  void queuedSpecRunsWithWhatIsLeftOfItsDeadline() {
+    VirtualTimeScheduler virtual = VirtualTimeScheduler.create();
+    CountingScheduler time = new CountingScheduler(virtual);
+    try {
+      TwoMessageEngine engine = new TwoMessageEngine();
+      ShutdownCoordinator c = new ShutdownCoordinator(engine);
+      // a wait-peer exchange that never ends by itself, then a bidirectional one queued behind it
+      Disposable first = c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().scheduler(time)).subscribe();
+      Disposable cancelled = c.shutdown(ShutdownSpec.bidirectional().fast().timeout(Duration.ofSeconds(30)).scheduler(time)).subscribe();
+      var queued = c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5)).scheduler(time)).toFuture();
+      cancelled.dispose();
+      assertThat(time.pending).as("only the queued spec's timer").hasValue(1);
+      virtual.advanceTimeBy(Duration.ofSeconds(2));
+      first.dispose(); // the running exchange ends: the queued one starts, 3 s of its deadline left
+      assertThat(engine.sends).isEqualTo(1);
+      virtual.advanceTimeBy(Duration.ofMillis(2_999));
+      assertThat(queued).isNotDone();
+      virtual.advanceTimeBy(Duration.ofMillis(1));
+      assertThat(queued).isCompletedExceptionally();
+      assertThat(time.pending).hasValue(0);
+    } finally {
+      virtual.dispose();
+    }
   }
 
   // R1: nothing happens before subscription, and a probe sees exactly one subscription per use.

@@ -65,7 +65,7 @@ final class Handshake {
       try {
         ssl.beginHandshake();
       } catch (SSLException e) {
-        throw ledger.fail(Reason.PROTOCOL, "cannot begin the handshake: " + e.getMessage(), e);
+        throw ledger.fail(Reason.PROTOCOL, "cannot begin the handshake: " + ledger.explain(e), e);
       }
     }
     for (; ; ) {

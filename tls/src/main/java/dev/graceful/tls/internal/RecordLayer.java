@@ -101,7 +101,7 @@ final class RecordLayer {
         ledger.markReceived();
       }
       sendAlertQuietly();
-      throw ledger.fail(Reason.PROTOCOL, "bad TLS input: " + e.getMessage(), e);
+      throw ledger.fail(Reason.PROTOCOL, "bad TLS input: " + ledger.explain(e), e);
     } finally {
       netIn.compact();
     }
@@ -116,7 +116,7 @@ final class RecordLayer {
     try {
       return transport.read(netIn);
     } catch (IOException e) {
-      throw ledger.fail(Reason.TRANSPORT, "read failed: " + e.getMessage(), e);
+      throw ledger.fail(Reason.TRANSPORT, "read failed: " + ledger.explain(e), e);
     }
   }
 
@@ -136,7 +136,7 @@ final class RecordLayer {
       }
       return r;
     } catch (SSLException e) {
-      throw ledger.fail(Reason.PROTOCOL, "cannot encrypt: " + e.getMessage(), e);
+      throw ledger.fail(Reason.PROTOCOL, "cannot encrypt: " + ledger.explain(e), e);
     }
   }
 
@@ -150,7 +150,7 @@ final class RecordLayer {
     try {
       transport.write(netOut);
     } catch (IOException e) {
-      throw ledger.fail(Reason.TRANSPORT, "write failed: " + e.getMessage(), e);
+      throw ledger.fail(Reason.TRANSPORT, "write failed: " + ledger.explain(e), e);
     } finally {
       netOut.compact();
     }

@@ -34,9 +34,7 @@ final class RecordWriter {
    * @throws ShutdownException ILLEGAL_STATE after shutdown or a fatal error; TRANSPORT, PROTOCOL
    */
   Progress write(ByteBuffer src) throws ShutdownException {
-    if (ledger.fatal()) {
-      throw ledger.error(Reason.ILLEGAL_STATE, "write after a fatal error");
-    }
+    ledger.checkUsable();
     if (ledger.state().sent()) {
       throw ledger.error(
           Reason.ILLEGAL_STATE, "write after shutdown: our close_notify was already sent");

@@ -5,6 +5,8 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * What has happened to one connection so far, as {@code SSL_get_shutdown()} and the {@link
@@ -21,6 +23,7 @@ final class ShutdownLedger {
   // garbage collector a card mark (see BufferPool); an int costs nothing.
   private volatile int stateBits;
   private boolean fatal;
+  private boolean released;
   private boolean peerFirst;
   private boolean quiet;
   private boolean unauthenticatedEof;
@@ -44,6 +47,11 @@ final class ShutdownLedger {
   /** @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL) */
   boolean fatal() {
     return fatal;
+  }
+
+  /** The connection was released (SSL_free): its transport is closed and nothing may follow. */
+  void markReleased() {
+    released = true;
   }
 
   /** @return application bytes read over the connection; any thread */
@@ -125,8 +133,13 @@ final class ShutdownLedger {
 
   // ------------------------------------------------------------------ errors
 
-  /** @throws ShutdownException ILLEGAL_STATE after a fatal error */
+  /** @throws ShutdownException ILLEGAL_STATE after a fatal error or once released */
   void checkUsable() throws ShutdownException {
+    if (released) {
+      // SSL_free: nothing may be done with the connection afterwards; refusing keeps the state
+      // truthful (nothing is sent, SENT is not set) and the session as release() left it
+      throw error(Reason.ILLEGAL_STATE, "the connection was released: its transport is closed");
+    }
     if (fatal) {
       // "SSL_shutdown() should not be called if a previous fatal error has occurred" (T11)
       throw error(Reason.ILLEGAL_STATE, "a fatal error already ended this connection");
@@ -141,6 +154,21 @@ final class ShutdownLedger {
   ShutdownException fail(Reason reason, String message, Throwable cause) {
     fatal = true;
     return new ShutdownException(reason, connectionId(), state(), message, cause);
+  }
+
+  /**
+   * @param e a transport failure
+   * @return its own words, or for an exception without any (the JDK's {@code
+   *     ClosedChannelException}) what it means, naming the transport
+   */
+  String explain(IOException e) {
+    if (e.getMessage() != null) {
+      return e.getMessage();
+    }
+    if (e instanceof ClosedChannelException) {
+      return "the transport " + connectionId() + " is closed";
+    }
+    return e.getClass().getName() + " on " + connectionId();
   }
 
   /** @return an exception to throw, leaving the connection usable */

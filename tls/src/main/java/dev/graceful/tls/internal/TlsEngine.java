@@ -369,6 +369,15 @@ public final class TlsEngine implements ShutdownEngine {
     closed.tryEmitEmpty();
   }
 
+  /**
+   * SSL_free: closes the transport for good. Every later operation (a shutdown included) is refused
+   * with {@code ILLEGAL_STATE} and leaves the state as it is.
+   */
+  public void release() {
+    ledger.markReleased();
+    closeTransport();
+  }
+
   /** @return completes once {@link #closeTransport()} ran */
   public Mono<Void> closed() {
     return closed.asMono();

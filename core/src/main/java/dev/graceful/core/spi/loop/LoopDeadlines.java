@@ -202,11 +202,9 @@ final class LoopDeadlines {
       withdraw(e);
       try {
         e.onDeadline.run();
-      } catch (VirtualMachineError fatal) {
-        throw fatal;
-      } catch (RuntimeException | Error failed) {
-        // one deadline's failure must not keep the others from firing
-        LOG.log(System.Logger.Level.ERROR, "a deadline task failed", failed);
+      } catch (Throwable failed) {
+        // one deadline's failure must not keep the others from firing, nor the next arming
+        SelectorLoop.report(LOG, System.Logger.Level.ERROR, "a deadline task failed", failed);
       }
     }
     if (e != null) {
@@ -239,10 +237,8 @@ final class LoopDeadlines {
       withdraw(e);
       try {
         e.onRejected.accept(why);
-      } catch (VirtualMachineError fatal) {
-        throw fatal;
-      } catch (RuntimeException | Error failed) {
-        LOG.log(System.Logger.Level.ERROR, "a deadline's refusal failed", failed);
+      } catch (Throwable failed) {
+        SelectorLoop.report(LOG, System.Logger.Level.ERROR, "a deadline's refusal failed", failed);
       }
     }
   }

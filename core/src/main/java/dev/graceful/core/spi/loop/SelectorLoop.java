@@ -28,7 +28,9 @@ import reactor.core.scheduler.Scheduler;
  * One thread owning one {@link Selector}: it runs submitted tasks and dispatches readiness to the
  * channels registered on it. Everything a connection does happens here, so engines need no locks.
  * The thread is a Reactor {@link NonBlocking} thread: {@code block()} on it fails loudly, and under
- * BlockHound any blocking call but the selector's own wait is reported. All timing runs on a
+ * BlockHound any blocking call but the selector's own wait is reported. No failure of a task or a
+ * readiness handler ends the thread, whatever it throws, nor does a log that fails to report it;
+ * only the selector failing does. All timing runs on a
  * Reactor {@code Scheduler} (R3): {@link #deadline} coalesces the loop's deadlines on one clock into
  * a single scheduled task.
  */
@@ -232,15 +234,33 @@ public final class SelectorLoop implements Executor {
       runTasks();
       abandonDeadlines();
     } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, "selector loop " + thread.getName() + " failed", e);
+      // only the selector itself fails here (tasks and handlers are guarded): it cannot serve
+      report(System.Logger.Level.ERROR, "selector loop " + thread.getName() + " failed", e);
     } finally {
       running = false;
       try {
         selector.close();
       } catch (IOException e) {
-        LOG.log(System.Logger.Level.WARNING, "closing selector failed", e);
+        report(System.Logger.Level.WARNING, "closing selector failed", e);
       }
       terminated.tryEmitEmpty();
+    }
+  }
+
+  /**
+   * Logs a failure without ever failing itself: a log that throws (a broken handler, a formatter
+   * tripping over the exception) must not end the thread that serves every connection of the loop.
+   */
+  static void report(System.Logger.Level level, String what, Throwable failure) {
+    report(LOG, level, what, failure);
+  }
+
+  /** As {@link #report(System.Logger.Level, String, Throwable)}, on {@code log}. */
+  static void report(System.Logger log, System.Logger.Level level, String what, Throwable failure) {
+    try {
+      log.log(level, what, failure);
+    } catch (Throwable logFailed) {
+      // the log cannot say it; dropping this report is all that is left
     }
   }
 
@@ -268,11 +288,10 @@ public final class SelectorLoop implements Executor {
       pending.decrementAndGet();
       try {
         task.run();
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (RuntimeException | Error e) {
-        // A task's own failure must not end the loop that serves every other connection.
-        LOG.log(System.Logger.Level.ERROR, "task failed on loop " + thread.getName(), e);
+      } catch (Throwable e) {
+        // A task's own failure, whatever it is (a StackOverflowError unwound to here included),
+        // must not end the loop that serves every other connection.
+        report(System.Logger.Level.ERROR, "task failed on loop " + thread.getName(), e);
       }
     }
   }
@@ -287,10 +306,8 @@ public final class SelectorLoop implements Executor {
       }
       try {
         ((Readiness) key.attachment()).onReady(key);
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (RuntimeException | Error e) {
-        LOG.log(System.Logger.Level.ERROR, "readiness handler failed on " + thread.getName(), e);
+      } catch (Throwable e) {
+        report(System.Logger.Level.ERROR, "readiness handler failed on " + thread.getName(), e);
       }
     }
   }

@@ -71,6 +71,88 @@ class SelectorLoopTest {
     }
   }
 
+  // R4: whatever a task throws, even an Error, costs only that task: the loop runs the next one.
+  @Tag("R4")
+  @Test
+  void aTaskThrowingAnyThrowableLeavesTheLoopRunning() {
+    SelectorLoop loop = SelectorLoop.start("test-loop");
+    try {
+      loop.execute(
+          () -> {
+            throw new IllegalStateException("a failing task");
+          });
+      loop.execute(
+          () -> {
+            throw new StackOverflowError("a task that recursed too deep");
+          });
+      loop.execute(
+          () -> {
+            throw new AssertionError("an Error");
+          });
+      CompletableFuture<Boolean> alive = new CompletableFuture<>();
+      loop.execute(() -> alive.complete(loop.inLoop()));
+      assertThat(alive).succeedsWithin(WAIT).isEqualTo(true);
+    } finally {
+      loop.shutdown().block(WAIT);
+    }
+  }
+
+  // R4: reporting a failure must not be a failure of its own: with a log handler that throws, a
+  // failing task and a failing readiness handler still leave the loop running.
+  @Tag("R4")
+  @Test
+  void aFailingLogDoesNotEndTheLoop() throws Exception {
+    java.util.logging.Logger jul = java.util.logging.Logger.getLogger(SelectorLoop.class.getName());
+    java.util.logging.Handler throwing =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            throw new IllegalStateException("the log is broken");
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    jul.addHandler(throwing);
+    SelectorLoop loop = SelectorLoop.start("test-loop");
+    java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+    try (java.nio.channels.Pipe.SinkChannel sink = pipe.sink();
+        java.nio.channels.Pipe.SourceChannel source = pipe.source()) {
+      loop.execute(
+          () -> {
+            throw new IllegalStateException("a failing task");
+          });
+      source.configureBlocking(false);
+      sink.write(java.nio.ByteBuffer.wrap(new byte[] {1})); // the source is readable at once
+      CompletableFuture<Boolean> handled = new CompletableFuture<>();
+      loop.execute(
+          () -> {
+            try {
+              loop.register(
+                      source,
+                      k -> {
+                        k.interestOps(0);
+                        handled.complete(true);
+                        throw new IllegalStateException("a failing readiness handler");
+                      })
+                  .interestOps(java.nio.channels.SelectionKey.OP_READ);
+            } catch (java.io.IOException e) {
+              handled.completeExceptionally(e);
+            }
+          });
+      assertThat(handled).succeedsWithin(WAIT).isEqualTo(true);
+      CompletableFuture<Boolean> alive = new CompletableFuture<>();
+      loop.execute(() -> alive.complete(loop.inLoop()));
+      assertThat(alive).succeedsWithin(WAIT).isEqualTo(true);
+    } finally {
+      jul.removeHandler(throwing);
+      loop.shutdown().block(WAIT);
+    }
+  }
+
   @Test
   void censusCountsKeysAndTasks() {
     SelectorLoop loop = SelectorLoop.start("test-loop");
