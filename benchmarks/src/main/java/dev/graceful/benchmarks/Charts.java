@@ -38,8 +38,10 @@ public final class Charts {
 
   /** Series colours, told apart on white and by most colour-blind readers (Tableau's ten). */
   private static final Color[] PALETTE = {
-    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
-    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
+    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd),
+    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
+        new Color(0x17becf)
   };
 
   /** Points drawn per percentile curve, however large the sample. */
@@ -64,7 +66,12 @@ public final class Charts {
    * @throws IOException if the file cannot be written
    */
   public static void ratios(
-      Path png, String title, String xLabel, String yLabel, boolean logarithmic, Map<String, double[]> series)
+      Path png,
+      String title,
+      String xLabel,
+      String yLabel,
+      boolean logarithmic,
+      Map<String, double[]> series)
       throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
     for (Map.Entry<String, double[]> e : series.entrySet()) {
@@ -112,15 +119,23 @@ public final class Charts {
    * @throws IOException if the file cannot be written
    */
   public static void percentiles(
-      Path png, String title, String yLabel, boolean logarithmic, Map<String, double[]> samples) throws IOException {
+      Path png, String title, String yLabel, boolean logarithmic, Map<String, double[]> samples)
+      throws IOException {
     XYSeriesCollection data = new XYSeriesCollection();
     for (Map.Entry<String, double[]> e : samples.entrySet()) {
-      double[] sorted = Arrays.stream(e.getValue()).filter(v -> Double.isFinite(v) && (!logarithmic || v > 0)).sorted().toArray();
+      double[] sorted =
+          Arrays.stream(e.getValue())
+              .filter(v -> Double.isFinite(v) && (!logarithmic || v > 0))
+              .sorted()
+              .toArray();
       XYSeries s = new XYSeries(e.getKey() + " (n=" + sorted.length + ")", false, true);
       int points = Math.min(sorted.length, CURVE_POINTS);
       for (int i = 0; i < points; i++) {
         // evenly spaced ranks, the first and the last always among them
-        int rank = points == 1 ? sorted.length - 1 : (int) Math.round((double) i * (sorted.length - 1) / (points - 1));
+        int rank =
+            points == 1
+                ? sorted.length - 1
+                : (int) Math.round((double) i * (sorted.length - 1) / (points - 1));
         s.add(100.0 * (rank + 1) / sorted.length, sorted[rank]);
       }
       data.addSeries(s);
@@ -136,7 +151,9 @@ public final class Charts {
     write(png, title, new XYPlot(data, x, y, new XYLineAndShapeRenderer(true, false)));
   }
 
-  /** @return a base-10 axis, labelled at the powers of 10, with a grid line at each multiple between */
+  /**
+   * @return a base-10 axis, labelled at the powers of 10, with a grid line at each multiple between
+   */
   private static LogAxis logAxis(String label) {
     LogAxis log = new LogAxis(label);
     log.setSmallestValue(1e-3);

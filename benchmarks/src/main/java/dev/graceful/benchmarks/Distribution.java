@@ -20,7 +20,11 @@ public record Distribution(int n, Double p50, Double p90, Double p99, Double p99
   public static Distribution of(double[] values) {
     Stats s = new Stats(values);
     return new Distribution(
-        s.n(), Json.number(s.p(50)), Json.number(s.p(90)), Json.number(s.p(99)), Json.number(s.p(99.9)),
+        s.n(),
+        Json.number(s.p(50)),
+        Json.number(s.p(90)),
+        Json.number(s.p(99)),
+        Json.number(s.p(99.9)),
         Json.number(s.max()));
   }
 }

@@ -10,11 +10,12 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The {@code --json} results file: one document per run, with what the run printed, the machine
- * and JVM it ran on, its command line and when it ended. BENCHMARKS.md describes the fields.
+ * The {@code --json} results file: one document per run, with what the run printed, the machine and
+ * JVM it ran on, its command line and when it ended. BENCHMARKS.md describes the fields.
  */
 public final class Json {
-  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Json() {}
 
@@ -27,7 +28,8 @@ public final class Json {
    * @param machine where it ran
    * @param results the subcommand's own figures
    */
-  public record Document(String benchmark, String timestamp, List<String> arguments, Machine machine, Object results) {
+  public record Document(
+      String benchmark, String timestamp, List<String> arguments, Machine machine, Object results) {
     /**
      * @param benchmark the subcommand
      * @param arguments its command line
@@ -35,7 +37,8 @@ public final class Json {
      * @return the document, stamped now, for this machine
      */
     public static Document now(String benchmark, List<String> arguments, Object results) {
-      return new Document(benchmark, Instant.now().toString(), List.copyOf(arguments), Machine.current(), results);
+      return new Document(
+          benchmark, Instant.now().toString(), List.copyOf(arguments), Machine.current(), results);
     }
   }
 
@@ -54,15 +57,31 @@ public final class Json {
    * @param maxHeapBytes the heap's limit
    */
   public record Machine(
-      int cores, String osName, String osVersion, String osArch, String javaVersion, String javaVendor,
-      String vmName, String vmVersion, List<String> jvmArguments, long maxHeapBytes) {
-    /** @return this JVM's */
+      int cores,
+      String osName,
+      String osVersion,
+      String osArch,
+      String javaVersion,
+      String javaVendor,
+      String vmName,
+      String vmVersion,
+      List<String> jvmArguments,
+      long maxHeapBytes) {
+    /**
+     * @return this JVM's
+     */
     public static Machine current() {
       return new Machine(
-          Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
-          System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vendor"),
-          System.getProperty("java.vm.name"), System.getProperty("java.vm.version"),
-          List.copyOf(ManagementFactory.getRuntimeMXBean().getInputArguments()), Runtime.getRuntime().maxMemory());
+          Runtime.getRuntime().availableProcessors(),
+          System.getProperty("os.name"),
+          System.getProperty("os.version"),
+          System.getProperty("os.arch"),
+          System.getProperty("java.version"),
+          System.getProperty("java.vendor"),
+          System.getProperty("java.vm.name"),
+          System.getProperty("java.vm.version"),
+          List.copyOf(ManagementFactory.getRuntimeMXBean().getInputArguments()),
+          Runtime.getRuntime().maxMemory());
     }
   }
 

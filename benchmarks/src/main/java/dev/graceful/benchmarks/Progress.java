@@ -22,12 +22,13 @@ public final class Progress {
   /**
    * @param phase what the steps are, as printed at the start of each line
    * @param total steps in this phase
-   * @param minIntervalNanos lines closer together than this are left out (the last step's never):
-   *     0 for a line per step, more for phases of many short steps
+   * @param minIntervalNanos lines closer together than this are left out (the last step's never): 0
+   *     for a line per step, more for phases of many short steps
    * @param err where the lines go
    * @param nanoClock the clock, {@link System#nanoTime} outside tests
    */
-  public Progress(String phase, int total, long minIntervalNanos, PrintStream err, LongSupplier nanoClock) {
+  public Progress(
+      String phase, int total, long minIntervalNanos, PrintStream err, LongSupplier nanoClock) {
     this.phase = phase;
     this.total = total;
     this.minIntervalNanos = minIntervalNanos;
@@ -74,15 +75,25 @@ public final class Progress {
     err.println(line(detail, now - start));
   }
 
-  /** @return the line for the step just done, {@code elapsed} nanoseconds into the phase */
+  /**
+   * @return the line for the step just done, {@code elapsed} nanoseconds into the phase
+   */
   String line(String detail, long elapsed) {
     long eta = done == 0 ? 0 : elapsed / done * Math.max(0, total - done);
     return String.format(
-        Locale.ROOT, "%s %d/%d%s: elapsed %s, ETA %s",
-        phase, done, total, detail.isEmpty() ? "" : " (" + detail + ")", duration(elapsed), duration(eta));
+        Locale.ROOT,
+        "%s %d/%d%s: elapsed %s, ETA %s",
+        phase,
+        done,
+        total,
+        detail.isEmpty() ? "" : " (" + detail + ")",
+        duration(elapsed),
+        duration(eta));
   }
 
-  /** @return {@code nanos} as "4.2 s", "3m07s" or "1h02m" */
+  /**
+   * @return {@code nanos} as "4.2 s", "3m07s" or "1h02m"
+   */
   static String duration(long nanos) {
     long s = nanos / 1_000_000_000L;
     if (s < 60) {

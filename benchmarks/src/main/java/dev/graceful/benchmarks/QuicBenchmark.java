@@ -34,10 +34,13 @@ import tech.kwik.core.server.ServerConnectionConfig;
 import tech.kwik.core.server.ServerConnector;
 
 /**
- * QUIC on Kwik, loopback, one JVM: rapid close latency, RFC close duration against 3×PTO, and
- * the time to drain 2 MB against the time an application-level acknowledgement takes.
+ * QUIC on Kwik, loopback, one JVM: rapid close latency, RFC close duration against 3×PTO, and the
+ * time to drain 2 MB against the time an application-level acknowledgement takes.
  */
-@Command(name = "quic", mixinStandardHelpOptions = true, description = "QUIC close latencies on Kwik (loopback).")
+@Command(
+    name = "quic",
+    mixinStandardHelpOptions = true,
+    description = "QUIC close latencies on Kwik (loopback).")
 final class QuicBenchmark implements Callable<Integer> {
   @Option(names = "--rapid", description = "rapid closes to time (default 300)")
   int rapidRuns = 300;
@@ -63,7 +66,8 @@ final class QuicBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--no-close-threads-ahead",
-      description = "wrap connections with QuicOptions.closeThreads(AT_CLOSE): Kwik's close() starts its two threads itself")
+      description =
+          "wrap connections with QuicOptions.closeThreads(AT_CLOSE): Kwik's close() starts its two threads itself")
   boolean noCloseThreadsAhead;
 
   @Option(
@@ -79,13 +83,15 @@ final class QuicBenchmark implements Callable<Integer> {
   @Option(
       names = "--json",
       paramLabel = "FILE",
-      description = "also write every figure printed, each timed close, the machine, the JVM and this command line to FILE, as JSON (see BENCHMARKS.md)")
+      description =
+          "also write every figure printed, each timed close, the machine, the JVM and this command line to FILE, as JSON (see BENCHMARKS.md)")
   java.nio.file.Path json;
 
   @Option(
       names = "--plot",
       paramLabel = "DIR",
-      description = "draw quic-ratios.png (rapid over Kwik's close, pair by pair; drain over application ack, round by round) and quic-latency.png (percentiles of each kind of close) into DIR")
+      description =
+          "draw quic-ratios.png (rapid over Kwik's close, pair by pair; drain over application ack, round by round) and quic-latency.png (percentiles of each kind of close) into DIR")
   java.nio.file.Path plot;
 
   @Spec CommandSpec spec;
@@ -103,8 +109,13 @@ final class QuicBenchmark implements Callable<Integer> {
     loops = LoopGroup.create(1);
     ServerConnector server = startServer();
     try {
-      System.out.printf("# %s, %s, Kwik internals %s%n", System.getProperty("java.vm.name"), System.getProperty("java.version"),
-          KwikInternals.available() ? "available" : "unavailable: " + KwikInternals.unavailableReason().orElse(""));
+      System.out.printf(
+          "# %s, %s, Kwik internals %s%n",
+          System.getProperty("java.vm.name"),
+          System.getProperty("java.version"),
+          KwikInternals.available()
+              ? "available"
+              : "unavailable: " + KwikInternals.unavailableReason().orElse(""));
       if (idle > 0) {
         return idleCost();
       }
@@ -133,14 +144,24 @@ final class QuicBenchmark implements Callable<Integer> {
       }
       Stats r = new Stats(rapid);
       Stats k = new Stats(raw);
-      System.out.printf("# rapid and Kwik closes %s; Kwik's close threads started %s%n",
+      System.out.printf(
+          "# rapid and Kwik closes %s; Kwik's close threads started %s%n",
           settleMs > 0 ? settleMs + " ms after the handshake" : "right after the handshake",
           noCloseThreadsAhead ? "by the close" : "when graceful wraps the connection");
-      System.out.printf("rapid close (subscribe to SENT), n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", r.n(), r.median(), r.p(99), r.max());
-      System.out.printf("Kwik close(code, reason) called directly, n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n", k.n(), k.median(), k.p(99), k.max());
+      System.out.printf(
+          "rapid close (subscribe to SENT), n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n",
+          r.n(), r.median(), r.p(99), r.max());
+      System.out.printf(
+          "Kwik close(code, reason) called directly, n=%d: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n",
+          k.n(), k.median(), k.p(99), k.max());
       System.out.printf(
           "closes during which the JVM collected garbage: rapid %d of %d, Kwik %d of %d; without them: rapid p99 %.3f ms, Kwik p99 %.3f ms%n",
-          count(rapidGc), rapidRuns, count(rawGc), rapidRuns, new Stats(without(rapid, rapidGc)).p(99), new Stats(without(raw, rawGc)).p(99));
+          count(rapidGc),
+          rapidRuns,
+          count(rawGc),
+          rapidRuns,
+          new Stats(without(rapid, rapidGc)).p(99),
+          new Stats(without(raw, rawGc)).p(99));
 
       double[] rfcElapsed = new double[rfcRuns];
       double[] rfcPto3 = new double[rfcRuns];
@@ -191,21 +212,41 @@ final class QuicBenchmark implements Callable<Integer> {
           size, d.n(), d.median(), d.max(), a.median(), a.max(), h.median());
       System.out.printf(
           "application acks that never came (Kwik's stream stopped sending; nothing restarted it within %d s): %d of %d%n",
-          ACK_DEADLINE.toSeconds(), ackStalls, drainRuns + warmup / 10 + (warmup % 10 == 0 ? 0 : 1));
+          ACK_DEADLINE.toSeconds(),
+          ackStalls,
+          drainRuns + warmup / 10 + (warmup % 10 == 0 ? 0 : 1));
       System.out.printf(
           "summary: rapidP50Ms=%.3f rapidP99Ms=%.3f kwikCloseP99Ms=%.3f silentRfcMinus3PtoMaxMs=%.2f drain/appAck=%.2f appAckStalls=%d%n",
           r.median(), r.p(99), k.p(99), so.max(), d.median() / a.median(), ackStalls);
-      QuicResults results = new QuicResults(
-          System.getProperty("java.vm.name"), KwikInternals.available(), noCloseThreadsAhead ? "AT_CLOSE" : "AHEAD",
-          settleMs, warmup,
-          QuicResults.Sample.of(rapid), QuicResults.Sample.of(raw), count(rapidGc), count(rawGc),
-          Json.number(new Stats(without(rapid, rapidGc)).p(99)), Json.number(new Stats(without(raw, rawGc)).p(99)),
-          QuicResults.Sample.of(rfcElapsed), QuicResults.Sample.of(rfcPto3), QuicResults.Sample.of(rfcOver),
-          QuicResults.Sample.of(silentPto3), QuicResults.Sample.of(silentOver),
-          size, QuicResults.Sample.of(drained), QuicResults.Sample.of(acked), QuicResults.Sample.of(hooked),
-          ackStalls, drainRuns + warmup / 10 + (warmup % 10 == 0 ? 0 : 1), Json.number(d.median() / a.median()));
+      QuicResults results =
+          new QuicResults(
+              System.getProperty("java.vm.name"),
+              KwikInternals.available(),
+              noCloseThreadsAhead ? "AT_CLOSE" : "AHEAD",
+              settleMs,
+              warmup,
+              QuicResults.Sample.of(rapid),
+              QuicResults.Sample.of(raw),
+              count(rapidGc),
+              count(rawGc),
+              Json.number(new Stats(without(rapid, rapidGc)).p(99)),
+              Json.number(new Stats(without(raw, rawGc)).p(99)),
+              QuicResults.Sample.of(rfcElapsed),
+              QuicResults.Sample.of(rfcPto3),
+              QuicResults.Sample.of(rfcOver),
+              QuicResults.Sample.of(silentPto3),
+              QuicResults.Sample.of(silentOver),
+              size,
+              QuicResults.Sample.of(drained),
+              QuicResults.Sample.of(acked),
+              QuicResults.Sample.of(hooked),
+              ackStalls,
+              drainRuns + warmup / 10 + (warmup % 10 == 0 ? 0 : 1),
+              Json.number(d.median() / a.median()));
       if (json != null) {
-        Json.write(json, Json.Document.now("quic", spec.commandLine().getParseResult().originalArgs(), results));
+        Json.write(
+            json,
+            Json.Document.now("quic", spec.commandLine().getParseResult().originalArgs(), results));
         System.err.println("quic: results written to " + json);
       }
       if (plot != null) {
@@ -238,12 +279,13 @@ final class QuicBenchmark implements Callable<Integer> {
 
   /**
    * @return collections so far, all the JVM's collectors together: a close during which this
-   *     changed may have waited for a collection (a stop-the-world pause, or its threads taking
-   *     the cores)
+   *     changed may have waited for a collection (a stop-the-world pause, or its threads taking the
+   *     cores)
    */
   private static long collections() {
     long n = 0;
-    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+    for (java.lang.management.GarbageCollectorMXBean gc :
+        java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
       n += Math.max(0, gc.getCollectionCount());
     }
     return n;
@@ -257,9 +299,14 @@ final class QuicBenchmark implements Callable<Integer> {
     return n;
   }
 
-  /** @return the values whose flag is not set */
+  /**
+   * @return the values whose flag is not set
+   */
   private static double[] without(double[] values, boolean[] flags) {
-    return java.util.stream.IntStream.range(0, values.length).filter(i -> !flags[i]).mapToDouble(i -> values[i]).toArray();
+    return java.util.stream.IntStream.range(0, values.length)
+        .filter(i -> !flags[i])
+        .mapToDouble(i -> values[i])
+        .toArray();
   }
 
   /**
@@ -270,7 +317,9 @@ final class QuicBenchmark implements Callable<Integer> {
    */
   private record Timed(double ms, boolean collected) {}
 
-  /** @return from subscription to SENT */
+  /**
+   * @return from subscription to SENT
+   */
   private Timed rapidOnce() throws Exception {
     QuicConnection c = QuicConnection.of(connect(), loops, "rapid", options());
     settle();
@@ -283,7 +332,9 @@ final class QuicBenchmark implements Callable<Integer> {
     return new Timed((t1 - t0) / 1e6, collected);
   }
 
-  /** @return Kwik's own close(0, ""), called on this thread */
+  /**
+   * @return Kwik's own close(0, ""), called on this thread
+   */
   private Timed rawCloseOnce() throws Exception {
     QuicClientConnection kwik = connect();
     settle();
@@ -308,7 +359,12 @@ final class QuicBenchmark implements Callable<Integer> {
     long rss = residentKiB() - rss0;
     System.out.printf(
         "%d wrapped client connections (and their server sides, in this JVM), close threads %s: +%d threads (%.2f per connection), +%d KiB resident (%.0f KiB per connection)%n",
-        idle, noCloseThreadsAhead ? "left to the close" : "started ahead", threads, (double) threads / idle, rss, (double) rss / idle);
+        idle,
+        noCloseThreadsAhead ? "left to the close" : "started ahead",
+        threads,
+        (double) threads / idle,
+        rss,
+        (double) rss / idle);
     for (QuicConnection c : open) {
       c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
     }
@@ -316,7 +372,8 @@ final class QuicBenchmark implements Callable<Integer> {
   }
 
   private static long residentKiB() throws java.io.IOException {
-    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+    for (String line :
+        java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.replaceAll("\\D", ""));
       }
@@ -326,7 +383,10 @@ final class QuicBenchmark implements Callable<Integer> {
 
   private QuicOptions options() {
     return QuicOptions.defaults()
-        .closeThreads(noCloseThreadsAhead ? QuicOptions.CloseThreads.AT_CLOSE : QuicOptions.CloseThreads.AHEAD);
+        .closeThreads(
+            noCloseThreadsAhead
+                ? QuicOptions.CloseThreads.AT_CLOSE
+                : QuicOptions.CloseThreads.AHEAD);
   }
 
   private void settle() throws InterruptedException {
@@ -335,7 +395,9 @@ final class QuicBenchmark implements Callable<Integer> {
     }
   }
 
-  /** @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began} */
+  /**
+   * @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began}
+   */
   private double[] rfcOnce() throws Exception {
     QuicClientConnection kwik = connect();
     QuicConnection c = QuicConnection.of(kwik, loops, "rfc", options());
@@ -348,14 +410,15 @@ final class QuicBenchmark implements Callable<Integer> {
   }
 
   /**
-   * The closing period in full: the client reaches the server through a relay that drops
-   * everything once the connection is up, so no answer ends the period early.
+   * The closing period in full: the client reaches the server through a relay that drops everything
+   * once the connection is up, so no answer ends the period early.
    *
    * @return {ms from subscription to COMPLETE, 3×PTO in ms when the close began}
    */
   private double[] rfcIntoSilence() throws Exception {
     try (dev.graceful.testkit.LossyRelay relay =
-        new dev.graceful.testkit.LossyRelay(new InetSocketAddress("127.0.0.1", port), (up, d) -> false)) {
+        new dev.graceful.testkit.LossyRelay(
+            new InetSocketAddress("127.0.0.1", port), (up, d) -> false)) {
       QuicClientConnection kwik = connect(relay.address().getPort());
       QuicConnection c = QuicConnection.of(kwik, loops, "rfc-silent", options());
       relay.drop((up, d) -> true);
@@ -368,7 +431,10 @@ final class QuicBenchmark implements Callable<Integer> {
     }
   }
 
-  /** @return ms from the first write to the close, with graceful's drain (or its acknowledgedBy hook) */
+  /**
+   * @return ms from the first write to the close, with graceful's drain (or its acknowledgedBy
+   *     hook)
+   */
   private double drainOnce(boolean hook) throws Exception {
     QuicConnection c = QuicConnection.of(connect(), loops, "drain", options());
     QuicStreamHandle s = c.openStream().block(WAIT);
@@ -382,13 +448,19 @@ final class QuicBenchmark implements Callable<Integer> {
     long t1 = System.nanoTime();
     check(r != null && r.drained() == DrainStatus.DRAINED, "drain gave " + r);
     if (verbose) {
-      System.out.printf("  drain%s: write returned after %.1f ms, closed after %.1f ms, %d stall restarts%n",
-          hook ? " (acknowledgedBy)" : "", (written[0] - t0) / 1e6, (t1 - t0) / 1e6, c.stallRecoveries().block(WAIT));
+      System.out.printf(
+          "  drain%s: write returned after %.1f ms, closed after %.1f ms, %d stall restarts%n",
+          hook ? " (acknowledgedBy)" : "",
+          (written[0] - t0) / 1e6,
+          (t1 - t0) / 1e6,
+          c.stallRecoveries().block(WAIT));
     }
     return (t1 - t0) / 1e6;
   }
 
-  /** @return ms from the first write until the peer application's one-byte acknowledgement arrived */
+  /**
+   * @return ms from the first write until the peer application's one-byte acknowledgement arrived
+   */
   private double ackOnce() throws Exception {
     QuicConnection c = QuicConnection.of(connect(), loops, "ack", options());
     QuicStreamHandle s = c.openStream().block(WAIT);
@@ -403,7 +475,10 @@ final class QuicBenchmark implements Callable<Integer> {
             })
         .subscribeOn(Schedulers.boundedElastic())
         .subscribe(null, e -> {});
-    Integer b = ack.timeout(ACK_DEADLINE).onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty()).block(WAIT);
+    Integer b =
+        ack.timeout(ACK_DEADLINE)
+            .onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty())
+            .block(WAIT);
     long t1 = System.nanoTime();
     c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
     if (b == null) {
@@ -416,7 +491,8 @@ final class QuicBenchmark implements Callable<Integer> {
   }
 
   private static Mono<Integer> readOneByte(QuicStream stream) {
-    return Mono.fromCallable(() -> stream.getInputStream().read()).subscribeOn(Schedulers.boundedElastic());
+    return Mono.fromCallable(() -> stream.getInputStream().read())
+        .subscribeOn(Schedulers.boundedElastic());
   }
 
   private static void check(boolean ok, String what) {
@@ -430,8 +506,13 @@ final class QuicBenchmark implements Callable<Integer> {
     SelfSignedCertificate cert = SelfSignedCertificate.generate();
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("s", cert.keys().getPrivate(), "p".toCharArray(), new X509Certificate[] {cert.certificate()});
-    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    ks.setKeyEntry(
+        "s",
+        cert.keys().getPrivate(),
+        "p".toCharArray(),
+        new X509Certificate[] {cert.certificate()});
+    DatagramSocket socket =
+        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     port = socket.getLocalPort();
     ServerConnector server =
         ServerConnector.builder()

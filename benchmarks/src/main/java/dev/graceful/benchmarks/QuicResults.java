@@ -7,8 +7,7 @@ import java.util.Map;
 
 /**
  * The quic subcommand's figures in the results file: each kind of timed close as its percentiles
- * and its values in the order timed (null for a value that could not be had), all in
- * milliseconds.
+ * and its values in the order timed (null for a value that could not be had), all in milliseconds.
  *
  * @param vm the JVM
  * @param kwikInternals whether graceful could read Kwik's internals (the PTO)
@@ -28,19 +27,37 @@ import java.util.Map;
  * @param silentOverThreePto each of those closes' duration less its 3×PTO
  * @param drainBytes bytes per drain
  * @param drain graceful's drain, first write to CONNECTION_CLOSE
- * @param applicationAck the peer application's one-byte acknowledgement after the same bytes (null: it never came)
+ * @param applicationAck the peer application's one-byte acknowledgement after the same bytes (null:
+ *     it never came)
  * @param drainAcknowledgedBy graceful's drain ended by the acknowledgedBy hook
  * @param applicationAckStalls acknowledgements that never came
  * @param applicationAckAttempts acknowledgements awaited, warm-up included
  * @param drainOverApplicationAck median drain over median acknowledgement
  */
 public record QuicResults(
-    String vm, boolean kwikInternals, String closeThreads, int settleMs, int warmup,
-    Sample rapid, Sample kwikClose, int rapidCollected, int kwikCollected,
-    Double rapidP99WithoutCollectionsMs, Double kwikP99WithoutCollectionsMs,
-    Sample rfc, Sample rfcThreePto, Sample rfcOverThreePto, Sample silentThreePto, Sample silentOverThreePto,
-    int drainBytes, Sample drain, Sample applicationAck, Sample drainAcknowledgedBy,
-    int applicationAckStalls, int applicationAckAttempts, Double drainOverApplicationAck) {
+    String vm,
+    boolean kwikInternals,
+    String closeThreads,
+    int settleMs,
+    int warmup,
+    Sample rapid,
+    Sample kwikClose,
+    int rapidCollected,
+    int kwikCollected,
+    Double rapidP99WithoutCollectionsMs,
+    Double kwikP99WithoutCollectionsMs,
+    Sample rfc,
+    Sample rfcThreePto,
+    Sample rfcOverThreePto,
+    Sample silentThreePto,
+    Sample silentOverThreePto,
+    int drainBytes,
+    Sample drain,
+    Sample applicationAck,
+    Sample drainAcknowledgedBy,
+    int applicationAckStalls,
+    int applicationAckAttempts,
+    Double drainOverApplicationAck) {
 
   /**
    * A kind of timed close.
@@ -58,11 +75,15 @@ public record QuicResults(
       for (int i = 0; i < ms.length; i++) {
         v[i] = Json.number(ms[i]);
       }
-      return new Sample(Distribution.of(java.util.Arrays.stream(ms).filter(Double::isFinite).toArray()), v);
+      return new Sample(
+          Distribution.of(java.util.Arrays.stream(ms).filter(Double::isFinite).toArray()), v);
     }
 
     double[] known() {
-      return java.util.Arrays.stream(values).filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).toArray();
+      return java.util.Arrays.stream(values)
+          .filter(java.util.Objects::nonNull)
+          .mapToDouble(Double::doubleValue)
+          .toArray();
     }
   }
 
@@ -76,8 +97,13 @@ public record QuicResults(
     Map<String, double[]> ratios = new LinkedHashMap<>();
     ratios.put("rapid close / Kwik close, pair by pair", ratio(rapid, kwikClose));
     ratios.put("drain / application ack, round by round", ratio(drain, applicationAck));
-    Charts.ratios(dir.resolve("quic-ratios.png"), "QUIC on Kwik: graceful over the baseline, same pair or round",
-        "pair or round", "time ratio, logarithmic (below 1: graceful faster)", true, ratios);
+    Charts.ratios(
+        dir.resolve("quic-ratios.png"),
+        "QUIC on Kwik: graceful over the baseline, same pair or round",
+        "pair or round",
+        "time ratio, logarithmic (below 1: graceful faster)",
+        true,
+        ratios);
     Map<String, double[]> latencies = new LinkedHashMap<>();
     latencies.put("rapid close (to SENT)", rapid.known());
     latencies.put("Kwik close(code, reason)", kwikClose.known());
@@ -85,11 +111,17 @@ public record QuicResults(
     latencies.put("drain " + drainBytes + " B", drain.known());
     latencies.put("application ack", applicationAck.known());
     latencies.put("drain with acknowledgedBy", drainAcknowledgedBy.known());
-    Charts.percentiles(dir.resolve("quic-latency.png"), "QUIC on Kwik: close latencies", "ms (logarithmic)", true,
+    Charts.percentiles(
+        dir.resolve("quic-latency.png"),
+        "QUIC on Kwik: close latencies",
+        "ms (logarithmic)",
+        true,
         latencies);
   }
 
-  /** @return a[i] / b[i], NaN where either is unknown */
+  /**
+   * @return a[i] / b[i], NaN where either is unknown
+   */
   private static double[] ratio(Sample a, Sample b) {
     double[] r = new double[Math.min(a.values.length, b.values.length)];
     for (int i = 0; i < r.length; i++) {

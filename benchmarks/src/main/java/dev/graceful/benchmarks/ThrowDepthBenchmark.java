@@ -15,8 +15,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What an exception costs at a given depth of the Java stack. JDK 17's TLS engine throws and
  * catches some at every close (when it disposes its AES-GCM ciphers), and the JVM walks the whole
- * stack to fill in each one's trace: so the same engine call costs more the deeper it is made.
- * This measures that walk alone, with nothing TLS in it.
+ * stack to fill in each one's trace: so the same engine call costs more the deeper it is made. This
+ * measures that walk alone, with nothing TLS in it.
  *
  * <pre>java -cp benchmarks/target/graceful-benchmarks.jar org.openjdk.jmh.Main ThrowDepth</pre>
  */
@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 10, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class ThrowDepthBenchmark {
   /** Frames between the benchmark method and the constructor of the exception. */
   @Param({"5", "20", "35", "50"})

@@ -33,19 +33,23 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * transport, with its default deadline armed) against the bare JDK engine calls.
  *
  * <p>Every exchange needs a fresh handshaken pair, and a handshake costs a hundred exchanges. So
- * the pairs for the whole trial are handshaken in the trial's setup, and each single-shot
- * iteration ends {@value #BATCH} of them: the time and JMH's GC profiler ({@code -prof gc}, whose
- * {@code gc.alloc.rate.norm} is bytes allocated per exchange) then see the exchanges alone, since
- * the setup falls in the first warmup iteration.
+ * the pairs for the whole trial are handshaken in the trial's setup, and each single-shot iteration
+ * ends {@value #BATCH} of them: the time and JMH's GC profiler ({@code -prof gc}, whose {@code
+ * gc.alloc.rate.norm} is bytes allocated per exchange) then see the exchanges alone, since the
+ * setup falls in the first warmup iteration.
  *
- * <pre>java -cp benchmarks/target/graceful-benchmarks.jar org.openjdk.jmh.Main CloseNotifyExchange -prof gc</pre>
+ * <pre>
+ * java -cp benchmarks/target/graceful-benchmarks.jar org.openjdk.jmh.Main CloseNotifyExchange -prof gc
+ * </pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = CloseNotifyExchangeBenchmark.WARMUP)
 @Measurement(iterations = CloseNotifyExchangeBenchmark.MEASURE)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class CloseNotifyExchangeBenchmark {
   static final int BATCH = 200;
   static final int WARMUP = 10;
@@ -94,7 +98,8 @@ public class CloseNotifyExchangeBenchmark {
   public int closeNotifyExchange() throws SSLException {
     int complete = 0;
     for (int i = 0; i < BATCH; i++) {
-      complete += stack.equals("graceful") ? gracefulExchange(graceful.pop()) : raw.pop().exchange();
+      complete +=
+          stack.equals("graceful") ? gracefulExchange(graceful.pop()) : raw.pop().exchange();
     }
     if (complete != BATCH) {
       throw new IllegalStateException(complete + " of " + BATCH + " exchanges completed");
@@ -103,10 +108,15 @@ public class CloseNotifyExchangeBenchmark {
   }
 
   private static int gracefulExchange(BioPair p) {
-    CompletableFuture<ShutdownResult> initiator = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
-    CompletableFuture<ShutdownResult> answer = p.server.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
+    CompletableFuture<ShutdownResult> initiator =
+        p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    CompletableFuture<ShutdownResult> answer =
+        p.server.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
     p.pump();
-    return initiator.join().outcome() == Outcome.COMPLETE && answer.join().outcome() == Outcome.COMPLETE ? 1 : 0;
+    return initiator.join().outcome() == Outcome.COMPLETE
+            && answer.join().outcome() == Outcome.COMPLETE
+        ? 1
+        : 0;
   }
 
   /** Two bare JDK engines; the exchange is closeOutbound, wrap, unwrap on each side. */
@@ -124,7 +134,8 @@ public class CloseNotifyExchangeBenchmark {
       this.app = ByteBuffer.allocate(client.getSession().getApplicationBufferSize());
     }
 
-    static RawPair handshaken(SSLContext clientContext, SSLContext serverContext, String protocol) throws SSLException {
+    static RawPair handshaken(SSLContext clientContext, SSLContext serverContext, String protocol)
+        throws SSLException {
       SSLEngine c = clientContext.createSSLEngine("localhost", 4433);
       c.setUseClientMode(true);
       c.setEnabledProtocols(new String[] {protocol});
@@ -186,13 +197,20 @@ public class CloseNotifyExchangeBenchmark {
       }
     }
 
-    /** @return 1 when both sides saw the other's close_notify */
+    /**
+     * @return 1 when both sides saw the other's close_notify
+     */
     int exchange() throws SSLException {
       client.closeOutbound();
       send(client, server);
       server.closeOutbound(); // TLS 1.3 half-closes; TLS 1.2 already wants to wrap its reply
       send(server, client);
-      return client.isInboundDone() && server.isInboundDone() && client.isOutboundDone() && server.isOutboundDone() ? 1 : 0;
+      return client.isInboundDone()
+              && server.isInboundDone()
+              && client.isOutboundDone()
+              && server.isOutboundDone()
+          ? 1
+          : 0;
     }
 
     private void send(SSLEngine from, SSLEngine to) throws SSLException {

@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * The virtual-time target of BENCHMARKS.md: {@code --shutdowns} bidirectional TLS shutdowns, each with a 30 s
- * deadline, against peers that never answer, all ended by the deadline on a {@link
+ * The virtual-time target of BENCHMARKS.md: {@code --shutdowns} bidirectional TLS shutdowns, each
+ * with a 30 s deadline, against peers that never answer, all ended by the deadline on a {@link
  * VirtualTimeScheduler} and each checked to be a TIMEOUT, in well under the 30 s they stand for.
  * The pairs are handshaken in memory first (untimed); the time printed runs from the first
  * subscription to the last check.
@@ -23,7 +23,8 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 @Command(
     name = "virtual-time",
     mixinStandardHelpOptions = true,
-    description = "N shutdowns with 30 s deadlines ended and verified on virtual time; prints the wall time.")
+    description =
+        "N shutdowns with 30 s deadlines ended and verified on virtual time; prints the wall time.")
 public final class VirtualTimeBenchmark implements Callable<Integer> {
   @Option(names = "--shutdowns", description = "shutdowns per round (default 1000)")
   int shutdowns = 1000;
@@ -46,7 +47,10 @@ public final class VirtualTimeBenchmark implements Callable<Integer> {
       long start = System.nanoTime();
       List<CompletableFuture<ShutdownResult>> results = new ArrayList<>(shutdowns);
       for (BioPair p : pairs) {
-        results.add(p.client.shutdown(ShutdownSpec.bidirectional().timeout(deadline).scheduler(clock)).toFuture());
+        results.add(
+            p.client
+                .shutdown(ShutdownSpec.bidirectional().timeout(deadline).scheduler(clock))
+                .toFuture());
         p.pump(); // close_notify out; the peer engine is never asked to answer
       }
       clock.advanceTimeBy(deadline.minusMillis(1));
@@ -75,7 +79,9 @@ public final class VirtualTimeBenchmark implements Callable<Integer> {
     times.sort(null);
     System.out.printf(
         "virtual-time: median %.1f ms wall for %d shutdowns with 30 s deadlines (target < 2000 ms), %s%n",
-        times.get(times.size() / 2) / 1e6, shutdowns, allVerified ? "all verified" : "NOT all verified");
+        times.get(times.size() / 2) / 1e6,
+        shutdowns,
+        allVerified ? "all verified" : "NOT all verified");
     return allVerified ? 0 : 1;
   }
 

@@ -16,14 +16,20 @@ class JsonTest {
   void writesTheDocumentWithTheMachineAndTheFigures(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("sub/results.json");
     Figures figures =
-        new Figures("graceful:1/raw:1", new double[] {0.9, 1.1}, Json.number(Double.NaN), Distribution.of(new double[] {3, 1, 2, 4}));
+        new Figures(
+            "graceful:1/raw:1",
+            new double[] {0.9, 1.1},
+            Json.number(Double.NaN),
+            Distribution.of(new double[] {3, 1, 2, 4}));
 
     Json.write(file, Json.Document.now("tls", List.of("tls", "--repeat", "2"), figures));
 
     JsonNode root = new ObjectMapper().readTree(file.toFile());
     assertThat(root.get("benchmark").asText()).isEqualTo("tls");
     assertThat(root.get("timestamp").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
-    assertThat(root.get("arguments")).extracting(JsonNode::asText).containsExactly("tls", "--repeat", "2");
+    assertThat(root.get("arguments"))
+        .extracting(JsonNode::asText)
+        .containsExactly("tls", "--repeat", "2");
     JsonNode machine = root.get("machine");
     assertThat(machine.get("cores").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(machine.get("javaVersion").asText()).isEqualTo(System.getProperty("java.version"));
@@ -42,7 +48,9 @@ class JsonTest {
   void anEmptySampleHasNullPercentiles(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("empty.json");
 
-    Json.write(file, Json.Document.now("quic", List.of(), QuicResults.Sample.of(new double[] {Double.NaN})));
+    Json.write(
+        file,
+        Json.Document.now("quic", List.of(), QuicResults.Sample.of(new double[] {Double.NaN})));
 
     JsonNode sample = new ObjectMapper().readTree(file.toFile()).get("results");
     assertThat(sample.get("percentiles").get("n").asInt()).isZero();

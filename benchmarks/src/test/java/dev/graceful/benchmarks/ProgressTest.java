@@ -38,7 +38,8 @@ class ProgressTest {
     p.step("");
 
     assertThat(lines())
-        .containsExactly("quic pairs 1/3: elapsed 0.1 s, ETA 0.2 s", "quic pairs 3/3: elapsed 0.3 s, ETA 0.0 s");
+        .containsExactly(
+            "quic pairs 1/3: elapsed 0.1 s, ETA 0.2 s", "quic pairs 3/3: elapsed 0.3 s, ETA 0.0 s");
   }
 
   @Test

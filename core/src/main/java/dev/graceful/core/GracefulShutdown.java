@@ -14,8 +14,8 @@ import reactor.core.publisher.Mono;
  *   <li>Cold: nothing happens before the returned Mono is subscribed.
  *   <li>Once: the first subscription starts the shutdown (G1–G5 by its {@code how}); every later
  *       subscription, whatever policy it passes, observes that same run and its report, so a
- *       framework's stop callback and an operator's signal handler can both ask without running
- *       it twice.
+ *       framework's stop callback and an operator's signal handler can both ask without running it
+ *       twice.
  *   <li>Cancelling a subscriber stops only its waiting: the server already refuses newcomers and
  *       the connections' endings go on to the report, which later subscribers still receive.
  * </ul>
@@ -30,6 +30,8 @@ public interface GracefulShutdown {
    */
   Mono<ShutdownReport> shutdown(ServerShutdown how);
 
-  /** @return true once a shutdown has been subscribed (it may have finished since) */
+  /**
+   * @return true once a shutdown has been subscribed (it may have finished since)
+   */
   boolean isShuttingDown();
 }

@@ -37,12 +37,16 @@ public sealed interface Inbound {
     return new DeliverContextual(consumer);
   }
 
-  /** @return a policy that counts and drops data: the caller's explicit choice */
+  /**
+   * @return a policy that counts and drops data: the caller's explicit choice
+   */
   static Inbound discard() {
     return Discard.INSTANCE;
   }
 
-  /** @return the default: refuse to complete while data is pending (OpenSSL's behaviour) */
+  /**
+   * @return the default: refuse to complete while data is pending (OpenSSL's behaviour)
+   */
   static Inbound refuse() {
     return Refuse.INSTANCE;
   }
@@ -60,8 +64,8 @@ public sealed interface Inbound {
   }
 
   /**
-   * Delivers to a consumer that also reads the subscriber's context. Protocol engines never see
-   * it: when the shutdown is subscribed, it becomes a {@link Deliver} bound to that context.
+   * Delivers to a consumer that also reads the subscriber's context. Protocol engines never see it:
+   * when the shutdown is subscribed, it becomes a {@link Deliver} bound to that context.
    *
    * @param consumer receives each chunk and the subscriber's context
    */

@@ -4,9 +4,9 @@ import dev.graceful.core.spi.loop.LoopSet;
 import reactor.core.publisher.Mono;
 
 /**
- * A fixed group of selector loops, each one thread; connections are spread over them
- * round-robin. Servers and clients take a group; which loop serves a connection is theirs to
- * choose, so the loops themselves are not part of the API.
+ * A fixed group of selector loops, each one thread; connections are spread over them round-robin.
+ * Servers and clients take a group; which loop serves a connection is theirs to choose, so the
+ * loops themselves are not part of the API.
  */
 public final class LoopGroup {
   private final LoopSet loops;
@@ -17,7 +17,9 @@ public final class LoopGroup {
     this.loops = LoopSet.start(this, size); // filed under this group, for the SPI's SelectorLoops
   }
 
-  /** @return a group with one loop per available processor */
+  /**
+   * @return a group with one loop per available processor
+   */
   public static LoopGroup perCore() {
     return create(Runtime.getRuntime().availableProcessors());
   }
@@ -33,12 +35,16 @@ public final class LoopGroup {
     return new LoopGroup(size);
   }
 
-  /** @return the number of loops */
+  /**
+   * @return the number of loops
+   */
   public int size() {
     return size;
   }
 
-  /** @return completes when every loop thread has ended */
+  /**
+   * @return completes when every loop thread has ended
+   */
   public Mono<Void> shutdown() {
     return loops.shutdown();
   }

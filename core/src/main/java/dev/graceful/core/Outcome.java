@@ -1,6 +1,9 @@
 package dev.graceful.core;
 
-/** How a shutdown ended when it ended without an error; OpenSSL's {@code SSL_shutdown()} return value. */
+/**
+ * How a shutdown ended when it ended without an error; OpenSSL's {@code SSL_shutdown()} return
+ * value.
+ */
 public enum Outcome {
   /** Returns 0: our close was sent, the peer's is not (yet) received. */
   SENT,

@@ -16,10 +16,10 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * A graceful server shutdown (G1–G5), immutable and reusable: stop accepting; give each
- * connection a grace period to finish its in-flight exchanges; apply one policy to every open
- * connection concurrently (each shutdown runs on the loop that owns its connection); at the
- * deadline force the stragglers with the force spec and name them; report every ending.
+ * A graceful server shutdown (G1–G5), immutable and reusable: stop accepting; give each connection
+ * a grace period to finish its in-flight exchanges; apply one policy to every open connection
+ * concurrently (each shutdown runs on the loop that owns its connection); at the deadline force the
+ * stragglers with the force spec and name them; report every ending.
  *
  * <pre>{@code
  * ServerShutdown.of(ShutdownSpec.bidirectional())
@@ -31,12 +31,14 @@ import reactor.core.scheduler.Schedulers;
 public final class ServerShutdown {
   /** One open connection, and when its in-flight exchanges are done (G2). */
   public interface Member {
-    /** @return the connection */
+    /**
+     * @return the connection
+     */
     Shutdownable connection();
 
     /**
-     * @return completes when the connection has no exchange in flight (a response being written,
-     *     a request being read); empty when the server has no such notion
+     * @return completes when the connection has no exchange in flight (a response being written, a
+     *     request being read); empty when the server has no such notion
      */
     default Mono<Void> idle() {
       return Mono.empty();
@@ -82,7 +84,12 @@ public final class ServerShutdown {
   private final Duration deadline;
   private final Scheduler scheduler;
 
-  private ServerShutdown(ShutdownSpec policy, ShutdownSpec force, Duration grace, Duration deadline, Scheduler scheduler) {
+  private ServerShutdown(
+      ShutdownSpec policy,
+      ShutdownSpec force,
+      Duration grace,
+      Duration deadline,
+      Scheduler scheduler) {
     this.policy = policy;
     this.force = force;
     this.grace = grace;
@@ -99,14 +106,18 @@ public final class ServerShutdown {
   public static ServerShutdown of(ShutdownSpec policy) {
     Objects.requireNonNull(policy, "policy");
     return new ServerShutdown(
-        policy, ShutdownSpec.bidirectional().fast().noStreamFlush().timeout(Duration.ofSeconds(1)), Duration.ZERO,
-        Duration.ofSeconds(30), Schedulers.parallel());
+        policy,
+        ShutdownSpec.bidirectional().fast().noStreamFlush().timeout(Duration.ofSeconds(1)),
+        Duration.ZERO,
+        Duration.ofSeconds(30),
+        Schedulers.parallel());
   }
 
   /**
    * G2.
    *
-   * @param grace how long in-flight exchanges may take before the policy starts anyway; zero or more
+   * @param grace how long in-flight exchanges may take before the policy starts anyway; zero or
+   *     more
    * @return this shutdown with that grace period
    */
   public ServerShutdown grace(Duration grace) {
@@ -139,7 +150,8 @@ public final class ServerShutdown {
    * @return this shutdown with that force spec
    */
   public ServerShutdown force(ShutdownSpec force) {
-    return new ServerShutdown(policy, Objects.requireNonNull(force, "force"), grace, deadline, scheduler);
+    return new ServerShutdown(
+        policy, Objects.requireNonNull(force, "force"), grace, deadline, scheduler);
   }
 
   /**
@@ -149,12 +161,14 @@ public final class ServerShutdown {
    * @return this shutdown on that clock
    */
   public ServerShutdown scheduler(Scheduler scheduler) {
-    return new ServerShutdown(policy, force, grace, deadline, Objects.requireNonNull(scheduler, "scheduler"));
+    return new ServerShutdown(
+        policy, force, grace, deadline, Objects.requireNonNull(scheduler, "scheduler"));
   }
 
   private static void checkOrder(Duration grace, Duration deadline) {
     if (grace.compareTo(deadline) >= 0) {
-      throw new IllegalArgumentException("the grace period (" + grace + ") must end before the deadline (" + deadline + ")");
+      throw new IllegalArgumentException(
+          "the grace period (" + grace + ") must end before the deadline (" + deadline + ")");
     }
   }
 
@@ -174,10 +188,10 @@ public final class ServerShutdown {
   /**
    * As {@link #run(Mono, Collection)}, reading the members once {@code stopAccepting} has
    * completed: a server whose stopping lets work under way settle (a TLS handshake that was in
-   * progress) counts the connections that work produced. The report's elapsed time and the
-   * deadline count from the subscription, stopping included; a {@code stopAccepting} still running
-   * just after the deadline is given up (the shutdown goes on with the members known then, which
-   * are forced at once).
+   * progress) counts the connections that work produced. The report's elapsed time and the deadline
+   * count from the subscription, stopping included; a {@code stopAccepting} still running just
+   * after the deadline is given up (the shutdown goes on with the members known then, which are
+   * forced at once).
    *
    * @param stopAccepting stops the server accepting; its failure fails the whole shutdown
    * @param members the open connections, asked once
@@ -199,17 +213,27 @@ public final class ServerShutdown {
           Supplier<Mono<Void>> forceEnd =
               force.timeout().isEmpty()
                   ? Mono::never
-                  : new LazyTimer(start, deadline.plus(BACKSTOP).plus(force.timeout().get()).plus(BACKSTOP), scheduler);
+                  : new LazyTimer(
+                      start,
+                      deadline.plus(BACKSTOP).plus(force.timeout().get()).plus(BACKSTOP),
+                      scheduler);
           return stopAccepting
               // bounded by the shared backstop: no timer of its own
               .timeout(backstop.fired(), Mono.empty())
               .thenMany(
                   Flux.defer(
                       () -> {
-                        List<? extends Member> all = List.copyOf(Objects.requireNonNull(members.get(), "members"));
+                        List<? extends Member> all =
+                            List.copyOf(Objects.requireNonNull(members.get(), "members"));
                         return Flux.fromIterable(all)
                             .flatMap(
-                                m -> one(m, start, graceEnd == null ? null : graceEnd.fired(), backstop.fired(), forceEnd),
+                                m ->
+                                    one(
+                                        m,
+                                        start,
+                                        graceEnd == null ? null : graceEnd.fired(),
+                                        backstop.fired(),
+                                        forceEnd),
                                 Math.max(1, all.size()));
                       }))
               .collectList()
@@ -237,7 +261,9 @@ public final class ServerShutdown {
       task = Mono.delay(after, scheduler).subscribe(v -> fired.tryEmitEmpty(), fired::tryEmitError);
     }
 
-    /** @return completes when the timer fires (errors if the scheduler refused it) */
+    /**
+     * @return completes when the timer fires (errors if the scheduler refused it)
+     */
     Mono<Void> fired() {
       return fired.asMono();
     }
@@ -289,15 +315,26 @@ public final class ServerShutdown {
   }
 
   private Mono<ShutdownReport.Entry> one(
-      Member m, long start, Mono<Void> graceEnd, Mono<Void> backstop, Supplier<Mono<Void>> forceEnd) {
+      Member m,
+      long start,
+      Mono<Void> graceEnd,
+      Mono<Void> backstop,
+      Supplier<Mono<Void>> forceEnd) {
     Shutdownable c = m.connection();
     Mono<ShutdownReport.Entry> forced =
         Mono.defer(() -> c.shutdown(force.scheduler(scheduler)))
             // bounded by its own timeout; this only catches a connection that does not honour it
             .timeout(Mono.defer(forceEnd), Mono.error(() -> forcingTimedOut(c)))
             .map(r -> entry(c, Optional.of(r), Optional.empty(), true, start))
-            .onErrorResume(e -> Mono.just(entry(c, Optional.empty(), Optional.of(asShutdownError(c, e)), true, start)));
-    Mono<Void> idle = graceEnd == null ? Mono.empty() : m.idle().timeout(graceEnd, Mono.empty()).onErrorResume(e -> Mono.empty());
+            .onErrorResume(
+                e ->
+                    Mono.just(
+                        entry(
+                            c, Optional.empty(), Optional.of(asShutdownError(c, e)), true, start)));
+    Mono<Void> idle =
+        graceEnd == null
+            ? Mono.empty()
+            : m.idle().timeout(graceEnd, Mono.empty()).onErrorResume(e -> Mono.empty());
     Mono<ShutdownReport.Entry> policed =
         idle.then(
                 Mono.defer(
@@ -310,8 +347,13 @@ public final class ServerShutdown {
                     }))
             .map(r -> entry(c, Optional.of(r), Optional.empty(), false, start))
             .onErrorResume(
-                e -> !(Exceptions.unwrap(e) instanceof java.util.concurrent.TimeoutException) && !isTimeout(e),
-                e -> Mono.just(entry(c, Optional.empty(), Optional.of(asShutdownError(c, e)), false, start)))
+                e ->
+                    !(Exceptions.unwrap(e) instanceof java.util.concurrent.TimeoutException)
+                        && !isTimeout(e),
+                e ->
+                    Mono.just(
+                        entry(
+                            c, Optional.empty(), Optional.of(asShutdownError(c, e)), false, start)))
             // the policy's own timeout ends it at the deadline; this one only catches a connection
             // that does not honour its timeout (a moment later, so the two never race)
             .timeout(backstop)
@@ -329,11 +371,16 @@ public final class ServerShutdown {
   }
 
   private static boolean isTimeout(Throwable e) {
-    return Exceptions.unwrap(e) instanceof ShutdownException s && s.reason() == ShutdownException.Reason.TIMEOUT;
+    return Exceptions.unwrap(e) instanceof ShutdownException s
+        && s.reason() == ShutdownException.Reason.TIMEOUT;
   }
 
   private ShutdownReport.Entry entry(
-      Shutdownable c, Optional<ShutdownResult> r, Optional<ShutdownException> e, boolean forced, long start) {
+      Shutdownable c,
+      Optional<ShutdownResult> r,
+      Optional<ShutdownException> e,
+      boolean forced,
+      long start) {
     return new ShutdownReport.Entry(c.connectionId(), r, e, forced, since(start));
   }
 
@@ -343,6 +390,10 @@ public final class ServerShutdown {
       return s;
     }
     return new ShutdownException(
-        ShutdownException.Reason.TRANSPORT, c.connectionId(), c.shutdownState(), String.valueOf(u), u);
+        ShutdownException.Reason.TRANSPORT,
+        c.connectionId(),
+        c.shutdownState(),
+        String.valueOf(u),
+        u);
   }
 }

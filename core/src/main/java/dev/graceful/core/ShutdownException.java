@@ -6,8 +6,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A shutdown that ended in an error: OpenSSL's {@code SSL_shutdown()} returning a negative value
- * with {@code SSL_ERROR_SYSCALL} or {@code SSL_ERROR_SSL}, plus the refusals graceful adds. Expected
- * endings (the peer answered, we only sent, forced at a deadline) are {@link ShutdownResult}s.
+ * with {@code SSL_ERROR_SYSCALL} or {@code SSL_ERROR_SSL}, plus the refusals graceful adds.
+ * Expected endings (the peer answered, we only sent, forced at a deadline) are {@link
+ * ShutdownResult}s.
  */
 public class ShutdownException extends IOException {
   private static final long serialVersionUID = 1L;
@@ -47,24 +48,34 @@ public class ShutdownException extends IOException {
    * @param cause the underlying exception, or null
    */
   public ShutdownException(
-      Reason reason, String connectionId, ShutdownState state, String message, @Nullable Throwable cause) {
+      Reason reason,
+      String connectionId,
+      ShutdownState state,
+      String message,
+      @Nullable Throwable cause) {
     super(reason + " [" + connectionId + ", state " + state + "]: " + message, cause);
     this.reason = Objects.requireNonNull(reason, "reason");
     this.connectionId = Objects.requireNonNull(connectionId, "connectionId");
     this.state = Objects.requireNonNull(state, "state");
   }
 
-  /** @return why the shutdown failed */
+  /**
+   * @return why the shutdown failed
+   */
   public Reason reason() {
     return reason;
   }
 
-  /** @return the connection's identity */
+  /**
+   * @return the connection's identity
+   */
   public String connectionId() {
     return connectionId;
   }
 
-  /** @return the shutdown state at the time of failure */
+  /**
+   * @return the shutdown state at the time of failure
+   */
   public ShutdownState state() {
     return state;
   }

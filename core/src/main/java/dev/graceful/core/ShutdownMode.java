@@ -20,7 +20,9 @@ public enum ShutdownMode {
   /** QUIC: one best-effort CONNECTION_CLOSE and SENT at once; SSL_SHUTDOWN_FLAG_RAPID. */
   RAPID;
 
-  /** @return the command-line spelling, e.g. {@code wait-peer} */
+  /**
+   * @return the command-line spelling, e.g. {@code wait-peer}
+   */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }

@@ -51,7 +51,8 @@ public record ShutdownReport(List<Entry> entries, Duration elapsed, long refused
     entries = List.copyOf(entries);
     Objects.requireNonNull(elapsed, "elapsed");
     if (refusedRequests < 0) {
-      throw new IllegalArgumentException("refusedRequests must not be negative: " + refusedRequests);
+      throw new IllegalArgumentException(
+          "refusedRequests must not be negative: " + refusedRequests);
     }
   }
 
@@ -73,39 +74,53 @@ public record ShutdownReport(List<Entry> entries, Duration elapsed, long refused
     return new ShutdownReport(entries, elapsed, refused);
   }
 
-  /** @return connections shut down */
+  /**
+   * @return connections shut down
+   */
   public int connections() {
     return entries.size();
   }
 
-  /** @return how many ended with each outcome (forced ones included) */
+  /**
+   * @return how many ended with each outcome (forced ones included)
+   */
   public Map<Outcome, Integer> outcomes() {
     Map<Outcome, Integer> m = new EnumMap<>(Outcome.class);
     entries.forEach(e -> e.result().ifPresent(r -> m.merge(r.outcome(), 1, Integer::sum)));
     return Collections.unmodifiableMap(m);
   }
 
-  /** @return how many ended with each error reason */
+  /**
+   * @return how many ended with each error reason
+   */
   public Map<ShutdownException.Reason, Integer> errors() {
     Map<ShutdownException.Reason, Integer> m = new EnumMap<>(ShutdownException.Reason.class);
     entries.forEach(e -> e.error().ifPresent(x -> m.merge(x.reason(), 1, Integer::sum)));
     return Collections.unmodifiableMap(m);
   }
 
-  /** @return the connections forced at the deadline (G4), by identity */
+  /**
+   * @return the connections forced at the deadline (G4), by identity
+   */
   public List<String> stragglers() {
     List<String> s = new ArrayList<>();
-    entries.forEach(e -> {
-      if (e.forced()) {
-        s.add(e.connectionId());
-      }
-    });
+    entries.forEach(
+        e -> {
+          if (e.forced()) {
+            s.add(e.connectionId());
+          }
+        });
     return Collections.unmodifiableList(s);
   }
 
-  /** @return bytes drained before QUIC closes, in sum */
+  /**
+   * @return bytes drained before QUIC closes, in sum
+   */
   public long bytesDrained() {
-    return entries.stream().flatMap(e -> e.result().stream()).mapToLong(ShutdownResult::bytesDrained).sum();
+    return entries.stream()
+        .flatMap(e -> e.result().stream())
+        .mapToLong(ShutdownResult::bytesDrained)
+        .sum();
   }
 
   /**

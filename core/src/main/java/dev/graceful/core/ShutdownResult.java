@@ -70,7 +70,9 @@ public record ShutdownResult(
     return new Builder(connectionId);
   }
 
-  /** @return a builder holding this result's values */
+  /**
+   * @return a builder holding this result's values
+   */
   public Builder toBuilder() {
     Builder b = new Builder(connectionId);
     b.protocol = protocol;
@@ -271,7 +273,9 @@ public record ShutdownResult(
       return this;
     }
 
-    /** @return the immutable result */
+    /**
+     * @return the immutable result
+     */
     public ShutdownResult build() {
       return new ShutdownResult(
           connectionId,

@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -54,7 +53,10 @@ public final class ShutdownSpec {
           Inbound.refuse(),
           false,
           TransportPolicy.KEEP_OPEN,
-          null, false, true, List.of());
+          null,
+          false,
+          true,
+          List.of());
 
   private final ShutdownMode mode;
   private final boolean modeChosen;
@@ -93,7 +95,9 @@ public final class ShutdownSpec {
     this.scheduler = scheduler;
   }
 
-  /** @return the default policy: send our close, wait for the peer's, 10 s deadline */
+  /**
+   * @return the default policy: send our close, wait for the peer's, 10 s deadline
+   */
   public static ShutdownSpec bidirectional() {
     return BIDIRECTIONAL;
   }
@@ -106,17 +110,23 @@ public final class ShutdownSpec {
     return BIDIRECTIONAL.withMode(mode);
   }
 
-  /** @return this policy sending our close without waiting for the peer's (T6) */
+  /**
+   * @return this policy sending our close without waiting for the peer's (T6)
+   */
   public ShutdownSpec fast() {
     return withMode(ShutdownMode.FAST);
   }
 
-  /** @return this policy sending nothing and marking both directions closed (T7) */
+  /**
+   * @return this policy sending nothing and marking both directions closed (T7)
+   */
   public ShutdownSpec quiet() {
     return withMode(ShutdownMode.QUIET);
   }
 
-  /** @return this policy waiting for the peer to close first, then answering */
+  /**
+   * @return this policy waiting for the peer to close first, then answering
+   */
   public ShutdownSpec waitPeer() {
     return withMode(ShutdownMode.WAIT_PEER);
   }
@@ -131,8 +141,17 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("timeout must be positive: " + deadline);
     }
     return new ShutdownSpec(
-        mode, modeChosen, deadline, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
-        streamFlush, options);
+        mode,
+        modeChosen,
+        deadline,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        transport,
+        scheduler,
+        settle,
+        streamFlush,
+        options);
   }
 
   /**
@@ -146,8 +165,17 @@ public final class ShutdownSpec {
       throw new IllegalArgumentException("noTimeout contradicts settleAtDeadline");
     }
     return new ShutdownSpec(
-        mode, modeChosen, null, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
-        streamFlush, options);
+        mode,
+        modeChosen,
+        null,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        transport,
+        scheduler,
+        settle,
+        streamFlush,
+        options);
   }
 
   /**
@@ -160,14 +188,26 @@ public final class ShutdownSpec {
    */
   public ShutdownSpec settleAtDeadline() {
     if (timeout == null) {
-      throw new IllegalArgumentException("settleAtDeadline needs a deadline; this policy has noTimeout()");
+      throw new IllegalArgumentException(
+          "settleAtDeadline needs a deadline; this policy has noTimeout()");
     }
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, true,
-        streamFlush, options);
+        mode,
+        modeChosen,
+        timeout,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        transport,
+        scheduler,
+        true,
+        streamFlush,
+        options);
   }
 
-  /** @return whether the deadline settles as SENT once our close went out */
+  /**
+   * @return whether the deadline settles as SENT once our close went out
+   */
   public boolean settlesAtDeadline() {
     return settle;
   }
@@ -180,14 +220,24 @@ public final class ShutdownSpec {
    */
   public ShutdownSpec ignoreUnexpectedEof() {
     return new ShutdownSpec(
-        mode, modeChosen, timeout, true, inbound, inboundChosen, transport, scheduler, settle, streamFlush,
+        mode,
+        modeChosen,
+        timeout,
+        true,
+        inbound,
+        inboundChosen,
+        transport,
+        scheduler,
+        settle,
+        streamFlush,
         options);
   }
 
   /**
    * Hands application data read while waiting to {@code consumer} (T5).
    *
-   * @param consumer receives each chunk on the loop thread; the buffer is valid only during the call
+   * @param consumer receives each chunk on the loop thread; the buffer is valid only during the
+   *     call
    * @return this policy delivering data
    */
   public ShutdownSpec readInto(Consumer<? super ByteBuffer> consumer) {
@@ -203,11 +253,14 @@ public final class ShutdownSpec {
    *     is valid only during the call
    * @return this policy delivering data
    */
-  public ShutdownSpec readIntoContextual(BiConsumer<? super ByteBuffer, ? super ContextView> consumer) {
+  public ShutdownSpec readIntoContextual(
+      BiConsumer<? super ByteBuffer, ? super ContextView> consumer) {
     return withInbound(Inbound.deliverContextual(consumer));
   }
 
-  /** @return this policy counting and dropping data read while waiting: the caller's choice */
+  /**
+   * @return this policy counting and dropping data read while waiting: the caller's choice
+   */
   public ShutdownSpec discardUnread() {
     return withInbound(Inbound.discard());
   }
@@ -219,8 +272,17 @@ public final class ShutdownSpec {
   public ShutdownSpec closeTransport(TransportPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, policy, scheduler, settle,
-        streamFlush, options);
+        mode,
+        modeChosen,
+        timeout,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        policy,
+        scheduler,
+        settle,
+        streamFlush,
+        options);
   }
 
   /**
@@ -230,7 +292,16 @@ public final class ShutdownSpec {
   public ShutdownSpec scheduler(Scheduler timer) {
     Objects.requireNonNull(timer, "timer");
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, timer, settle, streamFlush,
+        mode,
+        modeChosen,
+        timeout,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        transport,
+        timer,
+        settle,
+        streamFlush,
         options);
   }
 
@@ -273,8 +344,17 @@ public final class ShutdownSpec {
     }
     next.add(option);
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
-        streamFlush, List.copyOf(next));
+        mode,
+        modeChosen,
+        timeout,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        transport,
+        scheduler,
+        settle,
+        streamFlush,
+        List.copyOf(next));
   }
 
   /**
@@ -292,17 +372,24 @@ public final class ShutdownSpec {
     return Optional.empty();
   }
 
-  /** @return the protocol options given by {@link #with}, in that order */
+  /**
+   * @return the protocol options given by {@link #with}, in that order
+   */
   public List<ProtocolOption> options() {
     return options;
   }
 
-  /** @return this policy closing QUIC with an immediate close serviced through its closing period */
+  /**
+   * @return this policy closing QUIC with an immediate close serviced through its closing period
+   */
   public ShutdownSpec rfc() {
     return withMode(ShutdownMode.RFC);
   }
 
-  /** @return this policy closing QUIC with one best-effort CONNECTION_CLOSE (SSL_SHUTDOWN_FLAG_RAPID) */
+  /**
+   * @return this policy closing QUIC with one best-effort CONNECTION_CLOSE
+   *     (SSL_SHUTDOWN_FLAG_RAPID)
+   */
   public ShutdownSpec rapid() {
     return withMode(ShutdownMode.RAPID);
   }
@@ -315,41 +402,64 @@ public final class ShutdownSpec {
    */
   public ShutdownSpec noStreamFlush() {
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle, false,
+        mode,
+        modeChosen,
+        timeout,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        transport,
+        scheduler,
+        settle,
+        false,
         options);
   }
 
-  /** @return whether QUIC drains its streams before closing (the default) */
+  /**
+   * @return whether QUIC drains its streams before closing (the default)
+   */
   public boolean flushesStreams() {
     return streamFlush;
   }
 
-  /** @return the mode */
+  /**
+   * @return the mode
+   */
   public ShutdownMode mode() {
     return mode;
   }
 
-  /** @return the deadline, empty when there is none */
+  /**
+   * @return the deadline, empty when there is none
+   */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
 
-  /** @return whether a transport EOF counts as the peer's close */
+  /**
+   * @return whether a transport EOF counts as the peer's close
+   */
   public boolean ignoresUnexpectedEof() {
     return ignoreUnexpectedEof;
   }
 
-  /** @return what happens to data read while waiting */
+  /**
+   * @return what happens to data read while waiting
+   */
   public Inbound inbound() {
     return inbound;
   }
 
-  /** @return what happens to the transport at the end */
+  /**
+   * @return what happens to the transport at the end
+   */
   public TransportPolicy transportPolicy() {
     return transport;
   }
 
-  /** @return the timer scheduler; {@code Schedulers.parallel()} unless one was given */
+  /**
+   * @return the timer scheduler; {@code Schedulers.parallel()} unless one was given
+   */
   public Scheduler scheduler() {
     return scheduler != null ? scheduler : Schedulers.parallel();
   }
@@ -358,12 +468,25 @@ public final class ShutdownSpec {
     Objects.requireNonNull(next, "mode");
     if (modeChosen && mode != next) {
       throw new IllegalArgumentException(
-          "contradictory shutdown modes: " + mode.cliName() + " then " + next.cliName() + "; choose one");
+          "contradictory shutdown modes: "
+              + mode.cliName()
+              + " then "
+              + next.cliName()
+              + "; choose one");
     }
     checkReads(next, inboundChosen);
     return new ShutdownSpec(
-        next, true, timeout, ignoreUnexpectedEof, inbound, inboundChosen, transport, scheduler, settle,
-        streamFlush, options);
+        next,
+        true,
+        timeout,
+        ignoreUnexpectedEof,
+        inbound,
+        inboundChosen,
+        transport,
+        scheduler,
+        settle,
+        streamFlush,
+        options);
   }
 
   private ShutdownSpec withInbound(Inbound next) {
@@ -373,15 +496,27 @@ public final class ShutdownSpec {
     }
     checkReads(mode, true);
     return new ShutdownSpec(
-        mode, modeChosen, timeout, ignoreUnexpectedEof, next, true, transport, scheduler, settle, streamFlush,
+        mode,
+        modeChosen,
+        timeout,
+        ignoreUnexpectedEof,
+        next,
+        true,
+        transport,
+        scheduler,
+        settle,
+        streamFlush,
         options);
   }
 
   private static void checkReads(ShutdownMode mode, boolean readsChosen) {
     if (readsChosen
-        && (mode == ShutdownMode.FAST || mode == ShutdownMode.QUIET || mode == ShutdownMode.RAPID)) {
+        && (mode == ShutdownMode.FAST
+            || mode == ShutdownMode.QUIET
+            || mode == ShutdownMode.RAPID)) {
       throw new IllegalArgumentException(
-          mode.cliName() + " shutdown never reads from the peer, so a policy for data read while waiting "
+          mode.cliName()
+              + " shutdown never reads from the peer, so a policy for data read while waiting "
               + "contradicts it");
     }
   }
@@ -398,9 +533,18 @@ public final class ShutdownSpec {
 
   @Override
   public String toString() {
-    return "ShutdownSpec[" + mode.cliName() + ", timeout=" + (timeout == null ? "none" : timeout)
-        + (ignoreUnexpectedEof ? ", ignoreUnexpectedEof" : "") + ", inbound=" + describe(inbound)
-        + ", transport=" + transport + (settle ? ", settleAtDeadline" : "")
-        + (streamFlush ? "" : ", noStreamFlush") + (options.isEmpty() ? "" : ", " + options) + "]";
+    return "ShutdownSpec["
+        + mode.cliName()
+        + ", timeout="
+        + (timeout == null ? "none" : timeout)
+        + (ignoreUnexpectedEof ? ", ignoreUnexpectedEof" : "")
+        + ", inbound="
+        + describe(inbound)
+        + ", transport="
+        + transport
+        + (settle ? ", settleAtDeadline" : "")
+        + (streamFlush ? "" : ", noStreamFlush")
+        + (options.isEmpty() ? "" : ", " + options)
+        + "]";
   }
 }

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which close messages have been exchanged, as OpenSSL's {@code SSL_get_shutdown()} bits:
- * {@link #SENT} = {@code SSL_SENT_SHUTDOWN} (1), {@link #RECEIVED} = {@code SSL_RECEIVED_SHUTDOWN} (2).
+ * Which close messages have been exchanged, as OpenSSL's {@code SSL_get_shutdown()} bits: {@link
+ * #SENT} = {@code SSL_SENT_SHUTDOWN} (1), {@link #RECEIVED} = {@code SSL_RECEIVED_SHUTDOWN} (2).
  *
  * <p>"The SSL_SENT_SHUTDOWN flag is set once an attempt is made to send a close_notify alert,
  * regardless of whether the attempt was successful. The SSL_RECEIVED_SHUTDOWN flag is set once a
@@ -38,22 +38,29 @@ public enum ShutdownState {
    */
   public static ShutdownState ofBits(int bits) {
     if ((bits & ~3) != 0) {
-      throw new IllegalArgumentException("shutdown state bits must be a combination of 1 and 2: " + bits);
+      throw new IllegalArgumentException(
+          "shutdown state bits must be a combination of 1 and 2: " + bits);
     }
     return BY_BITS[bits];
   }
 
-  /** @return OpenSSL's bit value: 0, 1, 2 or 3 */
+  /**
+   * @return OpenSSL's bit value: 0, 1, 2 or 3
+   */
   public int bits() {
     return bits;
   }
 
-  /** @return true if our close was sent (or attempted) */
+  /**
+   * @return true if our close was sent (or attempted)
+   */
   public boolean sent() {
     return (bits & 1) != 0;
   }
 
-  /** @return true if the peer's close was received */
+  /**
+   * @return true if the peer's close was received
+   */
   public boolean received() {
     return (bits & 2) != 0;
   }
@@ -66,7 +73,9 @@ public enum ShutdownState {
     return ofBits(bits | other.bits);
   }
 
-  /** @return the set bits by name, {@code ["SENT", "RECEIVED"]} for both, empty for none */
+  /**
+   * @return the set bits by name, {@code ["SENT", "RECEIVED"]} for both, empty for none
+   */
   public List<String> names() {
     List<String> names = new ArrayList<>(2);
     if (sent()) {

@@ -15,9 +15,13 @@ public interface Shutdownable {
    */
   Mono<ShutdownResult> shutdown(ShutdownSpec spec);
 
-  /** @return the current state bits, readable from any thread */
+  /**
+   * @return the current state bits, readable from any thread
+   */
   ShutdownState shutdownState();
 
-  /** @return the connection's identity, as results and errors name it */
+  /**
+   * @return the connection's identity, as results and errors name it
+   */
   String connectionId();
 }

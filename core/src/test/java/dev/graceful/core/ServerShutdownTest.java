@@ -55,24 +55,40 @@ class ServerShutdownTest {
             startedAtMs = time.now(java.util.concurrent.TimeUnit.MILLISECONDS);
             log.add("shutdown " + id + " " + spec.mode());
             if (fails != null) {
-              return Mono.error(new ShutdownException(fails, id, ShutdownState.SENT, "scripted", null));
+              return Mono.error(
+                  new ShutdownException(fails, id, ShutdownState.SENT, "scripted", null));
             }
             if (spec.mode() == ShutdownMode.FAST) {
               return Mono.just(result(Outcome.SENT, ShutdownState.SENT));
             }
             Mono<ShutdownResult> answered =
-                answer == null ? Mono.never() : Mono.delay(answer, spec.scheduler()).map(x -> result(Outcome.COMPLETE, ShutdownState.SENT_AND_RECEIVED));
+                answer == null
+                    ? Mono.never()
+                    : Mono.delay(answer, spec.scheduler())
+                        .map(x -> result(Outcome.COMPLETE, ShutdownState.SENT_AND_RECEIVED));
             if (spec.timeout().isEmpty()) {
               return answered;
             }
             Mono<ShutdownResult> timedOut =
-                Mono.error(new ShutdownException(ShutdownException.Reason.TIMEOUT, id, ShutdownState.SENT, "no answer", null));
+                Mono.error(
+                    new ShutdownException(
+                        ShutdownException.Reason.TIMEOUT,
+                        id,
+                        ShutdownState.SENT,
+                        "no answer",
+                        null));
             return answered.timeout(spec.timeout().get(), timedOut, spec.scheduler());
           });
     }
 
     ShutdownResult result(Outcome o, ShutdownState s) {
-      return ShutdownResult.builder(id).outcome(o).state(s).initiator(Initiator.LOCAL).mode(ShutdownMode.BIDIRECTIONAL).elapsed(Duration.ZERO).build();
+      return ShutdownResult.builder(id)
+          .outcome(o)
+          .state(s)
+          .initiator(Initiator.LOCAL)
+          .mode(ShutdownMode.BIDIRECTIONAL)
+          .elapsed(Duration.ZERO)
+          .build();
     }
 
     @Override
@@ -87,7 +103,9 @@ class ServerShutdownTest {
   }
 
   ServerShutdown shutdown() {
-    return ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10)).scheduler(time);
+    return ServerShutdown.of(ShutdownSpec.bidirectional())
+        .deadline(Duration.ofSeconds(10))
+        .scheduler(time);
   }
 
   Mono<Void> stopAccepting() {
@@ -96,7 +114,8 @@ class ServerShutdownTest {
 
   // G1, G3: accepting stops first; then every connection is shut down concurrently: 1,000
   // connections answering after 1 s take 1 s in all, not 1,000 s.
-  @Tag("G1") @Tag("G3")
+  @Tag("G1")
+  @Tag("G3")
   @Test
   void stopsAcceptingFirstThenShutsAllDownConcurrently() {
     List<ServerShutdown.Member> members = new ArrayList<>();
@@ -126,7 +145,9 @@ class ServerShutdownTest {
             .grace(Duration.ofSeconds(5))
             .run(
                 stopAccepting(),
-                List.of(ServerShutdown.Member.of(busy, exchangeDone.asMono()), ServerShutdown.Member.of(stuck, Mono.never())))
+                List.of(
+                    ServerShutdown.Member.of(busy, exchangeDone.asMono()),
+                    ServerShutdown.Member.of(stuck, Mono.never())))
             .toFuture();
     time.advanceTimeBy(Duration.ofSeconds(2));
     assertThat(busy.startedAtMs).as("still in its exchange").isEqualTo(-1);
@@ -143,7 +164,8 @@ class ServerShutdownTest {
 
   // G4, G5: a connection whose peer never answers is forced at the deadline (fast: SENT) and
   // named; errors are counted by reason; latencies are percentiles over all connections.
-  @Tag("G4") @Tag("G5")
+  @Tag("G4")
+  @Tag("G5")
   @Test
   void stragglersAreForcedAtTheDeadlineAndNamed() {
     Scripted quick = new Scripted("quick", Duration.ofMillis(50));
@@ -151,14 +173,21 @@ class ServerShutdownTest {
     Scripted broken = new Scripted("broken", Duration.ZERO, ShutdownException.Reason.TRUNCATED);
     var f =
         shutdown()
-            .run(stopAccepting(), List.of(ServerShutdown.Member.of(quick), ServerShutdown.Member.of(silent), ServerShutdown.Member.of(broken)))
+            .run(
+                stopAccepting(),
+                List.of(
+                    ServerShutdown.Member.of(quick),
+                    ServerShutdown.Member.of(silent),
+                    ServerShutdown.Member.of(broken)))
             .toFuture();
     time.advanceTimeBy(Duration.ofMillis(9_999));
     assertThat(f).isNotDone();
     time.advanceTimeBy(Duration.ofMillis(1));
     ShutdownReport r = f.join();
     assertThat(r.stragglers()).containsExactly("silent");
-    assertThat(silent.specs).extracting(ShutdownSpec::mode).containsExactly(ShutdownMode.BIDIRECTIONAL, ShutdownMode.FAST);
+    assertThat(silent.specs)
+        .extracting(ShutdownSpec::mode)
+        .containsExactly(ShutdownMode.BIDIRECTIONAL, ShutdownMode.FAST);
     assertThat(r.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1, Outcome.SENT, 1));
     assertThat(r.errors()).isEqualTo(Map.of(ShutdownException.Reason.TRUNCATED, 1));
     assertThat(r.latency(50)).isEqualTo(Duration.ofMillis(50));
@@ -167,7 +196,8 @@ class ServerShutdownTest {
     assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(10));
   }
 
-  // G4 with a policy that has no deadline of its own (a wait for the peer): the deadline still ends it.
+  // G4 with a policy that has no deadline of its own (a wait for the peer): the deadline still ends
+  // it.
   @Tag("G4")
   @Test
   void theDeadlineBoundsPoliciesWithoutTimeouts() {
@@ -193,7 +223,11 @@ class ServerShutdownTest {
             return spec.mode() == ShutdownMode.FAST ? super.shutdown(spec) : Mono.never();
           }
         };
-    var f = shutdown().scheduler(time).run(Mono.empty(), List.of(ServerShutdown.Member.of(deaf))).toFuture();
+    var f =
+        shutdown()
+            .scheduler(time)
+            .run(Mono.empty(), List.of(ServerShutdown.Member.of(deaf)))
+            .toFuture();
     time.advanceTimeBy(Duration.ofSeconds(10));
     assertThat(f).isNotDone();
     time.advanceTimeBy(ServerShutdown.BACKSTOP);
@@ -267,7 +301,8 @@ class ServerShutdownTest {
   // G4 with T12: the application's own shutdown of a member has no timeout and is still running
   // when the server shuts down. The server's shutdown of that member queues behind it, but its
   // deadline counts from its own subscription: the member is forced at the deadline and reported.
-  @Tag("G4") @Tag("T12")
+  @Tag("G4")
+  @Tag("T12")
   @Test
   void aMemberStillRunningItsOwnShutdownWithoutTimeoutIsForcedAndReported() {
     SilentPeer member = new SilentPeer();
@@ -301,7 +336,8 @@ class ServerShutdownTest {
           }
         };
     var f = shutdown().run(Mono.empty(), List.of(ServerShutdown.Member.of(deaf))).toFuture();
-    time.advanceTimeBy(Duration.ofSeconds(10).plus(ServerShutdown.BACKSTOP).plus(Duration.ofSeconds(1)));
+    time.advanceTimeBy(
+        Duration.ofSeconds(10).plus(ServerShutdown.BACKSTOP).plus(Duration.ofSeconds(1)));
     assertThat(f).isNotDone();
     time.advanceTimeBy(ServerShutdown.BACKSTOP);
     ShutdownReport r = f.getNow(null);
@@ -312,10 +348,12 @@ class ServerShutdownTest {
 
   // G3, R3: the grace period's end and the backstop are one timer each for the whole server, not
   // two per connection: 1,000 connections cost the scheduler two timed tasks.
-  @Tag("R3") @Tag("G3")
+  @Tag("R3")
+  @Tag("G3")
   @Test
   void aThousandConnectionsShareTwoTimers() {
-    dev.graceful.core.testkit.CountingScheduler counting = new dev.graceful.core.testkit.CountingScheduler(time);
+    dev.graceful.core.testkit.CountingScheduler counting =
+        new dev.graceful.core.testkit.CountingScheduler(time);
     List<ServerShutdown.Member> members = new ArrayList<>();
     List<Sinks.Empty<Void>> exchanges = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
@@ -346,9 +384,12 @@ class ServerShutdownTest {
     assertThatThrownBy(() -> shutdown().grace(Duration.ofSeconds(10)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must end before the deadline");
-    assertThatThrownBy(() -> shutdown().grace(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> shutdown().deadline(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new ShutdownReport(List.of(), Duration.ZERO).latency(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> shutdown().grace(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> shutdown().deadline(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ShutdownReport(List.of(), Duration.ZERO).latency(0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   // An empty server reports zero connections at once.
@@ -363,7 +404,8 @@ class ServerShutdownTest {
 
   // G1, G10: with a supplier, the members are read once stopping has completed (a server lets
   // handshakes under way settle first, and counts their connections too).
-  @Tag("G1") @Tag("G10")
+  @Tag("G1")
+  @Tag("G10")
   @Test
   void membersAreReadOnceStoppingHasCompleted() {
     Sinks.Empty<Void> stopped = Sinks.empty();
@@ -384,7 +426,8 @@ class ServerShutdownTest {
 
   // G4, G10: a stop that never completes does not hold the shutdown past its deadline: the
   // members known then are forced.
-  @Tag("G4") @Tag("G10")
+  @Tag("G4")
+  @Tag("G10")
   @Test
   void stoppingThatHangsIsGivenUpAtTheDeadline() {
     Scripted c = new Scripted("c", Duration.ofSeconds(1));

@@ -13,8 +13,13 @@ import org.junit.jupiter.api.Test;
 @Tag("G5")
 class ShutdownReportTest {
   static ShutdownReport.Entry complete(String id) {
-    ShutdownResult r = ShutdownResult.builder(id).outcome(Outcome.COMPLETE).state(ShutdownState.SENT_AND_RECEIVED).build();
-    return new ShutdownReport.Entry(id, Optional.of(r), Optional.empty(), false, Duration.ofMillis(3));
+    ShutdownResult r =
+        ShutdownResult.builder(id)
+            .outcome(Outcome.COMPLETE)
+            .state(ShutdownState.SENT_AND_RECEIVED)
+            .build();
+    return new ShutdownReport.Entry(
+        id, Optional.of(r), Optional.empty(), false, Duration.ofMillis(3));
   }
 
   @Test
@@ -25,11 +30,14 @@ class ShutdownReportTest {
 
   @Test
   void refusedRequestsAreCountedAndLeaveTheReportClean() {
-    ShutdownReport report = new ShutdownReport(List.of(complete("a")), Duration.ofMillis(5)).withRefusedRequests(3);
+    ShutdownReport report =
+        new ShutdownReport(List.of(complete("a")), Duration.ofMillis(5)).withRefusedRequests(3);
     assertThat(report.refusedRequests()).isEqualTo(3);
     assertThat(report.connections()).isEqualTo(1);
     assertThat(report.elapsed()).isEqualTo(Duration.ofMillis(5));
-    assertThat(report.clean()).as("a refused request was not processed: its client may retry it").isTrue();
+    assertThat(report.clean())
+        .as("a refused request was not processed: its client may retry it")
+        .isTrue();
   }
 
   @Test

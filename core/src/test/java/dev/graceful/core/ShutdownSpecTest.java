@@ -30,7 +30,8 @@ class ShutdownSpecTest {
   @Tag("R5")
   @Test
   void compositionsApplyAsOneOperator() {
-    UnaryOperator<ShutdownSpec> lenient = s -> s.ignoreUnexpectedEof().timeout(Duration.ofMillis(500));
+    UnaryOperator<ShutdownSpec> lenient =
+        s -> s.ignoreUnexpectedEof().timeout(Duration.ofMillis(500));
     ShutdownSpec s = ShutdownSpec.of(ShutdownMode.WAIT_PEER).apply(lenient).discardUnread();
     assertThat(s.mode()).isEqualTo(ShutdownMode.WAIT_PEER);
     assertThat(s.ignoresUnexpectedEof()).isTrue();
@@ -70,10 +71,13 @@ class ShutdownSpecTest {
 
   // Q5, Q7, R5: QUIC's modes and stream flush compose like every other operator; a protocol's own
   // options ride along, one of each class, the later replacing the earlier.
-  @Tag("Q5") @Tag("Q7") @Tag("R5")
+  @Tag("Q5")
+  @Tag("Q7")
+  @Tag("R5")
   @Test
   void protocolOptionsCompose() {
-    ShutdownSpec s = ShutdownSpec.bidirectional().rapid().noStreamFlush().with(new Knob(1)).with(new Dial(2));
+    ShutdownSpec s =
+        ShutdownSpec.bidirectional().rapid().noStreamFlush().with(new Knob(1)).with(new Dial(2));
     assertThat(s.mode()).isEqualTo(ShutdownMode.RAPID);
     assertThat(s.flushesStreams()).isFalse();
     assertThat(ShutdownSpec.bidirectional().flushesStreams()).isTrue();
@@ -95,7 +99,11 @@ class ShutdownSpecTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ShutdownSpec.bidirectional().settleAtDeadline().noTimeout())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(ShutdownSpec.bidirectional().settleAtDeadline().timeout(Duration.ofSeconds(1)).settlesAtDeadline())
+    assertThat(
+            ShutdownSpec.bidirectional()
+                .settleAtDeadline()
+                .timeout(Duration.ofSeconds(1))
+                .settlesAtDeadline())
         .isTrue();
   }
 
@@ -126,7 +134,8 @@ class ShutdownSpecTest {
   void stateBitsAreOpenSslBits() {
     assertThat(ShutdownState.SENT.bits()).isEqualTo(1);
     assertThat(ShutdownState.RECEIVED.bits()).isEqualTo(2);
-    assertThat(ShutdownState.SENT.with(ShutdownState.RECEIVED)).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+    assertThat(ShutdownState.SENT.with(ShutdownState.RECEIVED))
+        .isEqualTo(ShutdownState.SENT_AND_RECEIVED);
     assertThat(ShutdownState.ofBits(3).names()).containsExactly("SENT", "RECEIVED");
     assertThat(ShutdownState.NONE.names()).isEmpty();
     assertThatThrownBy(() -> ShutdownState.ofBits(4)).isInstanceOf(IllegalArgumentException.class);
@@ -136,6 +145,7 @@ class ShutdownSpecTest {
   void modesHaveCommandLineNames() {
     assertThat(ShutdownMode.fromCliName("wait-peer")).isEqualTo(ShutdownMode.WAIT_PEER);
     assertThat(ShutdownMode.BIDIRECTIONAL.cliName()).isEqualTo("bidirectional");
-    assertThatThrownBy(() -> ShutdownMode.fromCliName("rude")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ShutdownMode.fromCliName("rude"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

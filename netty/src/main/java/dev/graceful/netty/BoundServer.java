@@ -9,8 +9,8 @@ import reactor.netty.DisposableServer;
 
 /**
  * G10: a bound reactor-netty server as a {@link GracefulShutdown}: its shutdown is {@link
- * GracefulServer#shutdown(DisposableServer, ServerShutdown)}, run once; later subscriptions
- * observe the first one's report.
+ * GracefulServer#shutdown(DisposableServer, ServerShutdown)}, run once; later subscriptions observe
+ * the first one's report.
  */
 final class BoundServer implements GracefulShutdown {
   private final SharedShutdown once;

@@ -40,8 +40,11 @@ final class ClosingConnection implements Shutdownable {
     // bounded, in case a handler of the application's swallows the close: then the report
     // comes anyway, and openConnections() truthfully still lists the channel
     Mono<Void> closedOrLate =
-        closed.timeout(CHANNEL_CLOSE_WAIT, spec.scheduler()).onErrorResume(TimeoutException.class, e -> Mono.empty());
-    return connection.shutdown(spec.closeTransport(TransportPolicy.CLOSE))
+        closed
+            .timeout(CHANNEL_CLOSE_WAIT, spec.scheduler())
+            .onErrorResume(TimeoutException.class, e -> Mono.empty());
+    return connection
+        .shutdown(spec.closeTransport(TransportPolicy.CLOSE))
         .flatMap(result -> closedOrLate.thenReturn(result))
         .onErrorResume(e -> closedOrLate.then(Mono.error(e)));
   }

@@ -42,7 +42,8 @@ public final class GracefulClient {
    * @return the client, watched
    */
   public static HttpClient install(HttpClient client) {
-    return Objects.requireNonNull(client, "client").doOnChannelInit((observer, channel, remote) -> watch(channel));
+    return Objects.requireNonNull(client, "client")
+        .doOnChannelInit((observer, channel, remote) -> watch(channel));
   }
 
   private static void watch(Channel channel) {
@@ -102,7 +103,8 @@ public final class GracefulClient {
    * @return whether the server cannot have answered it: its connection closed before any response
    */
   public static boolean unanswered(Throwable error) {
-    return (error instanceof PrematureCloseException p && String.valueOf(p.getMessage()).contains("BEFORE response"))
+    return (error instanceof PrematureCloseException p
+            && String.valueOf(p.getMessage()).contains("BEFORE response"))
         || error instanceof SslClosedEngineException;
   }
 }

@@ -31,9 +31,10 @@ import reactor.netty.transport.ServerTransport;
 
 /**
  * Graceful shutdown of a reactor-netty server (TCP or HTTP; over TLS or cleartext): every accepted
- * connection is tracked with its in-flight exchanges, and {@link #shutdown(DisposableServer, ServerShutdown)}
- * stops accepting, lets exchanges finish within the grace period, shuts every connection down by
- * one policy on its own event loop, forces the stragglers at the deadline and reports.
+ * connection is tracked with its in-flight exchanges, and {@link #shutdown(DisposableServer,
+ * ServerShutdown)} stops accepting, lets exchanges finish within the grace period, shuts every
+ * connection down by one policy on its own event loop, forces the stragglers at the deadline and
+ * reports.
  *
  * <pre>{@code
  * GracefulServer graceful = GracefulServer.create();
@@ -63,12 +64,12 @@ import reactor.netty.transport.ServerTransport;
  * <p>HTTP/1.1 responses whose head goes out once the shutdown started say {@code Connection:
  * close}, so that a keep-alive client sends no further request on a connection about to close.
  * HTTP/2 connections get a GOAWAY when the shutdown starts, count the exchanges of all their
- * streams, and are idle only once every stream has ended (its last frames written, not only
- * queued behind the client's flow control). WebSockets get a close frame (1001) when the shutdown
- * starts and are idle once the client answers it; reactor-netty's own close after that frame is
- * held until graceful's close_notify exchange has run. An HTTP/1.1 request that arrives once its
- * connection was told to close is not dispatched to the application: the client sees the
- * connection close without a response and may retry it.
+ * streams, and are idle only once every stream has ended (its last frames written, not only queued
+ * behind the client's flow control). WebSockets get a close frame (1001) when the shutdown starts
+ * and are idle once the client answers it; reactor-netty's own close after that frame is held until
+ * graceful's close_notify exchange has run. An HTTP/1.1 request that arrives once its connection
+ * was told to close is not dispatched to the application: the client sees the connection close
+ * without a response and may retry it.
  */
 public final class GracefulServer {
   private final Map<Channel, TrackedConnection> open = new ConcurrentHashMap<>();
@@ -77,7 +78,9 @@ public final class GracefulServer {
 
   private GracefulServer() {}
 
-  /** @return a tracker for one server */
+  /**
+   * @return a tracker for one server
+   */
   public static GracefulServer create() {
     return new GracefulServer();
   }
@@ -94,7 +97,8 @@ public final class GracefulServer {
    * @return the server, tracked
    */
   public <T extends ServerTransport<T, ?>> T install(T server) {
-    return Objects.requireNonNull(server, "server").doOnChannelInit((observer, channel, remote) -> tracked(channel));
+    return Objects.requireNonNull(server, "server")
+        .doOnChannelInit((observer, channel, remote) -> tracked(channel));
   }
 
   /**
@@ -110,7 +114,9 @@ public final class GracefulServer {
     return draining.asMono();
   }
 
-  /** @return whether a shutdown of this tracker's servers has begun (see {@link #draining()}) */
+  /**
+   * @return whether a shutdown of this tracker's servers has begun (see {@link #draining()})
+   */
   public boolean isDraining() {
     return drainingStarted.get();
   }
@@ -201,12 +207,16 @@ public final class GracefulServer {
    * @return the tracked handler
    */
   public BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> http(
-      BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler) {
+      BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>>
+          handler) {
     Objects.requireNonNull(handler, "handler");
     return (req, res) -> track(req, Flux.from(handler.apply(req, res)).then());
   }
 
-  /** @return the tracked connections still open, over TLS ({@link NettyTlsConnection}) or cleartext ({@link NettyCleartextConnection}) */
+  /**
+   * @return the tracked connections still open, over TLS ({@link NettyTlsConnection}) or cleartext
+   *     ({@link NettyCleartextConnection})
+   */
   public Collection<Shutdownable> openConnections() {
     return open.values().stream().map(TrackedConnection::connection).toList();
   }
@@ -214,14 +224,14 @@ public final class GracefulServer {
   /**
    * G1–G5, G7: signals {@link #draining()}, stops {@code server} accepting (its listening channel
    * closes; the event loops and open connections stay), then shuts every open connection down by
-   * {@code how}, closing each channel once its shutdown ended. It counts every connection open
-   * when it began (taken before {@link #draining()} completes, so one that closes in reaction to
-   * it is counted too) and those accepted until the listening channel closed; each is told of the
+   * {@code how}, closing each channel once its shutdown ended. It counts every connection open when
+   * it began (taken before {@link #draining()} completes, so one that closes in reaction to it is
+   * counted too) and those accepted until the listening channel closed; each is told of the
    * shutdown (HTTP/1.1 {@code Connection: close}, GOAWAY, close frame) as soon as the listening
-   * channel's close began. The report comes once every channel
-   * it counts is closed, so {@link #openConnections()} no longer lists them; it counts the requests
-   * refused because they arrived on a connection already told to close ({@link
-   * ShutdownReport#refusedRequests()}). Never blocks: usable from Spring's graceful-shutdown phase.
+   * channel's close began. The report comes once every channel it counts is closed, so {@link
+   * #openConnections()} no longer lists them; it counts the requests refused because they arrived
+   * on a connection already told to close ({@link ShutdownReport#refusedRequests()}). Never blocks:
+   * usable from Spring's graceful-shutdown phase.
    *
    * @param server the bound server
    * @param how the server shutdown
@@ -247,13 +257,21 @@ public final class GracefulServer {
                         Set<TrackedConnection> all = new LinkedHashSet<>(atStart);
                         all.addAll(open.values());
                         List<TrackedConnection> counted = List.copyOf(all);
-                        counted.forEach(TrackedConnection::announce); // once each: a second time does nothing
+                        counted.forEach(
+                            TrackedConnection::announce); // once each: a second time does nothing
                         List<ServerShutdown.Member> members = new ArrayList<>();
                         for (TrackedConnection t : counted) {
-                          members.add(ServerShutdown.Member.of(new ClosingConnection(t.connection(), t.channel()), t.idle()));
+                          members.add(
+                              ServerShutdown.Member.of(
+                                  new ClosingConnection(t.connection(), t.channel()), t.idle()));
                         }
                         return how.run(Mono.empty(), members)
-                            .map(r -> r.withRefusedRequests(counted.stream().mapToLong(TrackedConnection::refusedRequests).sum()));
+                            .map(
+                                r ->
+                                    r.withRefusedRequests(
+                                        counted.stream()
+                                            .mapToLong(TrackedConnection::refusedRequests)
+                                            .sum()));
                       }));
         });
   }
@@ -288,5 +306,4 @@ public final class GracefulServer {
       draining.tryEmitEmpty();
     }
   }
-
 }

@@ -33,17 +33,28 @@ final class Http2GoAway {
           if (!channel.isActive()) {
             return;
           }
-          channel.pipeline().addAfter(channel.pipeline().context(codec).name(), PingAnswerWatch.NAME, new PingAnswerWatch(notice::settle));
-          channel.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE)).addListener(f -> { });
-          channel.writeAndFlush(new DefaultHttp2PingFrame(PingAnswerWatch.PAYLOAD)).addListener(f -> { });
+          channel
+              .pipeline()
+              .addAfter(
+                  channel.pipeline().context(codec).name(),
+                  PingAnswerWatch.NAME,
+                  new PingAnswerWatch(notice::settle));
+          channel
+              .write(
+                  new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)
+                      .setExtraStreamIds(Integer.MAX_VALUE))
+              .addListener(f -> {});
+          channel
+              .writeAndFlush(new DefaultHttp2PingFrame(PingAnswerWatch.PAYLOAD))
+              .addListener(f -> {});
         });
   }
 
   /**
    * @param channel a connection
    * @return completes once an HTTP/2 connection has no active stream (or is closed); at once for
-   *     any other: a response's last frames can still wait behind the client's flow-control
-   *     window after its handler completed, and a close before them would cut the response
+   *     any other: a response's last frames can still wait behind the client's flow-control window
+   *     after its handler completed, and a close before them would cut the response
    */
   static Mono<Void> streamsClosed(Channel channel) {
     Http2FrameCodec codec = channel.pipeline().get(Http2FrameCodec.class);
@@ -71,8 +82,10 @@ final class Http2GoAway {
                             }
                           };
                       h2.addListener(last);
-                      // removed in a task of its own: never while the connection walks its listeners
-                      sink.onDispose(() -> channel.eventLoop().execute(() -> h2.removeListener(last)));
+                      // removed in a task of its own: never while the connection walks its
+                      // listeners
+                      sink.onDispose(
+                          () -> channel.eventLoop().execute(() -> h2.removeListener(last)));
                       channel.closeFuture().addListener(f -> sink.success());
                     }));
   }

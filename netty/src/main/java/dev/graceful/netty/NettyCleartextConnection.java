@@ -36,7 +36,8 @@ import reactor.core.publisher.Mono;
  * modes) with {@code INVALID_ARGUMENT}.
  */
 public final class NettyCleartextConnection implements Shutdownable {
-  private static final AttributeKey<NettyCleartextConnection> KEY = AttributeKey.valueOf("graceful.cleartext");
+  private static final AttributeKey<NettyCleartextConnection> KEY =
+      AttributeKey.valueOf("graceful.cleartext");
 
   private final Channel channel;
   private final NettyCleartextEngine engine;
@@ -64,18 +65,26 @@ public final class NettyCleartextConnection implements Shutdownable {
       return existing;
     }
     if (NettyTlsConnection.tlsHandler(channel) != null) {
-      throw new IllegalArgumentException("TLS (an SslHandler or an SNI handler) is in the pipeline of " + channel + ": use NettyTlsConnection");
+      throw new IllegalArgumentException(
+          "TLS (an SslHandler or an SNI handler) is in the pipeline of "
+              + channel
+              + ": use NettyTlsConnection");
     }
     NettyCleartextConnection c = new NettyCleartextConnection(channel);
     NettyCleartextConnection raced = channel.attr(KEY).setIfAbsent(c);
     if (raced != null) {
       return raced;
     }
-    channel.pipeline().addFirst(GracefulCleartextHandler.NAME, new GracefulCleartextHandler(c.engine));
+    channel
+        .pipeline()
+        .addFirst(GracefulCleartextHandler.NAME, new GracefulCleartextHandler(c.engine));
     return c;
   }
 
-  /** Event loop: holds closes from above until graceful's own (see {@link NettyCleartextEngine#holdCloses()}). */
+  /**
+   * Event loop: holds closes from above until graceful's own (see {@link
+   * NettyCleartextEngine#holdCloses()}).
+   */
   void holdCloses() {
     engine.holdCloses();
   }
@@ -95,7 +104,9 @@ public final class NettyCleartextConnection implements Shutdownable {
     return engine.connectionId();
   }
 
-  /** @return the channel */
+  /**
+   * @return the channel
+   */
   public Channel channel() {
     return channel;
   }

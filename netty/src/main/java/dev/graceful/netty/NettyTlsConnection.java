@@ -27,29 +27,33 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * A Netty (or reactor-netty) TLS connection with graceful's shutdown: {@link #shutdown(ShutdownSpec)}
- * sends close_notify through the channel's {@code SslHandler} after every queued write and waits
- * for the peer's by the spec's mode, with the same results and errors as graceful's own
- * connections. When the peer closes first, graceful answers once the connection is idle (its
- * in-flight exchange done) and closes the channel, and reports that ending on {@link #ended()}.
+ * A Netty (or reactor-netty) TLS connection with graceful's shutdown: {@link
+ * #shutdown(ShutdownSpec)} sends close_notify through the channel's {@code SslHandler} after every
+ * queued write and waits for the peer's by the spec's mode, with the same results and errors as
+ * graceful's own connections. When the peer closes first, graceful answers once the connection is
+ * idle (its in-flight exchange done) and closes the channel, and reports that ending on {@link
+ * #ended()}.
  *
- * <p>As over graceful's own connections, data that arrives while a shutdown waits for the peer
- * goes to the policy's {@code readInto} consumer, is discarded ({@code discardUnread}), arrives on
+ * <p>As over graceful's own connections, data that arrives while a shutdown waits for the peer goes
+ * to the policy's {@code readInto} consumer, is discarded ({@code discardUnread}), arrives on
  * {@link #receive()}, or else ends the shutdown with {@code UNREAD_DATA} and passes on to the
  * channel's handlers (T5); a shutdown that did not hear the peer's close says {@code
  * truncationRisk} (T6); a fatal alert from the peer, or a record that does not decrypt, is {@code
  * PROTOCOL}, not {@code TRUNCATED}, and a shutdown after that failure is refused with {@code
  * ILLEGAL_STATE} (T11). Alerts are read from the TLS records the peer sends, before the {@code
- * SslHandler}: their description is known when it travels in the clear (an alert in the
- * handshake, or one the peer sends unencrypted); TLS 1.2 encrypts it after the handshake, and TLS
- * 1.3 hides even that the record is an alert.
+ * SslHandler}: their description is known when it travels in the clear (an alert in the handshake,
+ * or one the peer sends unencrypted); TLS 1.2 encrypts it after the handshake, and TLS 1.3 hides
+ * even that the record is an alert.
  */
 public final class NettyTlsConnection implements Shutdownable {
   private static final AttributeKey<NettyTlsConnection> KEY = AttributeKey.valueOf("graceful.tls");
 
   /** How graceful answers a close_notify the peer sent first. */
   static final ShutdownSpec ANSWER =
-      ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(10)).closeTransport(TransportPolicy.CLOSE);
+      ShutdownSpec.bidirectional()
+          .waitPeer()
+          .timeout(Duration.ofSeconds(10))
+          .closeTransport(TransportPolicy.CLOSE);
 
   private final Channel channel;
   private final TlsRecordReader records = new TlsRecordReader();
@@ -67,8 +71,8 @@ public final class NettyTlsConnection implements Shutdownable {
   }
 
   /**
-   * The channel's connection, created (and its handler installed after the {@code SslHandler})
-   * on first use.
+   * The channel's connection, created (and its handler installed after the {@code SslHandler}) on
+   * first use.
    *
    * <p>A server with SNI starts each channel with an SNI handler (Netty's {@link
    * AbstractSniHandler}, reactor-netty's with SNI mappings), which replaces itself with an {@code
@@ -89,15 +93,27 @@ public final class NettyTlsConnection implements Shutdownable {
     }
     ChannelHandlerContext ctx = tlsHandler(channel);
     if (ctx == null) {
-      throw new IllegalArgumentException("no SslHandler (nor an SNI handler) in the pipeline of " + channel);
+      throw new IllegalArgumentException(
+          "no SslHandler (nor an SNI handler) in the pipeline of " + channel);
     }
-    NettyTlsConnection c = new NettyTlsConnection(channel, ctx.handler() instanceof SslHandler ssl ? ssl : null);
+    NettyTlsConnection c =
+        new NettyTlsConnection(channel, ctx.handler() instanceof SslHandler ssl ? ssl : null);
     NettyTlsConnection raced = channel.attr(KEY).setIfAbsent(c);
     if (raced != null) {
       return raced;
     }
-    channel.pipeline().addBefore(ctx.name(), TlsRecordWatch.NAME, new TlsRecordWatch(c.records, c.engine::onPeerFatalAlert));
-    channel.pipeline().addAfter(ctx.name(), GracefulTlsHandler.NAME, new GracefulTlsHandler(c.engine, c::peerClosed, c::onHandshakeEnd));
+    channel
+        .pipeline()
+        .addBefore(
+            ctx.name(),
+            TlsRecordWatch.NAME,
+            new TlsRecordWatch(c.records, c.engine::onPeerFatalAlert));
+    channel
+        .pipeline()
+        .addAfter(
+            ctx.name(),
+            GracefulTlsHandler.NAME,
+            new GracefulTlsHandler(c.engine, c::peerClosed, c::onHandshakeEnd));
     // a handshake that ended before the handler was there, or never ends: the channel's end
     if (ctx.handler() instanceof SslHandler ssl) {
       ssl.handshakeFuture().addListener(f -> c.onHandshakeEnd());
@@ -136,20 +152,25 @@ public final class NettyTlsConnection implements Shutdownable {
   }
 
   /**
-   * The channel's own handlers read every byte it delivers, as a reactor-netty server's do: data
-   * a refusing policy leaves to them while a shutdown waits is read there, and does not end the
+   * The channel's own handlers read every byte it delivers, as a reactor-netty server's do: data a
+   * refusing policy leaves to them while a shutdown waits is read there, and does not end the
    * shutdown with {@code UNREAD_DATA}.
    */
   void readByApplication() {
     engine.readByApplication();
   }
 
-  /** Event loop: holds closes from above until graceful's own (see {@link NettyTlsEngine#holdCloses()}). */
+  /**
+   * Event loop: holds closes from above until graceful's own (see {@link
+   * NettyTlsEngine#holdCloses()}).
+   */
   void holdCloses() {
     engine.holdCloses();
   }
 
-  /** @return completes when the peer's close_notify arrives */
+  /**
+   * @return completes when the peer's close_notify arrives
+   */
   Mono<Void> peerCloseNotify() {
     return peerCloseNotify.asMono();
   }
@@ -171,18 +192,20 @@ public final class NettyTlsConnection implements Shutdownable {
     peerCloseNotify.tryEmitEmpty();
     Mono.defer(() -> idle.get())
         .then(Mono.defer(() -> coordinator.shutdown(ANSWER)))
-        .subscribe(ended::tryEmitValue, e -> {
-          ended.tryEmitError(e);
-          channel.close();
-        });
+        .subscribe(
+            ended::tryEmitValue,
+            e -> {
+              ended.tryEmitError(e);
+              channel.close();
+            });
   }
 
   /**
    * Reads application data until the peer's close_notify, which completes the Flux as an
-   * end-of-stream after all data sent before it (T3, T5). A transport EOF without close_notify errors
-   * with {@code TRUNCATED}, a failure of the TLS layer (an alert from the peer, a bad record) with
-   * {@code PROTOCOL}. Each buffer is a copy the subscriber owns, emitted on the channel's event
-   * loop; what arrives ahead of the subscriber's demand is buffered.
+   * end-of-stream after all data sent before it (T3, T5). A transport EOF without close_notify
+   * errors with {@code TRUNCATED}, a failure of the TLS layer (an alert from the peer, a bad
+   * record) with {@code PROTOCOL}. Each buffer is a copy the subscriber owns, emitted on the
+   * channel's event loop; what arrives ahead of the subscriber's demand is buffered.
    *
    * <p>While it is subscribed, the data it receives no longer reaches the channel's other handlers.
    * Subscribed beside a shutdown that waits for the peer, it receives the data that arrives after
@@ -207,9 +230,9 @@ public final class NettyTlsConnection implements Shutdownable {
   }
 
   /**
-   * @return the result of the shutdown that ended this connection (graceful's answer to the
-   *     peer's close, or a shutdown subscribed through this connection); an error if graceful's
-   *     answer to the peer failed
+   * @return the result of the shutdown that ended this connection (graceful's answer to the peer's
+   *     close, or a shutdown subscribed through this connection); an error if graceful's answer to
+   *     the peer failed
    */
   public Mono<ShutdownResult> ended() {
     return ended.asMono();
@@ -225,7 +248,9 @@ public final class NettyTlsConnection implements Shutdownable {
     return engine.connectionId();
   }
 
-  /** @return the channel */
+  /**
+   * @return the channel
+   */
   public Channel channel() {
     return channel;
   }

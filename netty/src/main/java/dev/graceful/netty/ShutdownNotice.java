@@ -5,9 +5,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * What one connection is told beyond its single exchanges when its server shuts down (a
- * WebSocket's close frame, HTTP/2's GOAWAYs), once, and what its idleness waits for until that
- * has settled: the client's answer, or the channel's close.
+ * What one connection is told beyond its single exchanges when its server shuts down (a WebSocket's
+ * close frame, HTTP/2's GOAWAYs), once, and what its idleness waits for until that has settled: the
+ * client's answer, or the channel's close.
  */
 final class ShutdownNotice {
   private final Channel channel;
@@ -15,7 +15,9 @@ final class ShutdownNotice {
   private volatile Mono<Void> awaited = Mono.empty();
   private boolean given;
 
-  /** @param channel the connection's channel */
+  /**
+   * @param channel the connection's channel
+   */
   ShutdownNotice(Channel channel) {
     this.channel = channel;
   }
@@ -45,12 +47,16 @@ final class ShutdownNotice {
             });
   }
 
-  /** @return completes once the notice given has settled; at once when none was given */
+  /**
+   * @return completes once the notice given has settled; at once when none was given
+   */
   Mono<Void> awaited() {
     return Mono.defer(() -> awaited);
   }
 
-  /** @return completes once {@link #settle()} ran */
+  /**
+   * @return completes once {@link #settle()} ran
+   */
   Mono<Void> settled() {
     return settled.asMono();
   }

@@ -27,23 +27,31 @@ import reactor.netty.http.websocket.WebsocketOutbound;
 final class TrackedConnection implements Admission {
   private final Channel channel;
   private final Shutdownable connection;
+
   /** Null for a cleartext connection. */
   private final @Nullable NettyTlsConnection tls;
+
   /** Null for a TLS connection. */
   private final @Nullable NettyCleartextConnection cleartext;
 
   private int active;
+
   /** Set once the connection's in-flight exchanges ended with its shutdown under way. */
   private boolean closing;
+
   private final List<MonoSink<Void>> waiting = new ArrayList<>(1);
   private final AtomicLong refused = new AtomicLong();
+
   /**
    * What the shutdown's announcement waits for: a WebSocket's close frame answered, HTTP/2's final
    * GOAWAY sent. Nothing for plain HTTP/1.1 and TCP.
    */
   private final ShutdownNotice notice;
 
-  private TrackedConnection(Channel channel, @Nullable NettyTlsConnection tls, @Nullable NettyCleartextConnection cleartext) {
+  private TrackedConnection(
+      Channel channel,
+      @Nullable NettyTlsConnection tls,
+      @Nullable NettyCleartextConnection cleartext) {
     this.channel = channel;
     this.tls = tls;
     this.cleartext = cleartext;
@@ -75,7 +83,9 @@ final class TrackedConnection implements Admission {
     return connection;
   }
 
-  /** @return requests that arrived after the connection was told to close, not dispatched */
+  /**
+   * @return requests that arrived after the connection was told to close, not dispatched
+   */
   long refusedRequests() {
     return refused.get();
   }
@@ -119,18 +129,20 @@ final class TrackedConnection implements Admission {
   }
 
   /**
-   * @return completes when the TLS handshake, if any, has ended, no exchange is in flight, what
-   *     the shutdown announced has settled,
-   *     and, over HTTP/2, every stream has ended: a response's last frames can still wait behind
-   *     the client's flow-control window after its handler completed, and a close before them
-   *     would cut the response
+   * @return completes when the TLS handshake, if any, has ended, no exchange is in flight, what the
+   *     shutdown announced has settled, and, over HTTP/2, every stream has ended: a response's last
+   *     frames can still wait behind the client's flow-control window after its handler completed,
+   *     and a close before them would cut the response
    */
   Mono<Void> idle() {
     // over TLS, a handshake under way (on a server with SNI, one whose hello is still to come) is
     // in flight too: close_notify can only be exchanged once it is done
     NettyTlsConnection secure = tls;
     Mono<Void> handshake = secure != null ? secure.handshakeEnded() : Mono.empty();
-    return handshake.then(exchangesDone()).then(notice.awaited()).then(Http2GoAway.streamsClosed(channel));
+    return handshake
+        .then(exchangesDone())
+        .then(notice.awaited())
+        .then(Http2GoAway.streamsClosed(channel));
   }
 
   private Mono<Void> exchangesDone() {
@@ -156,10 +168,10 @@ final class TrackedConnection implements Admission {
    * G1, G2, G7 for what runs on the connection beyond single exchanges. HTTP/2 (h2 and h2c) gets
    * RFC 9113's two GOAWAYs; a WebSocket a close frame (1001, going away); HTTP/1.1 a {@code
    * Connection: close} on its responses and refuses requests once told to close. A cleartext
-   * connection's closes from above are held from now on, so that each ends by graceful's
-   * half-close and the peer's FIN rather than a reset-prone full close. Not awaited. Announcing
-   * again does nothing more, except on a connection that became HTTP/2 since (an h2c upgrade):
-   * it then gets its GOAWAYs.
+   * connection's closes from above are held from now on, so that each ends by graceful's half-close
+   * and the peer's FIN rather than a reset-prone full close. Not awaited. Announcing again does
+   * nothing more, except on a connection that became HTTP/2 since (an h2c upgrade): it then gets
+   * its GOAWAYs.
    */
   void announce() {
     if (!channel.isActive()) {
@@ -169,8 +181,10 @@ final class TrackedConnection implements Admission {
     ChannelOperations<?, ?> ops = ChannelOperations.get(channel);
     if (codec != null) {
       Http2GoAway.announce(channel, codec, notice);
-    } else if (ops instanceof WebsocketOutbound || (ops instanceof HttpInfos request && request.isWebsocket())) {
-      WebSocketGoingAway.announce(channel, notice, tls, cleartext); // a WebSocket, or an upgrade to one
+    } else if (ops instanceof WebsocketOutbound
+        || (ops instanceof HttpInfos request && request.isWebsocket())) {
+      WebSocketGoingAway.announce(
+          channel, notice, tls, cleartext); // a WebSocket, or an upgrade to one
     } else {
       channel.eventLoop().execute(this::drainHttp1); // HTTP/1.1 (nothing for TCP)
     }
@@ -181,8 +195,8 @@ final class TrackedConnection implements Admission {
   }
 
   /**
-   * Event loop: see {@link Http1Drain}, which goes right after the channel's HTTP/1.1 codec; nothing
-   * on a channel without one (TCP, HTTP/2). reactor-netty names that codec {@code
+   * Event loop: see {@link Http1Drain}, which goes right after the channel's HTTP/1.1 codec;
+   * nothing on a channel without one (TCP, HTTP/2). reactor-netty names that codec {@code
    * NettyPipeline.HttpCodec} on an HTTP/1.1-only server; on one that also speaks h2c ({@code
    * protocol(HTTP11, H2C)}) Netty's cleartext upgrade handler ({@code
    * NettyPipeline.H2CUpgradeHandler}) puts it in the pipeline under a generated name ({@code

@@ -33,9 +33,15 @@ final class WebSocketGoingAway {
    * @param plain the connection in cleartext, or null
    */
   static void announce(
-      Channel channel, ShutdownNotice notice, @Nullable NettyTlsConnection tls, @Nullable NettyCleartextConnection plain) {
+      Channel channel,
+      ShutdownNotice notice,
+      @Nullable NettyTlsConnection tls,
+      @Nullable NettyCleartextConnection plain) {
     // a client may answer with its close_notify alone, without a close frame
-    Mono<Void> answered = tls != null ? Mono.firstWithSignal(notice.settled(), tls.peerCloseNotify()) : notice.settled();
+    Mono<Void> answered =
+        tls != null
+            ? Mono.firstWithSignal(notice.settled(), tls.peerCloseNotify())
+            : notice.settled();
     notice.give(
         answered,
         () -> {
@@ -51,8 +57,8 @@ final class WebSocketGoingAway {
   /**
    * Event loop: sends the close frame once reactor-netty's side of the channel is a WebSocket. An
    * upgrade can still be under way when the shutdown starts (its 101 even at the client already):
-   * then it looks again every {@link #UPGRADE_LOOK} for at most {@link #UPGRADE_LOOKS} times,
-   * after which the connection is shut down without a close frame.
+   * then it looks again every {@link #UPGRADE_LOOK} for at most {@link #UPGRADE_LOOKS} times, after
+   * which the connection is shut down without a close frame.
    */
   private static void closeOnceUpgraded(Channel channel, ShutdownNotice notice, int looks) {
     if (!channel.isActive()) {
@@ -62,7 +68,12 @@ final class WebSocketGoingAway {
       if (looks >= UPGRADE_LOOKS) {
         notice.settle();
       } else {
-        channel.eventLoop().schedule(() -> closeOnceUpgraded(channel, notice, looks + 1), UPGRADE_LOOK.toMillis(), TimeUnit.MILLISECONDS);
+        channel
+            .eventLoop()
+            .schedule(
+                () -> closeOnceUpgraded(channel, notice, looks + 1),
+                UPGRADE_LOOK.toMillis(),
+                TimeUnit.MILLISECONDS);
       }
       return;
     }
@@ -73,6 +84,7 @@ final class WebSocketGoingAway {
     } else {
       p.addLast(CloseFrameWatch.NAME, watch);
     }
-    ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GracefulServer.GOING_AWAY).subscribe(null, e -> { });
+    ws.sendClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE.code(), GracefulServer.GOING_AWAY)
+        .subscribe(null, e -> {});
   }
 }

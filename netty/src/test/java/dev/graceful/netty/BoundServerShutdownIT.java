@@ -27,9 +27,12 @@ import reactor.netty.http.server.HttpServer;
 /** G10 for reactor-netty: a bound HTTPS server as a {@link GracefulShutdown}. */
 class BoundServerShutdownIT {
   static final Duration WAIT = Duration.ofSeconds(30);
+
   /** The same policy object as every other server kind's test. */
   static final ServerShutdown HOW =
-      ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10));
+      ServerShutdown.of(ShutdownSpec.bidirectional())
+          .grace(Duration.ofSeconds(5))
+          .deadline(Duration.ofSeconds(10));
 
   static TestCerts certs;
   static LoopGroup clientLoops;
@@ -54,14 +57,20 @@ class BoundServerShutdownIT {
     SslContext ctx = NettyEngines.serverContext(SslProvider.JDK, certs);
     DisposableServer server =
         tracker
-            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
-            .handle(tracker.http((req, res) -> res.header("content-length", "2").sendString(Mono.just("ok"))))
+            .install(
+                HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+            .handle(
+                tracker.http(
+                    (req, res) -> res.header("content-length", "2").sendString(Mono.just("ok"))))
             .bindNow(Duration.ofSeconds(10));
     try {
       InetSocketAddress at = new InetSocketAddress("127.0.0.1", server.port());
       List<HttpsClient> clients =
           Flux.range(0, 2)
-              .flatMap(i -> HttpsClient.connect(at, certs.client(), clientLoops, i == 0 ? "TLSv1.3" : "TLSv1.2"))
+              .flatMap(
+                  i ->
+                      HttpsClient.connect(
+                          at, certs.client(), clientLoops, i == 0 ? "TLSv1.3" : "TLSv1.2"))
               .map(HttpsClient::readUntilServerCloses)
               .collectList()
               .block(WAIT);
@@ -80,7 +89,9 @@ class BoundServerShutdownIT {
         NettyServerShutdownIT.assertClosedAndAnswered(c);
       }
       assertThat(tracker.openConnections()).isEmpty();
-      assertThat(graceful.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional().fast())).block(WAIT)).isSameAs(report);
+      assertThat(
+              graceful.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional().fast())).block(WAIT))
+          .isSameAs(report);
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
     }

@@ -49,7 +49,11 @@ class CleartextServerShutdownIT {
   static final int SLOW_BODY = 64 * 1024;
 
   /** GET / answers "ok" at once; GET /slow answers 64 KiB after 500 ms. */
-  record Server(GracefulServer graceful, DisposableServer server, AtomicInteger slowStarted, List<String> dispatched) {
+  record Server(
+      GracefulServer graceful,
+      DisposableServer server,
+      AtomicInteger slowStarted,
+      List<String> dispatched) {
     InetSocketAddress address() {
       return new InetSocketAddress("127.0.0.1", server.port());
     }
@@ -73,7 +77,9 @@ class CleartextServerShutdownIT {
                       if (req.uri().startsWith("/slow")) {
                         slowStarted.incrementAndGet();
                         return res.header("content-length", Integer.toString(SLOW_BODY))
-                            .sendString(Mono.delay(Duration.ofMillis(500), Schedulers.boundedElastic()).map(x -> "x".repeat(SLOW_BODY)));
+                            .sendString(
+                                Mono.delay(Duration.ofMillis(500), Schedulers.boundedElastic())
+                                    .map(x -> "x".repeat(SLOW_BODY)));
                       }
                       return res.header("content-length", "2").sendString(Mono.just("ok"));
                     }))
@@ -82,10 +88,14 @@ class CleartextServerShutdownIT {
   }
 
   static ServerShutdown withGrace(Duration deadline) {
-    return ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(deadline);
+    return ServerShutdown.of(ShutdownSpec.bidirectional())
+        .grace(Duration.ofSeconds(5))
+        .deadline(deadline);
   }
 
-  /** A keep-alive HTTP/1.1 client on a plain blocking socket (the test's thread blocks, not a loop). */
+  /**
+   * A keep-alive HTTP/1.1 client on a plain blocking socket (the test's thread blocks, not a loop).
+   */
   static final class PlainClient implements AutoCloseable {
     final Socket socket;
     private final InputStream in;
@@ -102,7 +112,9 @@ class CleartextServerShutdownIT {
       socket.getOutputStream().flush();
     }
 
-    /** @return the response's head (lower case) and its body's length */
+    /**
+     * @return the response's head (lower case) and its body's length
+     */
     String[] readResponse() throws IOException {
       ByteArrayOutputStream head = new ByteArrayOutputStream();
       int matched = 0;
@@ -121,7 +133,9 @@ class CleartextServerShutdownIT {
       return new String[] {h, Integer.toString(body.length)};
     }
 
-    /** @return true when the server's FIN came next (no further byte) */
+    /**
+     * @return true when the server's FIN came next (no further byte)
+     */
     boolean readsEnd() throws IOException {
       return in.read() < 0;
     }
@@ -147,7 +161,9 @@ class CleartextServerShutdownIT {
   }
 
   static List<ShutdownResult> results(ShutdownReport report) {
-    return report.entries().stream().map(e -> e.result().orElseThrow(() -> new AssertionError("error: " + e.error()))).toList();
+    return report.entries().stream()
+        .map(e -> e.result().orElseThrow(() -> new AssertionError("error: " + e.error())))
+        .toList();
   }
 
   // Idle keep-alive connections are tracked, get the server's FIN at once (not after the grace
@@ -156,7 +172,11 @@ class CleartextServerShutdownIT {
   void idleKeepAliveConnectionsGetAFinAtOnceAndAreReportedAsCleartext() throws Exception {
     Server s = start(HttpProtocol.HTTP11);
     try {
-      List<PlainClient> clients = List.of(new PlainClient(s.address()), new PlainClient(s.address()), new PlainClient(s.address()));
+      List<PlainClient> clients =
+          List.of(
+              new PlainClient(s.address()),
+              new PlainClient(s.address()),
+              new PlainClient(s.address()));
       for (PlainClient c : clients) {
         c.send("/");
         assertThat(c.readResponse()[0]).doesNotContain("connection: close");
@@ -174,7 +194,9 @@ class CleartextServerShutdownIT {
       assertThat(results(report)).allSatisfy(CleartextServerShutdownIT::assertCleartextComplete);
       assertThat(report.stragglers()).isEmpty();
       assertThat(report.clean()).isTrue();
-      assertThat(report.elapsed()).as("idle connections are not held for the grace period").isLessThan(Duration.ofSeconds(5));
+      assertThat(report.elapsed())
+          .as("idle connections are not held for the grace period")
+          .isLessThan(Duration.ofSeconds(5));
       assertThat(s.graceful().openConnections()).isEmpty();
     } finally {
       s.server().disposeNow(Duration.ofSeconds(5));
@@ -198,7 +220,9 @@ class CleartextServerShutdownIT {
       c.socket.shutdownOutput();
       ShutdownReport report = shutdown.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
-      assertThat(results(report)).singleElement().satisfies(CleartextServerShutdownIT::assertCleartextComplete);
+      assertThat(results(report))
+          .singleElement()
+          .satisfies(CleartextServerShutdownIT::assertCleartextComplete);
       assertThat(report.stragglers()).isEmpty();
     } finally {
       s.server().disposeNow(Duration.ofSeconds(5));
@@ -217,7 +241,9 @@ class CleartextServerShutdownIT {
       NettyServerShutdownIT.awaitOpen(s.graceful(), 1);
 
       ShutdownReport report =
-          s.shutDown(ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofMillis(500))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+          s.shutDown(
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofMillis(500)))
+              .get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
       assertThat(report.stragglers()).singleElement().asString().endsWith(":" + c.localPort());
       ShutdownResult r = results(report).get(0);
@@ -251,7 +277,9 @@ class CleartextServerShutdownIT {
 
       assertThat(s.dispatched()).containsExactly("/");
       assertThat(report.refusedRequests()).isEqualTo(1);
-      assertThat(results(report)).singleElement().satisfies(CleartextServerShutdownIT::assertCleartextComplete);
+      assertThat(results(report))
+          .singleElement()
+          .satisfies(CleartextServerShutdownIT::assertCleartextComplete);
     } finally {
       s.server().disposeNow(Duration.ofSeconds(5));
     }
@@ -275,10 +303,17 @@ class CleartextServerShutdownIT {
                 });
     try {
       CompletableFuture<String> slow =
-          client.get().uri("http://127.0.0.1:" + s.server().port() + "/slow").responseContent().aggregate().asString().toFuture();
+          client
+              .get()
+              .uri("http://127.0.0.1:" + s.server().port() + "/slow")
+              .responseContent()
+              .aggregate()
+              .asString()
+              .toFuture();
       NettyServerShutdownIT.awaitUntil(() -> s.slowStarted().get() == 1);
 
-      ShutdownReport report = s.shutDown(withGrace(Duration.ofSeconds(10))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      ShutdownReport report =
+          s.shutDown(withGrace(Duration.ofSeconds(10))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
       assertThat(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS)).hasSize(SLOW_BODY);
       assertThat(goAways).contains(Integer.MAX_VALUE);
@@ -313,7 +348,9 @@ class CleartextServerShutdownIT {
       c.socket.shutdownOutput();
       ShutdownReport report = shutdown.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
-      assertThat(results(report)).singleElement().satisfies(CleartextServerShutdownIT::assertCleartextComplete);
+      assertThat(results(report))
+          .singleElement()
+          .satisfies(CleartextServerShutdownIT::assertCleartextComplete);
       assertThat(report.stragglers()).isEmpty();
     } finally {
       s.server().disposeNow(Duration.ofSeconds(5));
@@ -325,11 +362,15 @@ class CleartextServerShutdownIT {
   // the report counts each COMPLETE.
   @ParameterizedTest
   @EnumSource(names = {"H2C", "HTTP11"})
-  void h2cConnectionOfAnH2cCapableServerGetsGoawayAndItsResponse(HttpProtocol clientFirst) throws Exception {
+  void h2cConnectionOfAnH2cCapableServerGetsGoawayAndItsResponse(HttpProtocol clientFirst)
+      throws Exception {
     Server s = start(HttpProtocol.HTTP11, HttpProtocol.H2C);
     List<Integer> goAways = new CopyOnWriteArrayList<>();
     // H2C alone: prior knowledge; HTTP11 and H2C: an HTTP/1.1 request that upgrades to h2c
-    HttpProtocol[] protocols = clientFirst == HttpProtocol.H2C ? new HttpProtocol[] {HttpProtocol.H2C} : new HttpProtocol[] {HttpProtocol.HTTP11, HttpProtocol.H2C};
+    HttpProtocol[] protocols =
+        clientFirst == HttpProtocol.H2C
+            ? new HttpProtocol[] {HttpProtocol.H2C}
+            : new HttpProtocol[] {HttpProtocol.HTTP11, HttpProtocol.H2C};
     HttpClient client =
         HttpClient.create()
             .protocol(protocols)
@@ -341,12 +382,16 @@ class CleartextServerShutdownIT {
                 });
     try {
       String base = "http://127.0.0.1:" + s.server().port();
-      // the first exchange makes the connection HTTP/2 (an upgrade's request is answered on stream 1)
-      assertThat(client.get().uri(base + "/").responseContent().aggregate().asString().block(WAIT)).isEqualTo("ok");
-      CompletableFuture<String> slow = client.get().uri(base + "/slow").responseContent().aggregate().asString().toFuture();
+      // the first exchange makes the connection HTTP/2 (an upgrade's request is answered on stream
+      // 1)
+      assertThat(client.get().uri(base + "/").responseContent().aggregate().asString().block(WAIT))
+          .isEqualTo("ok");
+      CompletableFuture<String> slow =
+          client.get().uri(base + "/slow").responseContent().aggregate().asString().toFuture();
       NettyServerShutdownIT.awaitUntil(() -> s.slowStarted().get() == 1);
 
-      ShutdownReport report = s.shutDown(withGrace(Duration.ofSeconds(10))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      ShutdownReport report =
+          s.shutDown(withGrace(Duration.ofSeconds(10))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
       assertThat(slow.get(WAIT.toSeconds(), TimeUnit.SECONDS)).hasSize(SLOW_BODY);
       assertThat(goAways).contains(Integer.MAX_VALUE);
@@ -402,16 +447,22 @@ class CleartextServerShutdownIT {
       c.send("/events");
       NettyServerShutdownIT.awaitUntil(() -> ticks.get() >= 3);
 
-      CompletableFuture<ShutdownReport> shutdown = graceful.shutdown(server, withGrace(Duration.ofSeconds(10))).toFuture();
-      String stream = new String(c.socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      CompletableFuture<ShutdownReport> shutdown =
+          graceful.shutdown(server, withGrace(Duration.ofSeconds(10))).toFuture();
+      String stream =
+          new String(c.socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       c.socket.shutdownOutput();
       ShutdownReport report = shutdown.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
       assertThat(stream).contains("data: tick 1").contains("data: bye");
       assertThat(stream.indexOf("data: bye")).isGreaterThan(stream.lastIndexOf("data: tick"));
-      assertThat(results(report)).singleElement().satisfies(CleartextServerShutdownIT::assertCleartextComplete);
+      assertThat(results(report))
+          .singleElement()
+          .satisfies(CleartextServerShutdownIT::assertCleartextComplete);
       assertThat(report.stragglers()).isEmpty();
-      assertThat(report.elapsed()).as("ended by the stream, not the grace period").isLessThan(Duration.ofSeconds(5));
+      assertThat(report.elapsed())
+          .as("ended by the stream, not the grace period")
+          .isLessThan(Duration.ofSeconds(5));
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
     }
@@ -434,7 +485,10 @@ class CleartextServerShutdownIT {
                   reactor.netty.Connection[] conn = new reactor.netty.Connection[1];
                   in.withConnection(c -> conn[0] = c);
                   // a session: in flight until it has said goodbye, once draining began
-                  Mono<Void> session = graceful.track(conn[0], graceful.draining().then(out.sendString(Mono.just("bye\n")).then()));
+                  Mono<Void> session =
+                      graceful.track(
+                          conn[0],
+                          graceful.draining().then(out.sendString(Mono.just("bye\n")).then()));
                   Mono<Void> work =
                       in.receive()
                           .asString()
@@ -444,8 +498,13 @@ class CleartextServerShutdownIT {
                                   graceful.track(
                                       conn[0],
                                       Mono.fromRunnable(working::incrementAndGet)
-                                          .then(Mono.delay(Duration.ofMillis(300), Schedulers.boundedElastic()))
-                                          .then(out.sendString(Mono.just("done " + msg.trim() + "\n")).then())));
+                                          .then(
+                                              Mono.delay(
+                                                  Duration.ofMillis(300),
+                                                  Schedulers.boundedElastic()))
+                                          .then(
+                                              out.sendString(Mono.just("done " + msg.trim() + "\n"))
+                                                  .then())));
                   return Mono.when(session, work);
                 })
             .bindNow(Duration.ofSeconds(10));
@@ -454,13 +513,16 @@ class CleartextServerShutdownIT {
       c.getOutputStream().write("work\n".getBytes(StandardCharsets.US_ASCII));
       NettyServerShutdownIT.awaitUntil(() -> working.get() == 1);
 
-      CompletableFuture<ShutdownReport> shutdown = graceful.shutdown(server, withGrace(Duration.ofSeconds(10))).toFuture();
+      CompletableFuture<ShutdownReport> shutdown =
+          graceful.shutdown(server, withGrace(Duration.ofSeconds(10))).toFuture();
       String all = new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
       c.shutdownOutput();
       ShutdownReport report = shutdown.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
       assertThat(all).contains("bye\n").contains("done work\n");
-      assertThat(results(report)).singleElement().satisfies(CleartextServerShutdownIT::assertCleartextComplete);
+      assertThat(results(report))
+          .singleElement()
+          .satisfies(CleartextServerShutdownIT::assertCleartextComplete);
       assertThat(report.stragglers()).isEmpty();
     } finally {
       server.disposeNow(Duration.ofSeconds(5));

@@ -20,25 +20,31 @@ import javax.net.ssl.SSLException;
 
 /**
  * A server channel with an {@code SslHandler} and its {@link NettyTlsConnection}, and a client
- * channel with its own {@code SslHandler}, both {@link EmbeddedChannel}s: the test moves the
- * bytes between them, so nothing touches a socket or a real clock. Test code.
+ * channel with its own {@code SslHandler}, both {@link EmbeddedChannel}s: the test moves the bytes
+ * between them, so nothing touches a socket or a real clock. Test code.
  */
 final class EmbeddedTlsPair implements AutoCloseable {
   final EmbeddedChannel server;
   final EmbeddedChannel client;
   final NettyTlsConnection connection;
+
   /** Plaintext that reached the server application's handler, after graceful's. */
   final StringBuilder serverApplication = new StringBuilder();
+
   /** Exceptions that reached the end of the server's pipeline. */
   final List<Throwable> serverErrors = new ArrayList<>();
+
   /** Plaintext that reached the client. */
   final StringBuilder clientApplication = new StringBuilder();
+
   /** Exceptions that reached the end of the client's pipeline. */
   final List<Throwable> clientErrors = new ArrayList<>();
 
   private EmbeddedTlsPair(SslContext serverContext, SslContext clientContext) {
     server = new EmbeddedChannel();
-    server.pipeline().addLast("ssl", new SslHandler(serverContext.newEngine(ByteBufAllocator.DEFAULT)));
+    server
+        .pipeline()
+        .addLast("ssl", new SslHandler(serverContext.newEngine(ByteBufAllocator.DEFAULT)));
     server.pipeline().addLast("application", new Collector(serverApplication, serverErrors));
     connection = NettyTlsConnection.of(server);
     client =
@@ -53,18 +59,27 @@ final class EmbeddedTlsPair implements AutoCloseable {
    * @param protocol {@code "TLSv1.2"} or {@code "TLSv1.3"}
    * @return a pair whose handshake completed
    */
-  static EmbeddedTlsPair handshaken(TestCerts certs, SslProvider provider, String protocol) throws SSLException {
+  static EmbeddedTlsPair handshaken(TestCerts certs, SslProvider provider, String protocol)
+      throws SSLException {
     SslContext serverContext =
         SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
             .sslProvider(provider)
             .protocols(protocol)
             .build();
     SslContext clientContext =
-        SslContextBuilder.forClient().trustManager(certs.cert().certificate()).sslProvider(SslProvider.JDK).protocols(protocol).build();
+        SslContextBuilder.forClient()
+            .trustManager(certs.cert().certificate())
+            .sslProvider(SslProvider.JDK)
+            .protocols(protocol)
+            .build();
     EmbeddedTlsPair p = new EmbeddedTlsPair(serverContext, clientContext);
     p.pump();
-    assertThat(p.server.pipeline().get(SslHandler.class).handshakeFuture().isSuccess()).as("handshaken").isTrue();
-    assertThat(p.client.pipeline().get(SslHandler.class).handshakeFuture().isSuccess()).as("client handshaken").isTrue();
+    assertThat(p.server.pipeline().get(SslHandler.class).handshakeFuture().isSuccess())
+        .as("handshaken")
+        .isTrue();
+    assertThat(p.client.pipeline().get(SslHandler.class).handshakeFuture().isSuccess())
+        .as("client handshaken")
+        .isTrue();
     return p;
   }
 
@@ -75,12 +90,16 @@ final class EmbeddedTlsPair implements AutoCloseable {
     }
   }
 
-  /** @return records moved from the client to the server */
+  /**
+   * @return records moved from the client to the server
+   */
   int toServer() {
     return move(client, server);
   }
 
-  /** @return records moved from the server to the client */
+  /**
+   * @return records moved from the server to the client
+   */
   int toClient() {
     return move(server, client);
   }

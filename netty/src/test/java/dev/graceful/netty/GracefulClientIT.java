@@ -83,12 +83,16 @@ class GracefulClientIT {
     Backend old = backend(tls);
     Backend next = backend(tls);
     ConnectionProvider pool =
-        ConnectionProvider.builder("g9").maxConnections(8).evictionPredicate(GracefulClient.evictionPredicate()).build();
+        ConnectionProvider.builder("g9")
+            .maxConnections(8)
+            .evictionPredicate(GracefulClient.evictionPredicate())
+            .build();
     HttpClient client =
         GracefulClient.install(HttpClient.create(pool))
             .remoteAddress(() -> old.graceful().isDraining() ? next.address() : old.address());
     if (tls) {
-      SslContext trust = SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
+      SslContext trust =
+          SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
       client = client.secure(spec -> spec.sslContext(trust));
     }
     HttpClient c = client;
@@ -101,15 +105,17 @@ class GracefulClientIT {
                 () ->
                     c.get()
                         .uri("/")
-                        .responseSingle((res, body) -> body.asString().map(s -> res.status().code() + " " + s))
+                        .responseSingle(
+                            (res, body) -> body.asString().map(s -> res.status().code() + " " + s))
                         .retryWhen(GracefulClient.retryUnanswered(3)))
-            .doOnNext(s -> {
-              if ("200 ok".equals(s)) {
-                ok.incrementAndGet();
-              } else {
-                failures.add(new AssertionError("unexpected response: " + s));
-              }
-            })
+            .doOnNext(
+                s -> {
+                  if ("200 ok".equals(s)) {
+                    ok.incrementAndGet();
+                  } else {
+                    failures.add(new AssertionError("unexpected response: " + s));
+                  }
+                })
             .doOnError(failures::add)
             .onErrorResume(e -> Mono.empty())
             .then();
@@ -121,7 +127,11 @@ class GracefulClientIT {
       assertThat(failures).as("failed requests before the shutdown").isEmpty();
       ShutdownReport report =
           old.graceful()
-              .shutdown(old.server(), ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10)))
+              .shutdown(
+                  old.server(),
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofSeconds(5))
+                      .deadline(Duration.ofSeconds(10)))
               .block(WAIT);
       int atShutdownEnd = ok.get();
       NettyServerShutdownIT.awaitUntil(() -> ok.get() >= atShutdownEnd + 200);

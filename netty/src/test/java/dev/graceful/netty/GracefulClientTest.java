@@ -35,24 +35,43 @@ class GracefulClientTest {
   void retriesARequestWrittenOntoAClosedTlsConnection() {
     AtomicInteger attempts = new AtomicInteger();
     Mono<String> request =
-        Mono.defer(() -> attempts.incrementAndGet() == 1 ? Mono.error(new SslClosedEngineException("closed")) : Mono.just("ok"));
-    StepVerifier.create(request.retryWhen(GracefulClient.retryUnanswered(1))).expectNext("ok").expectComplete().verify(Duration.ofSeconds(5));
+        Mono.defer(
+            () ->
+                attempts.incrementAndGet() == 1
+                    ? Mono.error(new SslClosedEngineException("closed"))
+                    : Mono.just("ok"));
+    StepVerifier.create(request.retryWhen(GracefulClient.retryUnanswered(1)))
+        .expectNext("ok")
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
     assertThat(attempts).hasValue(2);
   }
 
   @Test
   void doesNotRetryOtherErrors() {
     AtomicInteger attempts = new AtomicInteger();
-    Mono<String> request = Mono.defer(() -> Mono.error(new IOException("reset " + attempts.incrementAndGet())));
-    StepVerifier.create(request.retryWhen(GracefulClient.retryUnanswered(3))).expectError(IOException.class).verify(Duration.ofSeconds(5));
+    Mono<String> request =
+        Mono.defer(() -> Mono.error(new IOException("reset " + attempts.incrementAndGet())));
+    StepVerifier.create(request.retryWhen(GracefulClient.retryUnanswered(3)))
+        .expectError(IOException.class)
+        .verify(Duration.ofSeconds(5));
     assertThat(attempts).hasValue(1);
-    assertThat(GracefulClient.unanswered(reactor.netty.http.client.PrematureCloseException.TEST_EXCEPTION)).isFalse();
+    assertThat(
+            GracefulClient.unanswered(
+                reactor.netty.http.client.PrematureCloseException.TEST_EXCEPTION))
+        .isFalse();
   }
 
   @Test
   void badArgumentsAreRefused() {
-    assertThatThrownBy(() -> GracefulClient.retryUnanswered(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRetries");
-    assertThatThrownBy(() -> GracefulClient.install(null)).isInstanceOf(NullPointerException.class).hasMessage("client");
-    assertThatThrownBy(() -> GracefulClient.isClosing(null)).isInstanceOf(NullPointerException.class).hasMessage("connection");
+    assertThatThrownBy(() -> GracefulClient.retryUnanswered(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxRetries");
+    assertThatThrownBy(() -> GracefulClient.install(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("client");
+    assertThatThrownBy(() -> GracefulClient.isClosing(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("connection");
   }
 }

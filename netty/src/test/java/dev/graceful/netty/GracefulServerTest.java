@@ -25,7 +25,9 @@ import reactor.test.StepVerifier;
 import reactor.test.publisher.PublisherProbe;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** GracefulServer's draining signal and exchange tracking, on embedded channels and virtual time. */
+/**
+ * GracefulServer's draining signal and exchange tracking, on embedded channels and virtual time.
+ */
 class GracefulServerTest {
   static final Duration VERIFY = Duration.ofSeconds(10);
 
@@ -44,9 +46,14 @@ class GracefulServerTest {
     early.assertWasSubscribed();
     assertThat(early.wasCancelled()).isFalse();
 
-    Mono<ShutdownReport> shutdown = graceful.shutdown(server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional()));
+    Mono<ShutdownReport> shutdown =
+        graceful.shutdown(
+            server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional()));
     assertThat(graceful.isDraining()).as("cold: nothing before subscription").isFalse();
-    StepVerifier.create(shutdown).assertNext(r -> assertThat(r.connections()).isZero()).expectComplete().verify(VERIFY);
+    StepVerifier.create(shutdown)
+        .assertNext(r -> assertThat(r.connections()).isZero())
+        .expectComplete()
+        .verify(VERIFY);
 
     assertThat(graceful.isDraining()).isTrue();
     StepVerifier.create(early.mono()).expectComplete().verify(VERIFY);
@@ -57,8 +64,12 @@ class GracefulServerTest {
   @Test
   void secondShutdownKeepsDrainingComplete() {
     GracefulServer graceful = GracefulServer.create();
-    graceful.shutdown(server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional())).block(VERIFY);
-    graceful.shutdown(server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional())).block(VERIFY);
+    graceful
+        .shutdown(server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional()))
+        .block(VERIFY);
+    graceful
+        .shutdown(server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional()))
+        .block(VERIFY);
     StepVerifier.create(graceful.draining()).expectComplete().verify(VERIFY);
   }
 
@@ -81,7 +92,10 @@ class GracefulServerTest {
             () ->
                 graceful.shutdown(
                     server(new EmbeddedChannel()),
-                    ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10)).scheduler(vts)),
+                    ServerShutdown.of(ShutdownSpec.bidirectional())
+                        .grace(Duration.ofSeconds(5))
+                        .deadline(Duration.ofSeconds(10))
+                        .scheduler(vts)),
             () -> vts,
             Long.MAX_VALUE)
         .expectSubscription()
@@ -119,7 +133,9 @@ class GracefulServerTest {
     graceful.draining().subscribe(null, null, conn::close);
     assertThat(graceful.openConnections()).hasSize(1);
 
-    StepVerifier.create(graceful.shutdown(server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional())))
+    StepVerifier.create(
+            graceful.shutdown(
+                server(new EmbeddedChannel()), ServerShutdown.of(ShutdownSpec.bidirectional())))
         .then(() -> runLoop(conn))
         .assertNext(
             report -> {
@@ -147,7 +163,8 @@ class GracefulServerTest {
     conn.pipeline().addLast(NettyPipeline.HttpCodec, new HttpServerCodec());
     graceful.track(Connection.from(conn), Mono.empty()).block(VERIFY);
 
-    StepVerifier.create(graceful.shutdown(server(listening), ServerShutdown.of(ShutdownSpec.bidirectional())))
+    StepVerifier.create(
+            graceful.shutdown(server(listening), ServerShutdown.of(ShutdownSpec.bidirectional())))
         .then(() -> runLoop(conn))
         .then(
             () -> {
@@ -178,7 +195,9 @@ class GracefulServerTest {
     }
   }
 
-  /** Runs the embedded channel's loop until nothing is left to do (a few rounds: tasks queue tasks). */
+  /**
+   * Runs the embedded channel's loop until nothing is left to do (a few rounds: tasks queue tasks).
+   */
   static void runLoop(EmbeddedChannel ch) {
     for (int i = 0; i < 10; i++) {
       ch.runPendingTasks();
@@ -197,12 +216,16 @@ class GracefulServerTest {
             () ->
                 graceful.shutdown(
                     server(new EmbeddedChannel()),
-                    ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10)).scheduler(vts)),
+                    ServerShutdown.of(ShutdownSpec.bidirectional())
+                        .grace(Duration.ofSeconds(5))
+                        .deadline(Duration.ofSeconds(10))
+                        .scheduler(vts)),
             () -> vts,
             Long.MAX_VALUE)
         .expectSubscription()
         .then(() -> runLoop(conn))
-        .assertNext(report -> assertThat(report.elapsed()).as("not held for the grace period").isZero())
+        .assertNext(
+            report -> assertThat(report.elapsed()).as("not held for the grace period").isZero())
         .expectComplete()
         .verify(VERIFY);
     assertThat(conn.isOpen()).isFalse();
@@ -211,16 +234,24 @@ class GracefulServerTest {
   @Test
   void nullArgumentsAreRefusedWithTheirName() {
     GracefulServer graceful = GracefulServer.create();
-    assertThatThrownBy(() -> graceful.track((Connection) null, Mono.empty())).isInstanceOf(NullPointerException.class).hasMessage("connection");
+    assertThatThrownBy(() -> graceful.track((Connection) null, Mono.empty()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("connection");
     assertThatThrownBy(() -> graceful.track(Connection.from(new EmbeddedChannel()), null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("exchange");
-    assertThatThrownBy(() -> graceful.track((reactor.netty.http.server.HttpServerRequest) null, Mono.empty()))
+    assertThatThrownBy(
+            () -> graceful.track((reactor.netty.http.server.HttpServerRequest) null, Mono.empty()))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("request");
-    assertThatThrownBy(() -> graceful.install(null)).isInstanceOf(NullPointerException.class).hasMessage("server");
-    assertThatThrownBy(() -> graceful.http(null)).isInstanceOf(NullPointerException.class).hasMessage("handler");
-    assertThatThrownBy(() -> graceful.shutdown(null, ServerShutdown.of(ShutdownSpec.bidirectional())))
+    assertThatThrownBy(() -> graceful.install(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("server");
+    assertThatThrownBy(() -> graceful.http(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("handler");
+    assertThatThrownBy(
+            () -> graceful.shutdown(null, ServerShutdown.of(ShutdownSpec.bidirectional())))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("server");
   }
@@ -230,7 +261,9 @@ class GracefulServerTest {
     GracefulServer graceful = GracefulServer.create();
     EmbeddedChannel conn = new EmbeddedChannel();
     conn.close();
-    StepVerifier.create(graceful.track(Connection.from(conn), Mono.empty())).expectComplete().verify(VERIFY);
+    StepVerifier.create(graceful.track(Connection.from(conn), Mono.empty()))
+        .expectComplete()
+        .verify(VERIFY);
     assertThat(graceful.openConnections()).isEmpty();
   }
 }

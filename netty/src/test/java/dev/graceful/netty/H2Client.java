@@ -47,7 +47,8 @@ final class H2Client {
     this.recorder = recorder;
   }
 
-  static H2Client connect(InetSocketAddress server, TestCerts certs, EventLoopGroup group) throws Exception {
+  static H2Client connect(InetSocketAddress server, TestCerts certs, EventLoopGroup group)
+      throws Exception {
     return connect(server, certs, group, true);
   }
 
@@ -55,7 +56,9 @@ final class H2Client {
    * @param answers whether it answers the server's close_notify (by closing); a client that does
    *     not stops reading once it sent a request, and keeps the connection open
    */
-  static H2Client connect(InetSocketAddress server, TestCerts certs, EventLoopGroup group, boolean answers) throws Exception {
+  static H2Client connect(
+      InetSocketAddress server, TestCerts certs, EventLoopGroup group, boolean answers)
+      throws Exception {
     SslContext ctx =
         SslContextBuilder.forClient()
             .trustManager(certs.cert().certificate())
@@ -77,7 +80,8 @@ final class H2Client {
                   @Override
                   protected void initChannel(SocketChannel c) {
                     c.pipeline()
-                        .addLast(ctx.newHandler(c.alloc(), server.getHostString(), server.getPort()))
+                        .addLast(
+                            ctx.newHandler(c.alloc(), server.getHostString(), server.getPort()))
                         .addLast(Http2FrameCodecBuilder.forClient().build())
                         .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
                         .addLast(recorder);
@@ -105,7 +109,12 @@ final class H2Client {
                 recorder.record("error " + f.cause());
                 return;
               }
-              Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("https").authority("localhost").path(path);
+              Http2Headers h =
+                  new DefaultHttp2Headers()
+                      .method("GET")
+                      .scheme("https")
+                      .authority("localhost")
+                      .path(path);
               f.getNow().writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
               if (!recorder.answers) {
                 channel.config().setAutoRead(false); // deaf from here on: it reads nothing more
@@ -123,14 +132,18 @@ final class H2Client {
     }
   }
 
-  /** Sends GET {@code path} as soon as the first GOAWAY arrives, as if it had crossed it on the way. */
+  /**
+   * Sends GET {@code path} as soon as the first GOAWAY arrives, as if it had crossed it on the way.
+   */
   void getOnFirstGoAway(String path) {
     recorder.onFirstGoAway = () -> get(path);
   }
 
   /** Sends the client's own GOAWAY (NO_ERROR): it is going away, and will open no more streams. */
   void goAway() {
-    channel.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame(io.netty.handler.codec.http2.Http2Error.NO_ERROR));
+    channel.writeAndFlush(
+        new io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame(
+            io.netty.handler.codec.http2.Http2Error.NO_ERROR));
   }
 
   /** Completes when the connection has ended. */

@@ -24,6 +24,7 @@ final class HttpsClient {
   private int responses;
   private final java.util.List<String> heads = new java.util.ArrayList<>();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
+
   /** The answer to the server's close_notify, once it came. */
   final CompletableFuture<ShutdownResult> answered = new CompletableFuture<>();
 
@@ -31,13 +32,19 @@ final class HttpsClient {
     this.tls = tls;
   }
 
-  static Mono<HttpsClient> connect(InetSocketAddress server, SSLContext ctx, LoopGroup loops, String tlsVersion) {
+  static Mono<HttpsClient> connect(
+      InetSocketAddress server, SSLContext ctx, LoopGroup loops, String tlsVersion) {
     return connect(server, ctx, loops, e -> e.setEnabledProtocols(new String[] {tlsVersion}));
   }
 
-  /** @param configure adjusts the client's engine before the handshake (protocols, SNI) */
+  /**
+   * @param configure adjusts the client's engine before the handshake (protocols, SNI)
+   */
   static Mono<HttpsClient> connect(
-      InetSocketAddress server, SSLContext ctx, LoopGroup loops, java.util.function.Consumer<javax.net.ssl.SSLEngine> configure) {
+      InetSocketAddress server,
+      SSLContext ctx,
+      LoopGroup loops,
+      java.util.function.Consumer<javax.net.ssl.SSLEngine> configure) {
     return TlsConnection.connect(server, ctx, loops, configure).map(HttpsClient::new);
   }
 
@@ -80,14 +87,24 @@ final class HttpsClient {
 
   private synchronized void received(ByteBuffer b) {
     in.append(StandardCharsets.ISO_8859_1.decode(b));
-    for (;;) {
+    for (; ; ) {
       int head = in.indexOf("\r\n\r\n", parsed);
       if (head < 0) {
         return;
       }
       String headers = in.substring(parsed, head).toLowerCase(Locale.ROOT);
       int at = headers.indexOf("content-length:");
-      int length = at < 0 ? 0 : Integer.parseInt(headers.substring(at + 15, headers.indexOf("\r\n", at) < 0 ? headers.length() : headers.indexOf("\r\n", at)).trim());
+      int length =
+          at < 0
+              ? 0
+              : Integer.parseInt(
+                  headers
+                      .substring(
+                          at + 15,
+                          headers.indexOf("\r\n", at) < 0
+                              ? headers.length()
+                              : headers.indexOf("\r\n", at))
+                      .trim());
       if (in.length() < head + 4 + length) {
         return;
       }
@@ -98,12 +115,16 @@ final class HttpsClient {
     }
   }
 
-  /** @return the heads (status line and headers, lower case) of the complete responses so far */
+  /**
+   * @return the heads (status line and headers, lower case) of the complete responses so far
+   */
   synchronized java.util.List<String> heads() {
     return java.util.List.copyOf(heads);
   }
 
-  /** @return complete responses so far */
+  /**
+   * @return complete responses so far
+   */
   synchronized int responses() {
     return responses;
   }
@@ -120,7 +141,9 @@ final class HttpsClient {
     }
   }
 
-  /** @return completes when the server's close_notify ended the stream; fails on truncation */
+  /**
+   * @return completes when the server's close_notify ended the stream; fails on truncation
+   */
   CompletableFuture<Void> ended() {
     return ended;
   }

@@ -8,8 +8,8 @@ import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.tls.TlsConnection;
 import dev.graceful.testkit.TestCerts;
+import dev.graceful.tls.TlsConnection;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import java.net.InetSocketAddress;
@@ -53,7 +53,9 @@ class LateRequestIT {
   }
 
   static ByteBuffer get(String path) {
-    return ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    return ByteBuffer.wrap(
+        ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
   }
 
   @Test
@@ -63,7 +65,8 @@ class LateRequestIT {
     SslContext ctx = NettyEngines.serverContext(SslProvider.JDK, certs);
     DisposableServer server =
         graceful
-            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+            .install(
+                HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
             .handle(
                 graceful.http(
                     (req, res) -> {
@@ -90,22 +93,33 @@ class LateRequestIT {
               answered::completeExceptionally,
               () ->
                   tls.send(get("/late"))
-                      .then(tls.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(10))))
+                      .then(
+                          tls.shutdown(
+                              ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(10))))
                       .subscribe(answered::complete, answered::completeExceptionally));
       tls.send(get("/")).block(WAIT);
       NettyServerShutdownIT.awaitUntil(() -> got.toString().endsWith("ok"));
 
       ShutdownReport report =
           graceful
-              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10)))
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofSeconds(5))
+                      .deadline(Duration.ofSeconds(10)))
               .block(WAIT);
 
-      assertThat(answered.get(WAIT.toSeconds(), TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETE);
-      assertThat(dispatched).as("the late request never reached the application").containsExactly("/");
+      assertThat(answered.get(WAIT.toSeconds(), TimeUnit.SECONDS).outcome())
+          .isEqualTo(Outcome.COMPLETE);
+      assertThat(dispatched)
+          .as("the late request never reached the application")
+          .containsExactly("/");
       assertThat(report.refusedRequests()).isEqualTo(1);
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
       assertThat(report.stragglers()).isEmpty();
-      assertThat(report.elapsed()).as("ended by the client's answer, not the deadline").isLessThan(Duration.ofSeconds(5));
+      assertThat(report.elapsed())
+          .as("ended by the client's answer, not the deadline")
+          .isLessThan(Duration.ofSeconds(5));
       assertThat(got.toString().split("HTTP/1.1 ", -1)).as("one response only").hasSize(2);
     } finally {
       server.disposeNow(Duration.ofSeconds(5));

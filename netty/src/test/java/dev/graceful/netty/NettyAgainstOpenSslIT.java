@@ -31,14 +31,19 @@ import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
 
-/** T-behaviours of {@link NettyTlsConnection} on a reactor-netty TCP server, {@code openssl s_client} as the peer. */
+/**
+ * T-behaviours of {@link NettyTlsConnection} on a reactor-netty TCP server, {@code openssl
+ * s_client} as the peer.
+ */
 class NettyAgainstOpenSslIT {
   static final Duration WAIT = Duration.ofSeconds(30);
   static TestCerts certs;
   DisposableServer server;
   final BlockingQueue<NettyTlsConnection> accepted = new LinkedBlockingQueue<>();
 
-  /** @return the SSLEngine under Netty's SslHandler: the JDK's here, BoringSSL in the subclass */
+  /**
+   * @return the SSLEngine under Netty's SslHandler: the JDK's here, BoringSSL in the subclass
+   */
   SslProvider provider() {
     return SslProvider.JDK;
   }
@@ -70,7 +75,8 @@ class NettyAgainstOpenSslIT {
   }
 
   PeerProcess client(String tls) {
-    return PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.port(), "-tls" + tls.replace('.', '_'));
+    return PeerProcess.start(
+        "s_client", "-connect", "127.0.0.1:" + server.port(), "-tls" + tls.replace('.', '_'));
   }
 
   NettyTlsConnection next() throws InterruptedException {
@@ -80,7 +86,9 @@ class NettyAgainstOpenSslIT {
   }
 
   static void write(NettyTlsConnection c, String text) {
-    c.channel().writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)).syncUninterruptibly();
+    c.channel()
+        .writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8))
+        .syncUninterruptibly();
   }
 
   static ShutdownException.Reason reason(Mono<?> m) {
@@ -115,14 +123,16 @@ class NettyAgainstOpenSslIT {
   // (BlockHound's error from inside Netty's allocator did, under the SslHandler's wrap): the
   // shutdown fails at once with a TRANSPORT error carrying the cause, state SENT (T1: attempted),
   // instead of waiting out its deadline and calling the peer's end a truncation.
-  @Tag("T1") @Tag("T2")
+  @Tag("T1")
+  @Tag("T2")
   @org.junit.jupiter.api.Test
   void closeNotifyThatThrowsFailsTheShutdownAtOnce() throws Exception {
     SslContext ctx = NettyEngines.serverContext(provider(), certs);
     BlockingQueue<NettyTlsConnection> conns = new LinkedBlockingQueue<>();
     // plain Netty (reactor-netty builds its own SslHandler): a handler whose closeOutbound throws
     io.netty.channel.EventLoopGroup group =
-        new io.netty.channel.MultiThreadIoEventLoopGroup(1, io.netty.channel.nio.NioIoHandler.newFactory());
+        new io.netty.channel.MultiThreadIoEventLoopGroup(
+            1, io.netty.channel.nio.NioIoHandler.newFactory());
     io.netty.channel.Channel throwing =
         new io.netty.bootstrap.ServerBootstrap()
             .group(group)
@@ -131,12 +141,15 @@ class NettyAgainstOpenSslIT {
                 new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
                   @Override
                   protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
-                    ch.pipeline().addLast("ssl", new io.netty.handler.ssl.SslHandler(ctx.newEngine(ch.alloc())) {
-                      @Override
-                      public io.netty.channel.ChannelFuture closeOutbound() {
-                        throw new IllegalStateException("closeOutbound threw");
-                      }
-                    });
+                    ch.pipeline()
+                        .addLast(
+                            "ssl",
+                            new io.netty.handler.ssl.SslHandler(ctx.newEngine(ch.alloc())) {
+                              @Override
+                              public io.netty.channel.ChannelFuture closeOutbound() {
+                                throw new IllegalStateException("closeOutbound threw");
+                              }
+                            });
                     conns.add(NettyTlsConnection.of(ch));
                   }
                 })
@@ -144,16 +157,25 @@ class NettyAgainstOpenSslIT {
             .syncUninterruptibly()
             .channel();
     int port = ((java.net.InetSocketAddress) throwing.localAddress()).getPort();
-    try (PeerProcess peer = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_3")) {
+    try (PeerProcess peer =
+        PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_3")) {
       peer.awaitLine("CONNECTED", WAIT);
       NettyTlsConnection c = conns.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(c).as("accepted").isNotNull();
-      c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().syncUninterruptibly();
+      c.channel()
+          .pipeline()
+          .get(io.netty.handler.ssl.SslHandler.class)
+          .handshakeFuture()
+          .syncUninterruptibly();
       long t0 = System.nanoTime();
       ShutdownException e =
-          (ShutdownException) Exceptions.unwrap(
-              org.junit.jupiter.api.Assertions.assertThrows(
-                  RuntimeException.class, () -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(10))).block(WAIT)));
+          (ShutdownException)
+              Exceptions.unwrap(
+                  org.junit.jupiter.api.Assertions.assertThrows(
+                      RuntimeException.class,
+                      () ->
+                          c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(10)))
+                              .block(WAIT)));
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
       assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TRANSPORT);
       assertThat(e.state()).isEqualTo(ShutdownState.SENT);
@@ -204,7 +226,9 @@ class NettyAgainstOpenSslIT {
       NettyTlsConnection c = next();
       write(c, "hi\n");
       peer.awaitLine("hi", WAIT);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE)).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE))
+              .block(WAIT);
       assertThat(r.quiet()).isTrue();
       assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
       peer.awaitExit(WAIT);
@@ -234,29 +258,38 @@ class NettyAgainstOpenSslIT {
     }
   }
 
-  // G1-G5, G6 (a reactor-netty TCP server over TLS) with real OpenSSL clients: a reactor-netty TCP server tracked by GracefulServer, three
+  // G1-G5, G6 (a reactor-netty TCP server over TLS) with real OpenSSL clients: a reactor-netty TCP
+  // server tracked by GracefulServer, three
   // s_client connections (TLS 1.2 and 1.3), a graceful shutdown: each s_client receives the data
   // written before the close_notify, answers and exits cleanly; the report counts three COMPLETE.
-  @Tag("G3") @Tag("G5") @Tag("G6")
+  @Tag("G3")
+  @Tag("G5")
+  @Tag("G6")
   @org.junit.jupiter.api.Test
   void gracefulServerShutdownWithOpenSslClients() throws Exception {
     SslContext ctx = NettyEngines.serverContext(provider(), certs);
     GracefulServer graceful = GracefulServer.create();
     DisposableServer tcp =
         graceful
-            .install(TcpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
+            .install(
+                TcpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx)))
             .handle((in, out) -> out.sendString(Mono.just("welcome\n")).neverComplete())
             .bindNow(Duration.ofSeconds(10));
     java.util.List<PeerProcess> peers = new java.util.ArrayList<>();
     try {
       for (String tls : new String[] {"1.2", "1.3", "1.3"}) {
-        PeerProcess p = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + tcp.port(), "-tls" + tls.replace('.', '_'));
+        PeerProcess p =
+            PeerProcess.start(
+                "s_client", "-connect", "127.0.0.1:" + tcp.port(), "-tls" + tls.replace('.', '_'));
         peers.add(p);
         p.awaitLine("welcome", WAIT);
       }
       dev.graceful.core.ShutdownReport report =
           graceful
-              .shutdown(tcp, dev.graceful.core.ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10)))
+              .shutdown(
+                  tcp,
+                  dev.graceful.core.ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .deadline(Duration.ofSeconds(10)))
               .block(WAIT);
       assertThat(report.connections()).isEqualTo(3);
       assertThat(report.outcomes()).isEqualTo(java.util.Map.of(Outcome.COMPLETE, 3));
@@ -277,12 +310,16 @@ class NettyAgainstOpenSslIT {
     NettyTlsConnection c = next();
     java.util.concurrent.CountDownLatch emptied = new java.util.concurrent.CountDownLatch(1);
     // a closed channel's pipeline lets its handlers go from the tail to the head: this one last
-    c.channel().pipeline().addFirst("test.emptied", new io.netty.channel.ChannelHandlerAdapter() {
-          @Override
-          public void handlerRemoved(io.netty.channel.ChannelHandlerContext ctx) {
-            emptied.countDown();
-          }
-        });
+    c.channel()
+        .pipeline()
+        .addFirst(
+            "test.emptied",
+            new io.netty.channel.ChannelHandlerAdapter() {
+              @Override
+              public void handlerRemoved(io.netty.channel.ChannelHandlerContext ctx) {
+                emptied.countDown();
+              }
+            });
     write(c, "drained\n");
     peer.awaitLine("drained", WAIT);
     peer.kill();
@@ -297,7 +334,8 @@ class NettyAgainstOpenSslIT {
   @Tag("T1")
   @org.junit.jupiter.api.Test
   void sentIsSetEvenWhenTheWriteFailsAndNettyLogsNoWarning() throws Exception {
-    java.util.List<java.util.logging.LogRecord> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.List<java.util.logging.LogRecord> warned =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
     LogWatch watch =
         LogWatch.of(
             io.netty.handler.ssl.SslHandler.class,
@@ -309,7 +347,8 @@ class NettyAgainstOpenSslIT {
     try (PeerProcess peer = client("1.3")) {
       NettyTlsConnection c = closedByKilledPeer(peer);
       assertThat(c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class)).isNull();
-      assertThat(reason(c.shutdown(ShutdownSpec.bidirectional().fast()))).isEqualTo(ShutdownException.Reason.TRANSPORT);
+      assertThat(reason(c.shutdown(ShutdownSpec.bidirectional().fast())))
+          .isEqualTo(ShutdownException.Reason.TRANSPORT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.SENT);
       assertThat(warned).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
     } finally {
@@ -319,13 +358,19 @@ class NettyAgainstOpenSslIT {
 
   // R2: a cancelled bidirectional shutdown keeps the state truthful (SENT) and a later one
   // continues from it to COMPLETE without a second close_notify.
-  @Tag("T12") @Tag("R2")
+  @Tag("T12")
+  @Tag("R2")
   @org.junit.jupiter.api.Test
   void cancelKeepsStateAndALaterShutdownContinues() throws Exception {
-    try (PeerProcess peer = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.port(), "-tls1_3", "-ign_eof")) {
+    try (PeerProcess peer =
+        PeerProcess.start(
+            "s_client", "-connect", "127.0.0.1:" + server.port(), "-tls1_3", "-ign_eof")) {
       NettyTlsConnection c = next();
       var first = c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)).subscribe();
-      Mono.fromCallable(c::shutdownState).filter(ShutdownState::sent).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+      Mono.fromCallable(c::shutdownState)
+          .filter(ShutdownState::sent)
+          .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5)))
+          .block(WAIT);
       first.dispose();
       assertThat(c.shutdownState().sent()).isTrue();
       peer.closeStdin(); // s_client now answers our close_notify with its own

@@ -32,7 +32,8 @@ class NettyBoringSslServerShutdownIT extends NettyServerShutdownIT {
   // reads one, as TLS 1.2 requires), so the response still in flight cannot follow. What graceful
   // still guarantees: the client gets a clean end (a close_notify, no truncation), and the server
   // reports a peer-initiated COMPLETE with both close_notify sent and received. If Netty's engine
-  // ever keeps its outbound side open, this fails, and the advice in docs/tls.md (the JDK provider for
+  // ever keeps its outbound side open, this fails, and the advice in docs/tls.md (the JDK provider
+  // for
   // half-closing clients) can go.
   @Tag("T3")
   @Test
@@ -40,7 +41,9 @@ class NettyBoringSslServerShutdownIT extends NettyServerShutdownIT {
   @DisplayName("tls13HalfCloseLosesTheResponseWithNettysOpenSslEngine")
   void tls13HalfCloseStillGetsTheResponse() throws Exception {
     HalfClose h = halfCloseAfterASlowRequest();
-    assertThat(h.responses()).as("the response could not follow the engine's close_notify").isZero();
+    assertThat(h.responses())
+        .as("the response could not follow the engine's close_notify")
+        .isZero();
     assertThat(h.server().outcome()).isEqualTo(Outcome.COMPLETE);
     assertThat(h.server().initiator()).isEqualTo(Initiator.PEER);
     assertThat(h.server().state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);

@@ -97,7 +97,8 @@ class NettyCleartextConnectionTest {
   @Test
   void bytesThePeerSendsBeforeItsFinAreCounted() throws Exception {
     NettyCleartextConnection c = NettyCleartextConnection.of(channel);
-    var result = c.shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(VERIFY)).toFuture();
+    var result =
+        c.shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(VERIFY)).toFuture();
     assertThat(peer.getInputStream().read()).isEqualTo(-1);
     peer.getOutputStream().write(new byte[100]);
     peer.shutdownOutput();
@@ -134,13 +135,19 @@ class NettyCleartextConnectionTest {
   void silentPeerTimesOutOnTheSpecsClock() {
     NettyCleartextConnection c = NettyCleartextConnection.of(channel);
     VirtualTimeScheduler vts = VirtualTimeScheduler.create();
-    StepVerifier.withVirtualTime(() -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30)).scheduler(vts)), () -> vts, 1)
+    StepVerifier.withVirtualTime(
+            () ->
+                c.shutdown(
+                    ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30)).scheduler(vts)),
+            () -> vts,
+            1)
         .expectSubscription()
         .thenAwait(Duration.ofSeconds(30))
         .expectErrorSatisfies(
             e -> {
               assertThat(e).isInstanceOf(ShutdownException.class);
-              assertThat(((ShutdownException) e).reason()).isEqualTo(ShutdownException.Reason.TIMEOUT);
+              assertThat(((ShutdownException) e).reason())
+                  .isEqualTo(ShutdownException.Reason.TIMEOUT);
             })
         .verify(VERIFY);
     assertThat(c.shutdownState().sent()).isTrue();
@@ -150,7 +157,10 @@ class NettyCleartextConnectionTest {
   void quicModesAreRefused() {
     NettyCleartextConnection c = NettyCleartextConnection.of(channel);
     StepVerifier.create(c.shutdown(ShutdownSpec.bidirectional().rfc()))
-        .expectErrorSatisfies(e -> assertThat(((ShutdownException) e).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(((ShutdownException) e).reason())
+                    .isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT))
         .verify(VERIFY);
     assertThat(c.shutdownState()).isEqualTo(ShutdownState.NONE);
   }
@@ -178,6 +188,8 @@ class NettyCleartextConnectionTest {
 
   @Test
   void nullChannelIsRefused() {
-    assertThatThrownBy(() -> NettyCleartextConnection.of(null)).isInstanceOf(NullPointerException.class).hasMessage("channel");
+    assertThatThrownBy(() -> NettyCleartextConnection.of(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("channel");
   }
 }

@@ -10,7 +10,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import javax.net.ssl.SSLException;
 
-/** The two SSLEngines Netty's SslHandler can drive in these tests: the JDK's and BoringSSL. Test code. */
+/**
+ * The two SSLEngines Netty's SslHandler can drive in these tests: the JDK's and BoringSSL. Test
+ * code.
+ */
 final class NettyEngines {
   private NettyEngines() {}
 
@@ -19,7 +22,8 @@ final class NettyEngines {
    * @return a server context (TLS 1.3 and 1.2) on {@code provider}'s engine, checked to be that
    *     engine's: a silent fallback to the JDK's would test it twice
    */
-  static SslContext serverContext(SslProvider provider, TestCerts certs, String... alpn) throws SSLException {
+  static SslContext serverContext(SslProvider provider, TestCerts certs, String... alpn)
+      throws SSLException {
     SslContextBuilder b =
         SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
             .sslProvider(provider)
@@ -33,7 +37,8 @@ final class NettyEngines {
               alpn));
     }
     SslContext ctx = b.build();
-    assertThat(ctx.getClass().getSimpleName()).startsWith(provider == SslProvider.JDK ? "Jdk" : "OpenSsl");
+    assertThat(ctx.getClass().getSimpleName())
+        .startsWith(provider == SslProvider.JDK ? "Jdk" : "OpenSsl");
     return ctx;
   }
 

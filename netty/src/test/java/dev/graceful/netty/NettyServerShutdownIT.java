@@ -33,15 +33,16 @@ import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * G1–G5 on a real reactor-netty HTTPS server, with graceful's own TLS clients (and the JDK's TLS
- * on both sides): every response arrives whole, then a close_notify, and the report matches what
- * the clients saw.
+ * G1–G5 on a real reactor-netty HTTPS server, with graceful's own TLS clients (and the JDK's TLS on
+ * both sides): every response arrives whole, then a close_notify, and the report matches what the
+ * clients saw.
  */
 class NettyServerShutdownIT {
   static final Duration WAIT = Duration.ofSeconds(60);
   static final int SLOW_BODY = 64 * 1024;
   static TestCerts certs;
   static LoopGroup clientLoops;
+
   /** The event loop of the HTTP/2 clients (Netty's own). */
   static EventLoopGroup h2Loops;
 
@@ -58,12 +59,19 @@ class NettyServerShutdownIT {
     h2Loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
-  /** @return the errors among {@code report}'s entries, to name them when an assertion fails */
+  /**
+   * @return the errors among {@code report}'s entries, to name them when an assertion fails
+   */
   static List<String> errorsIn(ShutdownReport report) {
-    return report.entries().stream().filter(e -> e.error().isPresent()).map(e -> e.error().get().toString()).toList();
+    return report.entries().stream()
+        .filter(e -> e.error().isPresent())
+        .map(e -> e.error().get().toString())
+        .toList();
   }
 
-  /** @return the SSLEngine under Netty's SslHandler: the JDK's here, BoringSSL in the subclass */
+  /**
+   * @return the SSLEngine under Netty's SslHandler: the JDK's here, BoringSSL in the subclass
+   */
   SslProvider provider() {
     return SslProvider.JDK;
   }
@@ -77,24 +85,34 @@ class NettyServerShutdownIT {
     return start(graceful, new java.util.concurrent.atomic.AtomicInteger());
   }
 
-  DisposableServer start(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted) throws Exception {
+  DisposableServer start(
+      GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted)
+      throws Exception {
     return start(graceful, slowStarted, UnaryOperator.identity());
   }
 
-  DisposableServer start(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted, UnaryOperator<HttpServer> more)
+  DisposableServer start(
+      GracefulServer graceful,
+      java.util.concurrent.atomic.AtomicInteger slowStarted,
+      UnaryOperator<HttpServer> more)
       throws Exception {
     SslContext ctx = nettyContext();
     return graceful
-        .install(more.apply(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx))))
+        .install(
+            more.apply(
+                HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(ctx))))
         .handle(
             graceful.http(
                 (req, res) ->
                     req.uri().startsWith("/slow") && slowStarted.incrementAndGet() > 0
                         ? res.header("content-length", Integer.toString(SLOW_BODY))
-                            // (the body is allocated where the delay ends: not on a parallel thread,
+                            // (the body is allocated where the delay ends: not on a parallel
+                            // thread,
                             // where BlockHound rightly flags Netty's allocator taking a lock)
                             .sendString(
-                                Mono.delay(Duration.ofMillis(500), reactor.core.scheduler.Schedulers.boundedElastic())
+                                Mono.delay(
+                                        Duration.ofMillis(500),
+                                        reactor.core.scheduler.Schedulers.boundedElastic())
                                     .map(x -> "x".repeat(SLOW_BODY)))
                         : res.header("content-length", "2").sendString(Mono.just("ok"))))
         .bindNow(Duration.ofSeconds(10));
@@ -107,7 +125,11 @@ class NettyServerShutdownIT {
   static List<HttpsClient> cooperativeClients(DisposableServer server, int n) {
     InetSocketAddress at = address(server);
     return Flux.range(0, n)
-        .flatMap(i -> HttpsClient.connect(at, certs.client(), clientLoops, i % 2 == 0 ? "TLSv1.3" : "TLSv1.2"), 32)
+        .flatMap(
+            i ->
+                HttpsClient.connect(
+                    at, certs.client(), clientLoops, i % 2 == 0 ? "TLSv1.3" : "TLSv1.2"),
+            32)
         .map(HttpsClient::readUntilServerCloses)
         .collectList()
         .block(WAIT);
@@ -117,14 +139,19 @@ class NettyServerShutdownIT {
     return new InetSocketAddress("127.0.0.1", s.port());
   }
 
-  // G1–G5, G6 (a reactor-netty HTTP server over TLS): 1,000 open keep-alive connections (TLS 1.3 and 1.2), 100 of them with a slow request in
+  // G1–G5, G6 (a reactor-netty HTTP server over TLS): 1,000 open keep-alive connections (TLS 1.3
+  // and 1.2), 100 of them with a slow request in
   // flight when the shutdown starts. Every client receives every response whole and then a
   // close_notify, answers it, and the report counts 1,000 COMPLETE with no straggler.
-  @Tag("G2") @Tag("G3") @Tag("G5") @Tag("G6")
+  @Tag("G2")
+  @Tag("G3")
+  @Tag("G5")
+  @Tag("G6")
   @Test
   void thousandKeepAliveConnectionsEndGracefully() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger slowStarted =
+        new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = start(graceful, slowStarted);
     try {
       List<HttpsClient> clients = cooperativeClients(server, 1000);
@@ -143,8 +170,11 @@ class NettyServerShutdownIT {
       for (HttpsClient c : clients) {
         assertClosedAndAnswered(c);
       }
-      assertThat(slow).allSatisfy(c -> assertThat(c.responses()).as("the slow response arrived whole").isEqualTo(2));
-      assertThat(clients.subList(100, 1000)).allSatisfy(c -> assertThat(c.responses()).isEqualTo(1));
+      assertThat(slow)
+          .allSatisfy(
+              c -> assertThat(c.responses()).as("the slow response arrived whole").isEqualTo(2));
+      assertThat(clients.subList(100, 1000))
+          .allSatisfy(c -> assertThat(c.responses()).isEqualTo(1));
       assertThat(report.connections()).isEqualTo(1000);
       assertThat(report.outcomes())
           .as(() -> "errors: " + errorsIn(report))
@@ -152,21 +182,32 @@ class NettyServerShutdownIT {
       assertThat(report.stragglers()).isEmpty();
       assertThat(report.latency(50)).isLessThan(Duration.ofSeconds(5));
       assertThat(graceful.openConnections()).isEmpty();
-      System.err.printf("1000 connections: shutdown in %d ms, p50 %d ms, p99 %d ms%n",
-          report.elapsed().toMillis(), report.latency(50).toMillis(), report.latency(99).toMillis());
+      System.err.printf(
+          "1000 connections: shutdown in %d ms, p50 %d ms, p99 %d ms%n",
+          report.elapsed().toMillis(),
+          report.latency(50).toMillis(),
+          report.latency(99).toMillis());
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
     }
   }
 
   /** A bidirectional server shutdown with 5 s of grace for the exchanges in flight. */
-  static ShutdownReport shutDownWithGrace(GracefulServer graceful, DisposableServer server, Duration deadline) {
+  static ShutdownReport shutDownWithGrace(
+      GracefulServer graceful, DisposableServer server, Duration deadline) {
     return graceful
-        .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(deadline))
+        .shutdown(
+            server,
+            ServerShutdown.of(ShutdownSpec.bidirectional())
+                .grace(Duration.ofSeconds(5))
+                .deadline(deadline))
         .block(WAIT);
   }
 
-  /** {@code c} got the server's close_notify (not a truncation) and answered it: COMPLETE, peer first. */
+  /**
+   * {@code c} got the server's close_notify (not a truncation) and answered it: COMPLETE, peer
+   * first.
+   */
   static void assertClosedAndAnswered(HttpsClient c) throws Exception {
     c.ended().get(30, TimeUnit.SECONDS);
     ShutdownResult answer = c.answered.get(30, TimeUnit.SECONDS);
@@ -185,7 +226,10 @@ class NettyServerShutdownIT {
         start(
             graceful,
             new java.util.concurrent.atomic.AtomicInteger(),
-            s -> s.doOnChannelInit((observer, channel, remote) -> channel.pipeline().addFirst("held-close", new HeldClose())));
+            s ->
+                s.doOnChannelInit(
+                    (observer, channel, remote) ->
+                        channel.pipeline().addFirst("held-close", new HeldClose())));
     try {
       List<HttpsClient> clients = cooperativeClients(server, 4);
       Flux.fromIterable(clients).flatMap(c -> c.get("/")).blockLast(WAIT);
@@ -194,7 +238,11 @@ class NettyServerShutdownIT {
       }
       awaitOpen(graceful, 4);
       ShutdownReport report =
-          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10))).block(WAIT);
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
       assertThat(graceful.openConnections()).isEmpty();
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 4));
       assertThat(report.elapsed()).isGreaterThanOrEqualTo(HeldClose.HOLD);
@@ -220,8 +268,11 @@ class NettyServerShutdownIT {
       c.ended().get(30, TimeUnit.SECONDS);
       List<String> events = c.events();
       assertThat(events).contains("response on stream 3: " + SLOW_BODY + " bytes");
-      assertThat(events.subList(events.size() - 2, events.size())).containsExactly("close_notify", "end");
-      assertThat(report.outcomes()).as(() -> "errors: " + errorsIn(report)).isEqualTo(Map.of(Outcome.COMPLETE, 1));
+      assertThat(events.subList(events.size() - 2, events.size()))
+          .containsExactly("close_notify", "end");
+      assertThat(report.outcomes())
+          .as(() -> "errors: " + errorsIn(report))
+          .isEqualTo(Map.of(Outcome.COMPLETE, 1));
     } finally {
       h.server().disposeNow(Duration.ofSeconds(5));
     }
@@ -231,7 +282,9 @@ class NettyServerShutdownIT {
   // HTTP/2 connection gets a GOAWAY (NO_ERROR, naming its last stream, so it opens no new one),
   // then its response whole, then the close_notify, which it answers; the report counts one
   // COMPLETE. The peer is Netty's own HTTP/2 client codec.
-  @Tag("G1") @Tag("G2") @Tag("G6")
+  @Tag("G1")
+  @Tag("G2")
+  @Tag("G6")
   @Test
   void http2ClientGetsGoawayThenItsResponseThenTheCloseNotify() throws Exception {
     SlowHttp2 h = slowHttp2Request("/");
@@ -253,7 +306,8 @@ class NettyServerShutdownIT {
               "response on stream 5: " + SLOW_BODY + " bytes",
               "close_notify",
               "end");
-      assertThat(events.indexOf("GOAWAY 0 last stream " + Integer.MAX_VALUE)).isLessThan(events.indexOf("GOAWAY 0 last stream 5"));
+      assertThat(events.indexOf("GOAWAY 0 last stream " + Integer.MAX_VALUE))
+          .isLessThan(events.indexOf("GOAWAY 0 last stream 5"));
       assertThat(events.subList(4, 6)).containsExactly("close_notify", "end");
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 1));
       assertThat(h.graceful().openConnections()).isEmpty();
@@ -301,7 +355,8 @@ class NettyServerShutdownIT {
   @Test
   void http2StreamInFlightAtTheDeadlineIsForced() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger slowStarted =
+        new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = startHttp2(graceful, slowStarted);
     try {
       H2Client c = H2Client.connect(address(server), certs, h2Loops, false);
@@ -312,7 +367,9 @@ class NettyServerShutdownIT {
           graceful
               .shutdown(
                   server,
-                  ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofMillis(50)).deadline(Duration.ofMillis(100)))
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofMillis(50))
+                      .deadline(Duration.ofMillis(100)))
               .block(WAIT);
 
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.SENT, 1));
@@ -333,7 +390,8 @@ class NettyServerShutdownIT {
   // has run (without the hold, Netty's own close sent a close_notify and closed at once, and the
   // report said TRUNCATED). The report counts one COMPLETE with the client's close_notify received,
   // well within the grace period: the close handshake ended it, not the grace.
-  @Tag("G1") @Tag("G2")
+  @Tag("G1")
+  @Tag("G2")
   @Test
   void webSocketGetsACloseFrameThenTheCloseNotify() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -343,8 +401,10 @@ class NettyServerShutdownIT {
       webSocketClient(server)
           .handle(
               (in, out) -> {
-                in.receiveCloseStatus().subscribe(st -> seen.add("close " + st.code() + " " + st.reasonText()));
-                return out.sendString(Mono.just("hello")).then(in.receive().asString().doOnNext(seen::add).then());
+                in.receiveCloseStatus()
+                    .subscribe(st -> seen.add("close " + st.code() + " " + st.reasonText()));
+                return out.sendString(Mono.just("hello"))
+                    .then(in.receive().asString().doOnNext(seen::add).then());
               })
           .subscribe(null, e -> seen.add("client error " + e));
       awaitUntil(() -> !seen.isEmpty());
@@ -352,14 +412,21 @@ class NettyServerShutdownIT {
 
       Duration grace = Duration.ofSeconds(5);
       ShutdownReport report =
-          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(grace).deadline(Duration.ofSeconds(10))).block(WAIT);
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(grace)
+                      .deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
 
       assertThat(seen).containsExactly("echo hello", "close 1001 " + GracefulServer.GOING_AWAY);
       assertThat(report.outcomes())
           .as(() -> "errors: " + errorsIn(report))
           .isEqualTo(Map.of(Outcome.COMPLETE, 1));
       // the client's close_notify was received; ours went out too unless the client's TCP end (it
-      // closes right after its close frame and close_notify) came first: then RECEIVED alone, truthfully
+      // closes right after its close frame and close_notify) came first: then RECEIVED alone,
+      // truthfully
       assertThat(report.entries().get(0).result().orElseThrow().state().received()).isTrue();
       assertThat(report.stragglers()).isEmpty();
       assertThat(report.elapsed()).isLessThan(grace);
@@ -373,25 +440,35 @@ class NettyServerShutdownIT {
   // 300 ms after its request, the exchange in flight): the client still gets the close frame, and
   // the report counts one COMPLETE. (reactor-netty makes the channel's operations a WebSocket's as
   // soon as the handler calls sendWebsocket, before the handshake; the shutdown finds it so.)
-  @Tag("G1") @Tag("G2")
+  @Tag("G1")
+  @Tag("G2")
   @Test
   void webSocketUpgradedDuringTheShutdownStillGetsACloseFrame() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger requests =
+        new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = startWebSocketEcho(graceful, Duration.ofMillis(300), requests);
     try {
       List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
       webSocketClient(server)
           .handle(
               (in, out) -> {
-                in.receiveCloseStatus().subscribe(st -> seen.add("close " + st.code() + " " + st.reasonText()));
+                in.receiveCloseStatus()
+                    .subscribe(st -> seen.add("close " + st.code() + " " + st.reasonText()));
                 return in.receive().asString().doOnNext(seen::add).then();
               })
           .subscribe(null, e -> seen.add("client error " + e));
-      awaitSlowRequests(requests, 1); // the upgrade request is at the server, its answer 300 ms away
+      awaitSlowRequests(
+          requests, 1); // the upgrade request is at the server, its answer 300 ms away
 
       ShutdownReport report =
-          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10))).block(WAIT);
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofSeconds(5))
+                      .deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
 
       awaitUntil(() -> !seen.isEmpty());
       assertThat(seen).containsExactly("close 1001 " + GracefulServer.GOING_AWAY);
@@ -404,13 +481,16 @@ class NettyServerShutdownIT {
   }
 
   // G2 for a WebSocket: a client may answer the close frame with its close_notify alone (graceful's
-  // own TLS client here, with a hand-written upgrade). That ends the wait at once, not at the end of
+  // own TLS client here, with a hand-written upgrade). That ends the wait at once, not at the end
+  // of
   // the grace period: the server answers, and both sides end COMPLETE.
   @Tag("G2")
   @Test
   void webSocketClientThatAnswersWithItsCloseNotifyAloneEndsAtOnce() throws Exception {
     ShutdownReport report = handWrittenWebSocketClient(true);
-    assertThat(report.elapsed()).as("ended by the close_notify, not the grace period").isLessThan(GRACE);
+    assertThat(report.elapsed())
+        .as("ended by the close_notify, not the grace period")
+        .isLessThan(GRACE);
   }
 
   // G1 for a WebSocket just upgraded: its client has the 101 when the shutdown starts, and
@@ -437,7 +517,11 @@ class NettyServerShutdownIT {
     DisposableServer server = startWebSocketEcho(graceful);
     try {
       dev.graceful.tls.TlsConnection tls =
-          dev.graceful.tls.TlsConnection.connect(address(server), certs.client(), clientLoops, e -> e.setEnabledProtocols(new String[] {"TLSv1.3"}))
+          dev.graceful.tls.TlsConnection.connect(
+                  address(server),
+                  certs.client(),
+                  clientLoops,
+                  e -> e.setEnabledProtocols(new String[] {"TLSv1.3"}))
               .block(WAIT);
       CompletableFuture<Void> upgraded = new CompletableFuture<>();
       CompletableFuture<Void> echoed = new CompletableFuture<>();
@@ -452,15 +536,19 @@ class NettyServerShutdownIT {
                       b.get(chunk);
                       got.writeBytes(chunk);
                       byte[] all = got.toByteArray();
-                      int head = new String(all, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n");
+                      int head =
+                          new String(all, java.nio.charset.StandardCharsets.ISO_8859_1)
+                              .indexOf("\r\n\r\n");
                       if (head >= 0) {
                         upgraded.complete(null);
                         // the server's frames: unmasked, short (a 7-bit length)
-                        for (int at = head + 4; at + 2 <= all.length && at + 2 + (all[at + 1] & 0x7f) <= all.length; at += 2 + (all[at + 1] & 0x7f)) {
+                        for (int at = head + 4;
+                            at + 2 <= all.length && at + 2 + (all[at + 1] & 0x7f) <= all.length;
+                            at += 2 + (all[at + 1] & 0x7f)) {
                           switch (all[at] & 0x0f) {
                             case 1 -> echoed.complete(null); // text
                             case 8 -> closeFrame.complete(null); // close
-                            default -> { }
+                            default -> {}
                           }
                         }
                       }
@@ -469,7 +557,10 @@ class NettyServerShutdownIT {
       String upgrade =
           "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
               + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-      tls.send(java.nio.ByteBuffer.wrap(upgrade.getBytes(java.nio.charset.StandardCharsets.US_ASCII))).block(WAIT);
+      tls.send(
+              java.nio.ByteBuffer.wrap(
+                  upgrade.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+          .block(WAIT);
       upgraded.get(10, TimeUnit.SECONDS);
       if (echoFirst) {
         // a text frame "hello" (masked, as a client's must be, with a zero mask), and its echo
@@ -480,14 +571,24 @@ class NettyServerShutdownIT {
       awaitOpen(graceful, 1);
 
       Mono<ShutdownReport> shutdown =
-          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(GRACE).deadline(Duration.ofSeconds(10))).cache();
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(GRACE)
+                      .deadline(Duration.ofSeconds(10)))
+              .cache();
       shutdown.subscribe();
       closeFrame.get(5, TimeUnit.SECONDS);
       reading.dispose();
-      ShutdownResult mine = tls.shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(Duration.ofSeconds(10))).block(WAIT);
+      ShutdownResult mine =
+          tls.shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(Duration.ofSeconds(10)))
+              .block(WAIT);
       ShutdownReport report = shutdown.block(WAIT);
 
-      assertThat(mine.outcome()).as("the server answered our close_notify").isEqualTo(Outcome.COMPLETE);
+      assertThat(mine.outcome())
+          .as("the server answered our close_notify")
+          .isEqualTo(Outcome.COMPLETE);
       assertThat(report.outcomes())
           .as(() -> "errors: " + errorsIn(report))
           .isEqualTo(Map.of(Outcome.COMPLETE, 1));
@@ -517,15 +618,22 @@ class NettyServerShutdownIT {
                               .asString()
                               .doOnNext(seen::add)
                               // deaf from here on: the close frame and the close_notify stay unread
-                              .doOnNext(m -> in.withConnection(c -> c.channel().config().setAutoRead(false)))
+                              .doOnNext(
+                                  m ->
+                                      in.withConnection(
+                                          c -> c.channel().config().setAutoRead(false)))
                               .then()))
-          .subscribe(null, e -> { });
+          .subscribe(null, e -> {});
       awaitUntil(() -> !seen.isEmpty());
       awaitOpen(graceful, 1);
 
       ShutdownReport report =
           graceful
-              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofMillis(300)).deadline(Duration.ofMillis(600)))
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofMillis(300))
+                      .deadline(Duration.ofMillis(600)))
               .block(WAIT);
 
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.SENT, 1));
@@ -537,13 +645,18 @@ class NettyServerShutdownIT {
     }
   }
 
-  /** An HTTP/2 server and a client of it with GET /slow in flight (answered 500 ms after it began). */
+  /**
+   * An HTTP/2 server and a client of it with GET /slow in flight (answered 500 ms after it began).
+   */
   record SlowHttp2(GracefulServer graceful, DisposableServer server, H2Client client) {}
 
-  /** @param answeredFirst paths the client gets, each answered, before GET /slow */
+  /**
+   * @param answeredFirst paths the client gets, each answered, before GET /slow
+   */
   SlowHttp2 slowHttp2Request(String... answeredFirst) throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger slowStarted =
+        new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = startHttp2(graceful, slowStarted);
     try {
       H2Client c = H2Client.connect(address(server), certs, h2Loops);
@@ -562,9 +675,14 @@ class NettyServerShutdownIT {
   }
 
   /** {@link #start} over HTTP/2 (ALPN offers h2, then http/1.1). */
-  DisposableServer startHttp2(GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted) throws Exception {
+  DisposableServer startHttp2(
+      GracefulServer graceful, java.util.concurrent.atomic.AtomicInteger slowStarted)
+      throws Exception {
     SslContext h2 = NettyEngines.serverContext(provider(), certs, "h2", "http/1.1");
-    return start(graceful, slowStarted, s -> s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11).secure(spec -> spec.sslContext(h2)));
+    return start(
+        graceful,
+        slowStarted,
+        s -> s.protocol(HttpProtocol.H2, HttpProtocol.HTTP11).secure(spec -> spec.sslContext(h2)));
   }
 
   /** Waits until the server is handling {@code n} slow (or upgrade) requests. */
@@ -574,11 +692,18 @@ class NettyServerShutdownIT {
 
   /** A server whose every request is a WebSocket that echoes each message back ("echo …"). */
   DisposableServer startWebSocketEcho(GracefulServer graceful) throws Exception {
-    return startWebSocketEcho(graceful, Duration.ZERO, new java.util.concurrent.atomic.AtomicInteger());
+    return startWebSocketEcho(
+        graceful, Duration.ZERO, new java.util.concurrent.atomic.AtomicInteger());
   }
 
-  /** The same, with each upgrade answered {@code upgradeAfter} after its request, counted in {@code requests}. */
-  DisposableServer startWebSocketEcho(GracefulServer graceful, Duration upgradeAfter, java.util.concurrent.atomic.AtomicInteger requests)
+  /**
+   * The same, with each upgrade answered {@code upgradeAfter} after its request, counted in {@code
+   * requests}.
+   */
+  DisposableServer startWebSocketEcho(
+      GracefulServer graceful,
+      Duration upgradeAfter,
+      java.util.concurrent.atomic.AtomicInteger requests)
       throws Exception {
     SslContext ctx = nettyContext();
     return graceful
@@ -588,13 +713,21 @@ class NettyServerShutdownIT {
                 (req, res) ->
                     Mono.delay(upgradeAfter)
                         .doOnSubscribe(s -> requests.incrementAndGet())
-                        .then(res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m))))))
+                        .then(
+                            res.sendWebsocket(
+                                (in, out) ->
+                                    out.sendString(
+                                        in.receive().asString().map(m -> "echo " + m))))))
         .bindNow(Duration.ofSeconds(10));
   }
 
   /** reactor-netty's WebSocket client of {@code server}, trusting the test certificate. */
-  static reactor.netty.http.client.HttpClient.WebsocketSender webSocketClient(DisposableServer server) throws Exception {
-    SslContext clientCtx = io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(certs.cert().certificate()).build();
+  static reactor.netty.http.client.HttpClient.WebsocketSender webSocketClient(
+      DisposableServer server) throws Exception {
+    SslContext clientCtx =
+        io.netty.handler.ssl.SslContextBuilder.forClient()
+            .trustManager(certs.cert().certificate())
+            .build();
     return reactor.netty.http.client.HttpClient.create()
         .secure(spec -> spec.sslContext(clientCtx))
         .websocket()
@@ -606,7 +739,8 @@ class NettyServerShutdownIT {
     static final Duration HOLD = Duration.ofMillis(300);
 
     @Override
-    public void close(io.netty.channel.ChannelHandlerContext ctx, io.netty.channel.ChannelPromise promise) {
+    public void close(
+        io.netty.channel.ChannelHandlerContext ctx, io.netty.channel.ChannelPromise promise) {
       ctx.executor().schedule(() -> ctx.close(promise), HOLD.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
@@ -620,8 +754,14 @@ class NettyServerShutdownIT {
     DisposableServer server = start(graceful);
     try {
       InetSocketAddress at = address(server);
-      HttpsClient good = HttpsClient.connect(at, certs.client(), clientLoops, "TLSv1.3").block(WAIT).readUntilServerCloses();
-      HttpsClient silent = HttpsClient.connect(at, certs.client(), clientLoops, "TLSv1.3").block(WAIT).readOneResponseThenGoDeaf();
+      HttpsClient good =
+          HttpsClient.connect(at, certs.client(), clientLoops, "TLSv1.3")
+              .block(WAIT)
+              .readUntilServerCloses();
+      HttpsClient silent =
+          HttpsClient.connect(at, certs.client(), clientLoops, "TLSv1.3")
+              .block(WAIT)
+              .readOneResponseThenGoDeaf();
       good.get("/").block(WAIT);
       silent.get("/").block(WAIT);
       good.awaitResponses(1, WAIT);
@@ -630,7 +770,11 @@ class NettyServerShutdownIT {
       silent.awaitResponses(1, WAIT);
       awaitOpen(graceful, 2);
       ShutdownReport report =
-          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(2))).block(WAIT);
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(2)))
+              .block(WAIT);
       assertThat(report.stragglers()).as(() -> "entries: " + report.entries()).hasSize(1);
       // the client's id is "local->remote"; the server names the client by its address
       String clientLocal = silent.tls.connectionId().split("->")[0];
@@ -651,7 +795,8 @@ class NettyServerShutdownIT {
   @Test
   void http11ResponseInFlightSaysConnectionClose() throws Exception {
     GracefulServer graceful = GracefulServer.create();
-    java.util.concurrent.atomic.AtomicInteger slowStarted = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger slowStarted =
+        new java.util.concurrent.atomic.AtomicInteger();
     DisposableServer server = start(graceful, slowStarted);
     try {
       List<HttpsClient> clients = cooperativeClients(server, 2);
@@ -671,7 +816,9 @@ class NettyServerShutdownIT {
         assertThat(heads.get(0)).as("before the shutdown").doesNotContain("connection: close");
         assertThat(heads.get(1)).as("in flight when it started").contains("connection: close");
       }
-      assertThat(report.outcomes()).as(() -> "errors: " + errorsIn(report)).isEqualTo(Map.of(Outcome.COMPLETE, 2));
+      assertThat(report.outcomes())
+          .as(() -> "errors: " + errorsIn(report))
+          .isEqualTo(Map.of(Outcome.COMPLETE, 2));
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
     }
@@ -700,13 +847,16 @@ class NettyServerShutdownIT {
     GracefulServer graceful = GracefulServer.create();
     DisposableServer server = start(graceful);
     try {
-      HttpsClient c = HttpsClient.connect(address(server), certs.client(), clientLoops, "TLSv1.3").block(WAIT);
+      HttpsClient c =
+          HttpsClient.connect(address(server), certs.client(), clientLoops, "TLSv1.3").block(WAIT);
       CompletableFuture<ShutdownResult> serverSide = new CompletableFuture<>();
       c.get("/slow").block(WAIT);
       ShutdownResult half = c.tls.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
       assertThat(half.outcome()).isEqualTo(Outcome.SENT);
       awaitOpen(graceful, 1);
-      ((NettyTlsConnection) graceful.openConnections().iterator().next()).ended().subscribe(serverSide::complete);
+      ((NettyTlsConnection) graceful.openConnections().iterator().next())
+          .ended()
+          .subscribe(serverSide::complete);
       c.readUntilServerCloses();
       c.ended().get(30, TimeUnit.SECONDS);
       return new HalfClose(c.responses(), serverSide.get(30, TimeUnit.SECONDS));
@@ -721,6 +871,9 @@ class NettyServerShutdownIT {
 
   /** Waits (looking every 5 ms on Reactor's timer, at most {@link #WAIT}) until {@code done}. */
   static void awaitUntil(java.util.function.BooleanSupplier done) {
-    Mono.fromCallable(done::getAsBoolean).filter(b -> b).repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5))).block(WAIT);
+    Mono.fromCallable(done::getAsBoolean)
+        .filter(b -> b)
+        .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(5)))
+        .block(WAIT);
   }
 }

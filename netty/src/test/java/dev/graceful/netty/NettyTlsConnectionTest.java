@@ -28,8 +28,8 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * {@link NettyTlsConnection} keeps the contract of graceful's own TLS connections, on two embedded
- * channels with real {@code SslHandler}s between them: unread data, late data, truncation risk,
- * the peer's alerts and what a failed connection refuses. Deadlines run on virtual time.
+ * channels with real {@code SslHandler}s between them: unread data, late data, truncation risk, the
+ * peer's alerts and what a failed connection refuses. Deadlines run on virtual time.
  */
 class NettyTlsConnectionTest {
   static TestCerts certs;
@@ -105,7 +105,8 @@ class NettyTlsConnectionTest {
   void lateDataGoesToTheReadIntoConsumer() throws Exception {
     try (EmbeddedTlsPair p = EmbeddedTlsPair.handshaken(certs, SslProvider.JDK, "TLSv1.3")) {
       StringBuilder late = new StringBuilder();
-      var shutdown = p.connection.shutdown(bidirectional().readInto(b -> late.append(text(b)))).toFuture();
+      var shutdown =
+          p.connection.shutdown(bidirectional().readInto(b -> late.append(text(b)))).toFuture();
       p.server.runPendingTasks();
       p.clientWrites("late");
       p.clientClosesOutbound();
@@ -123,7 +124,8 @@ class NettyTlsConnectionTest {
   @Test
   void lateDataArrivesOnReceiveAndTheShutdownCompletes() throws Exception {
     try (EmbeddedTlsPair p = EmbeddedTlsPair.handshaken(certs, SslProvider.JDK, "TLSv1.3")) {
-      var received = p.connection.receive().map(NettyTlsConnectionTest::text).collectList().toFuture();
+      var received =
+          p.connection.receive().map(NettyTlsConnectionTest::text).collectList().toFuture();
       var shutdown = p.connection.shutdown(bidirectional()).toFuture();
       p.server.runPendingTasks();
       p.clientWrites("late");
@@ -143,9 +145,11 @@ class NettyTlsConnectionTest {
   @Tag("T8")
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
-  void receiveEndsAtThePeersCloseNotifyAndIsTruncatedWithoutIt(boolean closeNotify) throws Exception {
+  void receiveEndsAtThePeersCloseNotifyAndIsTruncatedWithoutIt(boolean closeNotify)
+      throws Exception {
     try (EmbeddedTlsPair p = EmbeddedTlsPair.handshaken(certs, SslProvider.JDK, "TLSv1.3")) {
-      var received = p.connection.receive().map(NettyTlsConnectionTest::text).collectList().toFuture();
+      var received =
+          p.connection.receive().map(NettyTlsConnectionTest::text).collectList().toFuture();
       p.server.runPendingTasks();
       p.clientWrites("data");
       if (closeNotify) {
@@ -168,7 +172,8 @@ class NettyTlsConnectionTest {
   @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
   void fastShutdownCarriesTruncationRisk(String protocol) throws Exception {
     try (EmbeddedTlsPair p = EmbeddedTlsPair.handshaken(certs, SslProvider.JDK, protocol)) {
-      var fast = p.connection.shutdown(ShutdownSpec.bidirectional().fast().scheduler(vts)).toFuture();
+      var fast =
+          p.connection.shutdown(ShutdownSpec.bidirectional().fast().scheduler(vts)).toFuture();
       p.server.runPendingTasks();
       ShutdownResult sent = done(fast);
       assertThat(sent.outcome()).isEqualTo(Outcome.SENT);
@@ -192,10 +197,16 @@ class NettyTlsConnectionTest {
   @Tag("T11")
   @ParameterizedTest
   @CsvSource({
-    "JDK, TLSv1.2, shutdown", "JDK, TLSv1.3, shutdown", "OPENSSL, TLSv1.2, shutdown", "OPENSSL, TLSv1.3, shutdown",
-    "JDK, TLSv1.3, receive", "OPENSSL, TLSv1.2, receive", "OPENSSL, TLSv1.3, receive"
+    "JDK, TLSv1.2, shutdown",
+    "JDK, TLSv1.3, shutdown",
+    "OPENSSL, TLSv1.2, shutdown",
+    "OPENSSL, TLSv1.3, shutdown",
+    "JDK, TLSv1.3, receive",
+    "OPENSSL, TLSv1.2, receive",
+    "OPENSSL, TLSv1.3, receive"
   })
-  void peersFatalAlertIsProtocolNamingTheAlert(SslProvider provider, String protocol, String waiting) throws Exception {
+  void peersFatalAlertIsProtocolNamingTheAlert(
+      SslProvider provider, String protocol, String waiting) throws Exception {
     if (provider == SslProvider.OPENSSL) {
       NettyEngines.requireBoringSsl();
     }
@@ -205,7 +216,9 @@ class NettyTlsConnectionTest {
               ? p.connection.shutdown(bidirectional()).toFuture()
               : p.connection.receive().then().toFuture();
       p.server.runPendingTasks();
-      p.rawToServer((byte) 21, (byte) 3, (byte) 3, (byte) 0, (byte) 2, (byte) 2, (byte) 40); // fatal handshake_failure
+      p.rawToServer(
+          (byte) 21, (byte) 3, (byte) 3, (byte) 0, (byte) 2, (byte) 2,
+          (byte) 40); // fatal handshake_failure
       ShutdownException e = failure(ended);
       assertThat(e.reason()).isEqualTo(Reason.PROTOCOL);
       assertThat(e).hasMessageContaining("the peer sent fatal alert handshake_failure (40)");
@@ -219,7 +232,9 @@ class NettyTlsConnectionTest {
   @Test
   void afterTheConnectionFailedShutdownsAreRefused() throws Exception {
     try (EmbeddedTlsPair p = EmbeddedTlsPair.handshaken(certs, SslProvider.JDK, "TLSv1.3")) {
-      p.rawToServer((byte) 21, (byte) 3, (byte) 3, (byte) 0, (byte) 2, (byte) 2, (byte) 48); // fatal unknown_ca
+      p.rawToServer(
+          (byte) 21, (byte) 3, (byte) 3, (byte) 0, (byte) 2, (byte) 2,
+          (byte) 48); // fatal unknown_ca
       var first = p.connection.shutdown(bidirectional().fast()).toFuture();
       p.server.runPendingTasks();
       ShutdownException e = failure(first);
@@ -265,7 +280,10 @@ class NettyTlsConnectionTest {
   // even that it is an alert: a failure of the TLS layer. Either is PROTOCOL, never TRUNCATED.
   @Tag("T11")
   @ParameterizedTest
-  @CsvSource({"TLSv1.2, the peer sent an encrypted alert", "TLSv1.3, the TLS engine failed on the peer's input"})
+  @CsvSource({
+    "TLSv1.2, the peer sent an encrypted alert",
+    "TLSv1.3, the TLS engine failed on the peer's input"
+  })
   void peersEncryptedAlertIsProtocol(String protocol, String words) throws Exception {
     try (EmbeddedTlsPair p = EmbeddedTlsPair.handshaken(certs, SslProvider.JDK, protocol)) {
       var received = p.connection.receive().then().toFuture();

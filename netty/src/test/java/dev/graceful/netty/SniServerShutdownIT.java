@@ -62,8 +62,13 @@ class SniServerShutdownIT {
             HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
-                .secure(spec -> spec.sslContext(ctx).addSniMapping("localhost", sni -> sni.sslContext(ctx))))
-        .handle(graceful.http((req, res) -> res.header("content-length", "2").sendString(Mono.just("ok"))))
+                .secure(
+                    spec ->
+                        spec.sslContext(ctx)
+                            .addSniMapping("localhost", sni -> sni.sslContext(ctx))))
+        .handle(
+            graceful.http(
+                (req, res) -> res.header("content-length", "2").sendString(Mono.just("ok"))))
         .bindNow(Duration.ofSeconds(10));
   }
 
@@ -86,7 +91,8 @@ class SniServerShutdownIT {
   // server's close_notify (the client reads a clean end, not a truncation) and answers it; the
   // report counts it as a TLS connection whose close_notify exchange completed. (Tracked as
   // cleartext, it got a bare FIN, its client saw a truncation, and the report still said COMPLETE.)
-  @Tag("G3") @Tag("G6")
+  @Tag("G3")
+  @Tag("G6")
   @Test
   void sniConnectionEndsWithTheCloseNotifyExchange() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -99,11 +105,16 @@ class SniServerShutdownIT {
       assertThat(graceful.openConnections()).singleElement().isInstanceOf(NettyTlsConnection.class);
 
       ShutdownReport report =
-          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10))).block(WAIT);
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
 
       NettyServerShutdownIT.assertClosedAndAnswered(c);
       assertThat(report.connections()).isEqualTo(1);
-      ShutdownResult r = report.entries().get(0).result().orElseThrow(() -> new AssertionError(report.entries()));
+      ShutdownResult r =
+          report.entries().get(0).result().orElseThrow(() -> new AssertionError(report.entries()));
       assertThat(r.protocol()).isEqualTo("TLSv1.3");
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.unauthenticatedEof()).isFalse();
@@ -116,31 +127,46 @@ class SniServerShutdownIT {
   // G1, G2, G6: a client that connected before the shutdown sends its hello only once draining
   // began. Its handshake counts as in flight: the shutdown waits for it (within the grace period),
   // then the connection ends with the close_notify exchange, which the JDK's SSLSocket answers.
-  @Tag("G1") @Tag("G2") @Tag("G6")
+  @Tag("G1")
+  @Tag("G2")
+  @Tag("G6")
   @Test
-  void handshakeUnderWayWhenTheShutdownStartsCompletesThenEndsWithTheCloseNotify() throws Exception {
+  void handshakeUnderWayWhenTheShutdownStartsCompletesThenEndsWithTheCloseNotify()
+      throws Exception {
     GracefulServer graceful = GracefulServer.create();
     DisposableServer server = start(graceful);
     try (Socket raw = new Socket("127.0.0.1", server.port())) {
       NettyServerShutdownIT.awaitOpen(graceful, 1);
       CompletableFuture<ShutdownReport> shutdown =
           graceful
-              .shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10)))
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofSeconds(5))
+                      .deadline(Duration.ofSeconds(10)))
               .toFuture();
       NettyServerShutdownIT.awaitUntil(graceful::isDraining);
 
-      try (SSLSocket tls = (SSLSocket) certs.client().getSocketFactory().createSocket(raw, "localhost", server.port(), true)) {
+      try (SSLSocket tls =
+          (SSLSocket)
+              certs
+                  .client()
+                  .getSocketFactory()
+                  .createSocket(raw, "localhost", server.port(), true)) {
         SSLParameters p = tls.getSSLParameters();
         p.setProtocols(new String[] {"TLSv1.3"});
         p.setServerNames(List.of(new SNIHostName("localhost")));
         tls.setSSLParameters(p);
         tls.setSoTimeout((int) WAIT.toMillis());
         tls.startHandshake();
-        assertThat(tls.getInputStream().read()).as("the server's close_notify ends the stream").isEqualTo(-1);
+        assertThat(tls.getInputStream().read())
+            .as("the server's close_notify ends the stream")
+            .isEqualTo(-1);
       } // closing sends the client's close_notify
       ShutdownReport report = shutdown.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
-      ShutdownResult r = report.entries().get(0).result().orElseThrow(() -> new AssertionError(report.entries()));
+      ShutdownResult r =
+          report.entries().get(0).result().orElseThrow(() -> new AssertionError(report.entries()));
       assertThat(r.protocol()).isEqualTo("TLSv1.3");
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
@@ -153,7 +179,8 @@ class SniServerShutdownIT {
   // G3, G6: a connection whose client never sent its hello (the SNI handler still waits for it)
   // has no TLS connection to close: it is closed with nothing written (no alert), and the report
   // names it as an ILLEGAL_STATE error, not as a close_notify exchange.
-  @Tag("G3") @Tag("G6")
+  @Tag("G3")
+  @Tag("G6")
   @Test
   void connectionWithoutAHandshakeIsClosedAndReportedAsSuch() throws Exception {
     GracefulServer graceful = GracefulServer.create();
@@ -164,7 +191,11 @@ class SniServerShutdownIT {
       assertThat(graceful.openConnections()).singleElement().isInstanceOf(NettyTlsConnection.class);
 
       ShutdownReport report =
-          graceful.shutdown(server, ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10))).block(WAIT);
+          graceful
+              .shutdown(
+                  server,
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
 
       InputStream in = silent.getInputStream();
       assertThat(in.read()).as("closed, nothing written").isEqualTo(-1);

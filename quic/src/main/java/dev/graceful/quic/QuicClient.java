@@ -77,7 +77,8 @@ public final class QuicClient {
     if (Objects.requireNonNull(alpn, "alpn").isEmpty()) {
       throw new IllegalArgumentException("alpn must not be empty");
     }
-    return new QuicClient(server, alpn, null, null, null, null, true, b -> {}, QuicOptions.defaults());
+    return new QuicClient(
+        server, alpn, null, null, null, null, true, b -> {}, QuicOptions.defaults());
   }
 
   /**
@@ -93,7 +94,8 @@ public final class QuicClient {
     if (!isIpAddress(name)) {
       new SNIHostName(name); // refuses what can be no host name, now rather than at connect
     }
-    return new QuicClient(server, alpn, name, trust, clientCertificate, clientKey, verifyHostname, kwik, options);
+    return new QuicClient(
+        server, alpn, name, trust, clientCertificate, clientKey, verifyHostname, kwik, options);
   }
 
   /**
@@ -103,8 +105,15 @@ public final class QuicClient {
    */
   public QuicClient trustManager(X509TrustManager trustManager) {
     return new QuicClient(
-        server, alpn, serverName, Objects.requireNonNull(trustManager, "trustManager"),
-        clientCertificate, clientKey, verifyHostname, kwik, options);
+        server,
+        alpn,
+        serverName,
+        Objects.requireNonNull(trustManager, "trustManager"),
+        clientCertificate,
+        clientKey,
+        verifyHostname,
+        kwik,
+        options);
   }
 
   /**
@@ -114,8 +123,15 @@ public final class QuicClient {
    */
   public QuicClient clientCertificate(X509Certificate certificate, PrivateKey key) {
     return new QuicClient(
-        server, alpn, serverName, trust, Objects.requireNonNull(certificate, "certificate"),
-        Objects.requireNonNull(key, "key"), verifyHostname, kwik, options);
+        server,
+        alpn,
+        serverName,
+        trust,
+        Objects.requireNonNull(certificate, "certificate"),
+        Objects.requireNonNull(key, "key"),
+        verifyHostname,
+        kwik,
+        options);
   }
 
   /**
@@ -126,7 +142,8 @@ public final class QuicClient {
    * @return a client that skips host name verification
    */
   public QuicClient insecureSkipHostnameVerification() {
-    return new QuicClient(server, alpn, serverName, trust, clientCertificate, clientKey, false, kwik, options);
+    return new QuicClient(
+        server, alpn, serverName, trust, clientCertificate, clientKey, false, kwik, options);
   }
 
   /**
@@ -139,7 +156,15 @@ public final class QuicClient {
   public QuicClient kwik(Consumer<QuicClientConnection.Builder> settings) {
     Objects.requireNonNull(settings, "settings");
     return new QuicClient(
-        server, alpn, serverName, trust, clientCertificate, clientKey, verifyHostname, kwik.andThen(settings), options);
+        server,
+        alpn,
+        serverName,
+        trust,
+        clientCertificate,
+        clientKey,
+        verifyHostname,
+        kwik.andThen(settings),
+        options);
   }
 
   /**
@@ -148,11 +173,20 @@ public final class QuicClient {
    */
   public QuicClient options(QuicOptions quicOptions) {
     return new QuicClient(
-        server, alpn, serverName, trust, clientCertificate, clientKey, verifyHostname, kwik,
+        server,
+        alpn,
+        serverName,
+        trust,
+        clientCertificate,
+        clientKey,
+        verifyHostname,
+        kwik,
         Objects.requireNonNull(quicOptions, "quicOptions"));
   }
 
-  /** @return false only after {@link #insecureSkipHostnameVerification()} */
+  /**
+   * @return false only after {@link #insecureSkipHostnameVerification()}
+   */
   public boolean verifiesHostname() {
     return verifyHostname;
   }
@@ -162,9 +196,9 @@ public final class QuicClient {
    * the connection; its shutdown runs on one loop of {@code loops}.
    *
    * <p>Errors: an {@link SSLHandshakeException} when the server's certificate is refused (its
-   * message the JDK's, for example "No subject alternative DNS name matching ... found"), an
-   * {@link UnknownHostException} for a host that does not resolve, Kwik's {@link IOException}
-   * otherwise (no answer within its connect timeout, a handshake the server ended).
+   * message the JDK's, for example "No subject alternative DNS name matching ... found"), an {@link
+   * UnknownHostException} for a host that does not resolve, Kwik's {@link IOException} otherwise
+   * (no answer within its connect timeout, a handshake the server ended).
    *
    * @param loops the loop group; one loop is picked
    * @return a cold Mono of the connected client
@@ -175,7 +209,8 @@ public final class QuicClient {
         .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic());
   }
 
-  private QuicConnection connectBlocking(LoopGroup loops) throws IOException, GeneralSecurityException {
+  private QuicConnection connectBlocking(LoopGroup loops)
+      throws IOException, GeneralSecurityException {
     if (server.isUnresolved()) {
       throw new UnknownHostException(server.getHostString() + ": the host name did not resolve");
     }
@@ -186,10 +221,16 @@ public final class QuicClient {
     String address = server.getAddress().getHostAddress();
     String peerHost = serverName != null ? serverName : server.getHostString();
     ServerCertificateCheck check =
-        new ServerCertificateCheck(trust != null ? trust : ServerCertificateCheck.jdkDefault(), peerHost, verifyHostname);
+        new ServerCertificateCheck(
+            trust != null ? trust : ServerCertificateCheck.jdkDefault(), peerHost, verifyHostname);
     QuicClientConnection.Builder b = QuicClientConnection.newBuilder().applicationProtocol(alpn);
     kwik.accept(b);
-    b.uri(URI.create("https://" + (peerHost.indexOf(':') >= 0 ? "[" + peerHost + "]" : peerHost) + ":" + server.getPort()))
+    b.uri(
+            URI.create(
+                "https://"
+                    + (peerHost.indexOf(':') >= 0 ? "[" + peerHost + "]" : peerHost)
+                    + ":"
+                    + server.getPort()))
         .proxy(address) // the packets go to the resolved address, whatever name is verified
         .customTrustManager(check);
     if (clientCertificate != null) {
@@ -207,7 +248,11 @@ public final class QuicClient {
       }
       throw e;
     }
-    return QuicConnection.of(connection, loops, "quic-client->" + server.getHostString() + ":" + server.getPort(), options);
+    return QuicConnection.of(
+        connection,
+        loops,
+        "quic-client->" + server.getHostString() + ":" + server.getPort(),
+        options);
   }
 
   static boolean isIpAddress(String host) {
@@ -220,8 +265,13 @@ public final class QuicClient {
 
   @Override
   public String toString() {
-    return "QuicClient[" + server + ", alpn " + alpn
-        + (verifyHostname ? ", verifying " + (serverName != null ? serverName : server.getHostString()) : ", INSECURE: host name not verified")
+    return "QuicClient["
+        + server
+        + ", alpn "
+        + alpn
+        + (verifyHostname
+            ? ", verifying " + (serverName != null ? serverName : server.getHostString())
+            : ", INSECURE: host name not verified")
         + "]";
   }
 }

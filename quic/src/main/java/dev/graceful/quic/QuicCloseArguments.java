@@ -21,8 +21,8 @@ public record QuicCloseArguments(long errorCode, String reason) {
   /**
    * The reason's budget in UTF-8 bytes. A CONNECTION_CLOSE must fit one packet, and a packet must
    * fit the smallest datagram every QUIC path carries, 1200 bytes (RFC 9000 §14). What remains
-   * after the short header (1 byte), a destination connection id of up to 20, a packet number of
-   * up to 4, the AEAD tag (16), the frame's own type (1), error code (up to 8) and reason length (2)
+   * after the short header (1 byte), a destination connection id of up to 20, a packet number of up
+   * to 4, the AEAD tag (16), the frame's own type (1), error code (up to 8) and reason length (2)
    * is 1148 bytes; 1024 leaves room for an ACK frame the sender may coalesce into the same packet.
    */
   public static final int MAX_REASON_BYTES = 1024;
@@ -40,7 +40,8 @@ public record QuicCloseArguments(long errorCode, String reason) {
   public QuicCloseArguments {
     checkCode(errorCode);
     if (reason == null || reason.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
-      throw new IllegalArgumentException("reason missing or longer than " + MAX_REASON_BYTES + " bytes");
+      throw new IllegalArgumentException(
+          "reason missing or longer than " + MAX_REASON_BYTES + " bytes");
     }
   }
 
@@ -65,7 +66,9 @@ public record QuicCloseArguments(long errorCode, String reason) {
   static void checkCode(long errorCode) {
     if (errorCode < 0 || errorCode > MAX_ERROR_CODE) {
       throw new IllegalArgumentException(
-          "QUIC application error code " + Long.toUnsignedString(errorCode) + " is outside [0, 2^62-1]");
+          "QUIC application error code "
+              + Long.toUnsignedString(errorCode)
+              + " is outside [0, 2^62-1]");
     }
   }
 
@@ -96,7 +99,9 @@ public record QuicCloseArguments(long errorCode, String reason) {
     return out.toString();
   }
 
-  /** @return the reason as it goes on the wire */
+  /**
+   * @return the reason as it goes on the wire
+   */
   public ByteBuffer reasonBytes() {
     return ByteBuffer.wrap(reason.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
   }

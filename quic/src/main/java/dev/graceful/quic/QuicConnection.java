@@ -18,10 +18,9 @@ import reactor.core.scheduler.Schedulers;
 /**
  * A Kwik QUIC connection (client or server side) with SSL_shutdown_ex semantics: {@link
  * #shutdown(ShutdownSpec)} closes it by the spec's mode ({@code rfc()} by default, {@code rapid()},
- * {@code waitPeer()}), with the code and reason of the spec's {@link QuicShutdown} option,
- * draining the streams opened through {@link #openStream()} and {@link
- * #openUnidirectionalStream()} first unless {@code noStreamFlush()}. graceful owns the
- * connection's {@code ConnectionListener}.
+ * {@code waitPeer()}), with the code and reason of the spec's {@link QuicShutdown} option, draining
+ * the streams opened through {@link #openStream()} and {@link #openUnidirectionalStream()} first
+ * unless {@code noStreamFlush()}. graceful owns the connection's {@code ConnectionListener}.
  */
 public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
@@ -34,11 +33,16 @@ public final class QuicConnection implements Shutdownable {
    */
   static final reactor.core.scheduler.Scheduler KWIK_CALLS =
       Schedulers.newBoundedElastic(
-          Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), Integer.MAX_VALUE, "graceful-kwik", 60, true);
+          Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+          Integer.MAX_VALUE,
+          "graceful-kwik",
+          60,
+          true);
 
   private static final java.util.concurrent.Executor ELASTIC = task -> KWIK_CALLS.schedule(task);
 
-  private QuicConnection(tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
+  private QuicConnection(
+      tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
     this.engine = new KwikEngine(kwik, loop, identity, options.blockingCalls().orElse(ELASTIC));
     this.coordinator = new ShutdownCoordinator(new QuicShutdownEngine(engine));
     engine.listen();
@@ -53,14 +57,15 @@ public final class QuicConnection implements Shutdownable {
    * @param identity a name for results and errors, e.g. the peer's address
    * @return the connection
    */
-  public static QuicConnection of(tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity) {
+  public static QuicConnection of(
+      tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity) {
     return of(kwik, loops, identity, QuicOptions.defaults());
   }
 
   /**
-   * As {@link #of(tech.kwik.core.QuicConnection, LoopGroup, String)}, running Kwik's calls that
-   * may wait for its locks (close, stall restarts) on {@code blockingCalls} instead of
-   * graceful's own small pool of daemon threads; the same as {@code
+   * As {@link #of(tech.kwik.core.QuicConnection, LoopGroup, String)}, running Kwik's calls that may
+   * wait for its locks (close, stall restarts) on {@code blockingCalls} instead of graceful's own
+   * small pool of daemon threads; the same as {@code
    * QuicOptions.defaults().blockingCalls(blockingCalls)}.
    *
    * @param kwik an established Kwik connection
@@ -70,8 +75,16 @@ public final class QuicConnection implements Shutdownable {
    * @return the connection
    */
   public static QuicConnection of(
-      tech.kwik.core.QuicConnection kwik, LoopGroup loops, String identity, java.util.concurrent.Executor blockingCalls) {
-    return of(kwik, loops, identity, QuicOptions.defaults().blockingCalls(Objects.requireNonNull(blockingCalls, "blockingCalls")));
+      tech.kwik.core.QuicConnection kwik,
+      LoopGroup loops,
+      String identity,
+      java.util.concurrent.Executor blockingCalls) {
+    return of(
+        kwik,
+        loops,
+        identity,
+        QuicOptions.defaults()
+            .blockingCalls(Objects.requireNonNull(blockingCalls, "blockingCalls")));
   }
 
   /**
@@ -121,7 +134,9 @@ public final class QuicConnection implements Shutdownable {
         .retryWhen(
             reactor.util.retry.Retry.backoff(40, java.time.Duration.ofMillis(5))
                 .maxBackoff(java.time.Duration.ofMillis(250))
-                .filter(e -> e instanceof java.io.IOException && "not connected".equals(e.getMessage())))
+                .filter(
+                    e ->
+                        e instanceof java.io.IOException && "not connected".equals(e.getMessage())))
         .flatMap(s -> track(new QuicStreamHandle(s, this)));
   }
 
@@ -138,15 +153,18 @@ public final class QuicConnection implements Shutdownable {
   private Mono<QuicStreamHandle> track(QuicStreamHandle h) {
     return Mono.create(
         sink ->
-            engine.executor().execute(() -> {
-              engine.track(h.tracked());
-              sink.success(h);
-            }));
+            engine
+                .executor()
+                .execute(
+                    () -> {
+                      engine.track(h.tracked());
+                      sink.success(h);
+                    }));
   }
 
   /**
-   * A write began, counted in flight already: Kwik's lost wakeup is watched for until everything
-   * is sent. A running watch sees the write by its count, so no hop to the loop is needed then.
+   * A write began, counted in flight already: Kwik's lost wakeup is watched for until everything is
+   * sent. A running watch sees the write by its count, so no hop to the loop is needed then.
    */
   void sending() {
     if (!engine.watching()) {
@@ -180,7 +198,9 @@ public final class QuicConnection implements Shutdownable {
     return coordinator.shutdown(spec);
   }
 
-  /** @return the default shutdown: RFC mode, drain first, code 0, empty reason, 10 s deadline */
+  /**
+   * @return the default shutdown: RFC mode, drain first, code 0, empty reason, 10 s deadline
+   */
   public Mono<ShutdownResult> shutdown() {
     return shutdown(ShutdownSpec.bidirectional().rfc());
   }
@@ -216,7 +236,9 @@ public final class QuicConnection implements Shutdownable {
     engine.receiveThread(thread);
   }
 
-  /** @return how often graceful restarted a stalled stream (Kwik's lost wakeup) */
+  /**
+   * @return how often graceful restarted a stalled stream (Kwik's lost wakeup)
+   */
   public Mono<Long> stallRecoveries() {
     return Mono.create(sink -> engine.executor().execute(() -> sink.success(engine.kicks())));
   }
@@ -230,8 +252,8 @@ public final class QuicConnection implements Shutdownable {
   }
 
   /**
-   * @return the peer's address: a client's server, or the address a server-side connection's
-   *     client first came from (read from Kwik's internals); empty when Kwik does not say
+   * @return the peer's address: a client's server, or the address a server-side connection's client
+   *     first came from (read from Kwik's internals); empty when Kwik does not say
    */
   public java.util.Optional<java.net.InetSocketAddress> peerAddress() {
     tech.kwik.core.QuicConnection k = engine.connection();
@@ -241,7 +263,9 @@ public final class QuicConnection implements Shutdownable {
     return KwikInternals.initialRemoteAddress(k);
   }
 
-  /** @return the Kwik connection */
+  /**
+   * @return the Kwik connection
+   */
   public tech.kwik.core.QuicConnection kwik() {
     return engine.connection();
   }

@@ -16,8 +16,8 @@ public final class QuicOptions {
   private final CloseThreads closeThreads;
 
   /**
-   * When the two threads that Kwik 0.10.9's {@code close()} needs start: the connection's
-   * scheduler (which times the closing period) and its callback executor (which hands graceful the
+   * When the two threads that Kwik 0.10.9's {@code close()} needs start: the connection's scheduler
+   * (which times the closing period) and its callback executor (which hands graceful the
    * termination event).
    */
   public enum CloseThreads {
@@ -25,13 +25,15 @@ public final class QuicOptions {
      * When graceful wraps the connection, off the caller's thread (the default). A shutdown then
      * reports {@code SENT} without waiting for two thread starts (about 0.4 ms at the median each
      * on a 2-core machine, and most of a close's tail); the threads live for the connection's life
-     * rather than for its closing period only, about 50–140 KB of resident memory each (measured
-     * on JDK 17 with the benchmarks' {@code quic --idle}). A server-side connection's callback
-     * executor usually runs already, for its peer's streams, so there it is one thread; a
-     * client's, two.
+     * rather than for its closing period only, about 50–140 KB of resident memory each (measured on
+     * JDK 17 with the benchmarks' {@code quic --idle}). A server-side connection's callback
+     * executor usually runs already, for its peer's streams, so there it is one thread; a client's,
+     * two.
      */
     AHEAD,
-    /** Within Kwik's {@code close()}, on the thread that calls it, as Kwik does without graceful. */
+    /**
+     * Within Kwik's {@code close()}, on the thread that calls it, as Kwik does without graceful.
+     */
     AT_CLOSE
   }
 
@@ -40,16 +42,18 @@ public final class QuicOptions {
     this.closeThreads = closeThreads;
   }
 
-  /** @return graceful's own pool for Kwik's blocking calls; close threads started ahead */
+  /**
+   * @return graceful's own pool for Kwik's blocking calls; close threads started ahead
+   */
   public static QuicOptions defaults() {
     return DEFAULTS;
   }
 
   /**
    * Where Kwik's calls that may wait for its locks run (close, stall restarts, the ack-eliciting
-   * PING, starting the close threads): by default a small pool of graceful's own daemon threads,
-   * so an application that fills {@code Schedulers.boundedElastic()} with blocking stream reads
-   * and writes cannot starve a shutdown.
+   * PING, starting the close threads): by default a small pool of graceful's own daemon threads, so
+   * an application that fills {@code Schedulers.boundedElastic()} with blocking stream reads and
+   * writes cannot starve a shutdown.
    *
    * @param executor never a loop thread
    * @return options with it
@@ -70,19 +74,26 @@ public final class QuicOptions {
     return new QuicOptions(blockingCalls, Objects.requireNonNull(when, "when"));
   }
 
-  /** @return the executor for Kwik's blocking calls, or empty for graceful's own pool */
+  /**
+   * @return the executor for Kwik's blocking calls, or empty for graceful's own pool
+   */
   public java.util.Optional<Executor> blockingCalls() {
     return java.util.Optional.ofNullable(blockingCalls);
   }
 
-  /** @return when Kwik's close threads start */
+  /**
+   * @return when Kwik's close threads start
+   */
   public CloseThreads closeThreads() {
     return closeThreads;
   }
 
   @Override
   public String toString() {
-    return "QuicOptions[blockingCalls=" + (blockingCalls == null ? "graceful" : blockingCalls)
-        + ", closeThreads=" + closeThreads + "]";
+    return "QuicOptions[blockingCalls="
+        + (blockingCalls == null ? "graceful" : blockingCalls)
+        + ", closeThreads="
+        + closeThreads
+        + "]";
   }
 }

@@ -21,9 +21,9 @@ import tech.kwik.core.server.ServerConnector;
 
 /**
  * A Kwik {@link ServerConnector} whose connections graceful tracks: every accepted connection is a
- * {@link QuicConnection} on one of the group's loops, with the streams its peer opens adopted (so
- * a shutdown drains what the server wrote on them). {@link #stopAccepting()} makes the server
- * refuse new connections (a transport CONNECTION_CLOSE with CONNECTION_REFUSED) while the open ones
+ * {@link QuicConnection} on one of the group's loops, with the streams its peer opens adopted (so a
+ * shutdown drains what the server wrote on them). {@link #stopAccepting()} makes the server refuse
+ * new connections (a transport CONNECTION_CLOSE with CONNECTION_REFUSED) while the open ones
  * continue.
  *
  * <p>What is in flight (G2): a request stream, that is a bidirectional stream the peer opened, from
@@ -48,7 +48,8 @@ public final class QuicServer implements AutoCloseable, GracefulShutdown {
   private final Sinks.Many<Accepted> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final AtomicLong count = new AtomicLong();
   private volatile boolean refusing;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final QuicOptions options;
 
@@ -79,26 +80,32 @@ public final class QuicServer implements AutoCloseable, GracefulShutdown {
    * @param options how each accepted connection is wrapped
    * @return the running server
    */
-  public static QuicServer start(ServerConnector connector, String alpn, LoopGroup loops, QuicOptions options) {
+  public static QuicServer start(
+      ServerConnector connector, String alpn, LoopGroup loops, QuicOptions options) {
     Objects.requireNonNull(loops, "loops");
     Objects.requireNonNull(options, "options");
     QuicServer server = new QuicServer(Objects.requireNonNull(connector, "connector"), options);
-    connector.registerApplicationProtocol(Objects.requireNonNull(alpn, "alpn"), (protocol, kwik) -> server.accept(kwik, loops));
+    connector.registerApplicationProtocol(
+        Objects.requireNonNull(alpn, "alpn"), (protocol, kwik) -> server.accept(kwik, loops));
     connector.start();
     return server;
   }
 
   /** Kwik's thread: a new connection completed its handshake. */
-  private ApplicationProtocolConnection accept(tech.kwik.core.QuicConnection kwik, LoopGroup loops) {
+  private ApplicationProtocolConnection accept(
+      tech.kwik.core.QuicConnection kwik, LoopGroup loops) {
     if (refusing) {
       // RFC 9000 §20.1: CONNECTION_REFUSED, "the server refused to accept a new connection"
-      kwik.close(tech.kwik.core.QuicConstants.TransportErrorCode.CONNECTION_REFUSED, REFUSED_REASON);
+      kwik.close(
+          tech.kwik.core.QuicConstants.TransportErrorCode.CONNECTION_REFUSED, REFUSED_REASON);
       return new ApplicationProtocolConnection() {};
     }
-    QuicConnection c = QuicConnection.of(kwik, loops, "quic-server#" + count.incrementAndGet(), options);
+    QuicConnection c =
+        QuicConnection.of(kwik, loops, "quic-server#" + count.incrementAndGet(), options);
     // so that a drain notices when nothing from the peer is processed any more: Kwik calls this
     // on the connection's own receive thread
-    dev.graceful.quic.internal.KwikInternals.serverReceiveThread(Thread.currentThread()).ifPresent(c::receiveThread);
+    dev.graceful.quic.internal.KwikInternals.serverReceiveThread(Thread.currentThread())
+        .ifPresent(c::receiveThread);
     Sinks.Many<QuicStreamHandle> streams = Sinks.many().unicast().onBackpressureBuffer();
     InFlight inFlight = new InFlight();
     open.put(c, inFlight);
@@ -143,19 +150,23 @@ public final class QuicServer implements AutoCloseable, GracefulShutdown {
     }
   }
 
-  /** @return every accepted connection, once; a single subscriber, buffered until it comes */
+  /**
+   * @return every accepted connection, once; a single subscriber, buffered until it comes
+   */
   public Flux<Accepted> connections() {
     return accepted.asFlux();
   }
 
-  /** @return the connections that have not ended yet */
+  /**
+   * @return the connections that have not ended yet
+   */
   public Set<QuicConnection> openConnections() {
     return Set.copyOf(open.keySet());
   }
 
   /**
-   * G2: counts {@code exchange}, a unit of work the application marks on {@code connection}, as
-   * in flight from subscription until it terminates or is cancelled (besides the request streams
+   * G2: counts {@code exchange}, a unit of work the application marks on {@code connection}, as in
+   * flight from subscription until it terminates or is cancelled (besides the request streams
    * counted on their own); a {@link #shutdown} lets it finish within its grace period. On a
    * connection this server does not hold (or that ended), {@code exchange} runs uncounted.
    *
@@ -213,13 +224,19 @@ public final class QuicServer implements AutoCloseable, GracefulShutdown {
             () -> {
               List<ServerShutdown.Member> members = new ArrayList<>();
               // a connection that terminates is idle, whatever its streams
-              open.forEach((c, inFlight) -> members.add(ServerShutdown.Member.of(c, Mono.firstWithSignal(inFlight.idle(), c.ended()))));
+              open.forEach(
+                  (c, inFlight) ->
+                      members.add(
+                          ServerShutdown.Member.of(
+                              c, Mono.firstWithSignal(inFlight.idle(), c.ended()))));
               return members;
             })
         .flatMap(
             report ->
                 // Kwik's close waits for its connections to finish closing: never on a loop
-                Mono.fromRunnable(this::close).subscribeOn(QuicConnection.KWIK_CALLS).thenReturn(report));
+                Mono.fromRunnable(this::close)
+                    .subscribeOn(QuicConnection.KWIK_CALLS)
+                    .thenReturn(report));
   }
 
   /**

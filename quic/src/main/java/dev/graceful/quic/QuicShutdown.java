@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * QUIC's own shutdown options, given to a spec with {@link ShutdownSpec#with}: the application
- * error code and reason the CONNECTION_CLOSE carries (SSL_shutdown_ex's {@code quic_error_code}
- * and {@code quic_reason}) and the no-block flag (SSL_SHUTDOWN_FLAG_NO_BLOCK). TLS, DTLS and TCP
+ * error code and reason the CONNECTION_CLOSE carries (SSL_shutdown_ex's {@code quic_error_code} and
+ * {@code quic_reason}) and the no-block flag (SSL_SHUTDOWN_FLAG_NO_BLOCK). TLS, DTLS and TCP
  * connections ignore them. Immutable: each setter returns a new value.
  *
  * <pre>{@code
@@ -17,10 +17,12 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
-  private static final QuicShutdown DEFAULTS = new QuicShutdown(QuicCloseArguments.DEFAULT, null, false);
+  private static final QuicShutdown DEFAULTS =
+      new QuicShutdown(QuicCloseArguments.DEFAULT, null, false);
 
   private final QuicCloseArguments close;
-  private final @Nullable String refused; // why closeWith refused its code; reported when the shutdown runs
+  private final @Nullable String
+      refused; // why closeWith refused its code; reported when the shutdown runs
   private final boolean noBlock;
 
   private QuicShutdown(QuicCloseArguments close, @Nullable String refused, boolean noBlock) {
@@ -29,7 +31,9 @@ public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
     this.noBlock = noBlock;
   }
 
-  /** @return code 0 and an empty reason (Q1), waiting as long as the shutdown needs */
+  /**
+   * @return code 0 and an empty reason (Q1), waiting as long as the shutdown needs
+   */
   public static QuicShutdown defaults() {
     return DEFAULTS;
   }
@@ -79,7 +83,9 @@ public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
     return close;
   }
 
-  /** @return whether the shutdown answers after one step instead of waiting */
+  /**
+   * @return whether the shutdown answers after one step instead of waiting
+   */
   public boolean isNoBlock() {
     return noBlock;
   }
@@ -93,8 +99,11 @@ public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
   QuicCloseArguments checkedClose(String connectionId) throws ShutdownException {
     if (refused != null) {
       throw new ShutdownException(
-          ShutdownException.Reason.INVALID_ARGUMENT, connectionId, ShutdownState.NONE,
-          refused + "; nothing was sent", null);
+          ShutdownException.Reason.INVALID_ARGUMENT,
+          connectionId,
+          ShutdownState.NONE,
+          refused + "; nothing was sent",
+          null);
     }
     return close;
   }
@@ -102,7 +111,9 @@ public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
   @Override
   public boolean equals(Object o) {
     return o instanceof QuicShutdown q
-        && close.equals(q.close) && Objects.equals(refused, q.refused) && noBlock == q.noBlock;
+        && close.equals(q.close)
+        && Objects.equals(refused, q.refused)
+        && noBlock == q.noBlock;
   }
 
   @Override
@@ -112,6 +123,9 @@ public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
 
   @Override
   public String toString() {
-    return "QuicShutdown[" + (refused != null ? "refused: " + refused : close) + (noBlock ? ", noBlock" : "") + "]";
+    return "QuicShutdown["
+        + (refused != null ? "refused: " + refused : close)
+        + (noBlock ? ", noBlock" : "")
+        + "]";
   }
 }

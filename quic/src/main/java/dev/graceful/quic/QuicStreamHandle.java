@@ -19,11 +19,11 @@ import tech.kwik.core.QuicStream;
  * writes block while its send buffer is full, so they run on {@code Schedulers.boundedElastic()}.
  *
  * <p>Kwik's lost wakeup (0.10.7+) can stop a stream's sender at any time, not only during a
- * shutdown: a write would then block for good, and data it already buffered would never leave.
- * From a write or conclude through this handle until the stream has sent everything, the
- * connection's loop looks at the stream's progress every 10 ms and restarts a stalled sender
- * (backing off to 640 ms while restarts bring no progress, as under a peer's flow control).
- * Writes made on {@link #kwik()}'s stream directly are not watched.
+ * shutdown: a write would then block for good, and data it already buffered would never leave. From
+ * a write or conclude through this handle until the stream has sent everything, the connection's
+ * loop looks at the stream's progress every 10 ms and restarts a stalled sender (backing off to 640
+ * ms while restarts bring no progress, as under a peer's flow control). Writes made on {@link
+ * #kwik()}'s stream directly are not watched.
  */
 public final class QuicStreamHandle {
   private final QuicStream stream;
@@ -33,7 +33,8 @@ public final class QuicStreamHandle {
   private volatile boolean reset;
   private volatile boolean appAckExpected;
   private volatile boolean appAcked;
-  private final reactor.core.publisher.Sinks.Empty<Void> outputEnded = reactor.core.publisher.Sinks.empty();
+  private final reactor.core.publisher.Sinks.Empty<Void> outputEnded =
+      reactor.core.publisher.Sinks.empty();
 
   QuicStreamHandle(QuicStream stream, QuicConnection connection) {
     this.stream = stream;
@@ -75,7 +76,9 @@ public final class QuicStreamHandle {
         .subscribeOn(Schedulers.boundedElastic());
   }
 
-  /** @return concludes the stream normally: FIN after the data written (SSL_stream_conclude) */
+  /**
+   * @return concludes the stream normally: FIN after the data written (SSL_stream_conclude)
+   */
   public Mono<Void> conclude() {
     return Mono.<Void>fromCallable(
             () -> {
@@ -101,8 +104,11 @@ public final class QuicStreamHandle {
     if (errorCode < 0 || errorCode > QuicCloseArguments.MAX_ERROR_CODE) {
       return Mono.error(
           new ShutdownException(
-              ShutdownException.Reason.INVALID_ARGUMENT, String.valueOf(stream.getStreamId()),
-              ShutdownState.NONE, "QUIC error code out of [0, 2^62-1]: " + errorCode, null));
+              ShutdownException.Reason.INVALID_ARGUMENT,
+              String.valueOf(stream.getStreamId()),
+              ShutdownState.NONE,
+              "QUIC error code out of [0, 2^62-1]: " + errorCode,
+              null));
     }
     return Mono.fromRunnable(
         () -> {
@@ -112,7 +118,9 @@ public final class QuicStreamHandle {
         });
   }
 
-  /** @return completes once this handle concluded or reset the stream: our side of it is over */
+  /**
+   * @return completes once this handle concluded or reset the stream: our side of it is over
+   */
   Mono<Void> outputEnded() {
     return outputEnded.asMono();
   }
@@ -153,17 +161,19 @@ public final class QuicStreamHandle {
             null));
   }
 
-  /** @return empty: Q11, "a stream reports no state" */
+  /**
+   * @return empty: Q11, "a stream reports no state"
+   */
   public Optional<ShutdownState> shutdownState() {
     return Optional.empty();
   }
 
   /**
-   * Q5 with the application's own acknowledgement, for protocols that have one (a reply that
-   * proves the peer processed everything): a drain counts this stream as drained when {@code ack}
-   * emits or completes, whatever Kwik's internals say, and also where they are unavailable (the
-   * module path). If {@code ack} fails, the drain waits for it until its deadline ({@code
-   * drained: "timeout"}).
+   * Q5 with the application's own acknowledgement, for protocols that have one (a reply that proves
+   * the peer processed everything): a drain counts this stream as drained when {@code ack} emits or
+   * completes, whatever Kwik's internals say, and also where they are unavailable (the module
+   * path). If {@code ack} fails, the drain waits for it until its deadline ({@code drained:
+   * "timeout"}).
    *
    * @param ack signals once the peer acknowledged everything written on this stream
    * @return this handle
@@ -182,17 +192,23 @@ public final class QuicStreamHandle {
     }
   }
 
-  /** @return bytes written through this handle */
+  /**
+   * @return bytes written through this handle
+   */
   public long bytesWritten() {
     return written.get();
   }
 
-  /** @return the Kwik stream, for reading and for what graceful does not wrap */
+  /**
+   * @return the Kwik stream, for reading and for what graceful does not wrap
+   */
   public QuicStream kwik() {
     return stream;
   }
 
-  /** @return the stream id */
+  /**
+   * @return the stream id
+   */
   public int streamId() {
     return stream.getStreamId();
   }

@@ -33,7 +33,8 @@ class KwikCloseReasonIT {
   }
 
   // Q1, Q3: a 10 kB multi-byte reason, fitted, arrives truncated, valid, with the code.
-  @Tag("Q1") @Tag("Q3")
+  @Tag("Q1")
+  @Tag("Q3")
   @Test
   void fittedLongReasonArrivesTruncatedAndValid() throws Exception {
     String reason = "€😀é".repeat(2_000);

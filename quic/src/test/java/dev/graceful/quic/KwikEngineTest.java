@@ -22,7 +22,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.Exceptions;
-import reactor.core.publisher.Sinks;
 import reactor.test.scheduler.VirtualTimeScheduler;
 import tech.kwik.core.ConnectionTerminatedEvent;
 
@@ -104,7 +103,9 @@ class KwikEngineTest {
 
   // Q1, Q6, R3: one application close with the code and reason; COMPLETE exactly when the closing
   // period (3×PTO) ends on the injected clock, and not a moment before.
-  @Tag("Q1") @Tag("Q6") @Tag("R3")
+  @Tag("Q1")
+  @Tag("Q6")
+  @Tag("R3")
   @Test
   void rfcCloseCompletesWhenTheClosingPeriodEnds() {
     var f = start(rfc().with(QuicShutdown.defaults().closeWith(7, "bye")));
@@ -128,7 +129,8 @@ class KwikEngineTest {
     assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(0, ""));
   }
 
-  // Q6: the peer's CONNECTION_CLOSE during the closing period moves us to draining: COMPLETE at once.
+  // Q6: the peer's CONNECTION_CLOSE during the closing period moves us to draining: COMPLETE at
+  // once.
   @Tag("Q6")
   @Test
   void peersCloseEndsTheClosingPeriodEarly() {
@@ -168,10 +170,12 @@ class KwikEngineTest {
 
   // Q8, Q9: wait-peer's non-blocking form answers at once that the peer has not closed; the
   // waiting form completes on the peer's close with its code and reason, initiator PEER.
-  @Tag("Q8") @Tag("Q9")
+  @Tag("Q8")
+  @Tag("Q9")
   @Test
   void waitPeerSeesThePeersCodeAndReason() {
-    var probe = start(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock()));
+    var probe =
+        start(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock()));
     assertThat(probe.join()).as("empty: the peer has not closed").isNull();
     var waiting = start(ShutdownSpec.bidirectional().waitPeer().noTimeout());
     advance(Duration.ofHours(1));
@@ -188,7 +192,8 @@ class KwikEngineTest {
   }
 
   // Q8: termination for another reason (idle timeout) ends a wait-peer too; Q11: RECEIVED.
-  @Tag("Q8") @Tag("Q11")
+  @Tag("Q8")
+  @Tag("Q11")
   @Test
   void waitPeerEndsOnIdleTimeout() {
     var waiting = start(ShutdownSpec.bidirectional().waitPeer());
@@ -216,7 +221,8 @@ class KwikEngineTest {
   @Tag("R2")
   @Test
   void cancelledWaitPeerSendsNothing() {
-    var sub = coordinator.shutdown(ShutdownSpec.bidirectional().waitPeer().scheduler(time)).subscribe();
+    var sub =
+        coordinator.shutdown(ShutdownSpec.bidirectional().waitPeer().scheduler(time)).subscribe();
     pump();
     sub.dispose();
     pump();
@@ -231,7 +237,8 @@ class KwikEngineTest {
   @Test
   void outOfRangeCodesSendNothing() {
     for (long code : new long[] {-1, 1L << 62, Long.MAX_VALUE}) {
-      ShutdownException e = failure(start(rfc().with(QuicShutdown.defaults().closeWith(code, "x"))));
+      ShutdownException e =
+          failure(start(rfc().with(QuicShutdown.defaults().closeWith(code, "x"))));
       assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       assertThat(e.state()).isEqualTo(ShutdownState.NONE);
     }
@@ -263,7 +270,11 @@ class KwikEngineTest {
   @Tag("Q4")
   @Test
   void firstShutdownsArgumentsWin() {
-    start(ShutdownSpec.bidirectional().rapid().noStreamFlush().with(QuicShutdown.defaults().closeWith(5, "first")));
+    start(
+        ShutdownSpec.bidirectional()
+            .rapid()
+            .noStreamFlush()
+            .with(QuicShutdown.defaults().closeWith(5, "first")));
     var second = start(rfc().with(QuicShutdown.defaults().closeWith(6, "second")));
     advance(PTO3);
     assertThat(second.join().outcome()).isEqualTo(Outcome.COMPLETE);
@@ -357,7 +368,8 @@ class KwikEngineTest {
     assertThat(kwik.closes).hasSize(1);
     advance(PTO3);
     var again = start(rfc().with(QuicShutdown.defaults().noBlock()));
-    assertThat(Optional.ofNullable(again.join()).map(ShutdownResult::outcome)).hasValue(Outcome.COMPLETE);
+    assertThat(Optional.ofNullable(again.join()).map(ShutdownResult::outcome))
+        .hasValue(Outcome.COMPLETE);
   }
 
   // Q11: the state follows the protocol: NONE, SENT once the close was sent, RECEIVED added by
@@ -376,7 +388,8 @@ class KwikEngineTest {
   // QUIC has no quiet shutdown: refused, nothing sent.
   @Test
   void quietIsRefused() {
-    assertThat(failure(start(ShutdownSpec.bidirectional().quiet())).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
+    assertThat(failure(start(ShutdownSpec.bidirectional().quiet())).reason())
+        .isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
     assertThat(kwik.closes).isEmpty();
   }
 
@@ -384,7 +397,11 @@ class KwikEngineTest {
   @Tag("Q4")
   @Test
   void aRefusedShutdownFixesNoArguments() {
-    failure(start(ShutdownSpec.bidirectional().quiet().with(QuicShutdown.defaults().closeWith(5, "quiet"))));
+    failure(
+        start(
+            ShutdownSpec.bidirectional()
+                .quiet()
+                .with(QuicShutdown.defaults().closeWith(5, "quiet"))));
     start(rfc().with(QuicShutdown.defaults().closeWith(6, "rfc")));
     assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(6, "rfc"));
   }

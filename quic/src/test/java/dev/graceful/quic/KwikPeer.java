@@ -27,18 +27,27 @@ final class KwikPeer implements AutoCloseable {
   final CompletableFuture<ConnectionTerminatedEvent> ended = new CompletableFuture<>();
   final CompletableFuture<tech.kwik.core.QuicConnection> connected = new CompletableFuture<>();
   final AtomicLong bytesRead = new AtomicLong();
+
   /** Bytes read when the close arrived: what the application had received before the end. */
   final CompletableFuture<Long> bytesAtClose = new CompletableFuture<>();
+
   /**
    * Bytes Kwik had received in order on the peer's streams when the close arrived, read or not:
    * what a drain's acknowledgements prove (Kwik drops what its application has not read yet when
    * the connection closes, so {@link #bytesAtClose} may be a little short of it).
    */
   final CompletableFuture<Long> receivedAtClose = new CompletableFuture<>();
-  private final java.util.List<tech.kwik.core.QuicStream> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private final java.util.List<tech.kwik.core.QuicStream> streams =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final long ackAfter;
-  /** The certificate this server presents, for {@code localhost} and {@code 127.0.0.1} unless chosen. */
+
+  /**
+   * The certificate this server presents, for {@code localhost} and {@code 127.0.0.1} unless
+   * chosen.
+   */
   final SelfSignedCertificate cert;
+
   /** Open unless made by {@link #holding()}: the peer application reads once it opens. */
   private final java.util.concurrent.CountDownLatch reading;
 
@@ -50,12 +59,18 @@ final class KwikPeer implements AutoCloseable {
     this(idleTimeoutSeconds, -1);
   }
 
-  /** A peer whose application answers one byte on a stream once it has read {@code ackAfter} bytes from it. */
+  /**
+   * A peer whose application answers one byte on a stream once it has read {@code ackAfter} bytes
+   * from it.
+   */
   KwikPeer(int idleTimeoutSeconds, long ackAfter) throws Exception {
     this(idleTimeoutSeconds, ackAfter, 0);
   }
 
-  /** A peer whose application reads nothing until {@link #startReading()}: its flow control holds the sender. */
+  /**
+   * A peer whose application reads nothing until {@link #startReading()}: its flow control holds
+   * the sender.
+   */
   static KwikPeer holding() throws Exception {
     return new KwikPeer(30, -1, 1, SelfSignedCertificate.generate());
   }
@@ -69,13 +84,18 @@ final class KwikPeer implements AutoCloseable {
     this(idleTimeoutSeconds, ackAfter, gates, SelfSignedCertificate.generate());
   }
 
-  private KwikPeer(int idleTimeoutSeconds, long ackAfter, int gates, SelfSignedCertificate cert) throws Exception {
+  private KwikPeer(int idleTimeoutSeconds, long ackAfter, int gates, SelfSignedCertificate cert)
+      throws Exception {
     this.ackAfter = ackAfter;
     this.reading = new java.util.concurrent.CountDownLatch(gates);
     this.cert = cert;
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("server", cert.keys().getPrivate(), "graceful".toCharArray(), new X509Certificate[] {cert.certificate()});
+    ks.setKeyEntry(
+        "server",
+        cert.keys().getPrivate(),
+        "graceful".toCharArray(),
+        new X509Certificate[] {cert.certificate()});
     try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
@@ -98,7 +118,8 @@ final class KwikPeer implements AutoCloseable {
           connection.setConnectionListener(
               e -> {
                 bytesAtClose.complete(bytesRead.get());
-                receivedAtClose.complete(streams.stream().mapToLong(KwikPeer::receivedInOrder).sum());
+                receivedAtClose.complete(
+                    streams.stream().mapToLong(KwikPeer::receivedInOrder).sum());
                 ended.complete(e);
               });
           connected.complete(connection);
@@ -138,7 +159,10 @@ final class KwikPeer implements AutoCloseable {
     }
   }
 
-  /** @return the stream's bytes received in order (read, or waiting to be read), from Kwik's internals */
+  /**
+   * @return the stream's bytes received in order (read, or waiting to be read), from Kwik's
+   *     internals
+   */
   private static long receivedInOrder(tech.kwik.core.QuicStream stream) {
     try {
       Object in = stream.getInputStream();
@@ -186,7 +210,9 @@ final class KwikPeer implements AutoCloseable {
     return c;
   }
 
-  /** @return a key store trusting exactly this server's certificate */
+  /**
+   * @return a key store trusting exactly this server's certificate
+   */
   KeyStore trustStore() throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
@@ -194,10 +220,13 @@ final class KwikPeer implements AutoCloseable {
     return ks;
   }
 
-  /** @return a trust manager trusting exactly this server's certificate */
+  /**
+   * @return a trust manager trusting exactly this server's certificate
+   */
   javax.net.ssl.X509TrustManager trustManager() throws Exception {
     javax.net.ssl.TrustManagerFactory f =
-        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
     f.init(trustStore());
     return (javax.net.ssl.X509TrustManager) f.getTrustManagers()[0];
   }

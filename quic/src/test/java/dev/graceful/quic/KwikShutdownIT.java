@@ -10,14 +10,14 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
+import dev.graceful.testkit.LogWatch;
+import dev.graceful.testkit.LossyRelay;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import dev.graceful.testkit.LogWatch;
-import dev.graceful.testkit.LossyRelay;
 import reactor.core.Exceptions;
 import tech.kwik.core.ConnectionTerminatedEvent;
 
@@ -51,12 +51,18 @@ class KwikShutdownIT {
 
   // Q1, Q6: an RFC close carries the code and reason and completes within the closing period (or
   // as soon as the peer's answering CONNECTION_CLOSE moves us to draining).
-  @Tag("Q1") @Tag("Q6")
+  @Tag("Q1")
+  @Tag("Q6")
   @Test
   void rfcCloseCarriesCodeAndReasonAndCompletes() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(7, "bye"))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rfc()
+                      .with(QuicShutdown.defaults().closeWith(7, "bye")))
+              .block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.state().sent()).isTrue();
       assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
@@ -73,7 +79,8 @@ class KwikShutdownIT {
   void rapidIsSentThenRfcCompletes() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      ShutdownResult rapid = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
+      ShutdownResult rapid =
+          c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
       assertThat(rapid.outcome()).isEqualTo(Outcome.SENT);
       assertThat(rapid.state()).isEqualTo(ShutdownState.SENT);
       ShutdownResult rfc = c.shutdown(ShutdownSpec.bidirectional().rfc()).block(WAIT);
@@ -96,7 +103,9 @@ class KwikShutdownIT {
   @Tag("Q7")
   @Test
   void withoutCloseThreadsAheadTheCloseStartsKwiksTwoThreads() throws Exception {
-    assertThat(threadsStartedWithinClose(QuicOptions.defaults().closeThreads(QuicOptions.CloseThreads.AT_CLOSE)))
+    assertThat(
+            threadsStartedWithinClose(
+                QuicOptions.defaults().closeThreads(QuicOptions.CloseThreads.AT_CLOSE)))
         .extracting(Thread::getName)
         .hasSize(2)
         .anyMatch(n -> n.startsWith("scheduler"))
@@ -104,21 +113,27 @@ class KwikShutdownIT {
   }
 
   /** A rapid close's SENT, then the threads still alive that Kwik's close() created. */
-  private static java.util.List<Thread> threadsStartedWithinClose(QuicOptions options) throws Exception {
-    java.util.concurrent.ExecutorService kwikCalls = java.util.concurrent.Executors.newSingleThreadExecutor();
+  private static java.util.List<Thread> threadsStartedWithinClose(QuicOptions options)
+      throws Exception {
+    java.util.concurrent.ExecutorService kwikCalls =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
     // A thread inherits its creator's context class loader: this one marks the threads that Kwik's
     // close() creates, since graceful calls it on kwikCalls' one thread
     ClassLoader closing = new ClassLoader(KwikShutdownIT.class.getClassLoader()) {};
     try (KwikPeer peer = new KwikPeer()) {
-      QuicConnection c = QuicConnection.of(peer.client(), loops, "ahead", options.blockingCalls(kwikCalls));
+      QuicConnection c =
+          QuicConnection.of(peer.client(), loops, "ahead", options.blockingCalls(kwikCalls));
       // in order on one thread: after what wrapping queued there, before the close
       Thread caller =
-          kwikCalls.submit(() -> {
-                Thread.currentThread().setContextClassLoader(closing);
-                return Thread.currentThread();
-              })
+          kwikCalls
+              .submit(
+                  () -> {
+                    Thread.currentThread().setContextClassLoader(closing);
+                    return Thread.currentThread();
+                  })
               .get();
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush()).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.SENT);
       // both live on for the closing period (3×PTO), so they are found here
       java.util.List<Thread> started =
@@ -133,13 +148,20 @@ class KwikShutdownIT {
   }
 
   // Q8: wait-peer sees the peer's code and reason; initiator PEER; both bits set.
-  @Tag("Q8") @Tag("Q9")
+  @Tag("Q8")
+  @Tag("Q9")
   @Test
   void waitPeerSeesPeersCodeAndReason() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
       // Q9: the non-blocking form answers at once that the peer has not closed (empty).
-      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock())).blockOptional(WAIT)).isEmpty();
+      assertThat(
+              c.shutdown(
+                      ShutdownSpec.bidirectional()
+                          .waitPeer()
+                          .with(QuicShutdown.defaults().noBlock()))
+                  .blockOptional(WAIT))
+          .isEmpty();
       var waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
       peer.connected.get().close(9, "server going away");
       ShutdownResult r = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -155,16 +177,23 @@ class KwikShutdownIT {
   // Q6, R3: the closing period runs on the injected clock. A relay drops everything once the
   // connection is up, so nothing answers: COMPLETE comes from graceful's 3×PTO timer, on virtual
   // time, and not a moment before it.
-  @Tag("Q6") @Tag("R3")
+  @Tag("Q6")
+  @Tag("R3")
   @Test
   void closingPeriodRunsOnVirtualTime() throws Exception {
     try (KwikPeer peer = new KwikPeer();
-        LossyRelay relay = new LossyRelay(new java.net.InetSocketAddress("127.0.0.1", peer.port), (up, d) -> false)) {
-      java.util.concurrent.ExecutorService kwikCalls = java.util.concurrent.Executors.newSingleThreadExecutor();
+        LossyRelay relay =
+            new LossyRelay(
+                new java.net.InetSocketAddress("127.0.0.1", peer.port), (up, d) -> false)) {
+      java.util.concurrent.ExecutorService kwikCalls =
+          java.util.concurrent.Executors.newSingleThreadExecutor();
       try {
         QuicConnection c =
             QuicConnection.of(
-                peer.client(Duration.ofSeconds(30), relay.address().getPort()), loops, "silent", kwikCalls);
+                peer.client(Duration.ofSeconds(30), relay.address().getPort()),
+                loops,
+                "silent",
+                kwikCalls);
         relay.drop((up, d) -> true);
         closeIntoSilence(c, kwikCalls);
       } finally {
@@ -173,12 +202,18 @@ class KwikShutdownIT {
     }
   }
 
-  private static void closeIntoSilence(QuicConnection c, java.util.concurrent.ExecutorService kwikCalls)
-      throws Exception {
-    reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
+  private static void closeIntoSilence(
+      QuicConnection c, java.util.concurrent.ExecutorService kwikCalls) throws Exception {
+    reactor.test.scheduler.VirtualTimeScheduler time =
+        reactor.test.scheduler.VirtualTimeScheduler.create();
     try {
       var done =
-          c.shutdown(ShutdownSpec.bidirectional().rfc().noStreamFlush().timeout(Duration.ofSeconds(30)).scheduler(time))
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rfc()
+                      .noStreamFlush()
+                      .timeout(Duration.ofSeconds(30))
+                      .scheduler(time))
               .toFuture();
       quiesce(); // the first step ran: Kwik's close() is queued on kwikCalls
       kwikCalls.submit(() -> {}).get(); // one thread, in order: the close has returned
@@ -209,10 +244,17 @@ class KwikShutdownIT {
   void serverSideCloseReachesClient() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       tech.kwik.core.QuicClientConnection client = peer.client();
-      java.util.concurrent.CompletableFuture<ConnectionTerminatedEvent> clientSaw = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<ConnectionTerminatedEvent> clientSaw =
+          new java.util.concurrent.CompletableFuture<>();
       client.setConnectionListener(clientSaw::complete);
       QuicConnection server = QuicConnection.of(peer.connected.get(), loops, "server-side");
-      ShutdownResult r = server.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(3, "maintenance"))).block(WAIT);
+      ShutdownResult r =
+          server
+              .shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rfc()
+                      .with(QuicShutdown.defaults().closeWith(3, "maintenance")))
+              .block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       ConnectionTerminatedEvent e = clientSaw.get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(e.applicationErrorCode()).isEqualTo(3L);
@@ -222,17 +264,31 @@ class KwikShutdownIT {
 
   // Q2: an out-of-range code is INVALID_ARGUMENT and nothing is sent; Q4: arguments come from the
   // first shutdown that sends.
-  @Tag("Q2") @Tag("Q4")
+  @Tag("Q2")
+  @Tag("Q4")
   @Test
   void invalidCodeSendsNothingAndFirstArgumentsWin() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
-      ShutdownException e = error(c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(1L << 62, "x"))));
+      ShutdownException e =
+          error(
+              c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rapid()
+                      .with(QuicShutdown.defaults().closeWith(1L << 62, "x"))));
       assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.NONE);
       assertThat(peer.ended).isNotDone();
-      c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(5, "first"))).block(WAIT);
-      c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(6, "second"))).block(WAIT);
+      c.shutdown(
+              ShutdownSpec.bidirectional()
+                  .rapid()
+                  .with(QuicShutdown.defaults().closeWith(5, "first")))
+          .block(WAIT);
+      c.shutdown(
+              ShutdownSpec.bidirectional()
+                  .rfc()
+                  .with(QuicShutdown.defaults().closeWith(6, "second")))
+          .block(WAIT);
       ConnectionTerminatedEvent end = peer.awaitEnd();
       assertThat(end.applicationErrorCode()).isEqualTo(5L);
       assertThat(end.errorDescription()).isEqualTo("Application error: 5 (first)");
@@ -240,15 +296,18 @@ class KwikShutdownIT {
   }
 
   // Q10, Q11: streams cannot be shut down and report no state; a connection's state cannot be set.
-  @Tag("Q10") @Tag("Q11")
+  @Tag("Q10")
+  @Tag("Q11")
   @Test
   void streamsAreNotShutDownAndStateIsNotSettable() throws Exception {
     try (KwikPeer peer = new KwikPeer()) {
       QuicConnection c = graceful(peer);
       QuicStreamHandle s = c.openStream().block(WAIT);
-      assertThat(error(s.shutdown(ShutdownSpec.bidirectional())).reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      assertThat(error(s.shutdown(ShutdownSpec.bidirectional())).reason())
+          .isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
       assertThat(s.shutdownState()).isEmpty();
-      assertThat(error(c.setShutdownState(ShutdownState.SENT)).reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      assertThat(error(c.setShutdownState(ShutdownState.SENT)).reason())
+          .isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
       assertThat(error(s.reset(-1)).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       c.shutdown(ShutdownSpec.bidirectional().rapid()).block(WAIT);
     }
@@ -264,7 +323,9 @@ class KwikShutdownIT {
       int size = 2_000_000;
       // written immediately before the shutdown: the write is still going when the shutdown starts
       var written = s.write(ByteBuffer.allocate(size)).toFuture();
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20)))
+              .block(WAIT);
       written.get(); // done before the close: the drain waited for it
       assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
       // what was still unsent when the shutdown began (Kwik's send buffer), now sent
@@ -272,7 +333,9 @@ class KwikShutdownIT {
       peer.awaitEnd();
       // what DRAINED promises: the peer's QUIC stack had every byte in order before the close (its
       // application may not have read the last of it yet: Kwik drops that at the close)
-      assertThat(peer.receivedAtClose.get()).as("the peer had every byte before the close").isEqualTo(size);
+      assertThat(peer.receivedAtClose.get())
+          .as("the peer had every byte before the close")
+          .isEqualTo(size);
       assertThat(peer.bytesAtClose.get()).isLessThanOrEqualTo(size);
     }
   }
@@ -295,7 +358,8 @@ class KwikShutdownIT {
       receiver.interrupt();
       receiver.join(WAIT.toMillis());
       assertThat(receiver.isAlive()).isFalse();
-      java.util.concurrent.CompletableFuture<Thread> warnedOn = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Thread> warnedOn =
+          new java.util.concurrent.CompletableFuture<>();
       ShutdownResult r;
       LogWatch seen =
           LogWatch.of(
@@ -306,7 +370,9 @@ class KwikShutdownIT {
                 }
               });
       try {
-        r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+        r =
+            c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20)))
+                .block(WAIT);
         // the warning is logged, and not on the loop, whose thread must never block on a handler
         assertThat(warnedOn.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
             .isNotInstanceOf(reactor.core.scheduler.NonBlocking.class);
@@ -335,13 +401,16 @@ class KwikShutdownIT {
       QuicStreamHandle s = c.openStream().block(WAIT);
       int size = 6_000_000; // beyond the peer's 4 MB stream window
       var written = s.write(ByteBuffer.allocate(size)).toFuture();
-      reactor.core.publisher.Mono.delay(Duration.ofSeconds(3)).block(); // the span measured, not a poll
+      reactor.core.publisher.Mono.delay(Duration.ofSeconds(3))
+          .block(); // the span measured, not a poll
       assertThat(written).as("held by the peer's flow control").isNotDone();
       long restarts = c.stallRecoveries().block(WAIT);
       assertThat(restarts).as("restarts while held for 3 s").isBetween(1L, 15L);
       peer.startReading();
       written.get(30, java.util.concurrent.TimeUnit.SECONDS);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20)))
+              .block(WAIT);
       assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
       peer.awaitEnd();
       assertThat(peer.receivedAtClose.get()).isEqualTo(size);
@@ -380,7 +449,9 @@ class KwikShutdownIT {
               .cache();
       s.acknowledgedBy(answer);
       s.write(ByteBuffer.allocate(size)).subscribe();
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(Duration.ofSeconds(20))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(Duration.ofSeconds(20)))
+              .block(WAIT);
       assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
       assertThat(answer.block(WAIT)).as("the close went out after the answer").isEqualTo(1);
       peer.awaitEnd();

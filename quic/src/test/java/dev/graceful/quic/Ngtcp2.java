@@ -22,15 +22,24 @@ final class Ngtcp2 {
   private Ngtcp2() {}
 
   static final Duration START = Duration.ofSeconds(10);
+
   /** Debian installs the server in /usr/sbin, which is not on every PATH. */
   private static final String SERVER =
-      java.nio.file.Files.isExecutable(Path.of("/usr/sbin/gtlsserver")) ? "/usr/sbin/gtlsserver" : "gtlsserver";
+      java.nio.file.Files.isExecutable(Path.of("/usr/sbin/gtlsserver"))
+          ? "/usr/sbin/gtlsserver"
+          : "gtlsserver";
 
   /** {@code gtlsserver} on 127.0.0.1:{@code port} serving {@code htdocs}, frame log on. */
   static PeerProcess server(int port, TestCerts certs, Path htdocs, String... extra) {
-    List<String> cmd = new ArrayList<>(List.of(SERVER, "--no-quic-dump", "--no-http-dump", "--htdocs=" + htdocs));
+    List<String> cmd =
+        new ArrayList<>(List.of(SERVER, "--no-quic-dump", "--no-http-dump", "--htdocs=" + htdocs));
     cmd.addAll(List.of(extra));
-    cmd.addAll(List.of("127.0.0.1", Integer.toString(port), certs.keyFile().toString(), certs.certFile().toString()));
+    cmd.addAll(
+        List.of(
+            "127.0.0.1",
+            Integer.toString(port),
+            certs.keyFile().toString(),
+            certs.certFile().toString()));
     PeerProcess p = PeerProcess.command(cmd);
     p.awaitLine("Using document root", START);
     return p;
@@ -39,7 +48,8 @@ final class Ngtcp2 {
   /** {@code gtlsclient} fetching {@code path} from 127.0.0.1:{@code port} into {@code download}. */
   static PeerProcess client(int port, String path, Path download, String... extra) {
     List<String> cmd =
-        new ArrayList<>(List.of("gtlsclient", "--no-quic-dump", "--no-http-dump", "--download=" + download));
+        new ArrayList<>(
+            List.of("gtlsclient", "--no-quic-dump", "--no-http-dump", "--download=" + download));
     cmd.addAll(List.of(extra));
     cmd.addAll(List.of("127.0.0.1", Integer.toString(port), "https://127.0.0.1:" + port + path));
     return PeerProcess.command(cmd);
@@ -49,16 +59,19 @@ final class Ngtcp2 {
   record Close(long code, int reasonLength, String reason) {}
 
   private static final Pattern CLOSE =
-      Pattern.compile("frm rx \\d+ \\S+ CONNECTION_CLOSE\\(0x1[cd]\\) error_code=\\S*\\(0x([0-9a-f]+)\\) frame_type=\\S+ reason_len=(\\d+) reason=\\[(.*)\\]$");
+      Pattern.compile(
+          "frm rx \\d+ \\S+ CONNECTION_CLOSE\\(0x1[cd]\\) error_code=\\S*\\(0x([0-9a-f]+)\\) frame_type=\\S+ reason_len=(\\d+) reason=\\[(.*)\\]$");
   private static final Pattern STREAM =
-      Pattern.compile("frm rx \\d+ \\S+ STREAM\\(0x[0-9a-f]+\\) id=0x([0-9a-f]+) fin=\\d offset=(\\d+) len=(\\d+)");
+      Pattern.compile(
+          "frm rx \\d+ \\S+ STREAM\\(0x[0-9a-f]+\\) id=0x([0-9a-f]+) fin=\\d offset=(\\d+) len=(\\d+)");
 
   /** The first CONNECTION_CLOSE the peer received, if any. */
   static Optional<Close> receivedClose(PeerProcess p) {
     for (String l : p.lines()) {
       Matcher m = CLOSE.matcher(l);
       if (m.find()) {
-        return Optional.of(new Close(Long.parseLong(m.group(1), 16), Integer.parseInt(m.group(2)), m.group(3)));
+        return Optional.of(
+            new Close(Long.parseLong(m.group(1), 16), Integer.parseInt(m.group(2)), m.group(3)));
       }
     }
     return Optional.empty();
@@ -98,11 +111,15 @@ final class Ngtcp2 {
     return new byte[] {0x00, 0x04, 0x00};
   }
 
-  /** HEADERS for {@code POST /} to {@code authority}, then a DATA frame header for {@code bodyLength}. */
+  /**
+   * HEADERS for {@code POST /} to {@code authority}, then a DATA frame header for {@code
+   * bodyLength}.
+   */
   static byte[] postHead(String authority, int bodyLength) {
     byte[] auth = authority.getBytes(StandardCharsets.US_ASCII);
     ByteArrayOutputStream fields = new ByteArrayOutputStream();
-    // field section prefix (no dynamic table), :method POST (static 20), :scheme https (23), :path / (1)
+    // field section prefix (no dynamic table), :method POST (static 20), :scheme https (23), :path
+    // / (1)
     fields.writeBytes(new byte[] {0x00, 0x00, (byte) 0xD4, (byte) 0xD7, (byte) 0xC1});
     fields.write(0x50); // literal with static name reference 0 (:authority)
     fields.write(auth.length);
@@ -121,7 +138,13 @@ final class Ngtcp2 {
     f.write(fieldSection.length);
     f.writeBytes(fieldSection);
     f.write(0x00); // DATA, 4-byte varint length
-    f.writeBytes(new byte[] {(byte) (0x80 | bodyLength >>> 24), (byte) (bodyLength >>> 16), (byte) (bodyLength >>> 8), (byte) bodyLength});
+    f.writeBytes(
+        new byte[] {
+          (byte) (0x80 | bodyLength >>> 24),
+          (byte) (bodyLength >>> 16),
+          (byte) (bodyLength >>> 8),
+          (byte) bodyLength
+        });
     return f.toByteArray();
   }
 }

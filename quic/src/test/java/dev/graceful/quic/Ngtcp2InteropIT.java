@@ -83,12 +83,15 @@ class Ngtcp2InteropIT {
       try {
         c = client.connect(loops).block(WAIT);
       } catch (RuntimeException e) {
-        if (!(reactor.core.Exceptions.unwrap(e) instanceof java.net.ConnectException) || attempt == 3) {
+        if (!(reactor.core.Exceptions.unwrap(e) instanceof java.net.ConnectException)
+            || attempt == 3) {
           throw e;
         }
       }
     }
-    c.openUnidirectionalStream().flatMap(s -> s.write(ByteBuffer.wrap(Ngtcp2.controlStream()))).block(WAIT);
+    c.openUnidirectionalStream()
+        .flatMap(s -> s.write(ByteBuffer.wrap(Ngtcp2.controlStream())))
+        .block(WAIT);
     return c;
   }
 
@@ -105,14 +108,20 @@ class Ngtcp2InteropIT {
 
   // Q5, Q1: the default drain delivers a 2 MB request body written just before the shutdown, then
   // the CONNECTION_CLOSE carries the code and reason: ngtcp2 logged every byte before the close.
-  @Tag("Q1") @Tag("Q5")
+  @Tag("Q1")
+  @Tag("Q5")
   @Test
   void drainDeliversTwoMegabytesToNgtcp2() throws Exception {
     int port = freeUdpPort();
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
       CompletableFuture<Void> body = startPost(c, port, SIZE);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().with(QuicShutdown.defaults().closeWith(0x100, "done")).timeout(Duration.ofSeconds(20))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .with(QuicShutdown.defaults().closeWith(0x100, "done"))
+                      .timeout(Duration.ofSeconds(20)))
+              .block(WAIT);
       assertThat(body).isCompleted();
       assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
@@ -131,7 +140,12 @@ class Ngtcp2InteropIT {
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
       startPost(c, port, SIZE);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().noStreamFlush().with(QuicShutdown.defaults().closeWith(0x100, ""))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .noStreamFlush()
+                      .with(QuicShutdown.defaults().closeWith(0x100, "")))
+              .block(WAIT);
       assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
       assertThat(r.bytesDrained()).isZero();
       server.awaitLine("CONNECTION_CLOSE", WAIT);
@@ -142,19 +156,36 @@ class Ngtcp2InteropIT {
   // Q7: rapid is SENT after its one packet, which ngtcp2 receives; a later RFC shutdown completes.
   // Q2, Q4: an out-of-range code first is refused with nothing sent, so ngtcp2's only close is the
   // rapid one's.
-  @Tag("Q2") @Tag("Q4") @Tag("Q7")
+  @Tag("Q2")
+  @Tag("Q4")
+  @Tag("Q7")
   @Test
   void rapidIsSentAndRefusedCodesSendNothing() throws Exception {
     int port = freeUdpPort();
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
-      ShutdownException refused = error(c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(-1, "x"))));
+      ShutdownException refused =
+          error(
+              c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rapid()
+                      .with(QuicShutdown.defaults().closeWith(-1, "x"))));
       assertThat(refused.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.NONE);
-      ShutdownResult rapid = c.shutdown(ShutdownSpec.bidirectional().rapid().with(QuicShutdown.defaults().closeWith(0x10c, "rapid"))).block(WAIT);
+      ShutdownResult rapid =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rapid()
+                      .with(QuicShutdown.defaults().closeWith(0x10c, "rapid")))
+              .block(WAIT);
       assertThat(rapid.outcome()).isEqualTo(Outcome.SENT);
       assertThat(rapid.state()).isEqualTo(ShutdownState.SENT);
-      ShutdownResult rfc = c.shutdown(ShutdownSpec.bidirectional().rfc().with(QuicShutdown.defaults().closeWith(7, "ignored"))).block(WAIT);
+      ShutdownResult rfc =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rfc()
+                      .with(QuicShutdown.defaults().closeWith(7, "ignored")))
+              .block(WAIT);
       assertThat(rfc.outcome()).isEqualTo(Outcome.COMPLETE);
       server.awaitLine("CONNECTION_CLOSE", WAIT);
       assertThat(Ngtcp2.receivedClose(server)).hasValue(new Ngtcp2.Close(0x10c, 5, "rapid"));
@@ -169,9 +200,15 @@ class Ngtcp2InteropIT {
     int port = freeUdpPort();
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
-      c.shutdown(ShutdownSpec.bidirectional().with(QuicShutdown.defaults().closeWith(1, "é😀".repeat(1700)))).block(WAIT);
+      c.shutdown(
+              ShutdownSpec.bidirectional()
+                  .with(QuicShutdown.defaults().closeWith(1, "é😀".repeat(1700))))
+          .block(WAIT);
       server.awaitLine("CONNECTION_CLOSE", WAIT);
-      assertThat(Ngtcp2.receivedClose(server)).get().extracting(Ngtcp2.Close::code, Ngtcp2.Close::reasonLength).containsExactly(1L, 1022);
+      assertThat(Ngtcp2.receivedClose(server))
+          .get()
+          .extracting(Ngtcp2.Close::code, Ngtcp2.Close::reasonLength)
+          .containsExactly(1L, 1022);
     }
   }
 
@@ -183,9 +220,18 @@ class Ngtcp2InteropIT {
     int port = freeUdpPort();
     try (PeerProcess server = server(port)) {
       QuicConnection c = client(port);
-      assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().with(QuicShutdown.defaults().noBlock())).blockOptional(WAIT)).isEmpty();
-      CompletableFuture<ShutdownResult> waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
-      c.openStream().flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00}))).block(WAIT);
+      assertThat(
+              c.shutdown(
+                      ShutdownSpec.bidirectional()
+                          .waitPeer()
+                          .with(QuicShutdown.defaults().noBlock()))
+                  .blockOptional(WAIT))
+          .isEmpty();
+      CompletableFuture<ShutdownResult> waiting =
+          c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
+      c.openStream()
+          .flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00})))
+          .block(WAIT);
       ShutdownResult r = withPeerLog(waiting, server);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);
@@ -213,25 +259,35 @@ class Ngtcp2InteropIT {
     }
   }
 
-  /** @return a trust manager trusting exactly {@code certs}' certificate */
+  /**
+   * @return a trust manager trusting exactly {@code certs}' certificate
+   */
   static javax.net.ssl.X509TrustManager trusting(TestCerts certs) throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setCertificateEntry("server", certs.cert().certificate());
     javax.net.ssl.TrustManagerFactory f =
-        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
     f.init(ks);
     return (javax.net.ssl.X509TrustManager) f.getTrustManagers()[0];
   }
 
   // ---- gtlsclient against a graceful server (Kwik's ServerConnector) ----
 
-  /** A Kwik h3 server whose request handler gets each request stream with its graceful connection. */
-  private static ServerConnector h3Server(int port, BiFunction<QuicConnection, tech.kwik.core.QuicStream, Mono<?>> handler)
+  /**
+   * A Kwik h3 server whose request handler gets each request stream with its graceful connection.
+   */
+  private static ServerConnector h3Server(
+      int port, BiFunction<QuicConnection, tech.kwik.core.QuicStream, Mono<?>> handler)
       throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("s", certs.cert().keys().getPrivate(), "p".toCharArray(), new X509Certificate[] {certs.cert().certificate()});
+    ks.setKeyEntry(
+        "s",
+        certs.cert().keys().getPrivate(),
+        "p".toCharArray(),
+        new X509Certificate[] {certs.cert().certificate()});
     ServerConnector server =
         ServerConnector.builder()
             .withPort(port)
@@ -262,14 +318,20 @@ class Ngtcp2InteropIT {
   }
 
   /** Reads the request (GET, ended by FIN) and writes a response head; the body follows. */
-  private static Mono<QuicStreamHandle> respond(QuicConnection c, tech.kwik.core.QuicStream stream, int body) {
+  private static Mono<QuicStreamHandle> respond(
+      QuicConnection c, tech.kwik.core.QuicStream stream, int body) {
     return c.adopt(stream)
-        .flatMap(h -> h.readAll().then(h.write(ByteBuffer.wrap(Ngtcp2.responseHead(body)))).thenReturn(h));
+        .flatMap(
+            h ->
+                h.readAll()
+                    .then(h.write(ByteBuffer.wrap(Ngtcp2.responseHead(body))))
+                    .thenReturn(h));
   }
 
   // Q5 server side: a 2 MB response written just before the server's shutdown arrives whole in
   // gtlsclient's downloaded file; Q1: then ngtcp2 logs the server's code and reason.
-  @Tag("Q1") @Tag("Q5")
+  @Tag("Q1")
+  @Tag("Q5")
   @Test
   void serverDrainDeliversTwoMegabytesToGtlsclient() throws Exception {
     int port = freeUdpPort();
@@ -279,10 +341,14 @@ class Ngtcp2InteropIT {
             port,
             (c, stream) ->
                 respond(c, stream, SIZE)
-                    .flatMap(h -> {
-                      h.write(ByteBuffer.allocate(SIZE)).subscribe();
-                      return c.shutdown(ShutdownSpec.bidirectional().with(QuicShutdown.defaults().closeWith(0x100, "bye")).timeout(Duration.ofSeconds(20)));
-                    })
+                    .flatMap(
+                        h -> {
+                          h.write(ByteBuffer.allocate(SIZE)).subscribe();
+                          return c.shutdown(
+                              ShutdownSpec.bidirectional()
+                                  .with(QuicShutdown.defaults().closeWith(0x100, "bye"))
+                                  .timeout(Duration.ofSeconds(20)));
+                        })
                     .doOnNext(result::complete)
                     .doOnError(result::completeExceptionally));
     Path download = Files.createDirectories(dir.resolve("download"));
@@ -314,7 +380,8 @@ class Ngtcp2InteropIT {
                     .doOnNext(result::complete)
                     .doOnError(result::completeExceptionally));
     Path download = Files.createDirectories(dir.resolve("download"));
-    try (PeerProcess client = Ngtcp2.client(port, "/small", download, "--exit-on-all-streams-close")) {
+    try (PeerProcess client =
+        Ngtcp2.client(port, "/small", download, "--exit-on-all-streams-close")) {
       ShutdownResult r = withPeerLog(result, client);
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);
       assertThat(r.peerErrorCode()).hasValue(0x100);
@@ -327,7 +394,8 @@ class Ngtcp2InteropIT {
   }
 
   /** The result, or a failure that shows what the ngtcp2 peer logged last. */
-  static ShutdownResult withPeerLog(CompletableFuture<ShutdownResult> f, PeerProcess peer) throws Exception {
+  static ShutdownResult withPeerLog(CompletableFuture<ShutdownResult> f, PeerProcess peer)
+      throws Exception {
     try {
       return f.get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

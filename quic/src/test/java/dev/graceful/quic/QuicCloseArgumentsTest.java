@@ -39,7 +39,8 @@ class QuicCloseArgumentsTest {
   @Tag("Q3")
   @Test
   void recordRefusesAReasonThatDoesNotFit() {
-    assertThatThrownBy(() -> new QuicCloseArguments(0, "a".repeat(QuicCloseArguments.MAX_REASON_BYTES + 1)))
+    assertThatThrownBy(
+            () -> new QuicCloseArguments(0, "a".repeat(QuicCloseArguments.MAX_REASON_BYTES + 1)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -44,7 +44,8 @@ class QuicHostnameVerificationIT {
 
   /** {@code localhost} at 127.0.0.1, without asking DNS. */
   static InetSocketAddress localhost(int port) throws UnknownHostException {
-    return new InetSocketAddress(InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}), port);
+    return new InetSocketAddress(
+        InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}), port);
   }
 
   static QuicClient client(KwikPeer peer, InetSocketAddress at) throws Exception {
@@ -84,7 +85,9 @@ class QuicHostnameVerificationIT {
   @Test
   void verifiesAnIpAddressAgainstIpAddressEntries() throws Exception {
     try (KwikPeer peer = peerFor("127.0.0.1")) {
-      usable(peer, client(peer, new InetSocketAddress("127.0.0.1", peer.port)).connect(loops).block(WAIT));
+      usable(
+          peer,
+          client(peer, new InetSocketAddress("127.0.0.1", peer.port)).connect(loops).block(WAIT));
     }
   }
 
@@ -103,7 +106,10 @@ class QuicHostnameVerificationIT {
   void aServerNameIsVerifiedInsteadOfTheConnectHost() throws Exception {
     try (KwikPeer peer = peerFor("elsewhere.example")) {
       QuicConnection c =
-          client(peer, new InetSocketAddress("127.0.0.1", peer.port)).serverName("elsewhere.example").connect(loops).block(WAIT);
+          client(peer, new InetSocketAddress("127.0.0.1", peer.port))
+              .serverName("elsewhere.example")
+              .connect(loops)
+              .block(WAIT);
 
       usable(peer, c);
     }
@@ -136,8 +142,13 @@ class QuicHostnameVerificationIT {
 
   @Test
   void anUnresolvedHostFailsAsAnUnknownHost() {
-    Throwable e = failure(QuicClient.to(InetSocketAddress.createUnresolved("no-such-host.invalid", 443), "graceful"));
+    Throwable e =
+        failure(
+            QuicClient.to(
+                InetSocketAddress.createUnresolved("no-such-host.invalid", 443), "graceful"));
 
-    assertThat(e).isInstanceOf(UnknownHostException.class).hasMessageContaining("no-such-host.invalid");
+    assertThat(e)
+        .isInstanceOf(UnknownHostException.class)
+        .hasMessageContaining("no-such-host.invalid");
   }
 }

@@ -31,16 +31,21 @@ class QuicOptionsTest {
   }
 
   // Q1, Q7 (where Kwik's close runs): bad input is refused at once, by the argument's name
-  @Tag("Q1") @Tag("Q7")
+  @Tag("Q1")
+  @Tag("Q7")
   @Test
   void aNullExecutorIsRefusedByName() {
-    assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().blockingCalls(null)).withMessage("executor");
+    assertThatNullPointerException()
+        .isThrownBy(() -> QuicOptions.defaults().blockingCalls(null))
+        .withMessage("executor");
   }
 
   // Q7 (when Kwik's close threads start): bad input is refused at once, by the argument's name
   @Tag("Q7")
   @Test
   void aNullCloseThreadsIsRefusedByName() {
-    assertThatNullPointerException().isThrownBy(() -> QuicOptions.defaults().closeThreads(null)).withMessage("when");
+    assertThatNullPointerException()
+        .isThrownBy(() -> QuicOptions.defaults().closeThreads(null))
+        .withMessage("when");
   }
 }

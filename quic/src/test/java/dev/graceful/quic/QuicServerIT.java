@@ -26,7 +26,10 @@ import tech.kwik.core.server.ServerConnector;
 class QuicServerIT {
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  /** The servers' certificate (for {@code localhost} and {@code 127.0.0.1}), which the clients trust. */
+  /**
+   * The servers' certificate (for {@code localhost} and {@code 127.0.0.1}), which the clients
+   * trust.
+   */
   static final SelfSignedCertificate CERT = generate();
 
   private static SelfSignedCertificate generate() {
@@ -41,11 +44,19 @@ class QuicServerIT {
     SelfSignedCertificate cert = CERT;
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("s", cert.keys().getPrivate(), "p".toCharArray(), new X509Certificate[] {cert.certificate()});
+    ks.setKeyEntry(
+        "s",
+        cert.keys().getPrivate(),
+        "p".toCharArray(),
+        new X509Certificate[] {cert.certificate()});
     return ServerConnector.builder()
         .withSocket(socket)
         .withKeyStore(ks, "s", "p".toCharArray())
-        .withConfiguration(ServerConnectionConfig.builder().maxIdleTimeoutInSeconds(30).maxOpenPeerInitiatedBidirectionalStreams(10).build())
+        .withConfiguration(
+            ServerConnectionConfig.builder()
+                .maxIdleTimeoutInSeconds(30)
+                .maxOpenPeerInitiatedBidirectionalStreams(10)
+                .build())
         .withLogger(new tech.kwik.core.log.NullLogger())
         .build();
   }
@@ -54,8 +65,12 @@ class QuicServerIT {
     return client(port, e -> {});
   }
 
-  /** A connected client whose listener is in place before the handshake (a refusal can come at once). */
-  static QuicClientConnection client(int port, tech.kwik.core.ConnectionListener listener) throws Exception {
+  /**
+   * A connected client whose listener is in place before the handshake (a refusal can come at
+   * once).
+   */
+  static QuicClientConnection client(int port, tech.kwik.core.ConnectionListener listener)
+      throws Exception {
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     trusted.load(null, null);
     trusted.setCertificateEntry("server", CERT.certificate());
@@ -82,13 +97,15 @@ class QuicServerIT {
   void tracksConnectionsAndRefusesNewOnesAfterStopAccepting() throws Exception {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");
     LoopGroup loops = LoopGroup.create(1);
-    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    DatagramSocket socket =
+        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     QuicServer server = QuicServer.start(connector(socket), "graceful", loops);
     try {
       CompletableFuture<QuicServer.Accepted> first = server.connections().next().toFuture();
       QuicClientConnection a = client(socket.getLocalPort());
       QuicServer.Accepted accepted = first.get(10, TimeUnit.SECONDS);
-      CompletableFuture<Long> readOnServer = accepted.peerStreams().next().flatMap(QuicStreamHandle::readAll).toFuture();
+      CompletableFuture<Long> readOnServer =
+          accepted.peerStreams().next().flatMap(QuicStreamHandle::readAll).toFuture();
       var out = a.createStream(true).getOutputStream();
       out.write(new byte[1234]);
       out.close();
@@ -128,7 +145,8 @@ class QuicServerIT {
   void serverDrainEndsAtOnceWhenKwikStopsReceiving() throws Exception {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");
     LoopGroup loops = LoopGroup.create(1);
-    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    DatagramSocket socket =
+        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     ServerConnector connector = connector(socket);
     QuicServer server = QuicServer.start(connector, "graceful", loops);
     try {
@@ -143,11 +161,15 @@ class QuicServerIT {
       receiver.interrupt();
       receiver.join(WAIT.toMillis());
       assertThat(receiver.isAlive()).isFalse();
-      var r = c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).block(WAIT);
+      var r =
+          c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20)))
+              .block(WAIT);
       assertThat(r.drained()).isEqualTo(dev.graceful.core.DrainStatus.NOT_DRAINED);
       assertThat(r.deadlineReached()).isFalse();
       assertThat(r.truncationRisk()).isTrue();
-      assertThat(clientEnd.get(10, TimeUnit.SECONDS).closedByPeer()).as("the CONNECTION_CLOSE went out").isTrue();
+      assertThat(clientEnd.get(10, TimeUnit.SECONDS).closedByPeer())
+          .as("the CONNECTION_CLOSE went out")
+          .isTrue();
     } finally {
       server.close();
       loops.shutdown().block(WAIT);
@@ -156,13 +178,15 @@ class QuicServerIT {
 
   /**
    * The connection's receive thread as Kwik's connector registers it, found independently of
-   * graceful (which takes it from the thread of its accept callback): the connector's registry
-   * maps connection ids to a {@code ServerConnectionThread} holding the connection and its thread.
+   * graceful (which takes it from the thread of its accept callback): the connector's registry maps
+   * connection ids to a {@code ServerConnectionThread} holding the connection and its thread.
    */
-  static Thread receiveThreadInRegistry(ServerConnector connector, Object connection) throws Exception {
+  static Thread receiveThreadInRegistry(ServerConnector connector, Object connection)
+      throws Exception {
     Object registry = field(connector, "connectionRegistry");
     for (Object proxy : ((java.util.Map<?, ?>) field(registry, "currentConnections")).values()) {
-      if (proxy.getClass().getSimpleName().equals("ServerConnectionThread") && field(proxy, "serverConnection") == connection) {
+      if (proxy.getClass().getSimpleName().equals("ServerConnectionThread")
+          && field(proxy, "serverConnection") == connection) {
         return (Thread) field(proxy, "connectionReceiverThread");
       }
     }
@@ -178,14 +202,17 @@ class QuicServerIT {
   // G3, G5, G6 for QUIC: 20 open connections, each with 200 kB written by the server just before,
   // are drained and closed concurrently; the report counts them and the bytes drained, and every
   // client application had all its bytes before the close.
-  @Tag("G3") @Tag("G5") @Tag("G6")
+  @Tag("G3")
+  @Tag("G5")
+  @Tag("G6")
   @Test
   void gracefulShutdownDrainsEveryConnectionAndReports() throws Exception {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");
     int n = 20;
     int size = 200_000;
     LoopGroup loops = LoopGroup.create(2);
-    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    DatagramSocket socket =
+        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     QuicServer server = QuicServer.start(connector(socket), "graceful", loops);
     java.util.List<java.util.concurrent.atomic.AtomicLong> received = new java.util.ArrayList<>();
     java.util.List<QuicClientConnection> clients = new java.util.ArrayList<>();
@@ -197,18 +224,20 @@ class QuicServerIT {
         java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong();
         c.setPeerInitiatedStreamCallback(
             stream ->
-                new Thread(() -> {
-                  byte[] buf = new byte[16384];
-                  try {
-                    for (int k; (k = stream.getInputStream().read(buf)) >= 0; ) {
-                      got.addAndGet(k);
-                    }
-                  } catch (java.io.IOException ignored) {
-                    // closed
-                  } finally {
-                    readersDone.countDown();
-                  }
-                }).start());
+                new Thread(
+                        () -> {
+                          byte[] buf = new byte[16384];
+                          try {
+                            for (int k; (k = stream.getInputStream().read(buf)) >= 0; ) {
+                              got.addAndGet(k);
+                            }
+                          } catch (java.io.IOException ignored) {
+                            // closed
+                          } finally {
+                            readersDone.countDown();
+                          }
+                        })
+                    .start());
         received.add(got);
         clients.add(c);
       }
@@ -217,7 +246,11 @@ class QuicServerIT {
         s.write(java.nio.ByteBuffer.allocate(size)).subscribe();
       }
       dev.graceful.core.ShutdownReport report =
-          server.shutdown(dev.graceful.core.ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10))).block(WAIT);
+          server
+              .shutdown(
+                  dev.graceful.core.ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
       assertThat(report.connections()).isEqualTo(n);
       assertThat(report.outcomes()).containsEntry(Outcome.COMPLETE, n);
       assertThat(report.stragglers()).isEmpty();
@@ -225,7 +258,9 @@ class QuicServerIT {
       // LostWakeupRecoveryIT's 1,600 transfers on 2026-11-26, so one is allowed, not expected);
       // such a drain must be reported as TIMEOUT, never hidden
       long drained =
-          report.entries().stream().filter(e -> e.result().get().drained() == dev.graceful.core.DrainStatus.DRAINED).count();
+          report.entries().stream()
+              .filter(e -> e.result().get().drained() == dev.graceful.core.DrainStatus.DRAINED)
+              .count();
       assertThat(report.entries())
           .allSatisfy(
               e -> {
@@ -243,7 +278,8 @@ class QuicServerIT {
       // DRAINED is the client's QUIC stack acknowledging every byte; a Kwik client drops what its
       // application has not read yet when the close arrives, so with 20 reader threads on two
       // cores one reader may still be behind (end-to-end certainty is what acknowledgedBy is for)
-      assertThat(received.stream().filter(got -> got.get() == size).count()).isGreaterThanOrEqualTo(drained - 1);
+      assertThat(received.stream().filter(got -> got.get() == size).count())
+          .isGreaterThanOrEqualTo(drained - 1);
       assertThat(server.openConnections()).isEmpty();
     } finally {
       server.close();

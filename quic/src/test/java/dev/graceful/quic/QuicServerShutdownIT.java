@@ -31,9 +31,12 @@ import tech.kwik.core.QuicStream;
 /** G10 and G2 for {@link QuicServer}, with real Kwik clients. */
 class QuicServerShutdownIT {
   static final Duration WAIT = Duration.ofSeconds(30);
+
   /** The same policy object as every other server kind's test. */
   static final ServerShutdown HOW =
-      ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10));
+      ServerShutdown.of(ShutdownSpec.bidirectional())
+          .grace(Duration.ofSeconds(5))
+          .deadline(Duration.ofSeconds(10));
 
   LoopGroup loops;
   DatagramSocket socket;
@@ -73,14 +76,17 @@ class QuicServerShutdownIT {
     ReportShape.assertClean(report, 1, Outcome.COMPLETE);
     assertThat(report.entries().get(0).connectionId()).isEqualTo(c.connectionId());
     assertThat(server.openConnections()).isEmpty();
-    assertThat(graceful.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional().rapid())).block(WAIT)).isSameAs(report);
+    assertThat(
+            graceful.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional().rapid())).block(WAIT))
+        .isSameAs(report);
     client.close();
   }
 
   // G2 for QUIC: a request stream the client opened counts as in flight until the server's side
   // of it is over; the shutdown, already under way, waits for the response to be written and
   // concluded before the CONNECTION_CLOSE, and the client reads all of it.
-  @Tag("G2") @Tag("G10")
+  @Tag("G2")
+  @Tag("G10")
   @Test
   void requestStreamInFlightIsAnsweredBeforeTheClose() throws Exception {
     int size = 100_000;
@@ -91,14 +97,17 @@ class QuicServerShutdownIT {
     QuicStream stream = client.createStream(true);
     stream.getOutputStream().write("request".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     stream.getOutputStream().close();
-    CompletableFuture<Long> responseRead = CompletableFuture.supplyAsync(() -> readAll(stream.getInputStream()), readers);
+    CompletableFuture<Long> responseRead =
+        CompletableFuture.supplyAsync(() -> readAll(stream.getInputStream()), readers);
     QuicStreamHandle h = request.get(10, TimeUnit.SECONDS);
     assertThat(h.readAll().block(WAIT)).isEqualTo(7);
 
     Mono<ShutdownReport> shutdown = server.shutdown(HOW).cache();
     shutdown.subscribe();
     assertThat(server.isShuttingDown()).isTrue();
-    assertThat(accepted.connection().shutdownState()).as("waiting for the request").isEqualTo(ShutdownState.NONE);
+    assertThat(accepted.connection().shutdownState())
+        .as("waiting for the request")
+        .isEqualTo(ShutdownState.NONE);
     h.write(ByteBuffer.allocate(size)).then(h.conclude()).block(WAIT);
     ShutdownReport report = shutdown.block(WAIT);
 

@@ -12,8 +12,12 @@ import org.junit.jupiter.api.Test;
 /** QUIC's own shutdown options, as a spec carries them. */
 class QuicShutdownTest {
 
-  // Q1, Q7, Q9, R5: QUIC's options compose with the spec's operators; the later replaces the earlier.
-  @Tag("Q1") @Tag("Q7") @Tag("Q9") @Tag("R5")
+  // Q1, Q7, Q9, R5: QUIC's options compose with the spec's operators; the later replaces the
+  // earlier.
+  @Tag("Q1")
+  @Tag("Q7")
+  @Tag("Q9")
+  @Tag("R5")
   @Test
   void optionsRideOnTheSpec() {
     QuicShutdown quic = QuicShutdown.defaults().closeWith(7, "bye").noBlock();
@@ -25,7 +29,8 @@ class QuicShutdownTest {
     assertThat(QuicShutdown.defaults().close()).isEqualTo(QuicCloseArguments.DEFAULT);
     assertThat(QuicShutdown.defaults().isNoBlock()).isFalse();
     assertThat(QuicShutdown.defaults().closeWith(1, null).close().reason()).isEmpty();
-    assertThat(s.with(QuicShutdown.defaults()).option(QuicShutdown.class)).contains(QuicShutdown.defaults());
+    assertThat(s.with(QuicShutdown.defaults()).option(QuicShutdown.class))
+        .contains(QuicShutdown.defaults());
     assertThat(s.toString()).contains("rapid").contains("bye").contains("noBlock");
   }
 
@@ -40,8 +45,11 @@ class QuicShutdownTest {
             ShutdownException.class,
             e -> {
               assertThat(e.reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
-              assertThat(e.getMessage()).contains("outside [0, 2^62-1]").contains("nothing was sent");
+              assertThat(e.getMessage())
+                  .contains("outside [0, 2^62-1]")
+                  .contains("nothing was sent");
             });
-    assertThat(refused.closeWith(3, "ok").checkedClose("conn")).isEqualTo(new QuicCloseArguments(3, "ok"));
+    assertThat(refused.closeWith(3, "ok").checkedClose("conn"))
+        .isEqualTo(new QuicCloseArguments(3, "ok"));
   }
 }

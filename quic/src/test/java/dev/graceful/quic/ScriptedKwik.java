@@ -13,9 +13,9 @@ import tech.kwik.core.Statistics;
 import tech.kwik.core.send.SendStatistics;
 
 /**
- * A stand-in for a Kwik connection in unit tests of graceful's engine logic: it records the
- * closes graceful asks for and lets the test deliver Kwik's termination events. The protocol
- * itself is tested against real Kwik and ngtcp2 peers in the integration tests.
+ * A stand-in for a Kwik connection in unit tests of graceful's engine logic: it records the closes
+ * graceful asks for and lets the test deliver Kwik's termination events. The protocol itself is
+ * tested against real Kwik and ngtcp2 peers in the integration tests.
  */
 @SuppressWarnings("deprecation") // Kwik's interface still declares its deprecated setters
 final class ScriptedKwik implements QuicConnection {
@@ -23,12 +23,17 @@ final class ScriptedKwik implements QuicConnection {
 
   final List<Close> closes = new ArrayList<>();
   private ConnectionListener listener;
+
   /** RFC 9002 estimate with these: PTO = 100 + max(4 × 10, 1) + 25 = 165 ms. */
   static final int SMOOTHED_RTT = 100;
+
   static final int RTT_VAR = 10;
   static final long PTO_MS = SMOOTHED_RTT + 4 * RTT_VAR + 25;
 
-  /** The peer's CONNECTION_CLOSE with an application code, as Kwik reports it (Kwik formats the description). */
+  /**
+   * The peer's CONNECTION_CLOSE with an application code, as Kwik reports it (Kwik formats the
+   * description).
+   */
   void peerCloses(long code, String reason) {
     listener.disconnected(
         new ConnectionTerminatedEvent(
@@ -44,7 +49,9 @@ final class ScriptedKwik implements QuicConnection {
   public synchronized void close(long applicationErrorCode, String reason) {
     closes.add(new Close(applicationErrorCode, reason));
     // Kwik reports its own immediate close to the listener at once
-    listener.disconnected(new ConnectionTerminatedEvent(this, ConnectionTerminatedEvent.CloseReason.ImmediateClose, false));
+    listener.disconnected(
+        new ConnectionTerminatedEvent(
+            this, ConnectionTerminatedEvent.CloseReason.ImmediateClose, false));
   }
 
   @Override
@@ -126,7 +133,8 @@ final class ScriptedKwik implements QuicConnection {
   public void setDatagramHandler(Consumer<byte[]> handler) {}
 
   @Override
-  public void setDatagramHandler(Consumer<byte[]> handler, java.util.concurrent.ExecutorService executor) {}
+  public void setDatagramHandler(
+      Consumer<byte[]> handler, java.util.concurrent.ExecutorService executor) {}
 
   @Override
   public int maxDatagramDataSize() {

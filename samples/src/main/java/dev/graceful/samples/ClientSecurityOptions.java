@@ -33,19 +33,33 @@ import picocli.CommandLine.Option;
  * {@code --insecure} is the only way to skip verification, and says so on stderr.
  */
 final class ClientSecurityOptions {
-  @Option(names = "--cacert", paramLabel = "FILE", description = "PEM certificates to trust instead of the JDK's anchors")
+  @Option(
+      names = "--cacert",
+      paramLabel = "FILE",
+      description = "PEM certificates to trust instead of the JDK's anchors")
   Path cacert;
 
-  @Option(names = "--servername", paramLabel = "NAME", description = "name to verify and send as SNI (default: the host connected to)")
+  @Option(
+      names = "--servername",
+      paramLabel = "NAME",
+      description = "name to verify and send as SNI (default: the host connected to)")
   String servername;
 
-  @Option(names = "--cert", paramLabel = "FILE", description = "PEM client certificate (chain), with --key")
+  @Option(
+      names = "--cert",
+      paramLabel = "FILE",
+      description = "PEM client certificate (chain), with --key")
   Path cert;
 
-  @Option(names = "--key", paramLabel = "FILE", description = "PEM private key of --cert, unencrypted")
+  @Option(
+      names = "--key",
+      paramLabel = "FILE",
+      description = "PEM private key of --cert, unencrypted")
   Path key;
 
-  @Option(names = "--insecure", description = "do not verify the server's certificate or name (prints a warning)")
+  @Option(
+      names = "--insecure",
+      description = "do not verify the server's certificate or name (prints a warning)")
   boolean insecure;
 
   /** Refuses contradictory options before any I/O (exit 2). */
@@ -54,7 +68,8 @@ final class ClientSecurityOptions {
       throw new IllegalArgumentException("--cert and --key go together");
     }
     if (insecure && cacert != null) {
-      throw new IllegalArgumentException("--insecure and --cacert contradict each other: trust nothing in particular, or these anchors");
+      throw new IllegalArgumentException(
+          "--insecure and --cacert contradict each other: trust nothing in particular, or these anchors");
     }
     if (servername != null) {
       try {
@@ -68,30 +83,40 @@ final class ClientSecurityOptions {
   /** With {@code --insecure}: the one-line warning, on stderr (stdout is for JSON). */
   void warnIfInsecure(PrintStream err) {
     if (insecure) {
-      err.println("graceful: WARNING: --insecure: the server's certificate and host name are not verified");
+      err.println(
+          "graceful: WARNING: --insecure: the server's certificate and host name are not verified");
     }
   }
 
-  /** @return the TLS or DTLS client context: trust and, with --cert, identity */
+  /**
+   * @return the TLS or DTLS client context: trust and, with --cert, identity
+   */
   SSLContext context(String protocol) throws GeneralSecurityException {
     SSLContext ctx = SSLContext.getInstance(protocol);
     ctx.init(keyManagers(), new TrustManager[] {trustManager()}, new SecureRandom());
     return ctx;
   }
 
-  /** @return the host name check for the TLS and DTLS commands */
+  /**
+   * @return the host name check for the TLS and DTLS commands
+   */
   HostnameVerification hostnameVerification() {
     HostnameVerification v =
-        insecure ? HostnameVerification.insecureSkipHostnameVerification() : HostnameVerification.defaults();
+        insecure
+            ? HostnameVerification.insecureSkipHostnameVerification()
+            : HostnameVerification.defaults();
     return servername != null ? v.serverName(servername) : v;
   }
 
-  /** @return what checks the server's chain: --cacert's anchors, the JDK's, or nothing (--insecure) */
+  /**
+   * @return what checks the server's chain: --cacert's anchors, the JDK's, or nothing (--insecure)
+   */
   X509TrustManager trustManager() throws GeneralSecurityException {
     if (insecure) {
       return new TrustingEverything();
     }
-    TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory f =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     f.init(cacert == null ? null : anchors(cacert));
     for (TrustManager t : f.getTrustManagers()) {
       if (t instanceof X509TrustManager x) {
@@ -101,7 +126,9 @@ final class ClientSecurityOptions {
     throw new GeneralSecurityException("the JDK offers no X.509 trust manager");
   }
 
-  /** @return the client's key and chain from --cert and --key, or null */
+  /**
+   * @return the client's key and chain from --cert and --key, or null
+   */
   KeyStore identity() throws GeneralSecurityException {
     return cert == null ? null : TlsContexts.keyStore(cert, key, "--cert", "--key");
   }
@@ -116,12 +143,16 @@ final class ClientSecurityOptions {
     return kmf.getKeyManagers();
   }
 
-  /** @return the client certificate of {@link #identity()} */
+  /**
+   * @return the client certificate of {@link #identity()}
+   */
   static X509Certificate certificate(KeyStore id) throws GeneralSecurityException {
     return (X509Certificate) id.getCertificate(TlsContexts.ALIAS);
   }
 
-  /** @return the private key of {@link #identity()} */
+  /**
+   * @return the private key of {@link #identity()}
+   */
   static PrivateKey privateKey(KeyStore id) throws GeneralSecurityException {
     return (PrivateKey) id.getKey(TlsContexts.ALIAS, TlsContexts.password());
   }
@@ -152,7 +183,8 @@ final class ClientSecurityOptions {
   /** --insecure: accepts any server certificate. For loopback tests and demos only. */
   static final class TrustingEverything extends X509ExtendedTrustManager {
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
       throw new CertificateException("a client does not check clients");
     }
 
@@ -160,7 +192,8 @@ final class ClientSecurityOptions {
     public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
       throw new CertificateException("a client does not check clients");
     }
 
@@ -168,7 +201,8 @@ final class ClientSecurityOptions {
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
       throw new CertificateException("a client does not check clients");
     }
 

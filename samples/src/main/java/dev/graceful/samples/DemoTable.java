@@ -10,10 +10,18 @@ final class DemoTable {
   private DemoTable() {}
 
   /** One line of the table. */
-  record Row(String server, String mode, String clients, String ending, int count, long p50Ms, long p99Ms) {}
+  record Row(
+      String server,
+      String mode,
+      String clients,
+      String ending,
+      int count,
+      long p50Ms,
+      long p99Ms) {}
 
   /** One server's part. */
-  record Section(String server, int connections, long shutdownMs, List<Row> rows, List<String> problems) {}
+  record Section(
+      String server, int connections, long shutdownMs, List<Row> rows, List<String> problems) {}
 
   /**
    * One row per ending, in the order of the ending's name, with latency percentiles.
@@ -32,7 +40,9 @@ final class DemoTable {
       byEnding.computeIfAbsent(ending.apply(e), k -> new ArrayList<>()).add(e.latency());
     }
     List<Row> rows = new ArrayList<>();
-    byEnding.forEach((k, l) -> rows.add(new Row(server, mode, clients.apply(k), k, l.size(), pct(l, 50), pct(l, 99))));
+    byEnding.forEach(
+        (k, l) ->
+            rows.add(new Row(server, mode, clients.apply(k), k, l.size(), pct(l, 50), pct(l, 99))));
     return rows;
   }
 
@@ -42,6 +52,8 @@ final class DemoTable {
     }
     List<Duration> sorted = new ArrayList<>(values);
     Collections.sort(sorted);
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)).toMillis();
+    return sorted
+        .get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1))
+        .toMillis();
   }
 }

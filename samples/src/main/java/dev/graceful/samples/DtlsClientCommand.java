@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "dtls-client",
     mixinStandardHelpOptions = true,
-    description = "Connect over DTLS 1.2, send --send bytes, end the connection by --mode, print one JSON line.")
+    description =
+        "Connect over DTLS 1.2, send --send bytes, end the connection by --mode, print one JSON line.")
 final class DtlsClientCommand extends TlsClientCommand {
   @Override
   boolean datagram() {

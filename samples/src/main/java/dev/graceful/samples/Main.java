@@ -66,12 +66,14 @@ public final class Main implements Runnable {
             }
             return USAGE;
           }
-          if (u instanceof IllegalArgumentException || u instanceof CommandLine.ParameterException) {
+          if (u instanceof IllegalArgumentException
+              || u instanceof CommandLine.ParameterException) {
             err.println("graceful: " + u.getMessage());
             commandLine.usage(err);
             return USAGE;
           }
-          err.println("graceful: " + (u.getMessage() != null ? u.getMessage() : u.getClass().getName()));
+          err.println(
+              "graceful: " + (u.getMessage() != null ? u.getMessage() : u.getClass().getName()));
           if (verbose(parseResult)) {
             u.printStackTrace(err);
           }
@@ -80,7 +82,9 @@ public final class Main implements Runnable {
     return cl.execute(args);
   }
 
-  /** @return true if {@code --verbose} was given, on the command or a subcommand */
+  /**
+   * @return true if {@code --verbose} was given, on the command or a subcommand
+   */
   private static boolean verbose(CommandLine.ParseResult parseResult) {
     for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
       if (p.hasMatchedOption("--verbose")) {

@@ -5,7 +5,6 @@ import dev.graceful.core.LoopGroup;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
-import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.netty.GracefulServer;
 import dev.graceful.netty.NettyTlsConnection;
@@ -47,32 +46,52 @@ final class NettyDemo {
   private NettyDemo() {}
 
   static DemoTable.Section run(
-      SelfSignedCertificate cert, int clients, int webSocketClients, LoopGroup rawClientLoops, Progress progress) throws Exception {
+      SelfSignedCertificate cert,
+      int clients,
+      int webSocketClients,
+      LoopGroup rawClientLoops,
+      Progress progress)
+      throws Exception {
     Progress.Phase starting = progress.start("reactor-netty HTTPS: server up");
-    SslContext serverCtx = SslContextBuilder.forServer(cert.keys().getPrivate(), cert.certificate()).build();
-    // the clients verify the server (its certificate names 127.0.0.1), as reactor-netty does by default
+    SslContext serverCtx =
+        SslContextBuilder.forServer(cert.keys().getPrivate(), cert.certificate()).build();
+    // the clients verify the server (its certificate names 127.0.0.1), as reactor-netty does by
+    // default
     SslContext clientCtx = SslContextBuilder.forClient().trustManager(cert.certificate()).build();
     GracefulServer graceful = GracefulServer.create();
     LoopResources serverLoops = LoopResources.create("demo-https", 2, true);
     LoopResources clientLoops = LoopResources.create("demo-https-client", 2, true);
     DisposableServer server =
         graceful
-            .install(HttpServer.create().runOn(serverLoops).host("127.0.0.1").port(0).secure(s -> s.sslContext(serverCtx)))
+            .install(
+                HttpServer.create()
+                    .runOn(serverLoops)
+                    .host("127.0.0.1")
+                    .port(0)
+                    .secure(s -> s.sslContext(serverCtx)))
             .handle(
                 graceful.http(
                     (req, res) ->
                         req.uri().startsWith("/ws")
-                            ? res.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map(m -> "echo " + m)))
+                            ? res.sendWebsocket(
+                                (in, out) ->
+                                    out.sendString(in.receive().asString().map(m -> "echo " + m)))
                             : req.uri().startsWith("/slow")
-                            ? res.header("content-length", Integer.toString(SLOW_BODY))
-                                .sendString(Mono.delay(Duration.ofMillis(300)).map(x -> "x".repeat(SLOW_BODY)))
-                            : res.header("content-length", "2").sendString(Mono.just("ok"))))
+                                ? res.header("content-length", Integer.toString(SLOW_BODY))
+                                    .sendString(
+                                        Mono.delay(Duration.ofMillis(300))
+                                            .map(x -> "x".repeat(SLOW_BODY)))
+                                : res.header("content-length", "2").sendString(Mono.just("ok"))))
             .bindNow(Duration.ofSeconds(10));
     starting.end("port " + server.port());
     int silentCount = Math.max(1, clients / 20);
     int cooperative = clients - silentCount;
     int slowCount = Math.max(1, cooperative / 5);
-    ConnectionProvider pool = ConnectionProvider.builder("demo").maxConnections(cooperative).pendingAcquireMaxCount(-1).build();
+    ConnectionProvider pool =
+        ConnectionProvider.builder("demo")
+            .maxConnections(cooperative)
+            .pendingAcquireMaxCount(-1)
+            .build();
     Queue<NettyTlsConnection> clientSides = new ConcurrentLinkedQueue<>();
     // connections whose response said "Connection: close" (those in flight at the shutdown):
     // reactor-netty's client closes such a connection itself once the response is in
@@ -85,7 +104,8 @@ final class NettyDemo {
             .doOnConnected(c -> clientSides.add(NettyTlsConnection.of(c)))
             .doOnResponse(
                 (res, c) -> {
-                  if (res.responseHeaders().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
+                  if (res.responseHeaders()
+                      .containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
                     toldToClose.add(c.channel());
                   }
                 });
@@ -93,10 +113,18 @@ final class NettyDemo {
     try {
       // every cooperative client opens its keep-alive connection with a first request
       Progress.Phase connecting =
-          progress.start("reactor-netty HTTPS: " + cooperative + " keep-alive clients, " + silentCount + " silent ones, " + webSocketClients + " WebSockets connect");
+          progress.start(
+              "reactor-netty HTTPS: "
+                  + cooperative
+                  + " keep-alive clients, "
+                  + silentCount
+                  + " silent ones, "
+                  + webSocketClients
+                  + " WebSockets connect");
       long okBodies =
           Flux.range(0, cooperative)
-              .flatMap(i -> http.get().uri("/").responseContent().aggregate().asString(), cooperative)
+              .flatMap(
+                  i -> http.get().uri("/").responseContent().aggregate().asString(), cooperative)
               .filter("ok"::equals)
               .count()
               .block(WAIT);
@@ -107,8 +135,20 @@ final class NettyDemo {
       javax.net.ssl.SSLContext rawCtx = cert.trustingClientContext();
       List<TlsConnection> silent =
           Flux.range(0, silentCount)
-              .flatMap(i -> TlsConnection.connect(new InetSocketAddress("127.0.0.1", server.port()), rawCtx, rawClientLoops, e -> {}))
-              .concatMap(c -> c.send(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: demo\r\n\r\n".getBytes(StandardCharsets.US_ASCII))).thenReturn(c))
+              .flatMap(
+                  i ->
+                      TlsConnection.connect(
+                          new InetSocketAddress("127.0.0.1", server.port()),
+                          rawCtx,
+                          rawClientLoops,
+                          e -> {}))
+              .concatMap(
+                  c ->
+                      c.send(
+                              ByteBuffer.wrap(
+                                  "GET / HTTP/1.1\r\nHost: demo\r\n\r\n"
+                                      .getBytes(StandardCharsets.US_ASCII)))
+                          .thenReturn(c))
               .collectList()
               .block(WAIT);
       // WebSockets (reactor-netty's client), each open after one echoed message; graceful sends
@@ -130,7 +170,8 @@ final class NettyDemo {
         ws.handle(
                 (in, out) -> {
                   in.receiveCloseStatus().subscribe(st -> closeCodes.add(st.code()));
-                  return out.sendString(Mono.just("hello")).then(in.receive().asString().doOnNext(echo::tryEmitValue).then());
+                  return out.sendString(Mono.just("hello"))
+                      .then(in.receive().asString().doOnNext(echo::tryEmitValue).then());
                 })
             .subscribe(null, e -> echo.tryEmitError(e));
       }
@@ -140,10 +181,19 @@ final class NettyDemo {
       }
       connecting.end();
       // requests in flight when the shutdown starts
-      Progress.Phase inFlight = progress.start("reactor-netty HTTPS: " + slowCount + " slow requests in flight");
+      Progress.Phase inFlight =
+          progress.start("reactor-netty HTTPS: " + slowCount + " slow requests in flight");
       Mono<List<Integer>> slowBodies =
           Flux.range(0, slowCount)
-              .flatMap(i -> http.get().uri("/slow").responseContent().aggregate().asString().map(String::length), slowCount)
+              .flatMap(
+                  i ->
+                      http.get()
+                          .uri("/slow")
+                          .responseContent()
+                          .aggregate()
+                          .asString()
+                          .map(String::length),
+                  slowCount)
               .collectList()
               .cache();
       slowBodies.subscribe();
@@ -154,12 +204,16 @@ final class NettyDemo {
       Mono.delay(Duration.ofMillis(50)).block(WAIT); // the slow requests reach the server
       inFlight.end();
 
-      Progress.Phase shutdown = progress.start("reactor-netty HTTPS: graceful shutdown (grace 2000 ms, deadline 3000 ms)");
+      Progress.Phase shutdown =
+          progress.start(
+              "reactor-netty HTTPS: graceful shutdown (grace 2000 ms, deadline 3000 ms)");
       ShutdownReport report =
           graceful
               .shutdown(
                   server,
-                  ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(2)).deadline(Duration.ofSeconds(3)))
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofSeconds(2))
+                      .deadline(Duration.ofSeconds(3)))
               .block(WAIT);
       shutdown.end(report.connections() + " connections");
 
@@ -172,15 +226,30 @@ final class NettyDemo {
       // each client connection saw the server's close_notify and answered it, or, told by its
       // response to close, closed itself first
       List<String> clientEndings =
-          Flux.fromIterable(clientSides).flatMap(c -> clientEnding(c, toldToClose.contains(c.channel()))).collectList().block(WAIT);
+          Flux.fromIterable(clientSides)
+              .flatMap(c -> clientEnding(c, toldToClose.contains(c.channel())))
+              .collectList()
+              .block(WAIT);
       long answered = clientEndings.stream().filter("answered"::equals).count();
       long closedFirst = clientEndings.stream().filter("closed first"::equals).count();
       if (clientSides.size() < cooperative || answered + closedFirst != clientSides.size()) {
-        problems.add("https: of " + clientSides.size() + " client connections, " + answered + " saw the server's close_notify and answered"
-            + " it, and " + closedFirst + " told by their response to close closed first");
+        problems.add(
+            "https: of "
+                + clientSides.size()
+                + " client connections, "
+                + answered
+                + " saw the server's close_notify and answered"
+                + " it, and "
+                + closedFirst
+                + " told by their response to close closed first");
       }
       if (report.stragglers().size() != silentCount) {
-        problems.add("https: " + report.stragglers().size() + " stragglers forced, expected the " + silentCount + " silent clients");
+        problems.add(
+            "https: "
+                + report.stragglers().size()
+                + " stragglers forced, expected the "
+                + silentCount
+                + " silent clients");
       }
       long completeCount = report.outcomes().getOrDefault(Outcome.COMPLETE, 0);
       if (completeCount != cooperative + webSocketClients || !report.errors().isEmpty()) {
@@ -188,7 +257,13 @@ final class NettyDemo {
       }
       long wentAway = closeCodes.stream().filter(code -> code == 1001).count();
       if (wentAway != webSocketClients) {
-        problems.add("websocket: " + wentAway + " of " + webSocketClients + " clients got the close frame 1001 " + closeCodes);
+        problems.add(
+            "websocket: "
+                + wentAway
+                + " of "
+                + webSocketClients
+                + " clients got the close frame 1001 "
+                + closeCodes);
       }
       long webSocketsComplete =
           report.entries().stream()
@@ -196,11 +271,21 @@ final class NettyDemo {
               .filter(e -> e.result().map(r -> r.outcome() == Outcome.COMPLETE).orElse(false))
               .count();
       if (webSocketsComplete != webSocketClients) {
-        problems.add("websocket: server saw " + webSocketsComplete + " of " + webSocketClients + " end COMPLETE");
+        problems.add(
+            "websocket: server saw "
+                + webSocketsComplete
+                + " of "
+                + webSocketClients
+                + " end COMPLETE");
       }
       Flux.fromIterable(silent).flatMap(TlsConnection::release).blockLast(WAIT);
       checking.end();
-      return new DemoTable.Section("reactor-netty HTTPS", report.connections(), report.elapsed().toMillis(), rows(report, webSocketIds), problems);
+      return new DemoTable.Section(
+          "reactor-netty HTTPS",
+          report.connections(),
+          report.elapsed().toMillis(),
+          rows(report, webSocketIds),
+          problems);
     } finally {
       server.disposeNow(Duration.ofSeconds(5));
       pool.disposeLater().block(WAIT);
@@ -224,11 +309,15 @@ final class NettyDemo {
             .onErrorResume(e -> Mono.empty());
     Mono<String> closedFirst =
         toldToClose
-            ? Mono.<String>create(sink -> c.channel().closeFuture().addListener(f -> sink.success("closed first")))
+            ? Mono.<String>create(
+                    sink ->
+                        c.channel().closeFuture().addListener(f -> sink.success("closed first")))
                 // a close_notify of the server's that arrived first is answered before the close
                 .delayElement(Duration.ofMillis(100))
             : Mono.never();
-    return Mono.firstWithValue(answered, closedFirst).timeout(Duration.ofSeconds(10)).onErrorReturn("unanswered");
+    return Mono.firstWithValue(answered, closedFirst)
+        .timeout(Duration.ofSeconds(10))
+        .onErrorReturn("unanswered");
   }
 
   /**
@@ -244,9 +333,16 @@ final class NettyDemo {
             e.forced()
                 ? "FORCED/" + e.result().map(r -> r.outcome().name()).orElse("ERROR")
                 : webSocketIds.contains(e.connectionId())
-                    ? "1001 then " + e.result().map(r -> r.outcome().name()).orElseGet(() -> e.error().get().reason().name())
-                    : e.result().map(r -> r.outcome() + "/" + r.initiator()).orElseGet(() -> e.error().get().reason().name()),
-        ending -> ending.startsWith("FORCED") ? "silent" : ending.startsWith("1001") ? "websocket" : "keep-alive");
+                    ? "1001 then "
+                        + e.result()
+                            .map(r -> r.outcome().name())
+                            .orElseGet(() -> e.error().get().reason().name())
+                    : e.result()
+                        .map(r -> r.outcome() + "/" + r.initiator())
+                        .orElseGet(() -> e.error().get().reason().name()),
+        ending ->
+            ending.startsWith("FORCED")
+                ? "silent"
+                : ending.startsWith("1001") ? "websocket" : "keep-alive");
   }
-
 }

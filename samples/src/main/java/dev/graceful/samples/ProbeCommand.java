@@ -16,10 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * Tells how a remote server ends connections: a handful of scenarios run against it with
- * graceful's own clients, each bounded by a deadline, then a table (one row per scenario) and one
- * JSON line holding every row. Exits 0 when every scenario ran, whatever the server did; 1 when
- * one could not run (no connection or no handshake); 2 for bad arguments and setup errors.
+ * Tells how a remote server ends connections: a handful of scenarios run against it with graceful's
+ * own clients, each bounded by a deadline, then a table (one row per scenario) and one JSON line
+ * holding every row. Exits 0 when every scenario ran, whatever the server did; 1 when one could not
+ * run (no connection or no handshake); 2 for bad arguments and setup errors.
  */
 @Command(
     name = "probe",
@@ -34,16 +34,28 @@ final class ProbeCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "HOST:PORT", description = "the server")
   String target;
 
-  @Option(names = "--tls", paramLabel = "VERSION", description = "1.2, 1.3, both (the default) or none (with --quic: QUIC only)")
+  @Option(
+      names = "--tls",
+      paramLabel = "VERSION",
+      description = "1.2, 1.3, both (the default) or none (with --quic: QUIC only)")
   String tls = "both";
 
-  @Option(names = "--http", paramLabel = "PATH", description = "also send GET PATH with 'Connection: close' and read to the end")
+  @Option(
+      names = "--http",
+      paramLabel = "PATH",
+      description = "also send GET PATH with 'Connection: close' and read to the end")
   String http;
 
-  @Option(names = "--quic", description = "also probe QUIC (UDP, same port): how the server closes when we wait and when we close")
+  @Option(
+      names = "--quic",
+      description =
+          "also probe QUIC (UDP, same port): how the server closes when we wait and when we close")
   boolean quic;
 
-  @Option(names = "--alpn", paramLabel = "P", description = "QUIC application protocol (default graceful)")
+  @Option(
+      names = "--alpn",
+      paramLabel = "P",
+      description = "QUIC application protocol (default graceful)")
   String alpn = "graceful";
 
   @Option(
@@ -64,13 +76,17 @@ final class ProbeCommand implements Callable<Integer> {
           case "1.3" -> List.of("1.3");
           case "both" -> List.of("1.2", "1.3");
           case "none" -> List.of();
-          default -> throw new IllegalArgumentException("--tls must be 1.2, 1.3, both or none, not '" + tls + "'");
+          default ->
+              throw new IllegalArgumentException(
+                  "--tls must be 1.2, 1.3, both or none, not '" + tls + "'");
         };
     if (versions.isEmpty() && !quic) {
       throw new IllegalArgumentException("--tls none leaves nothing to probe without --quic");
     }
-    if (http != null && (!http.startsWith("/") || http.chars().anyMatch(ch -> ch <= ' ' || ch >= 127))) {
-      throw new IllegalArgumentException("--http wants a path such as /index.html, not '" + http + "'");
+    if (http != null
+        && (!http.startsWith("/") || http.chars().anyMatch(ch -> ch <= ' ' || ch >= 127))) {
+      throw new IllegalArgumentException(
+          "--http wants a path such as /index.html, not '" + http + "'");
     }
     security.validate();
     InetSocketAddress address = Traffic.resolve(unresolved);
@@ -84,7 +100,8 @@ final class ProbeCommand implements Callable<Integer> {
     try {
       for (String v : versions) {
         rows.addAll(
-            new TlsProbe(address, v, contexts, verification, loops, timeout, ProbeCommand::progress).run(http));
+            new TlsProbe(address, v, contexts, verification, loops, timeout, ProbeCommand::progress)
+                .run(http));
       }
       if (quic) {
         rows.addAll(new QuicProbe(address, alpn, security, timeout).run(ProbeCommand::progress));
@@ -101,7 +118,8 @@ final class ProbeCommand implements Callable<Integer> {
     System.err.println("graceful: probe: " + step);
   }
 
-  private void print(List<ProbeRow> rows) throws com.fasterxml.jackson.core.JsonProcessingException {
+  private void print(List<ProbeRow> rows)
+      throws com.fasterxml.jackson.core.JsonProcessingException {
     System.out.println(ProbeRow.header());
     rows.forEach(r -> System.out.println(r.line()));
     ObjectMapper json = new ObjectMapper();

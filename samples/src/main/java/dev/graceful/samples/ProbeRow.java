@@ -51,7 +51,20 @@ record ProbeRow(
   static ProbeRow failed(String scenario, String version, Throwable t) {
     String message = shortMessage(TlsClientCommand.asShutdownError(t, scenario));
     return new ProbeRow(
-        scenario, version, "none", null, null, null, false, null, null, null, 0, 0, "could not run: " + message, message);
+        scenario,
+        version,
+        "none",
+        null,
+        null,
+        null,
+        false,
+        null,
+        null,
+        null,
+        0,
+        0,
+        "could not run: " + message,
+        message);
   }
 
   /**
@@ -61,7 +74,13 @@ record ProbeRow(
    * @param e the error, or null
    */
   static ProbeRow tls(
-      String scenario, String version, String protocol, ShutdownResult r, ShutdownException e, long bytesRead, long elapsedMs) {
+      String scenario,
+      String version,
+      String protocol,
+      ShutdownResult r,
+      ShutdownException e,
+      long bytesRead,
+      long elapsedMs) {
     if (r != null) {
       boolean notify = r.state().received() && !r.unauthenticatedEof();
       boolean first = r.initiator() == Initiator.PEER;
@@ -74,41 +93,110 @@ record ProbeRow(
         verdict = "answered close_notify";
       }
       return new ProbeRow(
-          scenario, version, protocol, notify, first, false, r.deadlineReached(), null, null, null, bytesRead, elapsedMs, verdict, null);
+          scenario,
+          version,
+          protocol,
+          notify,
+          first,
+          false,
+          r.deadlineReached(),
+          null,
+          null,
+          null,
+          bytesRead,
+          elapsedMs,
+          verdict,
+          null);
     }
     boolean weSent = e.state().sent();
     return switch (e.reason()) {
       case TRUNCATED ->
           new ProbeRow(
-              scenario, version, protocol, false, !weSent, true, false, null, null, null, bytesRead, elapsedMs,
-              weSent ? "closed TCP without answering (truncated)" : "closed first without close_notify (truncated)", null);
+              scenario,
+              version,
+              protocol,
+              false,
+              !weSent,
+              true,
+              false,
+              null,
+              null,
+              null,
+              bytesRead,
+              elapsedMs,
+              weSent
+                  ? "closed TCP without answering (truncated)"
+                  : "closed first without close_notify (truncated)",
+              null);
       case TIMEOUT ->
           new ProbeRow(
-              scenario, version, protocol, false, false, false, true, null, null, null, bytesRead, elapsedMs,
-              "nothing by the deadline", null);
+              scenario,
+              version,
+              protocol,
+              false,
+              false,
+              false,
+              true,
+              null,
+              null,
+              null,
+              bytesRead,
+              elapsedMs,
+              "nothing by the deadline",
+              null);
       default ->
           new ProbeRow(
-              scenario, version, protocol, false, !weSent, false, false, null, null, null, bytesRead, elapsedMs,
-              e.reason().name().toLowerCase(Locale.ROOT) + ": " + shortMessage(e), null);
+              scenario,
+              version,
+              protocol,
+              false,
+              !weSent,
+              false,
+              false,
+              null,
+              null,
+              null,
+              bytesRead,
+              elapsedMs,
+              e.reason().name().toLowerCase(Locale.ROOT) + ": " + shortMessage(e),
+              null);
     };
   }
 
-  /** @return the JDK's or the transport's words, without the exception's prefix of identities */
+  /**
+   * @return the JDK's or the transport's words, without the exception's prefix of identities
+   */
   private static String shortMessage(ShutdownException e) {
     String m = e.getMessage();
     int colon = m.indexOf("]: ");
     return colon >= 0 ? m.substring(colon + 3) : m;
   }
 
-  /** @return this row with {@code resumed} set and the verdict saying so */
+  /**
+   * @return this row with {@code resumed} set and the verdict saying so
+   */
   ProbeRow resumption(boolean didResume) {
     String words = didResume ? "resumed" : "not resumed";
     return new ProbeRow(
-        scenario, version, protocol, closeNotify, serverClosedFirst, truncated, timedOut, didResume, peerErrorCode, peerReason,
-        bytesRead, elapsedMs, words + " (first connection: " + verdict + ")", error);
+        scenario,
+        version,
+        protocol,
+        closeNotify,
+        serverClosedFirst,
+        truncated,
+        timedOut,
+        didResume,
+        peerErrorCode,
+        peerReason,
+        bytesRead,
+        elapsedMs,
+        words + " (first connection: " + verdict + ")",
+        error);
   }
 
-  /** @return this row as a JSON object */
+  /**
+   * @return this row as a JSON object
+   */
   ObjectNode json() {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("scenario", scenario);
@@ -132,14 +220,32 @@ record ProbeRow(
 
   /** The table's header line. */
   static String header() {
-    return String.format("%-20s %-8s %-12s %-12s %-12s %-9s %8s  %s", "scenario", "version", "protocol", "close_notify", "closed first", "truncated", "ms", "server did");
+    return String.format(
+        "%-20s %-8s %-12s %-12s %-12s %-9s %8s  %s",
+        "scenario",
+        "version",
+        "protocol",
+        "close_notify",
+        "closed first",
+        "truncated",
+        "ms",
+        "server did");
   }
 
-  /** @return this row as a line of the table */
+  /**
+   * @return this row as a line of the table
+   */
   String line() {
     return String.format(
         "%-20s %-8s %-12s %-12s %-12s %-9s %8d  %s",
-        scenario, version, protocol, yesNo(closeNotify), yesNo(serverClosedFirst), yesNo(truncated), elapsedMs, verdict);
+        scenario,
+        version,
+        protocol,
+        yesNo(closeNotify),
+        yesNo(serverClosedFirst),
+        yesNo(truncated),
+        elapsedMs,
+        verdict);
   }
 
   private static String yesNo(Boolean b) {

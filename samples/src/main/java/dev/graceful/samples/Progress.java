@@ -3,8 +3,8 @@ package dev.graceful.samples;
 import java.io.PrintStream;
 
 /**
- * The phases of a long command, announced on stderr as each starts and ends, with the time it
- * took: a user watching sees what runs instead of silent seconds, and stdout stays for results.
+ * The phases of a long command, announced on stderr as each starts and ends, with the time it took:
+ * a user watching sees what runs instead of silent seconds, and stdout stays for results.
  */
 final class Progress {
   private final PrintStream err;

@@ -24,7 +24,11 @@ import picocli.CommandLine.Option;
         "Connect over QUIC (Kwik), open one bidirectional stream, write --send bytes on it without"
             + " concluding it, end the connection by --mode, print one JSON line.")
 class QuicClientCommand implements Callable<Integer> {
-  @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "the server")
+  @Option(
+      names = "--connect",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "the server")
   String connect;
 
   @Mixin QuicOptions quic;
@@ -47,16 +51,28 @@ class QuicClientCommand implements Callable<Integer> {
       c = client.connect(loops).block(quic.timeout.plusSeconds(30));
       QuicConnection conn = c;
       // count what the server sends on streams it opens, too
-      c.kwik().setPeerInitiatedStreamCallback(s -> conn.adopt(s).flatMap(QuicStreamHandle::readAll).subscribe(null, e -> {}));
+      c.kwik()
+          .setPeerInitiatedStreamCallback(
+              s -> conn.adopt(s).flatMap(QuicStreamHandle::readAll).subscribe(null, e -> {}));
       QuicStreamHandle stream = c.openStream().block(quic.timeout);
       stream.readAll().subscribe(null, e -> {}); // counts what the server sends, until the end
       QuicCommands.sendZeros(stream, quic.send).block();
-      System.err.println("graceful: sent " + quic.send + " bytes, shutting down by " + quic.mode.cliName());
+      System.err.println(
+          "graceful: sent " + quic.send + " bytes, shutting down by " + quic.mode.cliName());
       ShutdownResult r = c.shutdown(quic.spec()).block();
       report.add(QuicCommands.line(peer, quic, r, null, Initiator.LOCAL));
     } catch (RuntimeException e) {
-      ShutdownException err = TlsClientCommand.asShutdownError(e, c == null ? "quic-client->" + peer : c.connectionId());
-      report.add(QuicCommands.line(peer, quic, null, err, Initiator.LOCAL, c == null ? ShutdownState.NONE : c.shutdownState()));
+      ShutdownException err =
+          TlsClientCommand.asShutdownError(
+              e, c == null ? "quic-client->" + peer : c.connectionId());
+      report.add(
+          QuicCommands.line(
+              peer,
+              quic,
+              null,
+              err,
+              Initiator.LOCAL,
+              c == null ? ShutdownState.NONE : c.shutdownState()));
     } finally {
       loops.shutdown().block(Duration.ofSeconds(10));
     }
@@ -83,7 +99,9 @@ class QuicClientCommand implements Callable<Integer> {
     }
     KeyStore id = security.identity();
     if (id != null) {
-      client = client.clientCertificate(ClientSecurityOptions.certificate(id), ClientSecurityOptions.privateKey(id));
+      client =
+          client.clientCertificate(
+              ClientSecurityOptions.certificate(id), ClientSecurityOptions.privateKey(id));
     }
     return client;
   }

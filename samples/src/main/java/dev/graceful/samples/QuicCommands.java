@@ -47,20 +47,37 @@ final class QuicCommands {
         .then();
   }
 
-  static Report.Line line(String peer, QuicOptions o, ShutdownResult r, ShutdownException e, Initiator initiator) {
+  static Report.Line line(
+      String peer, QuicOptions o, ShutdownResult r, ShutdownException e, Initiator initiator) {
     return line(peer, o, r, e, initiator, e == null ? r.state() : e.state());
   }
 
   static Report.Line line(
-      String peer, QuicOptions o, ShutdownResult r, ShutdownException e, Initiator initiator, ShutdownState state) {
+      String peer,
+      QuicOptions o,
+      ShutdownResult r,
+      ShutdownException e,
+      Initiator initiator,
+      ShutdownState state) {
     if (r != null) {
       return new Report.Line(
-          peer, "QUICv1", o.mode, r.state(), r.initiator(), r.elapsed().toMillis(), r.connectionBytesRead(), false, r, null);
+          peer,
+          "QUICv1",
+          o.mode,
+          r.state(),
+          r.initiator(),
+          r.elapsed().toMillis(),
+          r.connectionBytesRead(),
+          false,
+          r,
+          null);
     }
     return new Report.Line(peer, "QUICv1", o.mode, state, initiator, 0, 0, false, null, e);
   }
 
-  /** @return the connection's peer as {@code host:port}, or its identity when Kwik does not say */
+  /**
+   * @return the connection's peer as {@code host:port}, or its identity when Kwik does not say
+   */
   static String peer(dev.graceful.quic.QuicConnection c) {
     return c.peerAddress().map(Report::hostPort).orElse(c.connectionId());
   }

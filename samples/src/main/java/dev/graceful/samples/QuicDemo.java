@@ -36,20 +36,37 @@ final class QuicDemo {
 
   private QuicDemo() {}
 
-  static DemoTable.Section run(SelfSignedCertificate cert, int clients, LoopGroup loops, Progress progress) throws Exception {
-    Progress.Phase connecting = progress.start("Kwik QUIC: server up, " + clients + " clients connect and request " + SIZE + " bytes each");
+  static DemoTable.Section run(
+      SelfSignedCertificate cert, int clients, LoopGroup loops, Progress progress)
+      throws Exception {
+    Progress.Phase connecting =
+        progress.start(
+            "Kwik QUIC: server up, "
+                + clients
+                + " clients connect and request "
+                + SIZE
+                + " bytes each");
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     trusted.load(null, null);
     trusted.setCertificateEntry("demo", cert.certificate());
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("demo", cert.keys().getPrivate(), "demo".toCharArray(), new X509Certificate[] {cert.certificate()});
-    DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    ks.setKeyEntry(
+        "demo",
+        cert.keys().getPrivate(),
+        "demo".toCharArray(),
+        new X509Certificate[] {cert.certificate()});
+    DatagramSocket socket =
+        new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     ServerConnector connector =
         ServerConnector.builder()
             .withSocket(socket)
             .withKeyStore(ks, "demo", "demo".toCharArray())
-            .withConfiguration(ServerConnectionConfig.builder().maxIdleTimeoutInSeconds(30).maxOpenPeerInitiatedBidirectionalStreams(10).build())
+            .withConfiguration(
+                ServerConnectionConfig.builder()
+                    .maxIdleTimeoutInSeconds(30)
+                    .maxOpenPeerInitiatedBidirectionalStreams(10)
+                    .build())
             .withLogger(new tech.kwik.core.log.NullLogger())
             .build();
     QuicServer server = QuicServer.start(connector, "graceful-demo", loops);
@@ -59,7 +76,8 @@ final class QuicDemo {
     try {
       // each client opens a stream with a one-line request; the server answers on it with SIZE
       // bytes, not concluded, and shuts down while they are in flight
-      java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(clients);
+      java.util.concurrent.CountDownLatch writing =
+          new java.util.concurrent.CountDownLatch(clients);
       server
           .connections()
           .subscribe(
@@ -68,12 +86,14 @@ final class QuicDemo {
                       .subscribe(
                           h -> {
                             // the client application answers one byte once it has read everything:
-                            // the drain ends on that (end to end), not only on QUIC acknowledgements
+                            // the drain ends on that (end to end), not only on QUIC
+                            // acknowledgements
                             h.acknowledgedBy(
                                 Mono.fromCallable(
                                         () -> {
                                           // past the request line, to the client's '.'
-                                          for (int b; (b = h.kwik().getInputStream().read()) >= 0; ) {
+                                          for (int b;
+                                              (b = h.kwik().getInputStream().read()) >= 0; ) {
                                             if (b == '.') {
                                               return true;
                                             }
@@ -97,7 +117,9 @@ final class QuicDemo {
                 .build();
         c.connect();
         tech.kwik.core.QuicStream stream = c.createStream(true);
-        stream.getOutputStream().write("GET\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        stream
+            .getOutputStream()
+            .write("GET\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         stream.getOutputStream().flush();
         AtomicLong got = new AtomicLong();
         Thread reader =
@@ -122,12 +144,22 @@ final class QuicDemo {
         received.add(got);
       }
       if (!writing.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
-        problems.add("quic: only " + (clients - writing.getCount()) + " of " + clients + " requests reached the server");
+        problems.add(
+            "quic: only "
+                + (clients - writing.getCount())
+                + " of "
+                + clients
+                + " requests reached the server");
       }
       connecting.end();
-      Progress.Phase shutdown = progress.start("Kwik QUIC: graceful shutdown with responses in flight (deadline 10000 ms)");
+      Progress.Phase shutdown =
+          progress.start(
+              "Kwik QUIC: graceful shutdown with responses in flight (deadline 10000 ms)");
       ShutdownReport report =
-          server.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10))).block(WAIT);
+          server
+              .shutdown(
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
       shutdown.end(report.connections() + " connections");
       Progress.Phase checking = progress.start("Kwik QUIC: what each client received");
       long whole =
@@ -141,14 +173,26 @@ final class QuicDemo {
               .count()
               .block(WAIT);
       if (whole != clients) {
-        problems.add("quic: " + whole + " of " + clients + " clients received all " + SIZE + " bytes");
+        problems.add(
+            "quic: " + whole + " of " + clients + " clients received all " + SIZE + " bytes");
       }
-      long drained = report.entries().stream().filter(e -> e.result().map(r -> r.drained() == DrainStatus.DRAINED).orElse(false)).count();
+      long drained =
+          report.entries().stream()
+              .filter(e -> e.result().map(r -> r.drained() == DrainStatus.DRAINED).orElse(false))
+              .count();
       if (drained != clients || report.outcomes().getOrDefault(Outcome.COMPLETE, 0) != clients) {
-        problems.add("quic: server saw " + report.outcomes() + " " + report.errors() + ", " + drained + " drained");
+        problems.add(
+            "quic: server saw "
+                + report.outcomes()
+                + " "
+                + report.errors()
+                + ", "
+                + drained
+                + " drained");
       }
       checking.end();
-      return new DemoTable.Section("Kwik QUIC", report.connections(), report.elapsed().toMillis(), rows(report), problems);
+      return new DemoTable.Section(
+          "Kwik QUIC", report.connections(), report.elapsed().toMillis(), rows(report), problems);
     } finally {
       server.close();
       kwikClients.forEach(c -> c.close());
@@ -163,9 +207,15 @@ final class QuicDemo {
         e ->
             (e.forced() ? "FORCED " : "")
                 + e.result()
-                    .map(r -> r.outcome() + "/" + r.initiator() + (r.drained() == DrainStatus.DRAINED ? " drained" : " " + r.drained()))
+                    .map(
+                        r ->
+                            r.outcome()
+                                + "/"
+                                + r.initiator()
+                                + (r.drained() == DrainStatus.DRAINED
+                                    ? " drained"
+                                    : " " + r.drained()))
                     .orElseGet(() -> e.error().get().reason().name()),
         ending -> "128 KiB in flight");
   }
-
 }

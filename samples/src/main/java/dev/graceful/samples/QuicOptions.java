@@ -8,7 +8,10 @@ import picocli.CommandLine.Option;
 
 /** Options every QUIC subcommand shares. */
 final class QuicOptions {
-  @Option(names = "--alpn", description = "application protocol (default graceful)", paramLabel = "P")
+  @Option(
+      names = "--alpn",
+      description = "application protocol (default graceful)",
+      paramLabel = "P")
   String alpn = "graceful";
 
   @Option(
@@ -25,10 +28,15 @@ final class QuicOptions {
       converter = ModeConverter.class)
   ShutdownMode mode = ShutdownMode.RFC;
 
-  @Option(names = "--no-stream-flush", description = "close without draining written stream data first")
+  @Option(
+      names = "--no-stream-flush",
+      description = "close without draining written stream data first")
   boolean noStreamFlush;
 
-  @Option(names = "--error-code", description = "application error code, 0 to 2^62-1 (default 0)", paramLabel = "N")
+  @Option(
+      names = "--error-code",
+      description = "application error code, 0 to 2^62-1 (default 0)",
+      paramLabel = "N")
   long errorCode;
 
   @Option(names = "--reason", description = "reason phrase (default empty)", paramLabel = "TEXT")
@@ -41,10 +49,14 @@ final class QuicOptions {
       converter = DurationConverter.class)
   Duration timeout = Duration.ofSeconds(10);
 
-  /** The shutdown these options describe; an out-of-range code fails in the shutdown itself (Q2). */
+  /**
+   * The shutdown these options describe; an out-of-range code fails in the shutdown itself (Q2).
+   */
   ShutdownSpec spec() {
     ShutdownSpec s =
-        ShutdownSpec.of(mode).timeout(timeout).with(QuicShutdown.defaults().closeWith(errorCode, reason));
+        ShutdownSpec.of(mode)
+            .timeout(timeout)
+            .with(QuicShutdown.defaults().closeWith(errorCode, reason));
     return noStreamFlush && mode != ShutdownMode.WAIT_PEER ? s.noStreamFlush() : s;
   }
 
@@ -55,8 +67,9 @@ final class QuicOptions {
         case "rfc" -> ShutdownMode.RFC;
         case "rapid" -> ShutdownMode.RAPID;
         case "wait-peer" -> ShutdownMode.WAIT_PEER;
-        default -> throw new picocli.CommandLine.TypeConversionException(
-            "'" + value + "' is not a QUIC mode: rfc, rapid or wait-peer");
+        default ->
+            throw new picocli.CommandLine.TypeConversionException(
+                "'" + value + "' is not a QUIC mode: rfc, rapid or wait-peer");
       };
     }
   }

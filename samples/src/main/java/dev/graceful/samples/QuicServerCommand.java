@@ -8,7 +8,6 @@ import dev.graceful.quic.QuicServer;
 import dev.graceful.quic.QuicShutdown;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +34,7 @@ class QuicServerCommand implements Callable<Integer> {
 
   private Serving served;
   private Report report;
+
   /** Every connection served, by identity: the server's report names them so. */
   private final java.util.Map<String, Served> byId = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -58,7 +58,11 @@ class QuicServerCommand implements Callable<Integer> {
           r != null
               ? QuicCommands.line(peer, quic, r, null, r.initiator())
               : QuicCommands.line(
-                  peer, quic, null, TlsClientCommand.asShutdownError(error, c.connectionId()), dev.graceful.core.Initiator.LOCAL));
+                  peer,
+                  quic,
+                  null,
+                  TlsClientCommand.asShutdownError(error, c.connectionId()),
+                  dev.graceful.core.Initiator.LOCAL));
       byId.remove(c.connectionId());
       served.release(slot);
     }
@@ -104,7 +108,12 @@ class QuicServerCommand implements Callable<Integer> {
     QuicServer server = QuicServer.start(connector, quic.alpn, loops);
     // before "listening": whoever waits for that line may signal at once
     TerminationSignals.handle(() -> onSignal(server), served::awaitSignalEnd);
-    System.err.println("graceful quic-server listening on " + socket.getLocalSocketAddress() + " (ALPN " + quic.alpn + ")");
+    System.err.println(
+        "graceful quic-server listening on "
+            + socket.getLocalSocketAddress()
+            + " (ALPN "
+            + quic.alpn
+            + ")");
 
     Flux<QuicServer.Accepted> conns = server.connections();
     if (serving.accept != null) {
@@ -140,10 +149,13 @@ class QuicServerCommand implements Callable<Integer> {
                   if (serving.hold
                       && s.slot.hold(
                           () ->
-                              s.c.shutdown(
+                              s.c
+                                  .shutdown(
                                       ShutdownSpec.of(dev.graceful.core.ShutdownMode.WAIT_PEER)
                                           .noTimeout()
-                                          .with(QuicShutdown.defaults().closeWith(quic.errorCode, quic.reason)))
+                                          .with(
+                                              QuicShutdown.defaults()
+                                                  .closeWith(quic.errorCode, quic.reason)))
                                   .subscribe(r -> s.report(r, null), e -> s.report(null, e)))) {
                     return Mono.empty();
                   }
@@ -156,14 +168,15 @@ class QuicServerCommand implements Callable<Integer> {
    * SIGTERM / SIGINT, on the signal's thread: starts the server's graceful shutdown and returns
    * (see {@link TerminationSignals}). Held connections stop waiting for their peer; the server
    * stops accepting, ends every open connection by the mode within --timeout and closes Kwik's
-   * server; each connection's line is printed, then the summary, and the main thread is woken
-   * with the code.
+   * server; each connection's line is printed, then the summary, and the main thread is woken with
+   * the code.
    */
   private void onSignal(dev.graceful.core.GracefulShutdown server) {
     if (!served.finish()) {
       return; // a repeated signal, or the --accept ending owns it
     }
-    System.err.println("graceful: signal received, shutting down " + served.openCount() + " connections");
+    System.err.println(
+        "graceful: signal received, shutting down " + served.openCount() + " connections");
     served.stopHolding();
     server
         .shutdown(dev.graceful.core.ServerShutdown.of(quic.spec()).deadline(quic.timeout))
@@ -176,7 +189,10 @@ class QuicServerCommand implements Callable<Integer> {
         .doFinally(
             signal -> {
               report.summary();
-              served.endBySignal(report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE ? Main.SHUTDOWN_ERROR : Main.OK);
+              served.endBySignal(
+                  report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE
+                      ? Main.SHUTDOWN_ERROR
+                      : Main.OK);
             })
         .subscribe();
   }

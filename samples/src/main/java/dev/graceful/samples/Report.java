@@ -33,13 +33,17 @@ final class Report {
     this(out, Clock.systemUTC());
   }
 
-  /** @param clock stamps each line's {@code time} (ISO-8601, UTC) */
+  /**
+   * @param clock stamps each line's {@code time} (ISO-8601, UTC)
+   */
   Report(PrintStream out, Clock clock) {
     this.out = out;
     this.clock = clock;
   }
 
-  /** @return {@code host:port}, an IPv6 host in brackets, without a resolved name's address */
+  /**
+   * @return {@code host:port}, an IPv6 host in brackets, without a resolved name's address
+   */
   static String hostPort(java.net.InetSocketAddress a) {
     String host = a.getHostString();
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();

@@ -9,7 +9,10 @@ final class ServerOptions {
   @Option(names = "--port", required = true, paramLabel = "PORT", description = "port to listen on")
   int port;
 
-  @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default 127.0.0.1)")
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDRESS",
+      description = "address to listen on (default 127.0.0.1)")
   String bind = "127.0.0.1";
 
   @Option(names = "--cert", paramLabel = "F", description = "PEM certificate (chain)")
@@ -18,7 +21,10 @@ final class ServerOptions {
   @Option(names = "--key", paramLabel = "F", description = "PEM private key, unencrypted")
   Path key;
 
-  @Option(names = "--accept", paramLabel = "N", description = "connections to accept (default: unlimited)")
+  @Option(
+      names = "--accept",
+      paramLabel = "N",
+      description = "connections to accept (default: unlimited)")
   Integer accept;
 
   @Option(names = "--hold", description = "keep connections open, reading, until told to stop")
@@ -34,7 +40,9 @@ final class ServerOptions {
     }
   }
 
-  /** @return where to listen; an unknown --bind host is a setup error */
+  /**
+   * @return where to listen; an unknown --bind host is a setup error
+   */
   InetSocketAddress address() {
     InetSocketAddress at = new InetSocketAddress(bind, port);
     if (at.isUnresolved()) {
@@ -45,8 +53,8 @@ final class ServerOptions {
 
   /**
    * @param e why listening on {@code at} failed
-   * @return the failure in one line: the port in use, the address not on this host, or the
-   *     system's words
+   * @return the failure in one line: the port in use, the address not on this host, or the system's
+   *     words
    */
   static SetupException cannotListen(InetSocketAddress at, Throwable e) {
     Throwable u = reactor.core.Exceptions.unwrap(e);

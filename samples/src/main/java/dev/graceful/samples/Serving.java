@@ -22,8 +22,10 @@ final class Serving {
   static final class Slot {
     final Sinks.Empty<Void> done = Sinks.empty();
     final AtomicBoolean reported = new AtomicBoolean();
+
     /** The shutdown holding the connection open (a wait for the peer), if any. */
     private Disposable holding;
+
     /** A signal has claimed this connection: it must not start holding. */
     private boolean ending;
 
@@ -65,12 +67,16 @@ final class Serving {
   private volatile boolean bySignal;
   private volatile int signalExitCode;
 
-  /** @param accept connections to serve, or null for unlimited */
+  /**
+   * @param accept connections to serve, or null for unlimited
+   */
   Serving(Integer accept) {
     this.accept = accept;
   }
 
-  /** @return the new connection's slot (not holding if a signal came already) */
+  /**
+   * @return the new connection's slot (not holding if a signal came already)
+   */
   Slot open() {
     Slot s = new Slot();
     open.add(s);
@@ -80,7 +86,10 @@ final class Serving {
     return s;
   }
 
-  /** @return true the first time only: the caller reports the connection, then calls {@link #release} */
+  /**
+   * @return true the first time only: the caller reports the connection, then calls {@link
+   *     #release}
+   */
   boolean claim(Slot s) {
     return s.reported.compareAndSet(false, true);
   }
@@ -94,7 +103,10 @@ final class Serving {
     }
   }
 
-  /** Waits until {@code --accept} connections have ended or a signal's shutdown has printed everything. */
+  /**
+   * Waits until {@code --accept} connections have ended or a signal's shutdown has printed
+   * everything.
+   */
   void awaitEnd() throws InterruptedException {
     end.await();
   }
@@ -104,17 +116,23 @@ final class Serving {
     signalEnd.await();
   }
 
-  /** @return true for the first of the two endings (normal or signal), which then owns it */
+  /**
+   * @return true for the first of the two endings (normal or signal), which then owns it
+   */
   boolean finish() {
     return finished.compareAndSet(false, true);
   }
 
-  /** @return true once the command is ending (a signal came, or {@code --accept} is reached) */
+  /**
+   * @return true once the command is ending (a signal came, or {@code --accept} is reached)
+   */
   boolean ending() {
     return finished.get();
   }
 
-  /** @return connections open now */
+  /**
+   * @return connections open now
+   */
   int openCount() {
     return open.size();
   }
@@ -148,12 +166,16 @@ final class Serving {
     end.countDown();
   }
 
-  /** @return true when a signal ended the command (then {@link #signalExitCode()} is its code) */
+  /**
+   * @return true when a signal ended the command (then {@link #signalExitCode()} is its code)
+   */
   boolean endedBySignal() {
     return bySignal;
   }
 
-  /** @return the exit code a signal's shutdown chose */
+  /**
+   * @return the exit code a signal's shutdown chose
+   */
   int signalExitCode() {
     return signalExitCode;
   }

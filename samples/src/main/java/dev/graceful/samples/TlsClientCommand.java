@@ -24,17 +24,26 @@ import reactor.core.scheduler.Schedulers;
     mixinStandardHelpOptions = true,
     description = "Connect, send --send bytes, end the connection by --mode, print one JSON line.")
 class TlsClientCommand implements Callable<Integer> {
-  @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "the server")
+  @Option(
+      names = "--connect",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "the server")
   String connect;
 
-  @Option(names = "--repeat", paramLabel = "N", description = "connections in sequence, one TLS context")
+  @Option(
+      names = "--repeat",
+      paramLabel = "N",
+      description = "connections in sequence, one TLS context")
   int repeat = 1;
 
   @Mixin TlsOptions tls;
 
   @Mixin ClientSecurityOptions security;
 
-  /** @return true for the DTLS variant */
+  /**
+   * @return true for the DTLS variant
+   */
   boolean datagram() {
     return false;
   }
@@ -45,7 +54,8 @@ class TlsClientCommand implements Callable<Integer> {
     if (repeat < 1) {
       throw new IllegalArgumentException("--repeat must be at least 1");
     }
-    InetSocketAddress target = Traffic.hostPort(connect); // not yet resolved: no I/O before the checks
+    InetSocketAddress target =
+        Traffic.hostPort(connect); // not yet resolved: no I/O before the checks
     if (tls.tls != null) {
       tls.protocol(); // validates --tls before any I/O
     }
@@ -67,13 +77,18 @@ class TlsClientCommand implements Callable<Integer> {
   }
 
   private void once(
-      InetSocketAddress address, SSLContext ctx, HostnameVerification verification, LoopGroup loops, Report report) {
+      InetSocketAddress address,
+      SSLContext ctx,
+      HostnameVerification verification,
+      LoopGroup loops,
+      Report report) {
     String peer = Report.hostPort(address);
     TlsConnection c;
     try {
       c =
           (datagram()
-                  ? TlsConnection.connectDatagram(address, ctx, loops, verification, tls::configure, Schedulers.parallel())
+                  ? TlsConnection.connectDatagram(
+                      address, ctx, loops, verification, tls::configure, Schedulers.parallel())
                   : TlsConnection.connect(address, ctx, loops, verification, tls::configure))
               .block(tls.timeout.plusSeconds(5));
     } catch (RuntimeException e) {
@@ -88,10 +103,23 @@ class TlsClientCommand implements Callable<Integer> {
       ShutdownResult r = c.shutdown(tls.spec(ignored::addAndGet)).block();
       report.add(
           new Report.Line(
-              peer, c.protocol(), tls.mode, r.state(), r.initiator(), r.elapsed().toMillis(),
-              c.bytesRead(), c.resumed(), r, null));
+              peer,
+              c.protocol(),
+              tls.mode,
+              r.state(),
+              r.initiator(),
+              r.elapsed().toMillis(),
+              c.bytesRead(),
+              c.resumed(),
+              r,
+              null));
     } catch (RuntimeException e) {
-      report.add(failed(peer, c, (System.nanoTime() - start) / 1_000_000, asShutdownError(e, c.connectionId())));
+      report.add(
+          failed(
+              peer,
+              c,
+              (System.nanoTime() - start) / 1_000_000,
+              asShutdownError(e, c.connectionId())));
     } finally {
       c.release().block(Duration.ofSeconds(5));
     }
@@ -112,9 +140,9 @@ class TlsClientCommand implements Callable<Integer> {
   }
 
   /**
-   * A failure as the JSON line reports it: a shutdown error as it is; a failed handshake (an
-   * {@code SSLException}, e.g. a certificate for another host) as {@code PROTOCOL} with the JDK's
-   * words; anything else as {@code TRANSPORT}.
+   * A failure as the JSON line reports it: a shutdown error as it is; a failed handshake (an {@code
+   * SSLException}, e.g. a certificate for another host) as {@code PROTOCOL} with the JDK's words;
+   * anything else as {@code TRANSPORT}.
    */
   static ShutdownException asShutdownError(Throwable t, String id) {
     Throwable u = Exceptions.unwrap(t);

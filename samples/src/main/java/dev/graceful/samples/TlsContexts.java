@@ -28,8 +28,11 @@ final class TlsContexts {
 
   private TlsContexts() {}
 
-  /** A server context from PEM files, or from a fresh self-signed certificate when both are null. */
-  static SSLContext server(Path certFile, Path keyFile, String protocol) throws GeneralSecurityException {
+  /**
+   * A server context from PEM files, or from a fresh self-signed certificate when both are null.
+   */
+  static SSLContext server(Path certFile, Path keyFile, String protocol)
+      throws GeneralSecurityException {
     if (certFile == null && keyFile == null) {
       return SelfSignedCertificate.generate().serverContext(protocol);
     }
@@ -43,20 +46,23 @@ final class TlsContexts {
   /** The alias of the server's key in {@link #keyStore(Path, Path)}. */
   static final String ALIAS = "server";
 
-  /** @return the password of {@link #keyStore(Path, Path)} */
+  /**
+   * @return the password of {@link #keyStore(Path, Path)}
+   */
   static char[] password() {
     return PASSWORD.clone();
   }
 
   /**
-   * A key store holding the server's key and chain under {@link #ALIAS}: from PEM files, or a
-   * fresh self-signed certificate when both are null.
+   * A key store holding the server's key and chain under {@link #ALIAS}: from PEM files, or a fresh
+   * self-signed certificate when both are null.
    */
   static KeyStore keyStore(Path certFile, Path keyFile) throws GeneralSecurityException {
     if (certFile == null && keyFile == null) {
       SelfSignedCertificate c = SelfSignedCertificate.generate();
       KeyStore ks = emptyStore();
-      ks.setKeyEntry(ALIAS, c.keys().getPrivate(), PASSWORD, new X509Certificate[] {c.certificate()});
+      ks.setKeyEntry(
+          ALIAS, c.keys().getPrivate(), PASSWORD, new X509Certificate[] {c.certificate()});
       return ks;
     }
     return keyStore(certFile, keyFile, "--cert", "--key");
@@ -100,7 +106,8 @@ final class TlsContexts {
       throw new SetupException(certOption + " " + certFile + ": no PEM certificate in it");
     }
     if (key == null) {
-      throw new SetupException(keyOption + " " + keyFile + ": no unencrypted PEM private key in it");
+      throw new SetupException(
+          keyOption + " " + keyFile + ": no unencrypted PEM private key in it");
     }
     KeyStore ks = emptyStore();
     ks.setKeyEntry(ALIAS, key, PASSWORD, chain.toArray(X509Certificate[]::new));

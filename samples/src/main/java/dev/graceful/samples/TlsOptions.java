@@ -8,7 +8,10 @@ import picocli.CommandLine.Option;
 
 /** Options every TLS and DTLS subcommand shares. */
 final class TlsOptions {
-  @Option(names = "--tls", description = "1.2 or 1.3 (default: both enabled)", paramLabel = "VERSION")
+  @Option(
+      names = "--tls",
+      description = "1.2 or 1.3 (default: both enabled)",
+      paramLabel = "VERSION")
   String tls;
 
   @Option(
@@ -27,12 +30,15 @@ final class TlsOptions {
 
   @Option(
       names = "--timeout",
-      description = "bounds sending --send bytes, then the whole shutdown, e.g. 500ms, 3s (default 10s)",
+      description =
+          "bounds sending --send bytes, then the whole shutdown, e.g. 500ms, 3s (default 10s)",
       paramLabel = "D",
       converter = DurationConverter.class)
   Duration timeout = Duration.ofSeconds(10);
 
-  @Option(names = "--ignore-unexpected-eof", description = "accept EOF without close_notify as the peer's close")
+  @Option(
+      names = "--ignore-unexpected-eof",
+      description = "accept EOF without close_notify as the peer's close")
   boolean ignoreUnexpectedEof;
 
   /** Set by the DTLS commands: the same options over datagrams. */
@@ -48,7 +54,9 @@ final class TlsOptions {
     engine.setEnabledProtocols(new String[] {protocol()});
   }
 
-  /** @return "TLS" or "DTLS", the SSLContext protocol */
+  /**
+   * @return "TLS" or "DTLS", the SSLContext protocol
+   */
   String contextProtocol() {
     return datagram ? "DTLS" : "TLS";
   }
@@ -56,7 +64,8 @@ final class TlsOptions {
   String protocol() {
     if (datagram) {
       if (!"1.2".equals(tls)) {
-        throw new IllegalArgumentException("--tls must be 1.2 for DTLS (the JDK speaks DTLS 1.2), not '" + tls + "'");
+        throw new IllegalArgumentException(
+            "--tls must be 1.2 for DTLS (the JDK speaks DTLS 1.2), not '" + tls + "'");
       }
       return "DTLSv1.2";
     }

@@ -14,17 +14,16 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import reactor.core.publisher.Mono;
 
 /**
- * The TLS scenarios of {@code probe} against one server and one TLS version, each on connections
- * of its own and each bounded by the deadline: how the server answers our close, how it ends an
- * HTTP exchange that asked it to close, what it does with an idle connection, and whether it
- * resumes sessions after a clean and after a fast close.
+ * The TLS scenarios of {@code probe} against one server and one TLS version, each on connections of
+ * its own and each bounded by the deadline: how the server answers our close, how it ends an HTTP
+ * exchange that asked it to close, what it does with an idle connection, and whether it resumes
+ * sessions after a clean and after a fast close.
  */
 final class TlsProbe {
   private final InetSocketAddress address;
@@ -80,13 +79,15 @@ final class TlsProbe {
   private ProbeRow announced(String scenario, Supplier<ProbeRow> body) {
     progress.accept(scenario + " " + version + ": start");
     ProbeRow row = body.get();
-    progress.accept(scenario + " " + version + ": " + row.verdict() + " (" + row.elapsedMs() + " ms)");
+    progress.accept(
+        scenario + " " + version + ": " + row.verdict() + " (" + row.elapsedMs() + " ms)");
     return row;
   }
 
   /** We close first and wait: does the server answer with its close_notify, and how soon. */
   ProbeRow closeFirst() {
-    return withConnection(contexts.get(), "close-first", c -> shutdown("close-first", c, closing()));
+    return withConnection(
+        contexts.get(), "close-first", c -> shutdown("close-first", c, closing()));
   }
 
   /**
@@ -100,7 +101,11 @@ final class TlsProbe {
         c -> {
           String host = verification.serverName().orElse(address.getHostString());
           String request =
-              "GET " + path + " HTTP/1.1\r\nHost: " + host + (address.getPort() == 443 ? "" : ":" + address.getPort())
+              "GET "
+                  + path
+                  + " HTTP/1.1\r\nHost: "
+                  + host
+                  + (address.getPort() == 443 ? "" : ":" + address.getPort())
                   + "\r\nUser-Agent: graceful-probe\r\nConnection: close\r\n\r\n";
           c.send(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII))).block(timeout);
           return shutdown("http-close", c, waiting());
@@ -113,7 +118,12 @@ final class TlsProbe {
         contexts.get(),
         "idle",
         c -> {
-          progress.accept("idle " + version + ": connected, waiting up to " + timeout.toMillis() + " ms for the server");
+          progress.accept(
+              "idle "
+                  + version
+                  + ": connected, waiting up to "
+                  + timeout.toMillis()
+                  + " ms for the server");
           return shutdown("idle", c, waiting());
         });
   }
@@ -135,8 +145,20 @@ final class TlsProbe {
               long start = System.nanoTime();
               ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().fast()).block(timeout);
               return new ProbeRow(
-                  scenario, version, c.protocol(), null, null, null, false, null, null, null, c.bytesRead(), millisSince(start),
-                  "fast close (" + r.outcome() + ")", null);
+                  scenario,
+                  version,
+                  c.protocol(),
+                  null,
+                  null,
+                  null,
+                  false,
+                  null,
+                  null,
+                  null,
+                  c.bytesRead(),
+                  millisSince(start),
+                  "fast close (" + r.outcome() + ")",
+                  null);
             });
     if (first.error() != null) {
       return first;
@@ -156,7 +178,9 @@ final class TlsProbe {
     return first.resumption(resumed[0]);
   }
 
-  /** Our close first, waiting for the answer until the deadline, counting what arrives meanwhile. */
+  /**
+   * Our close first, waiting for the answer until the deadline, counting what arrives meanwhile.
+   */
   private ShutdownSpec closing() {
     return ShutdownSpec.bidirectional().timeout(timeout).settleAtDeadline().discardUnread();
   }
@@ -185,14 +209,19 @@ final class TlsProbe {
 
   /**
    * Connects with {@code ctx}, runs {@code scenario} on the connection, and releases it; whatever
-   * the scenario left open is ended fast and the transport closed. A connection that cannot be
-   * made is a row saying why.
+   * the scenario left open is ended fast and the transport closed. A connection that cannot be made
+   * is a row saying why.
    */
   private ProbeRow withConnection(SSLContext ctx, String scenario, Scenario body) {
     TlsConnection c;
     try {
       c =
-          TlsConnection.connect(address, ctx, loops, verification, e -> e.setEnabledProtocols(new String[] {protocol}))
+          TlsConnection.connect(
+                  address,
+                  ctx,
+                  loops,
+                  verification,
+                  e -> e.setEnabledProtocols(new String[] {protocol}))
               .timeout(timeout.plusSeconds(5))
               .block();
     } catch (RuntimeException e) {
@@ -214,7 +243,9 @@ final class TlsProbe {
     return (System.nanoTime() - start) / 1_000_000;
   }
 
-  /** @return a fresh client context per call; a context that cannot be made is a setup error */
+  /**
+   * @return a fresh client context per call; a context that cannot be made is a setup error
+   */
   static Supplier<SSLContext> contexts(ClientSecurityOptions security) {
     return () -> {
       try {

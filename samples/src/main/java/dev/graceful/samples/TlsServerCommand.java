@@ -7,8 +7,8 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.tls.TlsConnection;
 import dev.graceful.tls.DtlsServer;
+import dev.graceful.tls.TlsConnection;
 import dev.graceful.tls.TlsServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -38,6 +38,7 @@ class TlsServerCommand implements Callable<Integer> {
 
   private Serving served;
   private Report report;
+
   /** Every connection served, by identity: the server's report names them so. */
   private final Map<String, Served> byId = new ConcurrentHashMap<>();
 
@@ -61,14 +62,30 @@ class TlsServerCommand implements Callable<Integer> {
       if (r != null) {
         report.add(
             new Report.Line(
-                Report.peerOf(c.connectionId()), c.protocol(), r.mode(), r.state(), r.initiator(), r.elapsed().toMillis(),
-                c.bytesRead(), c.resumed(), r, null));
+                Report.peerOf(c.connectionId()),
+                c.protocol(),
+                r.mode(),
+                r.state(),
+                r.initiator(),
+                r.elapsed().toMillis(),
+                c.bytesRead(),
+                c.resumed(),
+                r,
+                null));
       } else {
         ShutdownException e = TlsClientCommand.asShutdownError(error, c.connectionId());
         report.add(
             new Report.Line(
-                Report.peerOf(c.connectionId()), c.protocol(), tls.mode, e.state(), c.initiator(),
-                (System.nanoTime() - startNanos) / 1_000_000, c.bytesRead(), c.resumed(), null, e));
+                Report.peerOf(c.connectionId()),
+                c.protocol(),
+                tls.mode,
+                e.state(),
+                c.initiator(),
+                (System.nanoTime() - startNanos) / 1_000_000,
+                c.bytesRead(),
+                c.resumed(),
+                null,
+                e));
       }
       c.release().subscribe();
       byId.remove(c.connectionId());
@@ -89,21 +106,29 @@ class TlsServerCommand implements Callable<Integer> {
     }
   }
 
-  /** @return true for the DTLS variant */
+  /**
+   * @return true for the DTLS variant
+   */
   boolean datagram() {
     return false;
   }
 
   /** The listening side, TCP or UDP. */
-  private record Listener(InetSocketAddress address, Flux<TlsConnection> connections, Mono<Void> stop, GracefulShutdown server) {}
+  private record Listener(
+      InetSocketAddress address,
+      Flux<TlsConnection> connections,
+      Mono<Void> stop,
+      GracefulShutdown server) {}
 
   private Listener listen(LoopGroup loops) throws java.security.GeneralSecurityException {
-    javax.net.ssl.SSLContext ctx = TlsContexts.server(serving.cert, serving.key, tls.contextProtocol());
+    javax.net.ssl.SSLContext ctx =
+        TlsContexts.server(serving.cert, serving.key, tls.contextProtocol());
     InetSocketAddress at = serving.address();
     try {
       if (datagram()) {
         DtlsServer s =
-            DtlsServer.bind(at, ctx, loops, tls::configure, Schedulers.parallel()).block(Duration.ofSeconds(10));
+            DtlsServer.bind(at, ctx, loops, tls::configure, Schedulers.parallel())
+                .block(Duration.ofSeconds(10));
         return new Listener(s.address(), s.connections(), s.stopAccepting(), s);
       }
       TlsServer s = TlsServer.bind(at, ctx, loops, tls::configure).block(Duration.ofSeconds(10));
@@ -132,7 +157,8 @@ class TlsServerCommand implements Callable<Integer> {
     }
     // before "listening": whoever waits for that line may signal at once
     TerminationSignals.handle(() -> onSignal(server.server()), served::awaitSignalEnd);
-    System.err.println("graceful " + (datagram() ? "dtls" : "tls") + "-server listening on " + server.address());
+    System.err.println(
+        "graceful " + (datagram() ? "dtls" : "tls") + "-server listening on " + server.address());
 
     Flux<TlsConnection> conns = server.connections();
     if (serving.accept != null) {
@@ -175,7 +201,11 @@ class TlsServerCommand implements Callable<Integer> {
                   if (serving.hold
                       && s.slot.hold(
                           () ->
-                              c.shutdown(holding(ShutdownSpec.bidirectional().waitPeer().readInto(b -> s.read.addAndGet(b.remaining()))))
+                              c.shutdown(
+                                      holding(
+                                          ShutdownSpec.bidirectional()
+                                              .waitPeer()
+                                              .readInto(b -> s.read.addAndGet(b.remaining()))))
                                   .subscribe(r -> s.report(r, null), e -> s.report(null, e)))) {
                     return Mono.empty();
                   }
@@ -202,7 +232,8 @@ class TlsServerCommand implements Callable<Integer> {
     if (!served.finish()) {
       return; // a repeated signal, or the --accept ending owns it
     }
-    System.err.println("graceful: signal received, shutting down " + served.openCount() + " connections");
+    System.err.println(
+        "graceful: signal received, shutting down " + served.openCount() + " connections");
     served.stopHolding();
     server
         .shutdown(ServerShutdown.of(tls.spec(n -> {})).deadline(tls.timeout))
@@ -215,7 +246,10 @@ class TlsServerCommand implements Callable<Integer> {
         .doFinally(
             signal -> {
               report.summary();
-              served.endBySignal(report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE ? Main.SHUTDOWN_ERROR : Main.OK);
+              served.endBySignal(
+                  report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE
+                      ? Main.SHUTDOWN_ERROR
+                      : Main.OK);
             })
         .subscribe();
   }

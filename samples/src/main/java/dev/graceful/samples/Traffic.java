@@ -51,7 +51,11 @@ final class Traffic {
                         ShutdownException.Reason.TIMEOUT,
                         c.connectionId(),
                         c.shutdownState(),
-                        "sending " + n + " bytes did not end within " + timeout + ": the peer is not reading",
+                        "sending "
+                            + n
+                            + " bytes did not end within "
+                            + timeout
+                            + ": the peer is not reading",
                         null)));
   }
 

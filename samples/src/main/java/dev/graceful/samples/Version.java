@@ -13,7 +13,9 @@ final class Version implements IVersionProvider {
     return new String[] {"graceful " + current()};
   }
 
-  /** @return the project version this command line was built as */
+  /**
+   * @return the project version this command line was built as
+   */
   static String current() {
     Properties p = new Properties();
     try (InputStream in = Version.class.getResourceAsStream("version.properties")) {

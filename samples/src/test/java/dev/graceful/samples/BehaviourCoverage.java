@@ -35,7 +35,8 @@ final class BehaviourCoverage {
   static final String TABLE = "docs/behaviour-tests.md";
   private static final Set<String> TEST_ANNOTATIONS =
       Set.of("Test", "ParameterizedTest", "RepeatedTest", "TestFactory", "TestTemplate");
-  private static final Pattern BEHAVIOUR_LINE = Pattern.compile("([A-Z]+[0-9]+)\\s+(pending\\s+)?(\\S.*)");
+  private static final Pattern BEHAVIOUR_LINE =
+      Pattern.compile("([A-Z]+[0-9]+)\\s+(pending\\s+)?(\\S.*)");
 
   private BehaviourCoverage() {}
 
@@ -57,7 +58,9 @@ final class BehaviourCoverage {
 
   // ---- docs/behaviours.txt
 
-  /** @throws IllegalArgumentException for a malformed line or an id listed twice */
+  /**
+   * @throws IllegalArgumentException for a malformed line or an id listed twice
+   */
   static List<Behaviour> parseBehaviours(List<String> lines) {
     List<Behaviour> out = new ArrayList<>();
     Set<String> seen = new TreeSet<>();
@@ -72,7 +75,8 @@ final class BehaviourCoverage {
             BEHAVIOURS + ":" + (n + 1) + ": expected 'ID title' or 'ID pending title': " + line);
       }
       if (!seen.add(m.group(1))) {
-        throw new IllegalArgumentException(BEHAVIOURS + ":" + (n + 1) + ": " + m.group(1) + " is listed twice");
+        throw new IllegalArgumentException(
+            BEHAVIOURS + ":" + (n + 1) + ": " + m.group(1) + " is listed twice");
       }
       out.add(new Behaviour(m.group(1), m.group(2) != null, m.group(3)));
     }
@@ -93,18 +97,34 @@ final class BehaviourCoverage {
       known.add(b.id());
       List<TestRef> tests = byId.getOrDefault(b.id(), List.of());
       if (tests.isEmpty() && !b.pending()) {
-        out.add(b.id() + " (" + b.title() + ") has no test: tag one with @Tag(\"" + b.id()
-            + "\"), or mark it pending in " + BEHAVIOURS);
+        out.add(
+            b.id()
+                + " ("
+                + b.title()
+                + ") has no test: tag one with @Tag(\""
+                + b.id()
+                + "\"), or mark it pending in "
+                + BEHAVIOURS);
       } else if (!tests.isEmpty() && b.pending()) {
-        out.add(b.id() + " is marked pending in " + BEHAVIOURS + " but has tests ("
-            + tests.stream().map(TestRef::name).toList() + "): remove 'pending'");
+        out.add(
+            b.id()
+                + " is marked pending in "
+                + BEHAVIOURS
+                + " but has tests ("
+                + tests.stream().map(TestRef::name).toList()
+                + "): remove 'pending'");
       }
     }
     byId.forEach(
         (id, tests) -> {
           if (!known.contains(id)) {
-            out.add("@Tag(\"" + id + "\") on " + tests.stream().map(t -> t.path() + " " + t.name()).toList()
-                + " names no behaviour of " + BEHAVIOURS);
+            out.add(
+                "@Tag(\""
+                    + id
+                    + "\") on "
+                    + tests.stream().map(t -> t.path() + " " + t.name()).toList()
+                    + " names no behaviour of "
+                    + BEHAVIOURS);
           }
         });
     out.addAll(scan.problems());
@@ -131,7 +151,8 @@ final class BehaviourCoverage {
         .append("Written by `BehaviourCoverageTest` (samples module, run by `mvn verify`) from `")
         .append(BEHAVIOURS)
         .append("` and the JUnit `@Tag` ids on the tests of every module; do not edit it by hand. ")
-        .append("The build fails for a behaviour that has no test unless it is marked pending there.\n\n")
+        .append(
+            "The build fails for a behaviour that has no test unless it is marked pending there.\n\n")
         .append("| Id | Behaviour | Tests |\n|---|---|---|\n");
     for (Behaviour b : behaviours) {
       List<TestRef> tests = byId.getOrDefault(b.id(), List.of());
@@ -139,7 +160,13 @@ final class BehaviourCoverage {
           tests.isEmpty()
               ? (b.pending() ? "no test yet (pending)" : "**no test**")
               : String.join("<br>", tests.stream().map(BehaviourCoverage::link).toList());
-      md.append("| ").append(b.id()).append(" | ").append(escape(b.title())).append(" | ").append(cell).append(" |\n");
+      md.append("| ")
+          .append(b.id())
+          .append(" | ")
+          .append(escape(b.title()))
+          .append(" | ")
+          .append(cell)
+          .append(" |\n");
     }
     List<TestRef> untagged = scan.tests().stream().filter(t -> t.ids().isEmpty()).toList();
     if (!untagged.isEmpty()) {
@@ -159,14 +186,17 @@ final class BehaviourCoverage {
 
   // ---- the repository
 
-  /** @return {@code from} or the nearest directory above it that holds {@link #BEHAVIOURS} */
+  /**
+   * @return {@code from} or the nearest directory above it that holds {@link #BEHAVIOURS}
+   */
   static Path repositoryRoot(Path from) {
     for (Path p = from.toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.isRegularFile(p.resolve(BEHAVIOURS))) {
         return p;
       }
     }
-    throw new IllegalStateException("no " + BEHAVIOURS + " in " + from.toAbsolutePath() + " or above it");
+    throw new IllegalStateException(
+        "no " + BEHAVIOURS + " in " + from.toAbsolutePath() + " or above it");
   }
 
   /** Scans every {@code .java} file under a {@code src/test/java} directory below {@code root}. */
@@ -179,7 +209,10 @@ final class BehaviourCoverage {
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
             String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
             boolean skip =
-                !dir.equals(root) && (name.startsWith(".") || name.equals("target") || name.equals("node_modules"));
+                !dir.equals(root)
+                    && (name.startsWith(".")
+                        || name.equals("target")
+                        || name.equals("node_modules"));
             return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
           }
 
@@ -209,7 +242,8 @@ final class BehaviourCoverage {
 
   /** Writes {@code content} to {@code file} unless it holds exactly that already. */
   static void writeIfChanged(Path file, String content) throws IOException {
-    if (!Files.isRegularFile(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
+    if (!Files.isRegularFile(file)
+        || !Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
       Files.writeString(file, content, StandardCharsets.UTF_8);
     }
   }
@@ -263,7 +297,9 @@ final class BehaviourCoverage {
         // an annotation: a qualified name, then perhaps arguments in parentheses
         int j = i + 1;
         String name = tokens.get(j).text();
-        while (j + 2 < tokens.size() && tokens.get(j + 1).is(".") && tokens.get(j + 2).kind() == Kind.WORD) {
+        while (j + 2 < tokens.size()
+            && tokens.get(j + 1).is(".")
+            && tokens.get(j + 2).kind() == Kind.WORD) {
           j += 2;
           name = tokens.get(j).text();
         }
@@ -290,8 +326,12 @@ final class BehaviourCoverage {
           i = matching(tokens, i); // a record's components
         } else if (!pending.isEmpty()) {
           boolean declaration =
-              prev != null && prev.kind() == Kind.WORD && i > 1
-                  && !tokens.get(i - 2).is(".") && !tokens.get(i - 2).is("=") && !tokens.get(i - 2).is("new");
+              prev != null
+                  && prev.kind() == Kind.WORD
+                  && i > 1
+                  && !tokens.get(i - 2).is(".")
+                  && !tokens.get(i - 2).is("=")
+                  && !tokens.get(i - 2).is("new");
           if (declaration) {
             boolean isTest = pending.stream().anyMatch(a -> TEST_ANNOTATIONS.contains(a.name()));
             Set<String> ids = tagIds(pending, path, problems);
@@ -304,8 +344,10 @@ final class BehaviourCoverage {
                 classes.peek().hasTests = true;
               }
             } else if (!ids.isEmpty()) {
-              int line = pending.stream().filter(Annotation::isTag).findFirst().orElseThrow().line();
-              problems.add(path + ":" + line + ": @Tag on " + prev.text() + ", which is not a test method");
+              int line =
+                  pending.stream().filter(Annotation::isTag).findFirst().orElseThrow().line();
+              problems.add(
+                  path + ":" + line + ": @Tag on " + prev.text() + ", which is not a test method");
             }
             i = matching(tokens, i); // parameters, and their annotations
           } else {
@@ -350,12 +392,14 @@ final class BehaviourCoverage {
     }
     return switch (t.text()) {
       case "class", "interface", "enum" -> true;
-      case "record" -> i + 2 < tokens.size() && (tokens.get(i + 2).is("(") || tokens.get(i + 2).is("<"));
+      case "record" ->
+          i + 2 < tokens.size() && (tokens.get(i + 2).is("(") || tokens.get(i + 2).is("<"));
       default -> false;
     };
   }
 
-  private static Set<String> tagIds(List<Annotation> annotations, String path, List<String> problems) {
+  private static Set<String> tagIds(
+      List<Annotation> annotations, String path, List<String> problems) {
     Set<String> ids = new LinkedHashSet<>();
     for (Annotation a : annotations) {
       if (!a.isTag()) {
@@ -378,12 +422,16 @@ final class BehaviourCoverage {
   private static void tagOnNothing(List<Annotation> pending, String path, List<String> problems) {
     for (Annotation a : pending) {
       if (a.isTag()) {
-        problems.add(path + ":" + a.line() + ": @" + a.name() + " is on neither a test method nor a class");
+        problems.add(
+            path + ":" + a.line() + ": @" + a.name() + " is on neither a test method nor a class");
       }
     }
   }
 
-  /** @return the index of the parenthesis that closes the one at {@code open} (the last token if none) */
+  /**
+   * @return the index of the parenthesis that closes the one at {@code open} (the last token if
+   *     none)
+   */
   private static int matching(List<Token> tokens, int open) {
     int nesting = 0;
     for (int k = open; k < tokens.size(); k++) {
@@ -445,7 +493,10 @@ final class BehaviourCoverage {
           }
           j++;
         }
-        out.add(c == '"' ? new Token(Kind.STRING, text.toString(), line) : new Token(Kind.SYMBOL, "'", line));
+        out.add(
+            c == '"'
+                ? new Token(Kind.STRING, text.toString(), line)
+                : new Token(Kind.SYMBOL, "'", line));
         i = Math.min(n, j + 1);
       } else if (Character.isJavaIdentifierPart(c)) {
         int j = i;

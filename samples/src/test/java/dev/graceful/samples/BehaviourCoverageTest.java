@@ -26,10 +26,12 @@ class BehaviourCoverageTest {
   void everyBehaviourHasATestUnlessPending() throws Exception {
     Path root = BehaviourCoverage.repositoryRoot(Path.of(""));
     List<Behaviour> behaviours =
-        BehaviourCoverage.parseBehaviours(Files.readAllLines(root.resolve(BehaviourCoverage.BEHAVIOURS), StandardCharsets.UTF_8));
+        BehaviourCoverage.parseBehaviours(
+            Files.readAllLines(root.resolve(BehaviourCoverage.BEHAVIOURS), StandardCharsets.UTF_8));
     Scan scan = BehaviourCoverage.scanTree(root);
     // written first, so that a failing build still shows the whole table
-    BehaviourCoverage.writeIfChanged(root.resolve(BehaviourCoverage.TABLE), BehaviourCoverage.table(behaviours, scan));
+    BehaviourCoverage.writeIfChanged(
+        root.resolve(BehaviourCoverage.TABLE), BehaviourCoverage.table(behaviours, scan));
     assertThat(behaviours).as("behaviours listed in " + BehaviourCoverage.BEHAVIOURS).isNotEmpty();
     assertThat(scan.tests()).as("tests found under " + root).isNotEmpty();
     assertThat(BehaviourCoverage.problems(behaviours, scan))
@@ -66,7 +68,15 @@ class BehaviourCoverageTest {
               }
             }
             """);
-    assertThat(ids).isEqualTo(Map.of("Sample#waits", Set.of("T5"), "Sample#untagged", Set.of(), "Sample#eof", Set.of("T8")));
+    assertThat(ids)
+        .isEqualTo(
+            Map.of(
+                "Sample#waits",
+                Set.of("T5"),
+                "Sample#untagged",
+                Set.of(),
+                "Sample#eof",
+                Set.of("T8")));
   }
 
   @Test
@@ -195,7 +205,8 @@ class BehaviourCoverageTest {
               String provider() { return "other"; }
             }
             """);
-    assertThat(scan.tests()).containsExactly(new TestRef("m/src/test/java/p/Sub.java", "Sub", null, Set.of("T3")));
+    assertThat(scan.tests())
+        .containsExactly(new TestRef("m/src/test/java/p/Sub.java", "Sub", null, Set.of("T3")));
   }
 
   // ---- the check, on sample behaviours
@@ -212,7 +223,13 @@ class BehaviourCoverageTest {
   void aBehaviourWithoutTestsFailsUnlessPending() {
     List<Behaviour> behaviours =
         BehaviourCoverage.parseBehaviours(
-            List.of("# comment", "", "T1 state", "T2 locally initiated", "G7 pending cleartext", "Q9 no-block"));
+            List.of(
+                "# comment",
+                "",
+                "T1 state",
+                "T2 locally initiated",
+                "G7 pending cleartext",
+                "Q9 no-block"));
     assertThat(behaviours)
         .containsExactly(
             new Behaviour("T1", false, "state"),
@@ -246,10 +263,12 @@ class BehaviourCoverageTest {
 
   @Test
   void theTableListsTestsWithRelativeLinksAndPendingIds() {
-    List<Behaviour> behaviours = BehaviourCoverage.parseBehaviours(List.of("T1 state | bits", "G7 pending cleartext"));
+    List<Behaviour> behaviours =
+        BehaviourCoverage.parseBehaviours(List.of("T1 state | bits", "G7 pending cleartext"));
     String md = BehaviourCoverage.table(behaviours, TAGGED);
     assertThat(md)
-        .contains("| T1 | state \\| bits | [A#one](../core/src/test/java/A.java)<br>[A#two](../core/src/test/java/A.java) |")
+        .contains(
+            "| T1 | state \\| bits | [A#one](../core/src/test/java/A.java)<br>[A#two](../core/src/test/java/A.java) |")
         .contains("| G7 | cleartext | no test yet (pending) |")
         .contains("- [A#three](../core/src/test/java/A.java)");
   }

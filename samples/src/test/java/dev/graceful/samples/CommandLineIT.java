@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graceful.testkit.PeerProcess;
 import dev.graceful.testkit.TestCerts;
-import java.nio.file.Path;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,13 +54,24 @@ class CommandLineIT {
   }
 
   // T2/T5 through tls-client: a full shutdown answered by s_server, both TLS versions.
-  @Tag("T2") @Tag("T5")
+  @Tag("T2")
+  @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void clientBidirectionalCompletes(String tls) throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--tls", tls, "--send", "2000")) {
+        PeerProcess client =
+            graceful(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                certs.certFile().toString(),
+                "--tls",
+                tls,
+                "--send",
+                "2000")) {
       assertThat(client.awaitExit(WAIT)).isZero();
       JsonNode o = json(client).get(0);
       assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
@@ -71,19 +82,29 @@ class CommandLineIT {
       assertThat(o.get("elapsedMs").isNumber()).isTrue();
       assertThat(o.get("quiet").asBoolean()).isFalse();
       assertThat(o.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
-      assertThat(Instant.parse(o.get("time").asText())).isBetween(Instant.now().minus(WAIT), Instant.now());
+      assertThat(Instant.parse(o.get("time").asText()))
+          .isBetween(Instant.now().minus(WAIT), Instant.now());
       server.awaitLine("DONE", WAIT);
     }
   }
 
   // T6, T7 through tls-client.
-  @Tag("T6") @Tag("T7")
+  @Tag("T6")
+  @Tag("T7")
   @ParameterizedTest
   @ValueSource(strings = {"fast", "quiet"})
   void clientFastAndQuiet(String mode) throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--mode", mode)) {
+        PeerProcess client =
+            graceful(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                certs.certFile().toString(),
+                "--mode",
+                mode)) {
       assertThat(client.awaitExit(WAIT)).isZero();
       JsonNode o = json(client).get(0);
       assertThat(o.get("mode").asText()).isEqualTo(mode);
@@ -104,7 +125,16 @@ class CommandLineIT {
   @ValueSource(booleans = {false, true})
   void clientTruncation(boolean ignore) throws Exception {
     int port = PeerProcess.freePort();
-    List<String> args = new ArrayList<>(List.of("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--mode", "wait-peer"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                certs.certFile().toString(),
+                "--mode",
+                "wait-peer"));
     if (ignore) {
       args.add("--ignore-unexpected-eof");
     }
@@ -132,7 +162,17 @@ class CommandLineIT {
   void clientTimeout() throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--mode", "wait-peer", "--timeout", "500ms")) {
+        PeerProcess client =
+            graceful(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                certs.certFile().toString(),
+                "--mode",
+                "wait-peer",
+                "--timeout",
+                "500ms")) {
       assertThat(client.awaitExit(WAIT)).isEqualTo(1);
       JsonNode o = json(client).get(0);
       assertThat(o.get("error").asText()).isEqualTo("TIMEOUT");
@@ -147,7 +187,17 @@ class CommandLineIT {
   void clientRepeatResumes() throws Exception {
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "2");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--repeat", "2", "--send", "10")) {
+        PeerProcess client =
+            graceful(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                certs.certFile().toString(),
+                "--repeat",
+                "2",
+                "--send",
+                "10")) {
       assertThat(client.awaitExit(WAIT)).isZero();
       List<JsonNode> lines = json(client);
       assertThat(lines).hasSize(2);
@@ -163,9 +213,18 @@ class CommandLineIT {
   @Test
   void serverWaitPeerAnswersClientClose() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--mode", "wait-peer")) {
+    try (PeerProcess server =
+        graceful(
+            "tls-server",
+            "--port",
+            Integer.toString(port),
+            "--accept",
+            "1",
+            "--mode",
+            "wait-peer")) {
       server.awaitLine("listening", WAIT);
-      try (PeerProcess client = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-quiet", "-no_ign_eof")) {
+      try (PeerProcess client =
+          PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-quiet", "-no_ign_eof")) {
         client.send("twelve bytes");
         client.closeStdin();
         assertThat(server.awaitExit(WAIT)).isZero();
@@ -176,7 +235,8 @@ class CommandLineIT {
       assertThat(o.get("initiator").asText()).isEqualTo("PEER");
       assertThat(o.get("bytesRead").asLong()).isEqualTo(12);
       assertThat(o.get("peer").asText()).matches("127\\.0\\.0\\.1:\\d+");
-      assertThat(Instant.parse(o.get("time").asText())).isBetween(Instant.now().minus(WAIT), Instant.now());
+      assertThat(Instant.parse(o.get("time").asText()))
+          .isBetween(Instant.now().minus(WAIT), Instant.now());
       assertThat(lines.get(1).get("summary").get("outcomes").get("COMPLETE").asInt()).isEqualTo(1);
     }
   }
@@ -187,10 +247,29 @@ class CommandLineIT {
   @Test
   void dataArrivingDuringShutdownIsCounted() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--send", "300000", "--mode", "wait-peer",
-        "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString())) {
+    try (PeerProcess server =
+        graceful(
+            "tls-server",
+            "--port",
+            Integer.toString(port),
+            "--accept",
+            "1",
+            "--send",
+            "300000",
+            "--mode",
+            "wait-peer",
+            "--cert",
+            certs.certFile().toString(),
+            "--key",
+            certs.keyFile().toString())) {
       server.awaitLine("listening", WAIT);
-      try (PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString())) {
+      try (PeerProcess client =
+          graceful(
+              "tls-client",
+              "--connect",
+              "127.0.0.1:" + port,
+              "--cacert",
+              certs.certFile().toString())) {
         assertThat(client.awaitExit(WAIT)).isZero();
         JsonNode o = json(client).get(0);
         assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
@@ -203,14 +282,18 @@ class CommandLineIT {
 
   // SIGTERM: tls-server --hold stops accepting, ends every open connection gracefully, prints
   // each object and the summary, exits 0.
-  @Tag("G3") @Tag("G5")
+  @Tag("G3")
+  @Tag("G5")
   @Test
   void serverSigtermEndsHeldConnectionsGracefully() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--hold", "--send", "3000")) {
+    try (PeerProcess server =
+        graceful("tls-server", "--port", Integer.toString(port), "--hold", "--send", "3000")) {
       server.awaitLine("listening", WAIT);
-      try (PeerProcess a = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_3");
-          PeerProcess b = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_2")) {
+      try (PeerProcess a =
+              PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_3");
+          PeerProcess b =
+              PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls1_2")) {
         a.awaitLine("Verify return code", WAIT);
         b.awaitLine("Verify return code", WAIT);
         a.send("from-a\n");
@@ -234,7 +317,8 @@ class CommandLineIT {
    * small receive buffer: a large send to it fills both socket buffers and stops.
    */
   static javax.net.ssl.SSLSocket clientThatNeverReads(int port) throws Exception {
-    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) certs.client().getSocketFactory().createSocket();
+    javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket) certs.client().getSocketFactory().createSocket();
     s.setReceiveBufferSize(4096);
     s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
     s.startHandshake();
@@ -245,12 +329,24 @@ class CommandLineIT {
   // ends within --timeout (and the force's second), the connection's line says how it ended (our
   // close_notify may have slipped in between two chunks of the send, or not), the summary
   // follows, and the process exits by itself with the code the line calls for.
-  @Tag("G4") @Tag("G5")
+  @Tag("G4")
+  @Tag("G5")
   @Test
   void serverSigtermWhileAClientNeverReadsStillPrintsEveryLine() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--send", "64000000", "--timeout", "2s",
-        "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString())) {
+    try (PeerProcess server =
+        graceful(
+            "tls-server",
+            "--port",
+            Integer.toString(port),
+            "--send",
+            "64000000",
+            "--timeout",
+            "2s",
+            "--cert",
+            certs.certFile().toString(),
+            "--key",
+            certs.keyFile().toString())) {
       server.awaitLine("listening", WAIT);
       javax.net.ssl.SSLSocket client = clientThatNeverReads(port);
       int exit;
@@ -258,7 +354,9 @@ class CommandLineIT {
         long start = System.nanoTime();
         server.signal("TERM");
         exit = server.awaitExit(WAIT);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("--timeout, the force's 1 s, some slack").isLessThan(Duration.ofSeconds(8));
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .as("--timeout, the force's 1 s, some slack")
+            .isLessThan(Duration.ofSeconds(8));
       } finally {
         client.close();
       }
@@ -281,8 +379,21 @@ class CommandLineIT {
   @Test
   void serverTimeoutBoundsASendTheClientNeverReads() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = graceful("tls-server", "--port", Integer.toString(port), "--accept", "1", "--send", "64000000",
-        "--timeout", "2s", "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString())) {
+    try (PeerProcess server =
+        graceful(
+            "tls-server",
+            "--port",
+            Integer.toString(port),
+            "--accept",
+            "1",
+            "--send",
+            "64000000",
+            "--timeout",
+            "2s",
+            "--cert",
+            certs.certFile().toString(),
+            "--key",
+            certs.keyFile().toString())) {
       server.awaitLine("listening", WAIT);
       javax.net.ssl.SSLSocket client = clientThatNeverReads(port);
       try {
@@ -303,10 +414,28 @@ class CommandLineIT {
   @Test
   void dtlsClientCompletes() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = PeerProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
-            "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString(), "-naccept", "1")) {
+    try (PeerProcess server =
+        PeerProcess.start(
+            "s_server",
+            "-dtls1_2",
+            "-accept",
+            "127.0.0.1:" + port,
+            "-cert",
+            certs.certFile().toString(),
+            "-key",
+            certs.keyFile().toString(),
+            "-naccept",
+            "1")) {
       server.awaitLine("ACCEPT", WAIT);
-      try (PeerProcess client = graceful("dtls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(), "--send", "700")) {
+      try (PeerProcess client =
+          graceful(
+              "dtls-client",
+              "--connect",
+              "127.0.0.1:" + port,
+              "--cacert",
+              certs.certFile().toString(),
+              "--send",
+              "700")) {
         assertThat(client.awaitExit(WAIT)).isZero();
         JsonNode o = json(client).get(0);
         assertThat(o.get("outcome").asText()).isEqualTo("COMPLETE");
@@ -321,9 +450,11 @@ class CommandLineIT {
   @Test
   void dtlsServerSigtermEndsHeldConnections() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server = graceful("dtls-server", "--port", Integer.toString(port), "--hold", "--timeout", "3s")) {
+    try (PeerProcess server =
+        graceful("dtls-server", "--port", Integer.toString(port), "--hold", "--timeout", "3s")) {
       server.awaitLine("listening", WAIT);
-      try (PeerProcess a = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + port)) {
+      try (PeerProcess a =
+          PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + port)) {
         a.awaitLine("Verify return code", WAIT);
         a.send("dtls-hello\n");
         server.signal("TERM");
@@ -341,10 +472,22 @@ class CommandLineIT {
 
   // Exit code 2 with a usage message for bad arguments.
   @ParameterizedTest
-  @ValueSource(strings = {"tls-client --mode=rude", "tls-client --timeout=soon", "tls-client --tls=1.1",
-      "tls-client --repeat=0", "dtls-client --tls=1.3", "tls-client --connect=nohostport",
-      "tls-client --mode=rfc", "tls-client --mode=rapid", "dtls-client --mode=rapid", "tls-client --send=-5",
-      "tls-client --timeout=999999999m", "tls-client --cert=cert.pem", "tls-client --servername=bad..name"})
+  @ValueSource(
+      strings = {
+        "tls-client --mode=rude",
+        "tls-client --timeout=soon",
+        "tls-client --tls=1.1",
+        "tls-client --repeat=0",
+        "dtls-client --tls=1.3",
+        "tls-client --connect=nohostport",
+        "tls-client --mode=rfc",
+        "tls-client --mode=rapid",
+        "dtls-client --mode=rapid",
+        "tls-client --send=-5",
+        "tls-client --timeout=999999999m",
+        "tls-client --cert=cert.pem",
+        "tls-client --servername=bad..name"
+      })
   void badArgumentsExitTwo(String bad) throws Exception {
     String[] words = bad.split(" ");
     PeerProcess run =
@@ -358,14 +501,21 @@ class CommandLineIT {
     }
   }
 
-  // S1 through tls-client: a certificate for another host is refused, a clear handshake error, exit 1.
+  // S1 through tls-client: a certificate for another host is refused, a clear handshake error, exit
+  // 1.
   @Tag("S1")
   @Test
   void clientRefusesACertificateForAnotherHost() throws Exception {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, elsewhere, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", elsewhere.certFile().toString())) {
+        PeerProcess client =
+            graceful(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                elsewhere.certFile().toString())) {
       assertThat(client.awaitExit(WAIT)).isEqualTo(1);
       JsonNode o = json(client).get(0);
       assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
@@ -386,8 +536,15 @@ class CommandLineIT {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, elsewhere, "-naccept", "1", "-trace");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port,
-            "--cacert", elsewhere.certFile().toString(), "--servername", "elsewhere.example")) {
+        PeerProcess client =
+            graceful(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                elsewhere.certFile().toString(),
+                "--servername",
+                "elsewhere.example")) {
       assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
       assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
       assertThat(server.output()).contains("extension_type=server_name").contains(".elsewhere");
@@ -416,11 +573,14 @@ class CommandLineIT {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = PeerProcess.freePort();
     try (PeerProcess server = PeerProcess.server(port, elsewhere, "-naccept", "1");
-        PeerProcess client = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
+        PeerProcess client =
+            graceful("tls-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
       assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
       assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
       assertThat(client.lines()).filteredOn(l -> l.contains("WARNING: --insecure")).hasSize(1);
-      assertThat(client.lines()).filteredOn(l -> l.startsWith("{")).hasSize(1); // the warning is not JSON
+      assertThat(client.lines())
+          .filteredOn(l -> l.startsWith("{"))
+          .hasSize(1); // the warning is not JSON
       server.awaitLine("DONE", WAIT);
     }
   }
@@ -431,9 +591,27 @@ class CommandLineIT {
   void clientCertificateIsPresented() throws Exception {
     TestCerts client = TestCerts.forNames("client.example");
     int port = PeerProcess.freePort();
-    try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1", "-Verify", "1", "-CAfile", client.certFile().toString());
-        PeerProcess run = graceful("tls-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString(),
-            "--cert", client.certFile().toString(), "--key", client.keyFile().toString())) {
+    try (PeerProcess server =
+            PeerProcess.server(
+                port,
+                certs,
+                "-naccept",
+                "1",
+                "-Verify",
+                "1",
+                "-CAfile",
+                client.certFile().toString());
+        PeerProcess run =
+            graceful(
+                "tls-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                certs.certFile().toString(),
+                "--cert",
+                client.certFile().toString(),
+                "--key",
+                client.keyFile().toString())) {
       assertThat(run.awaitExit(WAIT)).as(run::output).isZero();
       assertThat(json(run).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
       server.awaitLine("client.example", WAIT); // s_server prints the verified client's subject
@@ -446,14 +624,31 @@ class CommandLineIT {
   void dtlsClientRefusesACertificateForAnotherHost() throws Exception {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = PeerProcess.freePort();
-    try (PeerProcess server = PeerProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
-            "-cert", elsewhere.certFile().toString(), "-key", elsewhere.keyFile().toString(), "-naccept", "1")) {
+    try (PeerProcess server =
+        PeerProcess.start(
+            "s_server",
+            "-dtls1_2",
+            "-accept",
+            "127.0.0.1:" + port,
+            "-cert",
+            elsewhere.certFile().toString(),
+            "-key",
+            elsewhere.keyFile().toString(),
+            "-naccept",
+            "1")) {
       server.awaitLine("ACCEPT", WAIT);
-      try (PeerProcess client = graceful("dtls-client", "--connect", "127.0.0.1:" + port, "--cacert", elsewhere.certFile().toString())) {
+      try (PeerProcess client =
+          graceful(
+              "dtls-client",
+              "--connect",
+              "127.0.0.1:" + port,
+              "--cacert",
+              elsewhere.certFile().toString())) {
         assertThat(client.awaitExit(WAIT)).isEqualTo(1);
         JsonNode o = json(client).get(0);
         assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
-        assertThat(o.get("message").asText()).contains("No subject alternative names matching IP address 127.0.0.1 found");
+        assertThat(o.get("message").asText())
+            .contains("No subject alternative names matching IP address 127.0.0.1 found");
       }
     }
   }
@@ -473,19 +668,24 @@ class CommandLineIT {
     Path missing = dir.resolve("missing.pem");
     String cert = certs.certFile().toString();
     String key = certs.keyFile().toString();
-    try (PeerProcess p = graceful("tls-server", "--port", "0", "--cert", missing.toString(), "--key", key)) {
+    try (PeerProcess p =
+        graceful("tls-server", "--port", "0", "--cert", missing.toString(), "--key", key)) {
       assertSetupError(p, "--cert " + missing + ": no such file");
     }
-    try (PeerProcess p = graceful("tls-server", "--port", "0", "--cert", cert, "--key", dir.toString())) {
+    try (PeerProcess p =
+        graceful("tls-server", "--port", "0", "--cert", cert, "--key", dir.toString())) {
       assertSetupError(p, "--key " + dir + ": is a directory");
     }
     try (PeerProcess p = graceful("tls-server", "--port", "0", "--cert", key, "--key", key)) {
       assertSetupError(p, "--cert " + key + ": no PEM certificate");
     }
-    try (PeerProcess p = graceful("tls-client", "--connect", "127.0.0.1:9", "--cacert", missing.toString())) {
+    try (PeerProcess p =
+        graceful("tls-client", "--connect", "127.0.0.1:9", "--cacert", missing.toString())) {
       assertSetupError(p, "--cacert " + missing + ": no such file");
     }
-    try (PeerProcess p = graceful("quic-client", "--connect", "127.0.0.1:9", "--cert", cert, "--key", dir.toString())) {
+    try (PeerProcess p =
+        graceful(
+            "quic-client", "--connect", "127.0.0.1:9", "--cert", cert, "--key", dir.toString())) {
       assertSetupError(p, "--key " + dir + ": is a directory");
     }
   }
@@ -503,7 +703,8 @@ class CommandLineIT {
         assertThat(p.output()).contains("the port is in use").contains("\tat ");
       }
     }
-    try (PeerProcess p = graceful("tls-server", "--port", "0", "--bind", "192.0.2.1")) { // TEST-NET-1: no host's
+    try (PeerProcess p =
+        graceful("tls-server", "--port", "0", "--bind", "192.0.2.1")) { // TEST-NET-1: no host's
       assertSetupError(p, "cannot listen on 192.0.2.1:0: the address is not one of this host's");
     }
     try (PeerProcess p = graceful("quic-server", "--port", "0", "--bind", "192.0.2.1")) {
@@ -521,25 +722,56 @@ class CommandLineIT {
   }
 
   // The main job: the demo ends every connection of its three servers as expected and says so.
-  @Tag("G4") @Tag("G6")
+  @Tag("G4")
+  @Tag("G6")
   @Test
   void demoEndsEveryConnectionAsExpected() throws Exception {
     try (PeerProcess demo =
-        graceful("demo", "--clients", "40", "--https-clients", "40", "--websocket-clients", "10", "--quic-clients", "10", "--timeout", "1s")) {
+        graceful(
+            "demo",
+            "--clients",
+            "40",
+            "--https-clients",
+            "40",
+            "--websocket-clients",
+            "10",
+            "--quic-clients",
+            "10",
+            "--timeout",
+            "1s")) {
       assertThat(demo.awaitExit(Duration.ofSeconds(90))).as(demo.tail()).isZero();
       JsonNode summary = json(demo).get(0).get("summary");
       assertThat(summary.get("connections").asInt()).isEqualTo(100);
       assertThat(summary.get("unexpected").asInt()).isZero();
       JsonNode servers = summary.get("servers");
-      assertThat(servers.get("graceful NIO TLS").get("endings").get("silent FORCED").asInt()).isEqualTo(4);
-      assertThat(servers.get("reactor-netty HTTPS").get("endings").get("silent FORCED/SENT").asInt()).isEqualTo(2);
+      assertThat(servers.get("graceful NIO TLS").get("endings").get("silent FORCED").asInt())
+          .isEqualTo(4);
+      assertThat(
+              servers.get("reactor-netty HTTPS").get("endings").get("silent FORCED/SENT").asInt())
+          .isEqualTo(2);
       // the responses in flight at the shutdown say "Connection: close", and reactor-netty's client
-      // then closes itself: usually after the server's close_notify came (LOCAL), maybe before (PEER)
+      // then closes itself: usually after the server's close_notify came (LOCAL), maybe before
+      // (PEER)
       JsonNode https = servers.get("reactor-netty HTTPS").get("endings");
-      assertThat(https.path("keep-alive COMPLETE/LOCAL").asInt() + https.path("keep-alive COMPLETE/PEER").asInt()).isEqualTo(38);
+      assertThat(
+              https.path("keep-alive COMPLETE/LOCAL").asInt()
+                  + https.path("keep-alive COMPLETE/PEER").asInt())
+          .isEqualTo(38);
       // each WebSocket got the close frame 1001 and answered it, then the close_notify exchange ran
-      assertThat(servers.get("reactor-netty HTTPS").get("endings").get("websocket 1001 then COMPLETE").asInt()).isEqualTo(10);
-      assertThat(servers.get("Kwik QUIC").get("endings").get("128 KiB in flight COMPLETE/LOCAL drained").asInt()).isEqualTo(10);
+      assertThat(
+              servers
+                  .get("reactor-netty HTTPS")
+                  .get("endings")
+                  .get("websocket 1001 then COMPLETE")
+                  .asInt())
+          .isEqualTo(10);
+      assertThat(
+              servers
+                  .get("Kwik QUIC")
+                  .get("endings")
+                  .get("128 KiB in flight COMPLETE/LOCAL drained")
+                  .asInt())
+          .isEqualTo(10);
       // each phase is announced on stderr as it starts, then as it ends with its duration
       String prefix = "graceful: demo: ";
       List<String> started =
@@ -553,7 +785,9 @@ class CommandLineIT {
               "reactor-netty HTTPS: graceful shutdown (grace 2000 ms, deadline 3000 ms)",
               "Kwik QUIC: graceful shutdown with responses in flight (deadline 10000 ms)");
       for (String phase : started) {
-        assertThat(demo.output()).containsPattern(java.util.regex.Pattern.quote(prefix + phase + ": done in ") + "\\d+ ms");
+        assertThat(demo.output())
+            .containsPattern(
+                java.util.regex.Pattern.quote(prefix + phase + ": done in ") + "\\d+ ms");
       }
     }
   }

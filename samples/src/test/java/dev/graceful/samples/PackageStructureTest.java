@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Each module is layered: the API package at the bottom, {@code core.spi} on it for protocol
  * modules, {@code *.internal} machinery above or beside; the package-info of each package says
- * which way it depends. What users see names only API types, so an SPI or internal type in a
- * public or protected signature of an API package is a defect.
+ * which way it depends. What users see names only API types, so an SPI or internal type in a public
+ * or protected signature of an API package is a defect.
  */
 class PackageStructureTest {
   /** The packages of the library modules on this class path, and everything under them. */
@@ -102,7 +102,8 @@ class PackageStructureTest {
 
   private static DescribedPredicate<JavaClass> inApiPackageAndVisible() {
     return DescribedPredicate.describe(
-        "are public classes of an API package", c -> API.contains(c.getPackageName()) && visible(c));
+        "are public classes of an API package",
+        c -> API.contains(c.getPackageName()) && visible(c));
   }
 
   /** Public, and nested only in public classes. */
@@ -132,10 +133,12 @@ class PackageStructureTest {
     };
   }
 
-  private static void report(JavaClass c, String where, Set<JavaClass> types, ConditionEvents events) {
+  private static void report(
+      JavaClass c, String where, Set<JavaClass> types, ConditionEvents events) {
     for (JavaClass t : types) {
       JavaClass base = t.getBaseComponentType();
-      if (base.getPackageName().startsWith("dev.graceful.") && !API.contains(base.getPackageName())) {
+      if (base.getPackageName().startsWith("dev.graceful.")
+          && !API.contains(base.getPackageName())) {
         events.add(
             SimpleConditionEvent.violated(
                 c, where + " names " + base.getName() + ", which is not in an API package"));

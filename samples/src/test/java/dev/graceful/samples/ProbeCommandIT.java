@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownSpec;
-import dev.graceful.tls.TlsServer;
 import dev.graceful.testkit.PeerProcess;
 import dev.graceful.testkit.TestCerts;
+import dev.graceful.tls.TlsServer;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetSocketAddress;
@@ -62,15 +62,21 @@ class ProbeCommandIT {
   }
 
   static PeerProcess probe(int port, String... extra) {
-    List<String> args = new ArrayList<>(List.of("probe", "127.0.0.1:" + port, "--cacert", certs.certFile().toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of("probe", "127.0.0.1:" + port, "--cacert", certs.certFile().toString()));
     args.addAll(List.of(extra));
     return graceful(args.toArray(String[]::new));
   }
 
   // s_server answers our close_notify (T2, T5 bidirectional); with -www it answers the request and
-  // then closes first with its close_notify (T3); idle, it never closes; it resumes sessions after a
+  // then closes first with its close_notify (T3); idle, it never closes; it resumes sessions after
+  // a
   // clean close, in TLS 1.3 from the tickets read while waiting for its answer (T9, T10).
-  @Tag("T2") @Tag("T3") @Tag("T9") @Tag("T10")
+  @Tag("T2")
+  @Tag("T3")
+  @Tag("T9")
+  @Tag("T10")
   @Test
   void opensslServerAnswersAndClosesHttpWithCloseNotify() throws Exception {
     int port = PeerProcess.freePort();
@@ -109,11 +115,14 @@ class ProbeCommandIT {
   // and after a "Connection: close" exchange closes first with its close_notify (T3). disposeNow
   // closes only its listening socket: an accepted idle connection stays open and hears nothing
   // from the server until our deadline.
-  @Tag("T3") @Tag("T5")
+  @Tag("T3")
+  @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void reactorNettyServerDisposedLeavesIdleConnectionOpen(String version) throws Exception {
-    SslContext ssl = SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate()).build();
+    SslContext ssl =
+        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
+            .build();
     DisposableServer server =
         HttpServer.create()
             .host("127.0.0.1")
@@ -121,7 +130,8 @@ class ProbeCommandIT {
             .secure(s -> s.sslContext(ssl))
             .handle((req, res) -> res.sendString(Mono.just("hello")))
             .bindNow(Duration.ofSeconds(10));
-    try (PeerProcess probe = probe(server.port(), "--tls", version, "--http", "/", "--timeout", "3s")) {
+    try (PeerProcess probe =
+        probe(server.port(), "--tls", version, "--http", "/", "--timeout", "3s")) {
       probe.awaitLine("idle " + version + ": connected", WAIT);
       server.disposeNow(Duration.ofSeconds(10));
       assertThat(server.isDisposed()).isTrue();
@@ -152,17 +162,29 @@ class ProbeCommandIT {
   // graceful's own TLS server, waiting 700 ms for its client and then closing first itself: our
   // close is answered at once (T3 on its side), and an idle connection is closed first, cleanly,
   // after those 700 ms (T2 on its side).
-  @Tag("T2") @Tag("T3")
+  @Tag("T2")
+  @Tag("T3")
   @Test
   void gracefulServerAnswersAndClosesIdleConnectionsCleanly() throws Exception {
     LoopGroup loops = LoopGroup.create(1);
-    TlsServer server = TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {}).block(WAIT);
+    TlsServer server =
+        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {})
+            .block(WAIT);
     server
         .connections()
         .subscribe(
             c ->
-                c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofMillis(700)).discardUnread())
-                    .onErrorResume(e -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5)).discardUnread()))
+                c.shutdown(
+                        ShutdownSpec.bidirectional()
+                            .waitPeer()
+                            .timeout(Duration.ofMillis(700))
+                            .discardUnread())
+                    .onErrorResume(
+                        e ->
+                            c.shutdown(
+                                ShutdownSpec.bidirectional()
+                                    .timeout(Duration.ofSeconds(5))
+                                    .discardUnread()))
                     .onErrorResume(e -> Mono.empty())
                     .then(c.release())
                     .subscribe());
@@ -190,12 +212,17 @@ class ProbeCommandIT {
 
   // QUIC: graceful's quic-server closes each connection at once with code 7 and reason "bye": the
   // probe waiting for it (Q8) reports that code and reason (Q1).
-  @Tag("Q1") @Tag("Q8")
+  @Tag("Q1")
+  @Tag("Q8")
   @Test
   void quicServerCodeAndReasonSeenWhenWaiting() throws Exception {
     int port = QuicCommandLineIT.freeUdpPort();
-    try (PeerProcess server = QuicCommandLineIT.server(port, certs, "--accept", "2", "--error-code", "7", "--reason", "bye");
-        PeerProcess probe = probe(port, "--tls", "none", "--quic", "--servername", "localhost", "--timeout", "5s")) {
+    try (PeerProcess server =
+            QuicCommandLineIT.server(
+                port, certs, "--accept", "2", "--error-code", "7", "--reason", "bye");
+        PeerProcess probe =
+            probe(
+                port, "--tls", "none", "--quic", "--servername", "localhost", "--timeout", "5s")) {
       Run run = finish(probe);
       assertThat(run.exit()).as(run.output()).isZero();
       JsonNode waiting = run.row("quic-wait-peer", "quic");
@@ -215,7 +242,8 @@ class ProbeCommandIT {
       assertThat(p.awaitExit(WAIT)).isEqualTo(2);
       assertThat(p.output()).contains("--tls must be 1.2, 1.3, both or none", "Usage:");
     }
-    try (PeerProcess p = graceful("probe", "127.0.0.1:1", "--insecure", "--cacert", certs.certFile().toString())) {
+    try (PeerProcess p =
+        graceful("probe", "127.0.0.1:1", "--insecure", "--cacert", certs.certFile().toString())) {
       assertThat(p.awaitExit(WAIT)).isEqualTo(2);
       assertThat(p.output()).contains("--insecure and --cacert contradict each other");
     }

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** {@code quic-client} and {@code quic-server} as a user runs them, against each other (Kwik on both sides). */
+/**
+ * {@code quic-client} and {@code quic-server} as a user runs them, against each other (Kwik on both
+ * sides).
+ */
 class QuicCommandLineIT {
   static TestCerts certs;
 
@@ -36,8 +39,16 @@ class QuicCommandLineIT {
 
   /** A quic-server presenting {@code certs}. */
   static PeerProcess server(int port, TestCerts certs, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("quic-server", "--port", Integer.toString(port),
-        "--cert", certs.certFile().toString(), "--key", certs.keyFile().toString()));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "quic-server",
+                "--port",
+                Integer.toString(port),
+                "--cert",
+                certs.certFile().toString(),
+                "--key",
+                certs.keyFile().toString()));
     args.addAll(List.of(extra));
     PeerProcess p = graceful(args.toArray(String[]::new));
     p.awaitLine("quic-server listening", WAIT);
@@ -45,20 +56,29 @@ class QuicCommandLineIT {
   }
 
   static PeerProcess client(int port, String... extra) {
-    List<String> args = new java.util.ArrayList<>(
-        List.of("quic-client", "--connect", "127.0.0.1:" + port, "--cacert", certs.certFile().toString()));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "quic-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                certs.certFile().toString()));
     args.addAll(List.of(extra));
     return graceful(args.toArray(String[]::new));
   }
 
   // Q5, Q1, Q8 through the command line: the client drains 2 MB, then closes with its code and
   // reason; the waiting server counted all 2 MB and reports the client's code and reason.
-  @Tag("Q1") @Tag("Q5") @Tag("Q8")
+  @Tag("Q1")
+  @Tag("Q5")
+  @Tag("Q8")
   @Test
   void clientDrainsAndServerWaitingSeesCodeAndReason() throws Exception {
     int port = freeUdpPort();
     try (PeerProcess server = server(port, "--accept", "1", "--mode", "wait-peer");
-        PeerProcess client = client(port, "--send", "2000000", "--error-code", "7", "--reason", "bye now")) {
+        PeerProcess client =
+            client(port, "--send", "2000000", "--error-code", "7", "--reason", "bye now")) {
       assertThat(client.awaitExit(WAIT)).as(() -> "client's output:\n" + client.output()).isZero();
       JsonNode c = json(client).get(0);
       assertThat(c.get("outcome").asText()).isEqualTo("COMPLETE");
@@ -67,7 +87,8 @@ class QuicCommandLineIT {
       assertThat(c.get("bytesDrained").asLong()).isBetween(0L, 2_000_000L);
       assertThat(c.get("protocol").asText()).isEqualTo("QUICv1");
       assertThat(c.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
-      assertThat(java.time.Instant.parse(c.get("time").asText())).isBefore(java.time.Instant.now().plusSeconds(1));
+      assertThat(java.time.Instant.parse(c.get("time").asText()))
+          .isBefore(java.time.Instant.now().plusSeconds(1));
       assertThat(server.awaitExit(WAIT)).as(() -> "server's output:\n" + server.output()).isZero();
       List<JsonNode> s = json(server);
       assertThat(s.get(0).get("initiator").asText()).isEqualTo("PEER");
@@ -81,8 +102,10 @@ class QuicCommandLineIT {
     }
   }
 
-  // Q7 and Q5 skipped through the command line: rapid says SENT; --no-stream-flush says drained false.
-  @Tag("Q5") @Tag("Q7")
+  // Q7 and Q5 skipped through the command line: rapid says SENT; --no-stream-flush says drained
+  // false.
+  @Tag("Q5")
+  @Tag("Q7")
   @Test
   void rapidAndNoStreamFlush() throws Exception {
     int port = freeUdpPort();
@@ -94,7 +117,9 @@ class QuicCommandLineIT {
         assertThat(o.get("state").toString()).isEqualTo("[\"SENT\"]");
       }
       try (PeerProcess noFlush = client(port, "--send", "2000000", "--no-stream-flush")) {
-        assertThat(noFlush.awaitExit(WAIT)).as(() -> "noFlush's output:\n" + noFlush.output()).isZero();
+        assertThat(noFlush.awaitExit(WAIT))
+            .as(() -> "noFlush's output:\n" + noFlush.output())
+            .isZero();
         JsonNode o = json(noFlush).get(0);
         assertThat(o.get("drained").asBoolean()).isFalse();
         assertThat(o.get("drained").isBoolean()).isTrue();
@@ -109,17 +134,22 @@ class QuicCommandLineIT {
   void outOfRangeCodeIsABadArgument() {
     try (PeerProcess client = client(4433, "--error-code", Long.toString(1L << 62))) {
       assertThat(client.awaitExit(WAIT)).isEqualTo(2);
-      assertThat(client.output()).contains("--error-code must be in [0, 2^62-1]").contains("Usage:");
+      assertThat(client.output())
+          .contains("--error-code must be in [0, 2^62-1]")
+          .contains("Usage:");
     }
   }
 
   // G1, Q6, Q8: a holding server told to stop (SIGTERM) ends its open connection by its mode,
   // with its code and reason; the client waiting for the peer sees them.
-  @Tag("Q1") @Tag("Q6") @Tag("Q8")
+  @Tag("Q1")
+  @Tag("Q6")
+  @Tag("Q8")
   @Test
   void sigtermEndsHeldConnectionsByTheMode() throws Exception {
     int port = freeUdpPort();
-    try (PeerProcess server = server(port, "--hold", "--error-code", "3", "--reason", "maintenance");
+    try (PeerProcess server =
+            server(port, "--hold", "--error-code", "3", "--reason", "maintenance");
         PeerProcess client = client(port, "--mode", "wait-peer", "--send", "1000")) {
       server.awaitLine("accepted quic-server#1", WAIT); // its log on stderr
       client.awaitLine("shutting down by wait-peer", WAIT); // its write returned: it now waits
@@ -135,14 +165,22 @@ class QuicCommandLineIT {
       assertThat(c.get("peerReason").asText()).isEqualTo("maintenance");
     }
   }
-  // S1 through quic-client: a certificate for another host is refused with the JDK's reason, exit 1.
+
+  // S1 through quic-client: a certificate for another host is refused with the JDK's reason, exit
+  // 1.
   @Tag("S1")
   @Test
   void clientRefusesACertificateForAnotherHost() throws Exception {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = freeUdpPort();
     try (PeerProcess server = server(port, elsewhere, "--accept", "1");
-        PeerProcess client = graceful("quic-client", "--connect", "127.0.0.1:" + port, "--cacert", elsewhere.certFile().toString())) {
+        PeerProcess client =
+            graceful(
+                "quic-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                elsewhere.certFile().toString())) {
       assertThat(client.awaitExit(WAIT)).as(client::output).isEqualTo(1);
       JsonNode o = json(client).get(0);
       assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
@@ -161,8 +199,15 @@ class QuicCommandLineIT {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = freeUdpPort();
     try (PeerProcess server = server(port, elsewhere, "--accept", "1", "--mode", "wait-peer");
-        PeerProcess client = graceful("quic-client", "--connect", "127.0.0.1:" + port,
-            "--cacert", elsewhere.certFile().toString(), "--servername", "elsewhere.example")) {
+        PeerProcess client =
+            graceful(
+                "quic-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                elsewhere.certFile().toString(),
+                "--servername",
+                "elsewhere.example")) {
       assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
       assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
       assertThat(server.awaitExit(WAIT)).as(server::output).isZero();
@@ -176,7 +221,8 @@ class QuicCommandLineIT {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = freeUdpPort();
     try (PeerProcess server = server(port, elsewhere, "--accept", "1", "--mode", "wait-peer");
-        PeerProcess client = graceful("quic-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
+        PeerProcess client =
+            graceful("quic-client", "--connect", "127.0.0.1:" + port, "--insecure")) {
       assertThat(client.awaitExit(WAIT)).as(client::output).isZero();
       assertThat(json(client).get(0).get("outcome").asText()).isEqualTo("COMPLETE");
       assertThat(client.lines()).filteredOn(l -> l.contains("WARNING: --insecure")).hasSize(1);

@@ -20,7 +20,9 @@ import reactor.netty.http.server.HttpServerRequest;
 public final class ExchangeTracking implements HttpHandlerDecoratorFactory {
   private final GracefulServer graceful;
 
-  /** @param graceful the tracker */
+  /**
+   * @param graceful the tracker
+   */
   public ExchangeTracking(GracefulServer graceful) {
     this.graceful = Objects.requireNonNull(graceful, "graceful");
   }
@@ -30,11 +32,15 @@ public final class ExchangeTracking implements HttpHandlerDecoratorFactory {
     Objects.requireNonNull(handler, "handler");
     return (request, response) -> {
       Mono<Void> exchange = Mono.defer(() -> handler.handle(request, response));
-      return nativeRequest(request) instanceof HttpServerRequest r ? graceful.track(r, exchange) : exchange;
+      return nativeRequest(request) instanceof HttpServerRequest r
+          ? graceful.track(r, exchange)
+          : exchange;
     };
   }
 
-  /** @return the server's own request beneath Spring's (and its decorators), or null */
+  /**
+   * @return the server's own request beneath Spring's (and its decorators), or null
+   */
   private static Object nativeRequest(ServerHttpRequest request) {
     ServerHttpRequest r = request;
     while (r instanceof ServerHttpRequestDecorator d) {

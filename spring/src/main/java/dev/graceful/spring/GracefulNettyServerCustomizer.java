@@ -16,7 +16,9 @@ public final class GracefulNettyServerCustomizer implements NettyServerCustomize
   private final GracefulServer graceful;
   private final List<DisposableServer> bound = new CopyOnWriteArrayList<>();
 
-  /** @param graceful the tracker */
+  /**
+   * @param graceful the tracker
+   */
   public GracefulNettyServerCustomizer(GracefulServer graceful) {
     this.graceful = Objects.requireNonNull(graceful, "graceful");
   }
@@ -26,7 +28,9 @@ public final class GracefulNettyServerCustomizer implements NettyServerCustomize
     return graceful.install(server).doOnBound(bound::add);
   }
 
-  /** @return the servers bound with this customizer and not yet disposed, first bound first */
+  /**
+   * @return the servers bound with this customizer and not yet disposed, first bound first
+   */
   public List<DisposableServer> boundServers() {
     return bound.stream().filter(s -> !s.isDisposed()).toList();
   }

@@ -23,7 +23,12 @@ import reactor.netty.http.server.HttpServer;
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
-@ConditionalOnClass({HttpServer.class, NettyReactiveWebServerFactory.class, HttpHandlerDecoratorFactory.class, GracefulServer.class})
+@ConditionalOnClass({
+  HttpServer.class,
+  NettyReactiveWebServerFactory.class,
+  HttpHandlerDecoratorFactory.class,
+  GracefulServer.class
+})
 @ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(GracefulShutdownProperties.class)
 public final class GracefulShutdownAutoConfiguration {
@@ -68,6 +73,7 @@ public final class GracefulShutdownAutoConfiguration {
       ServerShutdown how,
       ObjectProvider<ServerShutdownDecorator> decorators,
       ApplicationEventPublisher events) {
-    return new GracefulShutdownLifecycle(graceful, servers, how, decorators.orderedStream().toList(), events);
+    return new GracefulShutdownLifecycle(
+        graceful, servers, how, decorators.orderedStream().toList(), events);
   }
 }

@@ -1,9 +1,9 @@
 package dev.graceful.spring;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Actuator endpoint {@code gracefulshutdown}: whether the web server is draining, and the summary
@@ -19,15 +19,19 @@ public final class GracefulShutdownEndpoint {
    * @param signal whether draining has begun
    * @param lifecycle where the last report is kept
    */
-  public GracefulShutdownEndpoint(GracefulShutdownSignal signal, GracefulShutdownLifecycle lifecycle) {
+  public GracefulShutdownEndpoint(
+      GracefulShutdownSignal signal, GracefulShutdownLifecycle lifecycle) {
     this.signal = Objects.requireNonNull(signal, "signal");
     this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
   }
 
-  /** @return the state now */
+  /**
+   * @return the state now
+   */
   @ReadOperation
   public State state() {
-    return new State(signal.isDraining(), lifecycle.lastReport().map(ShutdownSummary::of).orElse(null));
+    return new State(
+        signal.isDraining(), lifecycle.lastReport().map(ShutdownSummary::of).orElse(null));
   }
 
   /**

@@ -22,7 +22,8 @@ public final class GracefulShutdownEndpointAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  GracefulShutdownEndpoint gracefulShutdownEndpoint(GracefulShutdownSignal signal, GracefulShutdownLifecycle lifecycle) {
+  GracefulShutdownEndpoint gracefulShutdownEndpoint(
+      GracefulShutdownSignal signal, GracefulShutdownLifecycle lifecycle) {
     return new GracefulShutdownEndpoint(signal, lifecycle);
   }
 }

@@ -24,7 +24,9 @@ public final class GracefulShutdownEvent extends ApplicationEvent {
     this.report = Objects.requireNonNull(report, "report");
   }
 
-  /** @return how the shutdown ended */
+  /**
+   * @return how the shutdown ended
+   */
   public ShutdownReport report() {
     return report;
   }

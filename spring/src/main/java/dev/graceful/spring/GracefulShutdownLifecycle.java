@@ -24,12 +24,12 @@ import reactor.netty.DisposableServer;
  * {@link GracefulShutdownEvent}.
  *
  * <p>Where it sits among Boot's own lifecycles (a context stops the highest phase first, and each
- * phase only once the one before has ended or its {@code spring.lifecycle.timeout-per-shutdown-phase}
- * ran out):
+ * phase only once the one before has ended or its {@code
+ * spring.lifecycle.timeout-per-shutdown-phase} ran out):
  *
  * <ol>
- *   <li>this lifecycle, phase {@link #PHASE}, one above Boot's graceful-shutdown phase: draining
- *       is signalled; the server stops accepting; in-flight exchanges finish within {@code
+ *   <li>this lifecycle, phase {@link #PHASE}, one above Boot's graceful-shutdown phase: draining is
+ *       signalled; the server stops accepting; in-flight exchanges finish within {@code
  *       graceful.shutdown.grace}; every connection is ended by {@code graceful.shutdown.mode} and
  *       closed; stragglers are forced at {@code graceful.shutdown.timeout};
  *   <li>Boot's {@code WebServerGracefulShutdownLifecycle} ({@code server.shutdown=graceful}): its
@@ -39,9 +39,9 @@ import reactor.netty.DisposableServer;
  * </ol>
  *
  * Running first is what lets graceful end the connections: had Boot's shutdown run first, its
- * {@code disposeNow} would close them without close_notify and without telling keep-alive
- * clients. Keep the phase timeout (30 s by default) above {@code graceful.shutdown.timeout} plus a
- * few seconds; if it runs out, Boot's own shutdown takes over and closes what is left.
+ * {@code disposeNow} would close them without close_notify and without telling keep-alive clients.
+ * Keep the phase timeout (30 s by default) above {@code graceful.shutdown.timeout} plus a few
+ * seconds; if it runs out, Boot's own shutdown takes over and closes what is left.
  *
  * <p>A context that is paused rather than closed ({@code context.pause()}) keeps serving: this
  * lifecycle is not pauseable.
@@ -99,8 +99,15 @@ public final class GracefulShutdownLifecycle implements SmartLifecycle {
             .subscribeOn(Schedulers.boundedElastic())
             .publishOn(Schedulers.boundedElastic())
             .subscribe(
-                t -> log.debug("Rehearsed the shutdown path in {} ms: {}", t.getT1(), ShutdownSummary.of(t.getT2()).toJson()),
-                e -> log.debug("The rehearsal of the shutdown path failed; the shutdown will run cold", e));
+                t ->
+                    log.debug(
+                        "Rehearsed the shutdown path in {} ms: {}",
+                        t.getT1(),
+                        ShutdownSummary.of(t.getT2()).toJson()),
+                e ->
+                    log.debug(
+                        "The rehearsal of the shutdown path failed; the shutdown will run cold",
+                        e));
   }
 
   /** Starts the shutdown without waiting for it (a context calls {@link #stop(Runnable)}). */
@@ -165,11 +172,15 @@ public final class GracefulShutdownLifecycle implements SmartLifecycle {
     Mono<Void> others =
         Mono.when(
             bound.subList(1, bound.size()).stream()
-                .map(s -> Mono.<Void>create(sink -> s.channel().close().addListener(f -> sink.success())))
+                .map(
+                    s ->
+                        Mono.<Void>create(
+                            sink -> s.channel().close().addListener(f -> sink.success())))
                 .toList());
     log.info("Commencing graceful shutdown of the web server");
     // the report is handled (logged, published to listeners that may block) off the event loops
-    Mono<ShutdownReport> shutdown = others.then(graceful.shutdown(bound.get(0), how)).publishOn(Schedulers.boundedElastic());
+    Mono<ShutdownReport> shutdown =
+        others.then(graceful.shutdown(bound.get(0), how)).publishOn(Schedulers.boundedElastic());
     for (ServerShutdownDecorator d : decorators) {
       shutdown = d.decorate(shutdown);
     }
@@ -182,12 +193,17 @@ public final class GracefulShutdownLifecycle implements SmartLifecycle {
     if (report.clean()) {
       log.info("Graceful shutdown of the web server ended: {}", s.toJson());
     } else {
-      log.warn("Graceful shutdown of the web server ended, not cleanly: {}; forced: {}", s.toJson(), report.stragglers());
+      log.warn(
+          "Graceful shutdown of the web server ended, not cleanly: {}; forced: {}",
+          s.toJson(),
+          report.stragglers());
     }
     events.publishEvent(new GracefulShutdownEvent(this, report));
   }
 
-  /** @return the report of the last shutdown, if one has ended */
+  /**
+   * @return the report of the last shutdown, if one has ended
+   */
   public Optional<ShutdownReport> lastReport() {
     return Optional.ofNullable(last.get());
   }

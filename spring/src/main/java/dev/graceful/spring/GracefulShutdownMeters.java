@@ -11,8 +11,7 @@ import reactor.core.publisher.Mono;
  * Micrometer meters for the web server's graceful shutdown, all tagged {@code server=web}: a gauge
  * {@code graceful.shutdown.draining} (1 once draining has begun), and per shutdown those of {@link
  * ShutdownMetrics} (connections per outcome, error and forced; latencies; the duration; refused
- * requests). A push registry publishes
- * them when it closes, after the shutdown.
+ * requests). A push registry publishes them when it closes, after the shutdown.
  */
 public final class GracefulShutdownMeters implements ServerShutdownDecorator {
   /** The {@code server} tag. */

@@ -25,7 +25,8 @@ public final class GracefulShutdownMetricsAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  GracefulShutdownMeters gracefulShutdownMeters(MeterRegistry registry, GracefulShutdownSignal signal) {
+  GracefulShutdownMeters gracefulShutdownMeters(
+      MeterRegistry registry, GracefulShutdownSignal signal) {
     return new GracefulShutdownMeters(registry, signal);
   }
 }

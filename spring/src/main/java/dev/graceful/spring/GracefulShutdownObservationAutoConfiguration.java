@@ -13,7 +13,8 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(
     after = GracefulShutdownAutoConfiguration.class,
-    afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
+    afterName =
+        "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
 @ConditionalOnClass(ObservationRegistry.class)
 @ConditionalOnBean({ObservationRegistry.class, GracefulShutdownLifecycle.class})
 public final class GracefulShutdownObservationAutoConfiguration {

@@ -19,10 +19,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     do not wait), quiet (send nothing) or wait-peer (wait for the client to start, then answer).
  * @param grace How long in-flight exchanges (requests being answered, streams told to finish) may
  *     take before every connection is ended anyway; zero or more, shorter than the timeout.
- * @param timeout From the start of the shutdown, the deadline by which every connection has
- *     ended; connections still ending then are forced.
- * @param force How a connection still ending at the deadline is forced: fast (send close_notify,
- *     do not wait) or quiet (send nothing, close).
+ * @param timeout From the start of the shutdown, the deadline by which every connection has ended;
+ *     connections still ending then are forced.
+ * @param force How a connection still ending at the deadline is forced: fast (send close_notify, do
+ *     not wait) or quiet (send nothing, close).
  */
 @ConfigurationProperties("graceful.shutdown")
 public record GracefulShutdownProperties(
@@ -42,23 +42,32 @@ public record GracefulShutdownProperties(
     Objects.requireNonNull(timeout, "graceful.shutdown.timeout");
     Objects.requireNonNull(force, "graceful.shutdown.force");
     if (grace.isNegative()) {
-      throw new IllegalArgumentException("graceful.shutdown.grace must not be negative, was " + grace);
+      throw new IllegalArgumentException(
+          "graceful.shutdown.grace must not be negative, was " + grace);
     }
     if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("graceful.shutdown.timeout must be positive, was " + timeout);
+      throw new IllegalArgumentException(
+          "graceful.shutdown.timeout must be positive, was " + timeout);
     }
     if (grace.compareTo(timeout) >= 0) {
       throw new IllegalArgumentException(
-          "graceful.shutdown.grace (" + grace + ") must be shorter than graceful.shutdown.timeout (" + timeout + ")");
+          "graceful.shutdown.grace ("
+              + grace
+              + ") must be shorter than graceful.shutdown.timeout ("
+              + timeout
+              + ")");
     }
     if (force != Mode.FAST && force != Mode.QUIET) {
       throw new IllegalArgumentException(
           "graceful.shutdown.force must be fast or quiet (a connection forced at the deadline is not"
-              + " waited for), was " + force.propertyValue());
+              + " waited for), was "
+              + force.propertyValue());
     }
   }
 
-  /** @return the server shutdown these properties describe */
+  /**
+   * @return the server shutdown these properties describe
+   */
   public ServerShutdown serverShutdown() {
     return ServerShutdown.of(mode.spec())
         .deadline(timeout)
@@ -83,12 +92,16 @@ public record GracefulShutdownProperties(
       this.mode = mode;
     }
 
-    /** @return graceful's shutdown spec in this mode (its timeout is the server shutdown's) */
+    /**
+     * @return graceful's shutdown spec in this mode (its timeout is the server shutdown's)
+     */
     public ShutdownSpec spec() {
       return ShutdownSpec.of(mode);
     }
 
-    /** @return the spelling in properties, e.g. {@code wait-peer} */
+    /**
+     * @return the spelling in properties, e.g. {@code wait-peer}
+     */
     public String propertyValue() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

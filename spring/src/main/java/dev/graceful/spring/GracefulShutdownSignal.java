@@ -29,7 +29,9 @@ import reactor.core.publisher.Mono;
 public final class GracefulShutdownSignal {
   private final GracefulServer server;
 
-  /** @param server the tracker of the application's reactor-netty server */
+  /**
+   * @param server the tracker of the application's reactor-netty server
+   */
   public GracefulShutdownSignal(GracefulServer server) {
     this.server = Objects.requireNonNull(server, "server");
   }
@@ -41,7 +43,9 @@ public final class GracefulShutdownSignal {
     return server.draining();
   }
 
-  /** @return whether the server's shutdown has begun */
+  /**
+   * @return whether the server's shutdown has begun
+   */
   public boolean isDraining() {
     return server.isDraining();
   }

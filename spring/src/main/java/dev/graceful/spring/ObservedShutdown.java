@@ -10,8 +10,8 @@ import reactor.core.publisher.Mono;
  * One Micrometer {@link Observation} per server shutdown, named {@code graceful.shutdown}: started
  * when the shutdown starts, stopped when it ends. Low-cardinality key values: {@code server}
  * ({@code web}) and {@code clean} ({@code true} when every connection ended with an outcome and
- * none was forced); high-cardinality: {@code connections}, {@code forced} and {@code refused}.
- * An error (or a cancelled shutdown) stops it too, the error recorded.
+ * none was forced); high-cardinality: {@code connections}, {@code forced} and {@code refused}. An
+ * error (or a cancelled shutdown) stops it too, the error recorded.
  */
 public final class ObservedShutdown implements ServerShutdownDecorator {
   /** The observation's name. */
@@ -19,7 +19,9 @@ public final class ObservedShutdown implements ServerShutdownDecorator {
 
   private final ObservationRegistry registry;
 
-  /** @param registry where observations go */
+  /**
+   * @param registry where observations go
+   */
   public ObservedShutdown(ObservationRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
   }
@@ -38,7 +40,8 @@ public final class ObservedShutdown implements ServerShutdownDecorator {
                   r ->
                       o.lowCardinalityKeyValue("clean", Boolean.toString(r.clean()))
                           .highCardinalityKeyValue("connections", Integer.toString(r.connections()))
-                          .highCardinalityKeyValue("forced", Integer.toString(r.stragglers().size()))
+                          .highCardinalityKeyValue(
+                              "forced", Integer.toString(r.stragglers().size()))
                           .highCardinalityKeyValue("refused", Long.toString(r.refusedRequests())))
               .doOnError(o::error)
               .doFinally(s -> o.stop());

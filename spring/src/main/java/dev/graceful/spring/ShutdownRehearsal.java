@@ -33,11 +33,11 @@ import reactor.netty.DisposableServer;
  * on the way (graceful's state machine and Netty engine, the lambdas they create, the Reactor
  * operators they compose) before the first FIN or close_notify goes out. An application shuts down
  * once, so that cold run is the one it gets: an idle keep-alive connection then closes tens to
- * hundreds of milliseconds (the busier the machine, the more) later than a warm run closes it. The rehearsal pays that cost while the
- * application runs, in the background: it ends one connection of Netty's in-VM transport ({@code
- * LocalChannel}: no socket, nothing a client can reach) with the application's own {@link
- * ServerShutdown}, then shuts down a tracker of its own over that in-VM listener. The
- * application's tracker, its report, its event and its meters are not involved.
+ * hundreds of milliseconds (the busier the machine, the more) later than a warm run closes it. The
+ * rehearsal pays that cost while the application runs, in the background: it ends one connection of
+ * Netty's in-VM transport ({@code LocalChannel}: no socket, nothing a client can reach) with the
+ * application's own {@link ServerShutdown}, then shuts down a tracker of its own over that in-VM
+ * listener. The application's tracker, its report, its event and its meters are not involved.
  *
  * <p>Connections over TLS take the same path up to the engine; their TLS engine itself stays cold
  * (it would need a certificate).
@@ -59,7 +59,10 @@ final class ShutdownRehearsal {
   static Mono<ShutdownReport> rehearse(ServerShutdown how) {
     Objects.requireNonNull(how, "how");
     return Mono.usingWhen(
-            Mono.fromSupplier(() -> new MultiThreadIoEventLoopGroup(1, ShutdownRehearsal::thread, LocalIoHandler.newFactory())),
+            Mono.fromSupplier(
+                () ->
+                    new MultiThreadIoEventLoopGroup(
+                        1, ShutdownRehearsal::thread, LocalIoHandler.newFactory())),
             group -> endOneConnection(group, how),
             group -> completion(group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS)))
         .timeout(LIMIT);
@@ -96,7 +99,12 @@ final class ShutdownRehearsal {
             .then(
                 Mono.defer(
                     () -> {
-                      ChannelFuture f = new Bootstrap().group(group).channel(LocalChannel.class).handler(new ChannelInboundHandlerAdapter()).connect(address);
+                      ChannelFuture f =
+                          new Bootstrap()
+                              .group(group)
+                              .channel(LocalChannel.class)
+                              .handler(new ChannelInboundHandlerAdapter())
+                              .connect(address);
                       return completion(f).thenReturn(f.channel());
                     }));
     return connected
@@ -106,15 +114,21 @@ final class ShutdownRehearsal {
               Channel client = pair.getT1();
               Channel server = pair.getT2();
               Mono<ShutdownReport> ended =
-                  how.run(Mono.empty(), List.of(ServerShutdown.Member.of(NettyCleartextConnection.of(server))));
+                  how.run(
+                      Mono.empty(),
+                      List.of(ServerShutdown.Member.of(NettyCleartextConnection.of(server))));
               // the client closes too, for a policy that waits for it (wait-peer): its close is
               // queued on the one event loop after the server's first step, which the subscription
               // above queued, so that the other policies still close first
-              Mono<Channel> clientCloses = Mono.fromRunnable(() -> client.eventLoop().execute(client::close)).thenReturn(client);
+              Mono<Channel> clientCloses =
+                  Mono.fromRunnable(() -> client.eventLoop().execute(client::close))
+                      .thenReturn(client);
               // then a tracker of its own stops accepting on the in-VM listener, with no connection
               GracefulServer tracker = GracefulServer.create();
               DisposableServer listener = bound::channel;
-              return ended.zipWith(clientCloses, (report, c) -> report).flatMap(report -> tracker.shutdown(listener, how).thenReturn(report));
+              return ended
+                  .zipWith(clientCloses, (report, c) -> report)
+                  .flatMap(report -> tracker.shutdown(listener, how).thenReturn(report));
             });
   }
 

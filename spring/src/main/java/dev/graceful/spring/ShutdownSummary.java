@@ -20,7 +20,12 @@ import java.util.TreeMap;
  * @param elapsedMs how long the whole shutdown took, in milliseconds
  */
 public record ShutdownSummary(
-    int connections, Map<String, Integer> outcomes, Map<String, Integer> errors, int forced, long refused, long elapsedMs) {
+    int connections,
+    Map<String, Integer> outcomes,
+    Map<String, Integer> errors,
+    int forced,
+    long refused,
+    long elapsedMs) {
 
   /** Copies the maps, sorted by name. */
   public ShutdownSummary {
@@ -42,27 +47,42 @@ public record ShutdownSummary(
       errors.put(e.getKey().name(), e.getValue());
     }
     return new ShutdownSummary(
-        report.connections(), outcomes, errors, report.stragglers().size(), report.refusedRequests(), report.elapsed().toMillis());
+        report.connections(),
+        outcomes,
+        errors,
+        report.stragglers().size(),
+        report.refusedRequests(),
+        report.elapsed().toMillis());
   }
 
   /**
-   * @return this summary as one line of JSON, e.g. {@code {"connections":2,"outcomes":{"COMPLETE":2},
+   * @return this summary as one line of JSON, e.g. {@code
+   *     {"connections":2,"outcomes":{"COMPLETE":2},
    *     "errors":{},"forced":0,"refused":0,"elapsedMs":41}}
    */
   public String toJson() {
     // keys are fixed names and enum constant names: nothing needs escaping
-    return "{\"connections\":" + connections
-        + ",\"outcomes\":" + json(outcomes)
-        + ",\"errors\":" + json(errors)
-        + ",\"forced\":" + forced
-        + ",\"refused\":" + refused
-        + ",\"elapsedMs\":" + elapsedMs
+    return "{\"connections\":"
+        + connections
+        + ",\"outcomes\":"
+        + json(outcomes)
+        + ",\"errors\":"
+        + json(errors)
+        + ",\"forced\":"
+        + forced
+        + ",\"refused\":"
+        + refused
+        + ",\"elapsedMs\":"
+        + elapsedMs
         + "}";
   }
 
   private static String json(Map<String, Integer> counts) {
     StringBuilder b = new StringBuilder("{");
-    new TreeMap<>(counts).forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+    new TreeMap<>(counts)
+        .forEach(
+            (k, v) ->
+                b.append(b.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
     return b.append('}').toString();
   }
 }

@@ -39,10 +39,10 @@ import reactor.netty.tcp.SslProvider;
  * with {@code graceful.shutdown.enabled=false}) and once with the starter, over cleartext HTTP/1.1
  * and over TLS: an idle keep-alive connection, a request in flight (1.5 s), an open stream of
  * server-sent events; then the application context is closed as SIGTERM's shutdown hook closes it.
- * Each client records what it received; the test prints both columns and asserts that the
- * starter's is at least as good on every row (close_notify on every TLS connection, after a whole
- * response) and better on {@code Connection: close}, the stream's clean end, the report and the
- * time the shutdown takes.
+ * Each client records what it received; the test prints both columns and asserts that the starter's
+ * is at least as good on every row (close_notify on every TLS connection, after a whole response)
+ * and better on {@code Connection: close}, the stream's clean end, the report and the time the
+ * shutdown takes.
  *
  * <p>Both get the same 3 s for the work in flight: Boot's {@code
  * spring.lifecycle.timeout-per-shutdown-phase=3s} (its default is 30 s), the starter's {@code
@@ -95,7 +95,8 @@ class BootDefaultComparisonIT {
   record Ended(End end, long ms, String detail) {}
 
   /** What the in-flight request's client received. */
-  record InFlight(int status, boolean whole, boolean connectionClose, long responseMs, Ended ended) {}
+  record InFlight(
+      int status, boolean whole, boolean connectionClose, long responseMs, Ended ended) {}
 
   /** What the event stream's client received. */
   record Stream(boolean finalEvent, boolean chunkedEnd, int bytesAfterShutdown, Ended ended) {}
@@ -110,7 +111,12 @@ class BootDefaultComparisonIT {
     NettyServerCustomizer tls() {
       return server ->
           server
-              .secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http11SslContextSpec.forServer(CERTS.certFile().toFile(), CERTS.keyFile().toFile())))
+              .secure(
+                  spec ->
+                      spec.sslContext(
+                          (SslProvider.GenericSslContextSpec<?>)
+                              Http11SslContextSpec.forServer(
+                                  CERTS.certFile().toFile(), CERTS.keyFile().toFile())))
               .protocol(HttpProtocol.HTTP11);
     }
   }
@@ -122,10 +128,13 @@ class BootDefaultComparisonIT {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
-  void theStarterDeliversAtLeastWhatBootsOwnShutdownDoesAndMore(Transport transport) throws Exception {
+  void theStarterDeliversAtLeastWhatBootsOwnShutdownDoesAndMore(Transport transport)
+      throws Exception {
     if (transport == Transport.TLS) {
       // without it the JDK's SSLSocket takes an end without close_notify for a clean one
-      assertThat(Boolean.getBoolean("com.sun.net.ssl.requireCloseNotify")).as("-Dcom.sun.net.ssl.requireCloseNotify=true").isTrue();
+      assertThat(Boolean.getBoolean("com.sun.net.ssl.requireCloseNotify"))
+          .as("-Dcom.sun.net.ssl.requireCloseNotify=true")
+          .isTrue();
     }
     Observed boot =
         run(
@@ -142,7 +151,9 @@ class BootDefaultComparisonIT {
 
     // the starter: every row, deterministic
     assertThat(starter.idle().end()).isEqualTo(End.CLEAN);
-    assertThat(starter.idle().ms()).as("idle closed while the slow request is in flight").isLessThan(starter.slow().responseMs());
+    assertThat(starter.idle().ms())
+        .as("idle closed while the slow request is in flight")
+        .isLessThan(starter.slow().responseMs());
     assertThat(starter.slow().status()).isEqualTo(200);
     assertThat(starter.slow().whole()).isTrue();
     assertThat(starter.slow().connectionClose()).isTrue();
@@ -159,13 +170,20 @@ class BootDefaultComparisonIT {
     assertThat(boot.slow().status()).as("Boot completes the request in flight").isEqualTo(200);
     assertThat(boot.slow().whole()).isTrue();
     assertThat(boot.slow().connectionClose()).as("Boot does not say Connection: close").isFalse();
-    assertThat(boot.events().finalEvent() && boot.events().chunkedEnd()).as("nothing ends Boot's stream cleanly").isFalse();
+    assertThat(boot.events().finalEvent() && boot.events().chunkedEnd())
+        .as("nothing ends Boot's stream cleanly")
+        .isFalse();
     assertThat(boot.report()).as("Boot reports nothing").isNull();
-    assertThat(boot.totalMs()).as("Boot waits for the stream until its phase timeout").isGreaterThanOrEqualTo(BOOT_PHASE_TIMEOUT.toMillis());
+    assertThat(boot.totalMs())
+        .as("Boot waits for the stream until its phase timeout")
+        .isGreaterThanOrEqualTo(BOOT_PHASE_TIMEOUT.toMillis());
 
     // at least as good on every row, better on Connection: close, the stream's end and the report
-    assertThat(starter.slow().connectionClose()).isTrue().isNotEqualTo(boot.slow().connectionClose());
-    assertThat(starter.events().chunkedEnd() && starter.events().finalEvent()).isNotEqualTo(boot.events().chunkedEnd() && boot.events().finalEvent());
+    assertThat(starter.slow().connectionClose())
+        .isTrue()
+        .isNotEqualTo(boot.slow().connectionClose());
+    assertThat(starter.events().chunkedEnd() && starter.events().finalEvent())
+        .isNotEqualTo(boot.events().chunkedEnd() && boot.events().finalEvent());
     assertThat(starter.totalMs()).as("shutdown time").isLessThan(boot.totalMs());
     // close_notify (TLS): the starter's three connections end with one after a whole response
     // (asserted above). Boot's end with one or without, depending on what closes them: when its
@@ -175,10 +193,19 @@ class BootDefaultComparisonIT {
   }
 
   private Observed run(Transport transport, String... properties) throws Exception {
-    List<String> props = new ArrayList<>(List.of("server.port=0", "server.shutdown=graceful", "server.http2.enabled=false", "spring.main.banner-mode=off"));
+    List<String> props =
+        new ArrayList<>(
+            List.of(
+                "server.port=0",
+                "server.shutdown=graceful",
+                "server.http2.enabled=false",
+                "spring.main.banner-mode=off"));
     props.addAll(List.of(properties));
     SpringApplicationBuilder app =
-        new SpringApplicationBuilder(ComparisonApplication.class).web(WebApplicationType.REACTIVE).registerShutdownHook(false).properties(props.toArray(String[]::new));
+        new SpringApplicationBuilder(ComparisonApplication.class)
+            .web(WebApplicationType.REACTIVE)
+            .registerShutdownHook(false)
+            .properties(props.toArray(String[]::new));
     if (transport == Transport.TLS) {
       app.sources(Tls.class);
     }
@@ -207,13 +234,21 @@ class BootDefaultComparisonIT {
                   return ms(t0);
                 },
                 CLIENTS);
-        CompletableFuture<Ended> idleEnd = CompletableFuture.supplyAsync(() -> end(idle, t0), CLIENTS);
-        CompletableFuture<InFlight> slowResult = CompletableFuture.supplyAsync(() -> inFlight(slow, t0), CLIENTS);
-        CompletableFuture<Stream> stream = CompletableFuture.supplyAsync(() -> stream(events, t0), CLIENTS);
+        CompletableFuture<Ended> idleEnd =
+            CompletableFuture.supplyAsync(() -> end(idle, t0), CLIENTS);
+        CompletableFuture<InFlight> slowResult =
+            CompletableFuture.supplyAsync(() -> inFlight(slow, t0), CLIENTS);
+        CompletableFuture<Stream> stream =
+            CompletableFuture.supplyAsync(() -> stream(events, t0), CLIENTS);
 
         long total = closed.get(WAIT, TimeUnit.SECONDS);
         ShutdownReport report = probe.report.getNow(null);
-        return new Observed(idleEnd.get(WAIT, TimeUnit.SECONDS), slowResult.get(WAIT, TimeUnit.SECONDS), stream.get(WAIT, TimeUnit.SECONDS), report, total);
+        return new Observed(
+            idleEnd.get(WAIT, TimeUnit.SECONDS),
+            slowResult.get(WAIT, TimeUnit.SECONDS),
+            stream.get(WAIT, TimeUnit.SECONDS),
+            report,
+            total);
       }
     } finally {
       context.close();
@@ -229,7 +264,10 @@ class BootDefaultComparisonIT {
     return new Http1Connection(s);
   }
 
-  /** Waits for the server to end the connection, then hangs up (over TLS answering its close_notify). */
+  /**
+   * Waits for the server to end the connection, then hangs up (over TLS answering its
+   * close_notify).
+   */
   private static Ended end(Http1Connection c, long t0) {
     End end;
     String detail = "";
@@ -259,13 +297,19 @@ class BootDefaultComparisonIT {
     try {
       r = c.response();
     } catch (IOException e) {
-      Ended cut = new Ended(e instanceof SocketTimeoutException ? End.OPEN : classify(e), ms(t0), e.toString());
+      Ended cut =
+          new Ended(
+              e instanceof SocketTimeoutException ? End.OPEN : classify(e), ms(t0), e.toString());
       hangUp(c);
       return new InFlight(0, false, false, cut.ms(), cut);
     }
     long responseMs = ms(t0);
     return new InFlight(
-        r.status(), r.body().equals("slow " + SLOW_MS), "close".equalsIgnoreCase(r.header("connection")), responseMs, end(c, t0));
+        r.status(),
+        r.body().equals("slow " + SLOW_MS),
+        "close".equalsIgnoreCase(r.header("connection")),
+        responseMs,
+        end(c, t0));
   }
 
   private static Stream stream(Http1Connection c, long t0) {
@@ -276,7 +320,9 @@ class BootDefaultComparisonIT {
       }
     } catch (IOException e) {
       // cut: an end inside the body (over TLS an EOFException here came after a close_notify)
-      Ended cut = new Ended(e instanceof SocketTimeoutException ? End.OPEN : classify(e), ms(t0), e.toString());
+      Ended cut =
+          new Ended(
+              e instanceof SocketTimeoutException ? End.OPEN : classify(e), ms(t0), e.toString());
       hangUp(c);
       return new Stream(body.toString().endsWith(BYE), false, body.length(), cut);
     }
@@ -298,13 +344,28 @@ class BootDefaultComparisonIT {
   private static void print(Transport t, Observed boot, Observed starter, PrintStream out) {
     String title = t == Transport.TLS ? "TLS (HTTP/1.1)" : "cleartext HTTP/1.1";
     StringBuilder b = new StringBuilder();
-    b.append("\n").append(title).append(": Boot's server.shutdown=graceful alone vs. the starter\n\n");
-    b.append("| what the clients got | Boot's default (phase timeout 3 s) | graceful starter (grace 3 s) |\n");
+    b.append("\n")
+        .append(title)
+        .append(": Boot's server.shutdown=graceful alone vs. the starter\n\n");
+    b.append(
+        "| what the clients got | Boot's default (phase timeout 3 s) | graceful starter (grace 3 s) |\n");
     b.append("| --- | --- | --- |\n");
     row(b, "idle keep-alive connection", idle(t, boot.idle()), idle(t, starter.idle()));
-    row(b, "in-flight request (" + SLOW_MS + " ms)", response(boot.slow()), response(starter.slow()));
-    row(b, "`Connection: close` on it", yes(boot.slow().connectionClose()), yes(starter.slow().connectionClose()));
-    row(b, "its connection, after the response", ended(t, boot.slow().ended()), ended(t, starter.slow().ended()));
+    row(
+        b,
+        "in-flight request (" + SLOW_MS + " ms)",
+        response(boot.slow()),
+        response(starter.slow()));
+    row(
+        b,
+        "`Connection: close` on it",
+        yes(boot.slow().connectionClose()),
+        yes(starter.slow().connectionClose()));
+    row(
+        b,
+        "its connection, after the response",
+        ended(t, boot.slow().ended()),
+        ended(t, starter.slow().ended()));
     row(b, "SSE stream", stream(boot.events()), stream(starter.events()));
     row(b, "SSE connection", ended(t, boot.events().ended()), ended(t, starter.events().ended()));
     row(b, "report", report(boot.report()), report(starter.report()));
@@ -314,7 +375,13 @@ class BootDefaultComparisonIT {
       List<Ended> ends = List.of(o.idle(), o.slow().ended(), o.events().ended());
       for (int i = 0; i < ends.size(); i++) {
         if (!ends.get(i).detail().isEmpty()) {
-          b.append("\n  (").append(o == boot ? "Boot" : "starter").append(", ").append(names.get(i)).append(": ").append(ends.get(i).detail()).append(")");
+          b.append("\n  (")
+              .append(o == boot ? "Boot" : "starter")
+              .append(", ")
+              .append(names.get(i))
+              .append(": ")
+              .append(ends.get(i).detail())
+              .append(")");
         }
       }
     }
@@ -323,7 +390,13 @@ class BootDefaultComparisonIT {
   }
 
   private static void row(StringBuilder b, String what, String boot, String starter) {
-    b.append("| ").append(what).append(" | ").append(boot).append(" | ").append(starter).append(" |\n");
+    b.append("| ")
+        .append(what)
+        .append(" | ")
+        .append(boot)
+        .append(" | ")
+        .append(starter)
+        .append(" |\n");
   }
 
   private static String yes(boolean b) {
@@ -339,14 +412,18 @@ class BootDefaultComparisonIT {
   }
 
   private static String response(InFlight r) {
-    return r.status() == 0 ? "no response (" + r.ended().detail() + ")" : r.status() + ", " + (r.whole() ? "whole" : "cut") + ", at " + r.responseMs() + " ms";
+    return r.status() == 0
+        ? "no response (" + r.ended().detail() + ")"
+        : r.status() + ", " + (r.whole() ? "whole" : "cut") + ", at " + r.responseMs() + " ms";
   }
 
   private static String stream(Stream s) {
     if (s.finalEvent() && s.chunkedEnd()) {
       return "final `bye` event, then the zero-length chunk";
     }
-    return "cut: " + (s.finalEvent() ? "" : "no final event, ") + (s.chunkedEnd() ? "" : "no zero-length chunk");
+    return "cut: "
+        + (s.finalEvent() ? "" : "no final event, ")
+        + (s.chunkedEnd() ? "" : "no zero-length chunk");
   }
 
   private static String report(ShutdownReport r) {

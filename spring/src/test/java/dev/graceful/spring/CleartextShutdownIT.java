@@ -24,13 +24,17 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
 
 /**
- * G7, G8, G11 over cleartext HTTP/1.1: a WebFlux application with the starter, real
- * clients, and the application context closed as SIGTERM closes it.
+ * G7, G8, G11 over cleartext HTTP/1.1: a WebFlux application with the starter, real clients, and
+ * the application context closed as SIGTERM closes it.
  */
 @SpringBootTest(
     classes = TestApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"graceful.shutdown.grace=4s", "graceful.shutdown.timeout=8s", "server.http2.enabled=false"})
+    properties = {
+      "graceful.shutdown.grace=4s",
+      "graceful.shutdown.timeout=8s",
+      "server.http2.enabled=false"
+    })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 @Tag("G11")
 class CleartextShutdownIT {
@@ -130,14 +134,16 @@ class CleartextShutdownIT {
   @Tag("G7")
   void jdkClientGetsItsResponseAndTheReportIsPublishedMeteredAndObserved() throws Exception {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    CompletableFuture<HttpResponse<String>> slow = client.sendAsync(get("/slow?ms=3000"), HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> slow =
+        client.sendAsync(get("/slow?ms=3000"), HttpResponse.BodyHandlers.ofString());
     assertThat(probe.slowStarted.tryAcquire(1, WAIT, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<Void> closed = closeContext();
 
     HttpResponse<String> r = slow.get(WAIT, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("slow 3000");
-    assertThat(r.headers().firstValue("connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("close"));
+    assertThat(r.headers().firstValue("connection"))
+        .hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("close"));
     closed.get(WAIT, TimeUnit.SECONDS);
 
     ShutdownReport report = probe.report.get(WAIT, TimeUnit.SECONDS);
@@ -145,12 +151,21 @@ class CleartextShutdownIT {
     assertThat(report.connections()).isEqualTo(1);
     assertThat(report.errors()).isEmpty();
     assertThat(report.outcomes().keySet()).isSubsetOf(Outcome.COMPLETE, Outcome.SENT);
-    double counted = meters.get("graceful.shutdown.connections").counters().stream().mapToDouble(c -> c.count()).sum();
+    double counted =
+        meters.get("graceful.shutdown.connections").counters().stream()
+            .mapToDouble(c -> c.count())
+            .sum();
     assertThat(counted).isEqualTo(report.connections());
     assertThat(meters.get("graceful.shutdown.draining").gauge().value()).isEqualTo(1.0);
     assertThat(meters.get("graceful.shutdown.duration").timer().count()).isEqualTo(1);
     // the Observation, as Micrometer's default handler times it
-    assertThat(meters.get(ObservedShutdown.NAME).tag("server", "web").tag("clean", Boolean.toString(report.clean())).timer().count())
+    assertThat(
+            meters
+                .get(ObservedShutdown.NAME)
+                .tag("server", "web")
+                .tag("clean", Boolean.toString(report.clean()))
+                .timer()
+                .count())
         .isEqualTo(1);
   }
 

@@ -37,11 +37,13 @@ class GracefulShutdownAutoConfigurationTest {
           GracefulShutdownObservationAutoConfiguration.class,
           GracefulShutdownEndpointAutoConfiguration.class);
 
-  private final ReactiveWebApplicationContextRunner runner = new ReactiveWebApplicationContextRunner().withConfiguration(ALL);
+  private final ReactiveWebApplicationContextRunner runner =
+      new ReactiveWebApplicationContextRunner().withConfiguration(ALL);
 
   @Test
   void listsEveryAutoConfigurationInTheImportsFile() {
-    List<String> imported = ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates();
+    List<String> imported =
+        ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).getCandidates();
     assertThat(imported)
         .contains(
             GracefulShutdownAutoConfiguration.class.getName(),
@@ -149,14 +151,22 @@ class GracefulShutdownAutoConfigurationTest {
   void backsOffOutsideAWebApplication() {
     new ApplicationContextRunner()
         .withConfiguration(ALL)
-        .run(ctx -> assertThat(ctx).doesNotHaveBean(GracefulServer.class).doesNotHaveBean(GracefulShutdownLifecycle.class));
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .doesNotHaveBean(GracefulServer.class)
+                    .doesNotHaveBean(GracefulShutdownLifecycle.class));
   }
 
   @Test
   void backsOffWithoutReactorNetty() {
     runner
         .withClassLoader(new FilteredClassLoader(HttpServer.class))
-        .run(ctx -> assertThat(ctx).doesNotHaveBean(GracefulServer.class).doesNotHaveBean(GracefulShutdownLifecycle.class));
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .doesNotHaveBean(GracefulServer.class)
+                    .doesNotHaveBean(GracefulShutdownLifecycle.class));
   }
 
   @Configuration(proxyBeanMethods = false)
@@ -184,13 +194,19 @@ class GracefulShutdownAutoConfigurationTest {
             ctx -> {
               assertThat(ctx.getBean(GracefulServer.class)).isSameAs(OwnBeans.SERVER);
               assertThat(ctx.getBean(ServerShutdown.class)).isSameAs(OwnBeans.POLICY);
-              assertThat(ctx).hasSingleBean(GracefulServer.class).hasSingleBean(GracefulShutdownLifecycle.class);
+              assertThat(ctx)
+                  .hasSingleBean(GracefulServer.class)
+                  .hasSingleBean(GracefulShutdownLifecycle.class);
             });
   }
 
   @Test
   void aShutdownWithoutABoundServerEndsEmpty() {
-    runner.run(ctx -> StepVerifier.create(ctx.getBean(GracefulShutdownLifecycle.class).shutdown()).expectComplete().verify(Duration.ofSeconds(5)));
+    runner.run(
+        ctx ->
+            StepVerifier.create(ctx.getBean(GracefulShutdownLifecycle.class).shutdown())
+                .expectComplete()
+                .verify(Duration.ofSeconds(5)));
   }
 
   @Test
@@ -200,7 +216,12 @@ class GracefulShutdownAutoConfigurationTest {
         .run(
             ctx -> {
               assertThat(ctx).hasSingleBean(GracefulShutdownMeters.class);
-              assertThat(ctx.getBean(MeterRegistry.class).get("graceful.shutdown.draining").gauge().value()).isZero();
+              assertThat(
+                      ctx.getBean(MeterRegistry.class)
+                          .get("graceful.shutdown.draining")
+                          .gauge()
+                          .value())
+                  .isZero();
             });
   }
 
@@ -210,12 +231,19 @@ class GracefulShutdownAutoConfigurationTest {
     runner
         .withBean(ObservationRegistry.class, ObservationRegistry::create)
         .withClassLoader(new FilteredClassLoader(MeterRegistry.class))
-        .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(GracefulShutdownMeters.class).hasSingleBean(ObservedShutdown.class));
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .hasNotFailed()
+                    .doesNotHaveBean(GracefulShutdownMeters.class)
+                    .hasSingleBean(ObservedShutdown.class));
   }
 
   @Test
   void observesEachShutdownWhenTheApplicationHasAnObservationRegistry() {
-    runner.withBean(ObservationRegistry.class, ObservationRegistry::create).run(ctx -> assertThat(ctx).hasSingleBean(ObservedShutdown.class));
+    runner
+        .withBean(ObservationRegistry.class, ObservationRegistry::create)
+        .run(ctx -> assertThat(ctx).hasSingleBean(ObservedShutdown.class));
     runner.run(ctx -> assertThat(ctx).doesNotHaveBean(ObservedShutdown.class));
   }
 
@@ -227,7 +255,8 @@ class GracefulShutdownAutoConfigurationTest {
         .run(
             ctx -> {
               assertThat(ctx).hasSingleBean(GracefulShutdownEndpoint.class);
-              GracefulShutdownEndpoint.State state = ctx.getBean(GracefulShutdownEndpoint.class).state();
+              GracefulShutdownEndpoint.State state =
+                  ctx.getBean(GracefulShutdownEndpoint.class).state();
               assertThat(state.draining()).isFalse();
               assertThat(state.lastReport()).isNull();
             });

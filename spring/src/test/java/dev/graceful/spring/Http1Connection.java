@@ -35,7 +35,9 @@ final class Http1Connection implements AutoCloseable {
   }
 
   void get(String path) throws IOException {
-    out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.flush();
   }
 
@@ -46,7 +48,9 @@ final class Http1Connection implements AutoCloseable {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     boolean chunkedEnd = false;
     if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (int size = Integer.parseInt(line().trim(), 16); size > 0; size = Integer.parseInt(line().trim(), 16)) {
+      for (int size = Integer.parseInt(line().trim(), 16);
+          size > 0;
+          size = Integer.parseInt(line().trim(), 16)) {
         body.write(in.readNBytes(size));
         if (size > 0 && !line().isEmpty()) {
           throw new IOException("chunk not followed by CRLF");
@@ -76,7 +80,10 @@ final class Http1Connection implements AutoCloseable {
     Map<String, String> headers = new HashMap<>();
     for (String h = line(); !h.isEmpty(); h = line()) {
       int colon = h.indexOf(':');
-      headers.merge(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+      headers.merge(
+          h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          h.substring(colon + 1).trim(),
+          (a, b) -> a + ", " + b);
     }
     return new Response(code, headers, "", false);
   }
@@ -84,8 +91,8 @@ final class Http1Connection implements AutoCloseable {
   /**
    * Reads the next chunk of a chunked body.
    *
-   * @return its bytes; none for the zero-length chunk that ends the body (its empty trailer
-   *     section read too)
+   * @return its bytes; none for the zero-length chunk that ends the body (its empty trailer section
+   *     read too)
    * @throws EOFException when the connection ends inside the chunk
    */
   byte[] chunk() throws IOException {
@@ -106,7 +113,9 @@ final class Http1Connection implements AutoCloseable {
     return b;
   }
 
-  /** @return true when the server closed its side cleanly (for TLS: after its close_notify) */
+  /**
+   * @return true when the server closed its side cleanly (for TLS: after its close_notify)
+   */
   boolean endsWithoutMoreBytes() throws IOException {
     return in.read() == -1;
   }
@@ -115,7 +124,8 @@ final class Http1Connection implements AutoCloseable {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (int c = in.read(); c != '\n'; c = in.read()) {
       if (c == -1) {
-        throw new EOFException("connection ended inside a line: " + b.toString(StandardCharsets.US_ASCII));
+        throw new EOFException(
+            "connection ended inside a line: " + b.toString(StandardCharsets.US_ASCII));
       }
       if (c != '\r') {
         b.write(c);

@@ -53,7 +53,13 @@ class OpenSslClientShutdownIT {
    * standard input stays open, so that it ends only on the server's close.
    */
   private PeerProcess sClient(String tls) {
-    return PeerProcess.start("s_client", "-connect", "127.0.0.1:" + port, "-tls" + tls.replace('.', '_'), "-msg", "-crlf");
+    return PeerProcess.start(
+        "s_client",
+        "-connect",
+        "127.0.0.1:" + port,
+        "-tls" + tls.replace('.', '_'),
+        "-msg",
+        "-crlf");
   }
 
   @Test
@@ -80,10 +86,15 @@ class OpenSslClientShutdownIT {
         int closeNotify = receivedCloseNotify(out);
         assertThat(status).as("the response's status line; output:\n%s", p.tail()).isNotNegative();
         assertThat(connectionClose).as("Connection: close").isGreaterThan(status);
-        assertThat(indexOfIgnoringCase(out, "content-length: " + ("slow " + SLOW_MS).length())).isGreaterThan(status);
+        assertThat(indexOfIgnoringCase(out, "content-length: " + ("slow " + SLOW_MS).length()))
+            .isGreaterThan(status);
         assertThat(body).as("the whole body").isGreaterThan(connectionClose);
-        assertThat(closeNotify).as("the server's close_notify, after the body; output:\n%s", p.tail()).isGreaterThan(body);
-        assertThat(out.indexOf("closed")).as("s_client's own line for the server's close").isGreaterThan(closeNotify);
+        assertThat(closeNotify)
+            .as("the server's close_notify, after the body; output:\n%s", p.tail())
+            .isGreaterThan(body);
+        assertThat(out.indexOf("closed"))
+            .as("s_client's own line for the server's close")
+            .isGreaterThan(closeNotify);
         assertThat(String.join("\n", out)).doesNotContain("unexpected eof");
       }
       closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -111,8 +122,8 @@ class OpenSslClientShutdownIT {
   }
 
   /**
-   * The line where {@code -msg} traces the close_notify that s_client received, {@code <<< TLS
-   * 1.3, Alert [length 0002], warning close_notify} ({@code >>>} for the one it sends).
+   * The line where {@code -msg} traces the close_notify that s_client received, {@code <<< TLS 1.3,
+   * Alert [length 0002], warning close_notify} ({@code >>>} for the one it sends).
    */
   private static int receivedCloseNotify(List<String> lines) {
     for (int i = 0; i < lines.size(); i++) {

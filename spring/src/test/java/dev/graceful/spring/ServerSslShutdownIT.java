@@ -31,8 +31,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * G2, G6, G11 with TLS set by Boot's own {@code server.ssl.*} properties, the way most
- * applications set it: a PKCS12 key store ({@code server.ssl.key-store}), or an SSL bundle ({@code
+ * G2, G6, G11 with TLS set by Boot's own {@code server.ssl.*} properties, the way most applications
+ * set it: a PKCS12 key store ({@code server.ssl.key-store}), or an SSL bundle ({@code
  * server.ssl.bundle}, here of PEM files). Boot's server then starts every connection with an SNI
  * handler, which puts the {@code SslHandler} in its place once the client's hello arrived; the
  * starter tracks such connections as TLS all the same: each ends with the server's close_notify
@@ -80,7 +80,11 @@ class ServerSslShutdownIT {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
-      ks.setKeyEntry("server", CERTS.cert().keys().getPrivate(), PASSWORD.toCharArray(), new Certificate[] {CERTS.cert().certificate()});
+      ks.setKeyEntry(
+          "server",
+          CERTS.cert().keys().getPrivate(),
+          PASSWORD.toCharArray(),
+          new Certificate[] {CERTS.cert().certificate()});
       Path file = Files.createTempFile("graceful-server", ".p12");
       file.toFile().deleteOnExit();
       try (OutputStream out = Files.newOutputStream(file)) {
@@ -121,9 +125,12 @@ class ServerSslShutdownIT {
 
   @ParameterizedTest
   @EnumSource(Configured.class)
-  void connectionsOfBootsOwnTlsEndWithTheCloseNotifyExchangeAndAreReportedAsTls(Configured tls) throws Exception {
+  void connectionsOfBootsOwnTlsEndWithTheCloseNotifyExchangeAndAreReportedAsTls(Configured tls)
+      throws Exception {
     // without it the JDK's SSLSocket takes an end without close_notify for a clean one
-    assertThat(Boolean.getBoolean("com.sun.net.ssl.requireCloseNotify")).as("-Dcom.sun.net.ssl.requireCloseNotify=true").isTrue();
+    assertThat(Boolean.getBoolean("com.sun.net.ssl.requireCloseNotify"))
+        .as("-Dcom.sun.net.ssl.requireCloseNotify=true")
+        .isTrue();
     ConfigurableApplicationContext context = start(tls);
     try {
       int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
@@ -134,7 +141,8 @@ class ServerSslShutdownIT {
         assertThat(idle.response().body()).isEqualTo("hello");
         slow.get("/slow?ms=" + SLOW_MS);
         assertThat(probe.slowStarted.tryAcquire(1, WAIT, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close); // as SIGTERM's hook does
+        CompletableFuture<Void> closed =
+            CompletableFuture.runAsync(context::close); // as SIGTERM's hook does
 
         // the server's close_notify, then the end: without the close_notify the read throws
         assertThat(idle.endsWithoutMoreBytes()).isTrue();
@@ -154,14 +162,20 @@ class ServerSslShutdownIT {
       assertThat(report.connections()).isEqualTo(2);
       assertThat(report.outcomes()).isEqualTo(Map.of(Outcome.COMPLETE, 2));
       assertThat(report.clean()).isTrue();
-      List<ShutdownResult> results = report.entries().stream().map(e -> e.result().orElseThrow(() -> new AssertionError(e))).toList();
-      assertThat(results).map(ShutdownResult::protocol).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
-      assertThat(results).allSatisfy(
-          res -> {
-            assertThat(res.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
-            assertThat(res.initiator()).isEqualTo(Initiator.LOCAL);
-            assertThat(res.unauthenticatedEof()).isFalse();
-          });
+      List<ShutdownResult> results =
+          report.entries().stream()
+              .map(e -> e.result().orElseThrow(() -> new AssertionError(e)))
+              .toList();
+      assertThat(results)
+          .map(ShutdownResult::protocol)
+          .containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+      assertThat(results)
+          .allSatisfy(
+              res -> {
+                assertThat(res.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+                assertThat(res.initiator()).isEqualTo(Initiator.LOCAL);
+                assertThat(res.unauthenticatedEof()).isFalse();
+              });
     } finally {
       context.close();
     }

@@ -19,12 +19,14 @@ import org.junit.jupiter.api.Test;
 class ShutdownSummaryTest {
   private static ShutdownReport.Entry ended(String id, Outcome outcome, boolean forced) {
     ShutdownResult r = ShutdownResult.builder(id).outcome(outcome).build();
-    return new ShutdownReport.Entry(id, Optional.of(r), Optional.empty(), forced, Duration.ofMillis(3));
+    return new ShutdownReport.Entry(
+        id, Optional.of(r), Optional.empty(), forced, Duration.ofMillis(3));
   }
 
   private static ShutdownReport.Entry failed(String id, ShutdownException.Reason reason) {
     ShutdownException e = new ShutdownException(reason, id, ShutdownState.NONE, "test", null);
-    return new ShutdownReport.Entry(id, Optional.empty(), Optional.of(e), false, Duration.ofMillis(4));
+    return new ShutdownReport.Entry(
+        id, Optional.empty(), Optional.of(e), false, Duration.ofMillis(4));
   }
 
   @Test
@@ -56,6 +58,7 @@ class ShutdownSummaryTest {
   @Test
   void anEmptyShutdownIsValidJsonWithEmptyCounts() {
     assertThat(ShutdownSummary.of(new ShutdownReport(List.of(), Duration.ZERO)).toJson())
-        .isEqualTo("{\"connections\":0,\"outcomes\":{},\"errors\":{},\"forced\":0,\"refused\":0,\"elapsedMs\":0}");
+        .isEqualTo(
+            "{\"connections\":0,\"outcomes\":{},\"errors\":{},\"forced\":0,\"refused\":0,\"elapsedMs\":0}");
   }
 }

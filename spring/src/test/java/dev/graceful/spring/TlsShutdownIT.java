@@ -21,9 +21,9 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -50,9 +50,8 @@ class TlsShutdownIT {
   private static final TestCerts CERTS = TestCerts.create();
 
   /**
-   * TLS (HTTP/1.1 and HTTP/2 by ALPN) set on the server directly, as an application that builds
-   * its own {@code SslContext} does; {@link ServerSslShutdownIT} covers Boot's {@code
-   * server.ssl.*}.
+   * TLS (HTTP/1.1 and HTTP/2 by ALPN) set on the server directly, as an application that builds its
+   * own {@code SslContext} does; {@link ServerSslShutdownIT} covers Boot's {@code server.ssl.*}.
    */
   @Configuration(proxyBeanMethods = false)
   static class Tls {
@@ -60,7 +59,12 @@ class TlsShutdownIT {
     NettyServerCustomizer tls() {
       return server ->
           server
-              .secure(spec -> spec.sslContext((SslProvider.GenericSslContextSpec<?>) Http2SslContextSpec.forServer(CERTS.certFile().toFile(), CERTS.keyFile().toFile())))
+              .secure(
+                  spec ->
+                      spec.sslContext(
+                          (SslProvider.GenericSslContextSpec<?>)
+                              Http2SslContextSpec.forServer(
+                                  CERTS.certFile().toFile(), CERTS.keyFile().toFile())))
               .protocol(HttpProtocol.HTTP11, HttpProtocol.H2);
     }
   }
@@ -110,13 +114,18 @@ class TlsShutdownIT {
   @Test
   @Tag("G7")
   void http2RequestInFlightArrivesWholeAfterTheGoaway() throws Exception {
-    SslContext trusting = Http2SslContextSpec.forClient().configure(TlsShutdownIT::trust).sslContext();
+    SslContext trusting =
+        Http2SslContextSpec.forClient().configure(TlsShutdownIT::trust).sslContext();
     reactor.netty.http.client.HttpClient h2 =
-        reactor.netty.http.client.HttpClient.create().protocol(HttpProtocol.H2).secure(spec -> spec.sslContext(trusting));
+        reactor.netty.http.client.HttpClient.create()
+            .protocol(HttpProtocol.H2)
+            .secure(spec -> spec.sslContext(trusting));
     CompletableFuture<String> slow =
         h2.get()
             .uri("https://127.0.0.1:" + port + "/slow?ms=1500")
-            .responseSingle((res, body) -> body.asString().map(b -> res.status().code() + " " + b + " " + res.version()))
+            .responseSingle(
+                (res, body) ->
+                    body.asString().map(b -> res.status().code() + " " + b + " " + res.version()))
             .toFuture();
     assertThat(probe.slowStarted.tryAcquire(1, WAIT, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<Void> closed = closeContext();
@@ -133,10 +142,15 @@ class TlsShutdownIT {
   @Test
   @Tag("G7")
   void jdkClientOverTlsGetsItsInFlightResponseWholeWithConnectionClose() throws Exception {
-    HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(CERTS.client()).build();
+    HttpClient jdk =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .sslContext(CERTS.client())
+            .build();
     CompletableFuture<HttpResponse<String>> slow =
         jdk.sendAsync(
-            HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/slow?ms=3000")).build(),
+            HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/slow?ms=3000"))
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(probe.slowStarted.tryAcquire(1, WAIT, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<Void> closed = closeContext();
@@ -144,7 +158,8 @@ class TlsShutdownIT {
     HttpResponse<String> r = slow.get(WAIT, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("slow 3000");
-    assertThat(r.headers().firstValue("connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("close"));
+    assertThat(r.headers().firstValue("connection"))
+        .hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("close"));
     closed.get(WAIT, TimeUnit.SECONDS);
     ShutdownReport report = probe.report.get(WAIT, TimeUnit.SECONDS);
     // the JDK's client closes the connection on Connection: close without a close_notify: the

@@ -19,8 +19,10 @@ public final class LossyRelay implements AutoCloseable {
   private volatile BiPredicate<Boolean, ByteBuffer> drop; // (toServer, datagram) -> drop?
   private final Thread thread;
   private volatile SocketAddress client;
+
   /** Datagrams dropped so far. */
   public final AtomicInteger dropped = new AtomicInteger();
+
   /** Datagrams relayed so far. */
   public final AtomicInteger relayed = new AtomicInteger();
 
@@ -38,12 +40,16 @@ public final class LossyRelay implements AutoCloseable {
     thread.start();
   }
 
-  /** @param rule the new drop rule, effective for the next datagram */
+  /**
+   * @param rule the new drop rule, effective for the next datagram
+   */
   public void drop(BiPredicate<Boolean, ByteBuffer> rule) {
     drop = rule;
   }
 
-  /** @return where clients send */
+  /**
+   * @return where clients send
+   */
   public InetSocketAddress address() {
     try {
       return (InetSocketAddress) socket.getLocalAddress();

@@ -15,8 +15,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A real peer process ({@code openssl s_server}, {@code s_client}, graceful's own command line). Its merged output is collected by a
- * reader thread; tests wait for lines with a deadline (a condition variable, not sleep polling).
+ * A real peer process ({@code openssl s_server}, {@code s_client}, graceful's own command line).
+ * Its merged output is collected by a reader thread; tests wait for lines with a deadline (a
+ * condition variable, not sleep polling).
  */
 public final class PeerProcess implements AutoCloseable {
   private final Process process;
@@ -29,7 +30,8 @@ public final class PeerProcess implements AutoCloseable {
     try {
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
-      throw new UncheckedIOException(missingProgram(command.get(0)).orElse("cannot start " + command), e);
+      throw new UncheckedIOException(
+          missingProgram(command.get(0)).orElse("cannot start " + command), e);
     }
     Thread reader = new Thread(this::collect, "openssl-output");
     reader.setDaemon(true);
@@ -53,7 +55,11 @@ public final class PeerProcess implements AutoCloseable {
       return java.util.Optional.empty();
     }
     return java.util.Optional.of(
-        "test peer '" + program + "' is not installed: apt-get install " + pkg + " (or run .ci/run, which installs every peer)");
+        "test peer '"
+            + program
+            + "' is not installed: apt-get install "
+            + pkg
+            + " (or run .ci/run, which installs every peer)");
   }
 
   private static boolean onPath(String program) {
@@ -84,9 +90,17 @@ public final class PeerProcess implements AutoCloseable {
 
   /** Starts s_server on {@code port} and waits until it listens. */
   public static PeerProcess server(int port, TestCerts certs, String... extra) {
-    List<String> cmd = new ArrayList<>(List.of(
-        "openssl", "s_server", "-accept", "127.0.0.1:" + port,
-        "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "openssl",
+                "s_server",
+                "-accept",
+                "127.0.0.1:" + port,
+                "-cert",
+                certs.certFile().toString(),
+                "-key",
+                certs.keyFile().toString()));
     cmd.addAll(List.of(extra));
     PeerProcess p = new PeerProcess(cmd);
     p.awaitLine("ACCEPT", Duration.ofSeconds(10));
@@ -103,7 +117,8 @@ public final class PeerProcess implements AutoCloseable {
 
   private void collect() {
     try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         lock.lock();
@@ -205,7 +220,9 @@ public final class PeerProcess implements AutoCloseable {
     }
   }
 
-  /** @return the process id */
+  /**
+   * @return the process id
+   */
   public long pid() {
     return process.pid();
   }

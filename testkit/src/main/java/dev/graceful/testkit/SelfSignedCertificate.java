@@ -40,7 +40,8 @@ import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * A self-signed EC P-256 certificate for {@code localhost} and {@code 127.0.0.1}, or for names of
- * the caller's choosing, generated in process with BouncyCastle (an optional dependency). For loopback servers, tests and demos.
+ * the caller's choosing, generated in process with BouncyCastle (an optional dependency). For
+ * loopback servers, tests and demos.
  */
 public final class SelfSignedCertificate {
   private static final char[] PASSWORD = "graceful".toCharArray();
@@ -96,26 +97,28 @@ public final class SelfSignedCertificate {
             name,
             keys.getPublic());
     try {
-      builder.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(alternatives));
+      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alternatives));
       X509Certificate cert =
           new JcaX509CertificateConverter()
               .getCertificate(
-                  builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+                  builder.build(
+                      new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
       return new SelfSignedCertificate(keys, cert);
     } catch (IOException | OperatorCreationException e) {
       throw new GeneralSecurityException("cannot build a self-signed certificate", e);
     }
   }
 
-  /** @return the certificate */
+  /**
+   * @return the certificate
+   */
   public X509Certificate certificate() {
     return certificate;
   }
 
-  /** @return the key pair */
+  /**
+   * @return the key pair
+   */
   public KeyPair keys() {
     return keys;
   }

@@ -15,8 +15,8 @@ public record TestCerts(SelfSignedCertificate cert, Path certFile, Path keyFile)
   }
 
   /**
-   * A certificate for exactly these names (DNS names and IP literals as subject alternative
-   * names), e.g. one for another host, which a verifying client must refuse.
+   * A certificate for exactly these names (DNS names and IP literals as subject alternative names),
+   * e.g. one for another host, which a verifying client must refuse.
    */
   public static TestCerts forNames(String... names) {
     try {

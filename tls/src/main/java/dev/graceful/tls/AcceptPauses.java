@@ -9,10 +9,10 @@ import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * What a listener does when accepting fails, as it does when file descriptors run out (EMFILE):
- * the connection stays in the backlog and the listener is ready again at once, so accepting again
- * at once would spin its loop and flood the log. Accepting pauses instead (no OP_ACCEPT interest)
- * for an {@link AcceptBackoff} pause, timed on the loop with the server's scheduler, and the first
+ * What a listener does when accepting fails, as it does when file descriptors run out (EMFILE): the
+ * connection stays in the backlog and the listener is ready again at once, so accepting again at
+ * once would spin its loop and flood the log. Accepting pauses instead (no OP_ACCEPT interest) for
+ * an {@link AcceptBackoff} pause, timed on the loop with the server's scheduler, and the first
  * failure of each episode is logged. Confined to the listener's loop.
  */
 final class AcceptPauses {
@@ -65,7 +65,10 @@ final class AcceptPauses {
     AcceptBackoff.Pause pause = backoff.failed();
     if (pause.firstOfEpisode()) {
       warn(
-          "accept failed on " + listener + "; pausing accepts for " + pause.length().toMillis()
+          "accept failed on "
+              + listener
+              + "; pausing accepts for "
+              + pause.length().toMillis()
               + " ms, longer while it keeps failing (not logged again until an accept succeeds)",
           e);
     }
@@ -83,7 +86,9 @@ final class AcceptPauses {
   void succeeded() {
     long failed = backoff.succeeded();
     if (failed > 0) {
-      LOG.log(System.Logger.Level.INFO, () -> "accepting again on " + listener + " after " + failed + " failed accepts");
+      LOG.log(
+          System.Logger.Level.INFO,
+          () -> "accepting again on " + listener + " after " + failed + " failed accepts");
     }
   }
 

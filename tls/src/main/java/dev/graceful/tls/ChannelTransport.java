@@ -20,7 +20,9 @@ public final class ChannelTransport extends SelectableTransport {
     this.channel = channel;
   }
 
-  /** @return the channel */
+  /**
+   * @return the channel
+   */
   public SocketChannel channel() {
     return channel;
   }
@@ -34,9 +36,10 @@ public final class ChannelTransport extends SelectableTransport {
     return n;
   }
 
-  /** @return true once a byte was read: the peer has begun its part (a hello); loop only */
+  /**
+   * @return true once a byte was read: the peer has begun its part (a hello); loop only
+   */
   boolean hasReceived() {
     return received;
   }
-
 }

@@ -6,9 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 /**
- * A connected, non-blocking {@link DatagramChannel} on a selector loop, for DTLS. Each write
- * is one datagram (DTLS allows several records in one); each datagram read is kept whole and handed
- * out as it fits, so no datagram is ever truncated by a small buffer. UDP has no end of stream.
+ * A connected, non-blocking {@link DatagramChannel} on a selector loop, for DTLS. Each write is one
+ * datagram (DTLS allows several records in one); each datagram read is kept whole and handed out as
+ * it fits, so no datagram is ever truncated by a small buffer. UDP has no end of stream.
  */
 public final class DatagramTransport extends SelectableTransport {
   /** The largest UDP payload. */

@@ -32,9 +32,9 @@ import reactor.core.scheduler.Scheduler;
  * emitted. Everything runs on one loop.
  *
  * <p>The server knows its open connections and shuts them all down by one {@link ServerShutdown}
- * ({@link #shutdown}); as with {@link TlsServer}, a connection is idle unless the application
- * marks work on it with {@link #track}. T14: the peer's close_notify can be lost, and a server
- * shutdown always has a deadline, which bounds every wait for it.
+ * ({@link #shutdown}); as with {@link TlsServer}, a connection is idle unless the application marks
+ * work on it with {@link #track}. T14: the peer's close_notify can be lost, and a server shutdown
+ * always has a deadline, which bounds every wait for it.
  */
 public final class DtlsServer implements GracefulShutdown {
   private static final System.Logger LOG = System.getLogger(DtlsServer.class.getName());
@@ -50,14 +50,20 @@ public final class DtlsServer implements GracefulShutdown {
   private final ByteBuffer rx = ByteBuffer.allocate(DatagramTransport.MAX_DATAGRAM);
   private SelectionKey key;
   private volatile boolean accepting = true;
+
   /** Handshakes under way; the connections Flux completes after the last one once not accepting. */
   private final AtomicInteger handshaking = new AtomicInteger();
+
   private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
   private final OpenConnections open = new OpenConnections();
   private final SharedShutdown shutdown = new SharedShutdown(this::run);
 
   private DtlsServer(
-      DatagramChannel channel, SelectorLoop loop, SSLContext context, Consumer<SSLEngine> configure, Scheduler timer)
+      DatagramChannel channel,
+      SelectorLoop loop,
+      SSLContext context,
+      Consumer<SSLEngine> configure,
+      Scheduler timer)
       throws IOException {
     this.channel = channel;
     this.loop = loop;
@@ -76,7 +82,11 @@ public final class DtlsServer implements GracefulShutdown {
    * @return the listening server
    */
   public static Mono<DtlsServer> bind(
-      InetSocketAddress bind, SSLContext context, LoopGroup loops, Consumer<SSLEngine> configure, Scheduler timer) {
+      InetSocketAddress bind,
+      SSLContext context,
+      LoopGroup loops,
+      Consumer<SSLEngine> configure,
+      Scheduler timer) {
     Objects.requireNonNull(context, "context");
     Objects.requireNonNull(loops, "loops");
     Objects.requireNonNull(configure, "configure");
@@ -115,7 +125,9 @@ public final class DtlsServer implements GracefulShutdown {
     return accepted.asFlux();
   }
 
-  /** @return the bound address */
+  /**
+   * @return the bound address
+   */
   public InetSocketAddress address() {
     return address;
   }
@@ -139,7 +151,9 @@ public final class DtlsServer implements GracefulShutdown {
                 }));
   }
 
-  /** Loop thread: no new peers; the connections Flux completes once handshakes under way settled. */
+  /**
+   * Loop thread: no new peers; the connections Flux completes once handshakes under way settled.
+   */
   private void endAccepting() {
     accepting = false;
     if (handshaking.get() == 0) {
@@ -272,15 +286,17 @@ public final class DtlsServer implements GracefulShutdown {
             });
   }
 
-  /** @return the handshaken connections whose transport graceful has not closed yet */
+  /**
+   * @return the handshaken connections whose transport graceful has not closed yet
+   */
   public Set<TlsConnection> openConnections() {
     return open.snapshot();
   }
 
   /**
-   * G2: as {@link TlsServer#track}: {@code exchange} counts as in flight on {@code connection}
-   * from subscription until it terminates or is cancelled, and a {@link #shutdown} lets it finish
-   * within its grace period. On a connection this server does not hold, it runs uncounted.
+   * G2: as {@link TlsServer#track}: {@code exchange} counts as in flight on {@code connection} from
+   * subscription until it terminates or is cancelled, and a {@link #shutdown} lets it finish within
+   * its grace period. On a connection this server does not hold, it runs uncounted.
    *
    * @param connection one of this server's connections
    * @param exchange the work
@@ -291,11 +307,11 @@ public final class DtlsServer implements GracefulShutdown {
   }
 
   /**
-   * G1–G5, G10 over DTLS: stops accepting new peers (handshakes under way settle first, within
-   * the deadline), lets tracked work finish within the grace period, shuts every open connection
-   * down by {@code how}, forces the stragglers at the deadline (T14: waiting for a close_notify
-   * that may be lost never outlasts it), releases every connection it counted and closes the UDP
-   * socket, then reports. Once: see {@link GracefulShutdown}.
+   * G1–G5, G10 over DTLS: stops accepting new peers (handshakes under way settle first, within the
+   * deadline), lets tracked work finish within the grace period, shuts every open connection down
+   * by {@code how}, forces the stragglers at the deadline (T14: waiting for a close_notify that may
+   * be lost never outlasts it), releases every connection it counted and closes the UDP socket,
+   * then reports. Once: see {@link GracefulShutdown}.
    *
    * @param how the server shutdown
    * @return the report, once the socket is closed

@@ -74,17 +74,23 @@ public final class HostnameVerification {
     return new HostnameVerification(name, verify);
   }
 
-  /** @return the name set by {@link #serverName(String)}, or empty for the connect host */
+  /**
+   * @return the name set by {@link #serverName(String)}, or empty for the connect host
+   */
   public Optional<String> serverName() {
     return Optional.ofNullable(serverName);
   }
 
-  /** @return false only for {@link #insecureSkipHostnameVerification()} */
+  /**
+   * @return false only for {@link #insecureSkipHostnameVerification()}
+   */
   public boolean verifiesHostname() {
     return verify;
   }
 
-  /** @return the name the engine is created with, verified against and sent as SNI */
+  /**
+   * @return the name the engine is created with, verified against and sent as SNI
+   */
   String peerHost(InetSocketAddress address) {
     return serverName != null ? serverName : address.getHostString();
   }
@@ -124,8 +130,12 @@ public final class HostnameVerification {
   @Override
   public String toString() {
     if (!verify) {
-      return "HostnameVerification[INSECURE: skipped" + (serverName == null ? "" : ", SNI " + serverName) + "]";
+      return "HostnameVerification[INSECURE: skipped"
+          + (serverName == null ? "" : ", SNI " + serverName)
+          + "]";
     }
-    return "HostnameVerification[HTTPS against " + (serverName == null ? "the connect host" : serverName) + "]";
+    return "HostnameVerification[HTTPS against "
+        + (serverName == null ? "the connect host" : serverName)
+        + "]";
   }
 }

@@ -1,9 +1,9 @@
 package dev.graceful.tls;
 
+import dev.graceful.core.spi.Waiters;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import dev.graceful.core.spi.Waiters;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -99,12 +99,16 @@ public final class MemoryTransport implements TlsTransport {
     return out;
   }
 
-  /** @return true while an engine waits on this transport for readiness */
+  /**
+   * @return true while an engine waits on this transport for readiness
+   */
   public synchronized boolean isAwaitingReadiness() {
     return !waiters.isEmpty();
   }
 
-  /** @return bytes waiting to be taken */
+  /**
+   * @return bytes waiting to be taken
+   */
   public synchronized int pendingOutbound() {
     return outbound.position();
   }
@@ -147,9 +151,7 @@ public final class MemoryTransport implements TlsTransport {
     synchronized (this) {
       now =
           !open
-              || (forWrite
-                  ? outbound.position() < capacity
-                  : inbound.hasRemaining() || inputEnded);
+              || (forWrite ? outbound.position() < capacity : inbound.hasRemaining() || inputEnded);
       if (!now) {
         waiters.add(forWrite, onReady);
       }

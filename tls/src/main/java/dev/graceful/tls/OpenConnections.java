@@ -35,7 +35,9 @@ final class OpenConnections {
     return Set.copyOf(open.keySet());
   }
 
-  /** @see TlsServer#track(TlsConnection, Mono) */
+  /**
+   * @see TlsServer#track(TlsConnection, Mono)
+   */
   Mono<Void> track(TlsConnection connection, Mono<Void> exchange) {
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(exchange, "exchange");
@@ -47,10 +49,11 @@ final class OpenConnections {
   }
 
   /**
-   * Runs {@code how} over the connections open once {@code stopAccepting} completed, then
-   * releases every one it counted, then {@code afterwards}, then reports.
+   * Runs {@code how} over the connections open once {@code stopAccepting} completed, then releases
+   * every one it counted, then {@code afterwards}, then reports.
    */
-  Mono<ShutdownReport> shutDown(ServerShutdown how, Mono<Void> stopAccepting, Mono<Void> afterwards) {
+  Mono<ShutdownReport> shutDown(
+      ServerShutdown how, Mono<Void> stopAccepting, Mono<Void> afterwards) {
     List<TlsConnection> counted = new CopyOnWriteArrayList<>();
     return how.run(
             stopAccepting,
@@ -63,6 +66,11 @@ final class OpenConnections {
                   });
               return members;
             })
-        .flatMap(report -> Flux.fromIterable(counted).flatMap(TlsConnection::release).then(afterwards).then(Mono.just(report)));
+        .flatMap(
+            report ->
+                Flux.fromIterable(counted)
+                    .flatMap(TlsConnection::release)
+                    .then(afterwards)
+                    .then(Mono.just(report)));
   }
 }

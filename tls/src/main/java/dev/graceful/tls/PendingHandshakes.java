@@ -35,12 +35,16 @@ final class PendingHandshakes {
       this.onAbort = onAbort;
     }
 
-    /** @return true once it has settled (a socket aborted at once is, for one) */
+    /**
+     * @return true once it has settled (a socket aborted at once is, for one)
+     */
     boolean isOver() {
       return over.get();
     }
 
-    /** @param handshake the subscription to the handshake, cancelled if it is aborted */
+    /**
+     * @param handshake the subscription to the handshake, cancelled if it is aborted
+     */
     void handshake(Disposable handshake) {
       this.handshake = handshake;
     }
@@ -97,7 +101,9 @@ final class PendingHandshakes {
   private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
   private final TlsServerOptions options;
 
-  /** @param options the handshake deadline and its scheduler */
+  /**
+   * @param options the handshake deadline and its scheduler
+   */
   PendingHandshakes(TlsServerOptions options) {
     this.options = options;
   }
@@ -115,7 +121,8 @@ final class PendingHandshakes {
     String late = "no TLS handshake within " + timeout + ": closed with nothing sent";
     long at = options.scheduler().now(TimeUnit.NANOSECONDS) + timeout.toNanos();
     try {
-      p.deadline = loop.deadline(options.scheduler(), at, () -> p.abort(late), refused -> p.abort(late));
+      p.deadline =
+          loop.deadline(options.scheduler(), at, () -> p.abort(late), refused -> p.abort(late));
     } catch (RejectedExecutionException refused) {
       // the scheduler cannot time it: a socket that may never handshake is not kept unbounded
       p.abort("the handshake deadline cannot be timed (" + refused.getMessage() + "): closed");
@@ -129,11 +136,14 @@ final class PendingHandshakes {
    */
   Mono<Void> closeSilent() {
     return Flux.fromIterable(List.copyOf(pending))
-        .flatMap(p -> p.abortOnLoop("closed by the server's shutdown before any hello arrived", true))
+        .flatMap(
+            p -> p.abortOnLoop("closed by the server's shutdown before any hello arrived", true))
         .then();
   }
 
-  /** @return completes once every pending socket is closed, each on its own loop */
+  /**
+   * @return completes once every pending socket is closed, each on its own loop
+   */
   Mono<Void> abortAll(String why) {
     return Flux.fromIterable(List.copyOf(pending)).flatMap(p -> p.abortOnLoop(why, false)).then();
   }

@@ -19,8 +19,8 @@ import java.util.concurrent.Executor;
  * WANT_WRITE). Write interest is cleared as soon as it is delivered (a socket is almost always
  * writable). Read interest outlives the wait it was set for, until input arrives that nobody waits
  * for: a connection whose reads follow one another (a handshake, then a shutdown) then costs the
- * selector no interest change per wait, and an idle connection at most one wake-up, after which
- * it costs nothing.
+ * selector no interest change per wait, and an idle connection at most one wake-up, after which it
+ * costs nothing.
  */
 abstract sealed class SelectableTransport implements TlsTransport
     permits ChannelTransport, DatagramTransport {
@@ -51,7 +51,9 @@ abstract sealed class SelectableTransport implements TlsTransport
     return identity;
   }
 
-  /** @return true if bytes are already buffered by the transport itself, so reading can go on */
+  /**
+   * @return true if bytes are already buffered by the transport itself, so reading can go on
+   */
   boolean hasBufferedInput() {
     return false;
   }
@@ -130,7 +132,9 @@ abstract sealed class SelectableTransport implements TlsTransport
     return k == null || !k.isValid() ? 0 : k.interestOps();
   }
 
-  /** @return the selector interest currently needed (for leak checks) */
+  /**
+   * @return the selector interest currently needed (for leak checks)
+   */
   public final int interestOps() {
     return waiters.interestOps();
   }

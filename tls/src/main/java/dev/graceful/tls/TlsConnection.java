@@ -46,7 +46,10 @@ public final class TlsConnection implements Shutdownable {
     this.transport = transport;
     this.engine =
         new TlsEngine(
-            ssl, new EngineTransport(transport), delegatedTasks, context.getProtocol().startsWith("DTLS"));
+            ssl,
+            new EngineTransport(transport),
+            delegatedTasks,
+            context.getProtocol().startsWith("DTLS"));
     this.coordinator = new ShutdownCoordinator(engine);
   }
 
@@ -63,8 +66,8 @@ public final class TlsConnection implements Shutdownable {
   }
 
   /**
-   * As {@link #over(TlsTransport, SSLEngine, SSLContext)}, running the JDK engine's delegated
-   * tasks (certificate validation, key agreement) on {@code delegatedTasks} instead of {@code
+   * As {@link #over(TlsTransport, SSLEngine, SSLContext)}, running the JDK engine's delegated tasks
+   * (certificate validation, key agreement) on {@code delegatedTasks} instead of {@code
    * Schedulers.boundedElastic()}: for example the caller's own thread over a memory transport.
    *
    * @param transport the byte pipe
@@ -100,7 +103,10 @@ public final class TlsConnection implements Shutdownable {
    * @return a cold Mono of the handshaken connection
    */
   public static Mono<TlsConnection> connect(
-      InetSocketAddress address, SSLContext context, LoopGroup loops, Consumer<SSLEngine> configure) {
+      InetSocketAddress address,
+      SSLContext context,
+      LoopGroup loops,
+      Consumer<SSLEngine> configure) {
     return connect(address, context, loops, HostnameVerification.defaults(), configure);
   }
 
@@ -141,7 +147,8 @@ public final class TlsConnection implements Shutdownable {
                     try {
                       ch = SocketChannel.open();
                       ch.configureBlocking(false);
-                      ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true); // whole records
+                      ch.setOption(
+                          java.net.StandardSocketOptions.TCP_NODELAY, true); // whole records
                     } catch (IOException e) {
                       sink.error(e);
                       return;
@@ -166,7 +173,8 @@ public final class TlsConnection implements Shutdownable {
                       return Mono.error(e);
                     }
                     TlsConnection c = new TlsConnection(ssl, transport, context, ELASTIC);
-                    return c.handshake().doOnError(e -> c.engine.executor().execute(transport::close));
+                    return c.handshake()
+                        .doOnError(e -> c.engine.executor().execute(transport::close));
                   });
         });
   }
@@ -238,7 +246,8 @@ public final class TlsConnection implements Shutdownable {
   }
 
   private static java.net.UnknownHostException unknownHost(InetSocketAddress address) {
-    return new java.net.UnknownHostException(address.getHostString() + ": the host name did not resolve");
+    return new java.net.UnknownHostException(
+        address.getHostString() + ": the host name did not resolve");
   }
 
   /** The client engine for {@code address}: created for the verified name, configured, verified. */
@@ -273,7 +282,8 @@ public final class TlsConnection implements Shutdownable {
       LoopGroup loops,
       Consumer<SSLEngine> configure,
       reactor.core.scheduler.Scheduler timer) {
-    return connectDatagram(address, context, loops, HostnameVerification.defaults(), configure, timer);
+    return connectDatagram(
+        address, context, loops, HostnameVerification.defaults(), configure, timer);
   }
 
   /**
@@ -284,8 +294,8 @@ public final class TlsConnection implements Shutdownable {
    * @param context a "DTLS" client context; its trust managers check the server's chain
    * @param loops the loop group; one loop is picked
    * @param verification the name checked and sent as SNI
-   * @param configure adjusts the engine before the handshake; it cannot turn host name
-   *     verification off
+   * @param configure adjusts the engine before the handshake; it cannot turn host name verification
+   *     off
    * @param timer where retransmission timers run
    * @return a cold Mono of the handshaken connection
    */
@@ -502,30 +512,38 @@ public final class TlsConnection implements Shutdownable {
     return engine.connectionId();
   }
 
-  /** @return the negotiated protocol, e.g. {@code TLSv1.3} */
+  /**
+   * @return the negotiated protocol, e.g. {@code TLSv1.3}
+   */
   public String protocol() {
     return engine.ssl().getSession().getProtocol();
   }
 
-  /** @return the session */
+  /**
+   * @return the session
+   */
   public SSLSession session() {
     return engine.ssl().getSession();
   }
 
   /**
-   * @return who closed first so far: {@code PEER} if the peer's close was processed before ours
-   *     was sent, else {@code LOCAL}
+   * @return who closed first so far: {@code PEER} if the peer's close was processed before ours was
+   *     sent, else {@code LOCAL}
    */
   public dev.graceful.core.Initiator initiator() {
     return engine.describe().build().initiator();
   }
 
-  /** @return true if the handshake resumed an earlier session */
+  /**
+   * @return true if the handshake resumed an earlier session
+   */
   public boolean resumed() {
     return engine.resumed();
   }
 
-  /** @return application bytes read over the connection so far */
+  /**
+   * @return application bytes read over the connection so far
+   */
   public long bytesRead() {
     return engine.bytesRead();
   }
@@ -547,12 +565,16 @@ public final class TlsConnection implements Shutdownable {
     return engine.closed();
   }
 
-  /** @return true once {@link #release()} ran */
+  /**
+   * @return true once {@link #release()} ran
+   */
   public boolean isReleased() {
     return released;
   }
 
-  /** @return the transport */
+  /**
+   * @return the transport
+   */
   public TlsTransport transport() {
     return transport;
   }

@@ -31,11 +31,12 @@ import reactor.core.publisher.Sinks;
  *
  * <p>The server knows its open connections (from the handshake until graceful closes their
  * transport) and shuts them all down by one {@link ServerShutdown} ({@link #shutdown}). TLS has no
- * exchanges of its own: a connection is idle unless the application marks a unit of work on it
- * with {@link #track}, which the grace period (G2) then lets finish.
+ * exchanges of its own: a connection is idle unless the application marks a unit of work on it with
+ * {@link #track}, which the grace period (G2) then lets finish.
  */
 public final class TlsServer implements GracefulShutdown {
   private static final System.Logger LOG = System.getLogger(TlsServer.class.getName());
+
   /**
    * Handshakes settle on several loops at once: emissions into the one sink take turns, each
    * retrying for up to a second. A fresh handler per emission: a busy-looping handler's deadline
@@ -52,9 +53,15 @@ public final class TlsServer implements GracefulShutdown {
   private final Consumer<SSLEngine> configure;
   private final Sinks.Many<TlsConnection> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final InetSocketAddress address;
-  private final java.util.concurrent.atomic.LongAdder handshakeFailures = new java.util.concurrent.atomic.LongAdder();
-  /** Accepted sockets whose handshake has not settled yet; {@link #accepted} completes after them. */
-  private final java.util.concurrent.atomic.AtomicInteger handshaking = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.LongAdder handshakeFailures =
+      new java.util.concurrent.atomic.LongAdder();
+
+  /**
+   * Accepted sockets whose handshake has not settled yet; {@link #accepted} completes after them.
+   */
+  private final java.util.concurrent.atomic.AtomicInteger handshaking =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private volatile boolean stopped;
   private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
   private final OpenConnections open = new OpenConnections();
@@ -209,7 +216,8 @@ public final class TlsServer implements GracefulShutdown {
     } catch (RuntimeException e) { // the application's configure, or the context, failed
       if (p.end()) {
         handshakeFailures.increment();
-        LOG.log(System.Logger.Level.WARNING, "cannot make an engine for " + transport.describe(), e);
+        LOG.log(
+            System.Logger.Level.WARNING, "cannot make an engine for " + transport.describe(), e);
         transport.close();
         settled();
       }
@@ -226,7 +234,10 @@ public final class TlsServer implements GracefulShutdown {
                     open.add(ready);
                     accepted.emitNext(ready, turns());
                   } catch (Sinks.EmissionException e) { // held up for a second by the other loops
-                    LOG.log(System.Logger.Level.WARNING, "could not hand over a handshaken connection", e);
+                    LOG.log(
+                        System.Logger.Level.WARNING,
+                        "could not hand over a handshaken connection",
+                        e);
                     open.remove(ready);
                     loop.execute(transport::close);
                   } finally {
@@ -261,12 +272,16 @@ public final class TlsServer implements GracefulShutdown {
     return accepted.asFlux();
   }
 
-  /** @return the bound address */
+  /**
+   * @return the bound address
+   */
   public InetSocketAddress address() {
     return address;
   }
 
-  /** @return handshakes that failed so far */
+  /**
+   * @return handshakes that failed so far
+   */
   public long handshakeFailures() {
     return handshakeFailures.sum();
   }
@@ -300,7 +315,9 @@ public final class TlsServer implements GracefulShutdown {
                 }));
   }
 
-  /** @return the handshaken connections whose transport graceful has not closed yet */
+  /**
+   * @return the handshaken connections whose transport graceful has not closed yet
+   */
   public Set<TlsConnection> openConnections() {
     return open.snapshot();
   }
@@ -309,9 +326,8 @@ public final class TlsServer implements GracefulShutdown {
    * G2: counts {@code exchange}, a unit of work the application marks on {@code connection} (a
    * message being answered, a session's last words), as in flight from subscription until it
    * terminates or is cancelled. A {@link #shutdown} lets such work finish within its grace period
-   * before it shuts the connection down; a connection without any is idle and shut down at once.
-   * On a connection this server does not hold (or no longer holds), {@code exchange} runs
-   * uncounted.
+   * before it shuts the connection down; a connection without any is idle and shut down at once. On
+   * a connection this server does not hold (or no longer holds), {@code exchange} runs uncounted.
    *
    * @param connection one of this server's connections
    * @param exchange the work
@@ -322,13 +338,13 @@ public final class TlsServer implements GracefulShutdown {
   }
 
   /**
-   * G1–G5, G10: stops accepting (handshakes under way settle first, within the deadline, and
-   * their connections are counted too; a socket that has not sent a hello yet has no TLS session
-   * to end and is closed at once, with nothing sent), lets tracked work finish within the grace
-   * period, shuts every open connection down by {@code how} on its own loop, forces the stragglers
-   * at the deadline, then releases every connection it counted (closing its socket; T9: a session
-   * stays resumable when its close_notify was sent), closes any socket whose handshake is still
-   * under way, and reports. Once: see {@link GracefulShutdown}.
+   * G1–G5, G10: stops accepting (handshakes under way settle first, within the deadline, and their
+   * connections are counted too; a socket that has not sent a hello yet has no TLS session to end
+   * and is closed at once, with nothing sent), lets tracked work finish within the grace period,
+   * shuts every open connection down by {@code how} on its own loop, forces the stragglers at the
+   * deadline, then releases every connection it counted (closing its socket; T9: a session stays
+   * resumable when its close_notify was sent), closes any socket whose handshake is still under
+   * way, and reports. Once: see {@link GracefulShutdown}.
    *
    * @param how the server shutdown
    * @return the report

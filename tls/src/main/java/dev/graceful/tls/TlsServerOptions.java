@@ -26,7 +26,9 @@ public final class TlsServerOptions {
     this.scheduler = scheduler;
   }
 
-  /** @return a 10 s handshake deadline, timed on {@code Schedulers.parallel()} */
+  /**
+   * @return a 10 s handshake deadline, timed on {@code Schedulers.parallel()}
+   */
   public static TlsServerOptions defaults() {
     return DEFAULTS;
   }
@@ -57,18 +59,26 @@ public final class TlsServerOptions {
     return new TlsServerOptions(handshakeTimeout, Objects.requireNonNull(scheduler, "scheduler"));
   }
 
-  /** @return the handshake deadline */
+  /**
+   * @return the handshake deadline
+   */
   public Duration handshakeTimeout() {
     return handshakeTimeout;
   }
 
-  /** @return where the server's timers run */
+  /**
+   * @return where the server's timers run
+   */
   public Scheduler scheduler() {
     return scheduler;
   }
 
   @Override
   public String toString() {
-    return "TlsServerOptions[handshakeTimeout=" + handshakeTimeout + ", scheduler=" + scheduler + "]";
+    return "TlsServerOptions[handshakeTimeout="
+        + handshakeTimeout
+        + ", scheduler="
+        + scheduler
+        + "]";
   }
 }

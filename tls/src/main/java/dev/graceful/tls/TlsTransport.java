@@ -10,7 +10,9 @@ import java.util.concurrent.Executor;
  */
 public interface TlsTransport {
 
-  /** @return the executor owning this transport and the connection on it */
+  /**
+   * @return the executor owning this transport and the connection on it
+   */
   Executor executor();
 
   /**
@@ -34,7 +36,8 @@ public interface TlsTransport {
   /**
    * Runs {@code onReady} once on the executor when reading ({@code forWrite} false) or writing may
    * make progress, soon if it already may (input already there, room to write): readiness is
-   * level-triggered, as engines rely on it. Several operations may wait at once; each is woken once.
+   * level-triggered, as engines rely on it. Several operations may wait at once; each is woken
+   * once.
    *
    * @param forWrite wait for writability instead of readability
    * @param onReady what to run
@@ -51,9 +54,13 @@ public interface TlsTransport {
   /** Closes the transport; idempotent. */
   void close();
 
-  /** @return false once closed */
+  /**
+   * @return false once closed
+   */
   boolean isOpen();
 
-  /** @return a short identity such as {@code 127.0.0.1:50432->127.0.0.1:4433} */
+  /**
+   * @return a short identity such as {@code 127.0.0.1:50432->127.0.0.1:4433}
+   */
   String describe();
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.condition.OS;
 @EnabledOnOs(OS.LINUX) // ulimit and /proc
 class AcceptBackoffIT {
   static final Duration WAIT = Duration.ofSeconds(30);
+
   /** How long the exhausted server is watched. */
   static final Duration WINDOW = Duration.ofSeconds(2);
 
@@ -32,7 +33,12 @@ class AcceptBackoffIT {
     String java = ProcessHandle.current().info().command().orElse("java");
     String classPath = System.getProperty("java.class.path");
     List<String> cmd =
-        List.of("bash", "-c", "ulimit -n 128 && exec \"$0\" -cp \"$1\" " + AcceptStorm.class.getName(), java, classPath);
+        List.of(
+            "bash",
+            "-c",
+            "ulimit -n 128 && exec \"$0\" -cp \"$1\" " + AcceptStorm.class.getName(),
+            java,
+            classPath);
     List<Socket> clients = new ArrayList<>();
     try (PeerProcess server = PeerProcess.command(cmd)) {
       int port = Integer.parseInt(server.awaitLine("port ", WAIT).replaceAll(".*port ", "").trim());
@@ -50,7 +56,9 @@ class AcceptBackoffIT {
       assertThat(warnings).as("no more warnings within the episode").isZero();
       assertThat(warnings(server)).as("one warning for the episode").isEqualTo(1);
       // a spinning accept loop burns a whole core: 100 ticks a second
-      assertThat(cpu).as("CPU ticks of the server in %s", WINDOW).isLessThan(WINDOW.toSeconds() * 100 / 4);
+      assertThat(cpu)
+          .as("CPU ticks of the server in %s", WINDOW)
+          .isLessThan(WINDOW.toSeconds() * 100 / 4);
       server.send("ping\n");
       server.awaitLine("alive", WAIT);
     } finally {
@@ -64,7 +72,9 @@ class AcceptBackoffIT {
     return p.lines().stream().filter(l -> l.contains("accept failed")).count();
   }
 
-  /** @return user and system time of a process so far, in clock ticks (100 a second on Linux) */
+  /**
+   * @return user and system time of a process so far, in clock ticks (100 a second on Linux)
+   */
   private static long cpuTicks(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -17,14 +17,17 @@ public final class AcceptStorm {
   public static void main(String[] args) throws Exception {
     LoopGroup loops = LoopGroup.create(1);
     TlsServer server =
-        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), TestCerts.create().server(), loops, e -> {})
+        TlsServer.bind(
+                new InetSocketAddress("127.0.0.1", 0), TestCerts.create().server(), loops, e -> {})
             .block(Duration.ofSeconds(30));
     // as any server application does at startup, before descriptors can run out (the log's
     // formatter loads the time-zone rules from a file the first time)
-    System.getLogger(AcceptStorm.class.getName()).log(System.Logger.Level.INFO, "listening on " + server.address());
+    System.getLogger(AcceptStorm.class.getName())
+        .log(System.Logger.Level.INFO, "listening on " + server.address());
     System.out.println("port " + server.address().getPort());
     java.io.BufferedReader in =
-        new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.US_ASCII));
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.US_ASCII));
     String line;
     while ((line = in.readLine()) != null) {
       if (line.equals("ping")) {

@@ -1,6 +1,5 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.PeerProcess;
 import dev.graceful.testkit.TestCerts;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -10,8 +9,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 /**
- * Two real JDK TLS engines joined by memory transports (OpenSSL's BIO pair). The test thread is
- * the loop: {@link #pump()} runs queued tasks and moves bytes both ways until nothing moves, so
+ * Two real JDK TLS engines joined by memory transports (OpenSSL's BIO pair). The test thread is the
+ * loop: {@link #pump()} runs queued tasks and moves bytes both ways until nothing moves, so
  * everything is deterministic and timers can run on virtual time.
  */
 final class BioPair {
@@ -28,7 +27,9 @@ final class BioPair {
       return tasks.poll();
     }
 
-    /** @return tasks run */
+    /**
+     * @return tasks run
+     */
     int runAll() {
       int n = 0;
       Runnable r;
@@ -49,15 +50,23 @@ final class BioPair {
   boolean serverToClientOpen = true;
   long clientBytesSent;
 
-  /** Decides, per chunk moved, whether it is lost on the way (client to server, server to client). */
+  /**
+   * Decides, per chunk moved, whether it is lost on the way (client to server, server to client).
+   */
   java.util.function.BiPredicate<Boolean, ByteBuffer> lose = (toServer, bytes) -> false;
 
   BioPair(TestCerts certs, String tls, int capacity) {
     this(certs, tls, capacity, t -> t);
   }
 
-  /** @param clientTransport wraps the client's transport (to watch what its engine does) */
-  BioPair(TestCerts certs, String tls, int capacity, java.util.function.UnaryOperator<TlsTransport> clientTransport) {
+  /**
+   * @param clientTransport wraps the client's transport (to watch what its engine does)
+   */
+  BioPair(
+      TestCerts certs,
+      String tls,
+      int capacity,
+      java.util.function.UnaryOperator<TlsTransport> clientTransport) {
     clientSide = new MemoryTransport(executor, "client", capacity);
     serverSide = new MemoryTransport(executor, "server", capacity);
     boolean dtls = tls.startsWith("DTLS");
@@ -116,5 +125,4 @@ final class BioPair {
       }
     }
   }
-
 }

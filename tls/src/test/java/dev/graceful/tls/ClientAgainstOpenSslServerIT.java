@@ -1,19 +1,17 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.graceful.core.Initiator;
 import dev.graceful.core.LoopGroup;
 import dev.graceful.core.Outcome;
-import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.TransportPolicy;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +59,9 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T2, T5: our close_notify first; the peer answers; COMPLETE, initiated locally.
-  @Tag("T2") @Tag("T4") @Tag("T5")
+  @Tag("T2")
+  @Tag("T4")
+  @Tag("T5")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void completesWhenPeerAnswersCloseNotify(String tls) {
@@ -82,7 +82,8 @@ class ClientAgainstOpenSslServerIT {
       // T4: the transport is still open after the exchange.
       assertThat(c.transport().isOpen()).isTrue();
       // T2: writes are refused after our close_notify.
-      assertThat(Failures.shutdownError(c.send(utf8("late")), WAIT)).satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.ILLEGAL_STATE));
+      assertThat(Failures.shutdownError(c.send(utf8("late")), WAIT))
+          .satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.ILLEGAL_STATE));
       c.release().block(WAIT);
     }
   }
@@ -96,7 +97,8 @@ class ClientAgainstOpenSslServerIT {
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       ShutdownResult r =
-          c.shutdown(ShutdownSpec.bidirectional().fast().closeTransport(TransportPolicy.CLOSE)).block(WAIT);
+          c.shutdown(ShutdownSpec.bidirectional().fast().closeTransport(TransportPolicy.CLOSE))
+              .block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.SENT);
       assertThat(r.state()).isEqualTo(ShutdownState.SENT);
       assertThat(r.truncationRisk()).isTrue();
@@ -114,7 +116,8 @@ class ClientAgainstOpenSslServerIT {
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       ShutdownResult r =
-          c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE)).block(WAIT);
+          c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE))
+              .block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.quiet()).isTrue();
       assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
@@ -123,7 +126,8 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // T8: the peer closes TCP without close_notify (s_server's 'q' closes the socket first).
-  @Tag("T8") @Tag("T11")
+  @Tag("T8")
+  @Tag("T11")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void transportEofWithoutCloseNotifyIsTruncated(String tls) {
@@ -132,17 +136,24 @@ class ClientAgainstOpenSslServerIT {
       TlsConnection c = connect(port, tls);
       server.send("q\n");
       server.awaitExit(WAIT);
-      assertThat(Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().waitPeer().discardUnread().timeout(WAIT)), WAIT)).satisfies(e -> {
+      assertThat(
+              Failures.shutdownError(
+                  c.shutdown(ShutdownSpec.bidirectional().waitPeer().discardUnread().timeout(WAIT)),
+                  WAIT))
+          .satisfies(
+              e -> {
                 assertThat(e.reason()).isEqualTo(Reason.TRUNCATED);
                 assertThat(e.state().received()).isFalse();
               });
       // T11: after that fatal error a shutdown is refused.
-      assertThat(Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().fast()), WAIT)).satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.ILLEGAL_STATE));
+      assertThat(Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().fast()), WAIT))
+          .satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.ILLEGAL_STATE));
       c.release().block(WAIT);
     }
   }
 
-  // T8: with ignore-unexpected-EOF the bare EOF counts as the peer's close, flagged unauthenticated.
+  // T8: with ignore-unexpected-EOF the bare EOF counts as the peer's close, flagged
+  // unauthenticated.
   @Tag("T8")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
@@ -153,7 +164,9 @@ class ClientAgainstOpenSslServerIT {
       server.send("q\n");
       server.awaitExit(WAIT);
       ShutdownResult r =
-          c.shutdown(ShutdownSpec.bidirectional().ignoreUnexpectedEof().discardUnread().timeout(WAIT)).block(WAIT);
+          c.shutdown(
+                  ShutdownSpec.bidirectional().ignoreUnexpectedEof().discardUnread().timeout(WAIT))
+              .block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.unauthenticatedEof()).isTrue();
       assertThat(r.state().received()).isTrue();
@@ -162,7 +175,8 @@ class ClientAgainstOpenSslServerIT {
   }
 
   // TIMEOUT: a live but silent peer (SIGSTOP) never answers; the deadline ends the wait.
-  @Tag("T12") @Tag("R2")
+  @Tag("T12")
+  @Tag("R2")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void silentPeerTimesOutAtDeadline(String tls) {
@@ -170,7 +184,11 @@ class ClientAgainstOpenSslServerIT {
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       server.signal("STOP");
-      assertThat(Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofMillis(300))), WAIT)).satisfies(e -> {
+      assertThat(
+              Failures.shutdownError(
+                  c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofMillis(300))), WAIT))
+          .satisfies(
+              e -> {
                 assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);
                 assertThat(e.state()).isEqualTo(ShutdownState.SENT);
               });
@@ -199,7 +217,10 @@ class ClientAgainstOpenSslServerIT {
       server.stdin().flush();
       AtomicLong delivered = new AtomicLong();
       ShutdownResult r =
-          c.shutdown(ShutdownSpec.bidirectional().readInto(b -> delivered.addAndGet(b.remaining())).timeout(WAIT))
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .readInto(b -> delivered.addAndGet(b.remaining()))
+                      .timeout(WAIT))
               .block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(delivered.get()).isPositive().isEqualTo(r.bytesRead());
@@ -216,7 +237,9 @@ class ClientAgainstOpenSslServerIT {
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "1")) {
       TlsConnection c = connect(port, tls);
       server.send("pending-data\n");
-      assertThat(Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)), WAIT)).satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.UNREAD_DATA));
+      assertThat(
+              Failures.shutdownError(c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)), WAIT))
+          .satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.UNREAD_DATA));
       StringBuilder got = new StringBuilder();
       ShutdownResult r =
           c.shutdown(

@@ -15,8 +15,8 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /**
- * Connecting fails at once, with a typed error, when it cannot even start: no I/O happens, the
- * Mono ends, and the selector loop is left as it was.
+ * Connecting fails at once, with a typed error, when it cannot even start: no I/O happens, the Mono
+ * ends, and the selector loop is left as it was.
  */
 class ConnectFailureTest {
   static final Duration AT_ONCE = Duration.ofSeconds(5);
@@ -42,7 +42,10 @@ class ConnectFailureTest {
   void connectingToAnUnresolvedAddressFailsAtOnceAsAnUnknownHost() {
     StepVerifier.create(TlsConnection.connect(unresolved(), certs.client(), loops, engine -> {}))
         .expectErrorSatisfies(
-            e -> assertThat(e).isInstanceOf(UnknownHostException.class).hasMessageContaining("no-such-host.invalid"))
+            e ->
+                assertThat(e)
+                    .isInstanceOf(UnknownHostException.class)
+                    .hasMessageContaining("no-such-host.invalid"))
         .verify(AT_ONCE);
   }
 
@@ -50,9 +53,14 @@ class ConnectFailureTest {
   void connectingADatagramToAnUnresolvedAddressFailsAtOnceAsAnUnknownHost() throws Exception {
     SSLContext dtls = SSLContext.getInstance("DTLS");
     dtls.init(null, null, null);
-    StepVerifier.create(TlsConnection.connectDatagram(unresolved(), dtls, loops, engine -> {}, Schedulers.parallel()))
+    StepVerifier.create(
+            TlsConnection.connectDatagram(
+                unresolved(), dtls, loops, engine -> {}, Schedulers.parallel()))
         .expectErrorSatisfies(
-            e -> assertThat(e).isInstanceOf(UnknownHostException.class).hasMessageContaining("no-such-host.invalid"))
+            e ->
+                assertThat(e)
+                    .isInstanceOf(UnknownHostException.class)
+                    .hasMessageContaining("no-such-host.invalid"))
         .verify(AT_ONCE);
   }
 }

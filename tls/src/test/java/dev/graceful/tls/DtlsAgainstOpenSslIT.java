@@ -1,8 +1,5 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.LossyRelay;
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graceful.core.Initiator;
@@ -12,6 +9,9 @@ import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
+import dev.graceful.testkit.LossyRelay;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -42,14 +42,27 @@ class DtlsAgainstOpenSslIT {
 
   static TlsConnection connect(int port) {
     return TlsConnection.connectDatagram(
-            new InetSocketAddress("127.0.0.1", port), certs.dtlsClient(), loops, e -> {}, Schedulers.parallel())
+            new InetSocketAddress("127.0.0.1", port),
+            certs.dtlsClient(),
+            loops,
+            e -> {},
+            Schedulers.parallel())
         .block(WAIT);
   }
 
   static PeerProcess server(int port) {
-    PeerProcess p = PeerProcess.start(
-        "s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
-        "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString(), "-naccept", "1");
+    PeerProcess p =
+        PeerProcess.start(
+            "s_server",
+            "-dtls1_2",
+            "-accept",
+            "127.0.0.1:" + port,
+            "-cert",
+            certs.certFile().toString(),
+            "-key",
+            certs.keyFile().toString(),
+            "-naccept",
+            "1");
     p.awaitLine("ACCEPT", WAIT);
     return p;
   }
@@ -64,7 +77,8 @@ class DtlsAgainstOpenSslIT {
       assertThat(c.protocol()).isEqualTo("DTLSv1.2");
       c.send(ByteBuffer.wrap("hello-dtls\n".getBytes(StandardCharsets.UTF_8))).block(WAIT);
       server.awaitLine("hello-dtls", WAIT);
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5))).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
       assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
@@ -80,7 +94,9 @@ class DtlsAgainstOpenSslIT {
     try (PeerProcess server = server(port)) {
       TlsConnection c = connect(port);
       server.signal("STOP");
-      assertThat(Failures.reason(c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofMillis(500))), WAIT))
+      assertThat(
+              Failures.reason(
+                  c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofMillis(500))), WAIT))
           .isEqualTo(Reason.TIMEOUT);
       assertThat(c.shutdownState()).isEqualTo(ShutdownState.SENT);
       c.release().block(WAIT);
@@ -126,12 +142,17 @@ class DtlsAgainstOpenSslIT {
     int port = PeerProcess.freePort();
     try (PeerProcess server = server(port);
         LossyRelay relay =
-            new LossyRelay(new InetSocketAddress("127.0.0.1", port), (toServer, d) -> !toServer && LossyRelay.isAlert(d))) {
+            new LossyRelay(
+                new InetSocketAddress("127.0.0.1", port),
+                (toServer, d) -> !toServer && LossyRelay.isAlert(d))) {
       TlsConnection c =
-          TlsConnection.connectDatagram(relay.address(), certs.dtlsClient(), loops, e -> {}, Schedulers.parallel())
+          TlsConnection.connectDatagram(
+                  relay.address(), certs.dtlsClient(), loops, e -> {}, Schedulers.parallel())
               .block(WAIT);
       ShutdownResult r =
-          c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofMillis(700)).settleAtDeadline()).block(WAIT);
+          c.shutdown(
+                  ShutdownSpec.bidirectional().timeout(Duration.ofMillis(700)).settleAtDeadline())
+              .block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.SENT);
       assertThat(r.deadlineReached()).isTrue();
       server.awaitLine("DONE", WAIT); // the peer did get ours, and answered into the void
@@ -148,24 +169,34 @@ class DtlsAgainstOpenSslIT {
     java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
     try (PeerProcess server = server(port);
         LossyRelay relay =
-            new LossyRelay(new InetSocketAddress("127.0.0.1", port), (toServer, d) -> n.incrementAndGet() <= 6 && n.get() % 2 == 1)) {
+            new LossyRelay(
+                new InetSocketAddress("127.0.0.1", port),
+                (toServer, d) -> n.incrementAndGet() <= 6 && n.get() % 2 == 1)) {
       TlsConnection c =
-          TlsConnection.connectDatagram(relay.address(), certs.dtlsClient(), loops, e -> {}, Schedulers.parallel())
+          TlsConnection.connectDatagram(
+                  relay.address(), certs.dtlsClient(), loops, e -> {}, Schedulers.parallel())
               .block(WAIT);
       assertThat(relay.dropped.get()).isPositive();
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5))).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       server.awaitLine("DONE", WAIT);
       c.release().block(WAIT);
     }
   }
 
-  final java.util.concurrent.BlockingQueue<TlsConnection> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+  final java.util.concurrent.BlockingQueue<TlsConnection> accepted =
+      new java.util.concurrent.LinkedBlockingQueue<>();
 
   /** graceful's DTLS server on an ephemeral port, its connections queued in {@code into}. */
   static DtlsServer dtlsServer(java.util.concurrent.BlockingQueue<TlsConnection> into) {
     DtlsServer dtls =
-        DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops, e -> {}, Schedulers.parallel())
+        DtlsServer.bind(
+                new InetSocketAddress("127.0.0.1", 0),
+                certs.dtlsServer(),
+                loops,
+                e -> {},
+                Schedulers.parallel())
             .block(WAIT);
     dtls.connections().subscribe(into::add);
     return dtls;
@@ -176,7 +207,9 @@ class DtlsAgainstOpenSslIT {
   @Test
   void serverAnswersPeerInitiatedClose() throws Exception {
     DtlsServer dtls = dtlsServer(accepted);
-    try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + dtls.address().getPort())) {
+    try (PeerProcess client =
+        PeerProcess.start(
+            "s_client", "-dtls1_2", "-connect", "127.0.0.1:" + dtls.address().getPort())) {
       TlsConnection c = accepted.poll(20, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(c).isNotNull();
       client.send("dtls-words\n");
@@ -204,10 +237,13 @@ class DtlsAgainstOpenSslIT {
   @Test
   void serverInitiatedCloseIsAnswered() throws Exception {
     DtlsServer dtls = dtlsServer(accepted);
-    try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + dtls.address().getPort())) {
+    try (PeerProcess client =
+        PeerProcess.start(
+            "s_client", "-dtls1_2", "-connect", "127.0.0.1:" + dtls.address().getPort())) {
       TlsConnection c = accepted.poll(20, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(c).isNotNull();
-      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5))).block(WAIT);
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5))).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.initiator()).isEqualTo(Initiator.LOCAL);
       assertThat(client.awaitExit(WAIT)).isZero();

@@ -1,7 +1,5 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graceful.core.Outcome;
@@ -9,6 +7,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
+import dev.graceful.testkit.TestCerts;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +62,8 @@ class DtlsShutdownTest {
   void lostFlightIsRetransmittedAfterTheTimer() {
     BioPair p = new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY);
     AtomicInteger clientFlights = new AtomicInteger();
-    p.lose = (toServer, bytes) -> toServer && clientFlights.incrementAndGet() == 1; // first ClientHello
+    p.lose =
+        (toServer, bytes) -> toServer && clientFlights.incrementAndGet() == 1; // first ClientHello
     CompletableFuture<?> c = p.client.handshake(time).toFuture();
     CompletableFuture<?> s = p.server.handshake(time).toFuture();
     p.pump();
@@ -104,7 +104,10 @@ class DtlsShutdownTest {
     StepVerifier.withVirtualTime(
             () ->
                 p.client.shutdown(
-                    ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).settleAtDeadline().scheduler(time)),
+                    ShutdownSpec.bidirectional()
+                        .timeout(Duration.ofSeconds(3))
+                        .settleAtDeadline()
+                        .scheduler(time)),
             () -> time,
             Long.MAX_VALUE)
         .expectSubscription()
@@ -120,7 +123,9 @@ class DtlsShutdownTest {
             })
         .expectComplete()
         .verify(java.time.Duration.ofSeconds(10));
-    assertThat(server.join().outcome()).as("the server did get our close and answered").isEqualTo(Outcome.COMPLETE);
+    assertThat(server.join().outcome())
+        .as("the server did get our close and answered")
+        .isEqualTo(Outcome.COMPLETE);
   }
 
   // T14, T5: data read while waiting is counted in a result settled at the deadline.
@@ -128,16 +133,29 @@ class DtlsShutdownTest {
   @Test
   void settledResultCountsDataReadWhileWaiting() {
     BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
-    p.lose = (toServer, bytes) -> !toServer && bytes.get(0) == 21; // only the server's alerts are lost
+    p.lose =
+        (toServer, bytes) -> !toServer && bytes.get(0) == 21; // only the server's alerts are lost
     var c =
         p.client
-            .shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).settleAtDeadline().discardUnread().scheduler(time))
+            .shutdown(
+                ShutdownSpec.bidirectional()
+                    .timeout(Duration.ofSeconds(3))
+                    .settleAtDeadline()
+                    .discardUnread()
+                    .scheduler(time))
             .toFuture();
     p.pump();
     var w = p.server.send(java.nio.ByteBuffer.allocate(5000)).toFuture();
     p.pump();
     w.join();
-    var s = p.server.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).discardUnread().scheduler(time)).toFuture();
+    var s =
+        p.server
+            .shutdown(
+                ShutdownSpec.bidirectional()
+                    .timeout(Duration.ofSeconds(3))
+                    .discardUnread()
+                    .scheduler(time))
+            .toFuture();
     p.pump();
     time.advanceTimeBy(Duration.ofSeconds(3));
     p.pump();
@@ -152,11 +170,15 @@ class DtlsShutdownTest {
   void lostAnswerWithoutSettlingIsTimeout() {
     BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
     p.lose = (toServer, bytes) -> !toServer;
-    var c = p.client.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).scheduler(time)).toFuture();
+    var c =
+        p.client
+            .shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).scheduler(time))
+            .toFuture();
     p.pump();
     time.advanceTimeBy(Duration.ofSeconds(3));
     p.pump();
-    Throwable t = Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
+    Throwable t =
+        Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
     assertThat(t).isInstanceOf(ShutdownException.class);
     assertThat(((ShutdownException) t).reason()).isEqualTo(ShutdownException.Reason.TIMEOUT);
     assertThat(((ShutdownException) t).state()).isEqualTo(ShutdownState.SENT);
@@ -168,8 +190,10 @@ class DtlsShutdownTest {
     BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
     var c = p.client.shutdown(ShutdownSpec.bidirectional().noTimeout()).toFuture();
     assertThat(p.pump()).isZero();
-    Throwable t = Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
-    assertThat(((ShutdownException) t).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
+    Throwable t =
+        Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
+    assertThat(((ShutdownException) t).reason())
+        .isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
     assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
   }
 
@@ -181,7 +205,8 @@ class DtlsShutdownTest {
     var c = p.client.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout()).toFuture();
     assertThat(p.pump()).isZero();
     assertThat(c).as("refused at once, not left waiting").isCompletedExceptionally();
-    Throwable t = Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
+    Throwable t =
+        Exceptions.unwrap(org.assertj.core.api.Assertions.catchThrowable(c::join).getCause());
     assertThat(t)
         .isInstanceOfSatisfying(
             ShutdownException.class,
@@ -203,12 +228,13 @@ class DtlsShutdownTest {
   void replayedDatagramDuringShutdownIsIgnored() {
     BioPair p = handshaken(new BioPair(certs, "DTLSv1.2", MemoryTransport.DEFAULT_CAPACITY));
     java.nio.ByteBuffer[] seen = new java.nio.ByteBuffer[1];
-    p.lose = (toServer, bytes) -> {
-      if (!toServer && seen[0] == null) {
-        seen[0] = bytes.duplicate(); // keep a copy of the first record the server sends
-      }
-      return false;
-    };
+    p.lose =
+        (toServer, bytes) -> {
+          if (!toServer && seen[0] == null) {
+            seen[0] = bytes.duplicate(); // keep a copy of the first record the server sends
+          }
+          return false;
+        };
     var w = p.server.send(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3})).toFuture();
     var c = p.client.shutdown(ShutdownSpec.bidirectional().discardUnread()).toFuture();
     p.pump();

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
- * Accepted sockets that never complete a TLS handshake, from real raw TCP clients that connect
- * and send nothing: the handshake deadline closes them, and a server shutdown closes the ones
- * that never sent a hello at once, so neither {@link TlsServer#connections()} nor the shutdown
- * waits for them.
+ * Accepted sockets that never complete a TLS handshake, from real raw TCP clients that connect and
+ * send nothing: the handshake deadline closes them, and a server shutdown closes the ones that
+ * never sent a hello at once, so neither {@link TlsServer#connections()} nor the shutdown waits for
+ * them.
  */
 class HandshakeDeadlineIT {
   static final Duration WAIT = Duration.ofSeconds(30);
@@ -54,11 +54,18 @@ class HandshakeDeadlineIT {
 
   /** A server whose every accepted socket counts down {@code accepted} once its engine is made. */
   TlsServer server(CountDownLatch accepted, TlsServerOptions options) {
-    return TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> accepted.countDown(), options)
+    return TlsServer.bind(
+            new InetSocketAddress("127.0.0.1", 0),
+            certs.server(),
+            loops,
+            e -> accepted.countDown(),
+            options)
         .block(WAIT);
   }
 
-  /** @return a raw TCP client of {@code server} that will never send a byte */
+  /**
+   * @return a raw TCP client of {@code server} that will never send a byte
+   */
   Socket silentClient(TlsServer server) throws IOException {
     Socket s = new Socket(server.address().getAddress(), server.address().getPort());
     s.setSoTimeout((int) WAIT.toMillis());
@@ -67,7 +74,9 @@ class HandshakeDeadlineIT {
   }
 
   static void awaitAccepted(CountDownLatch accepted) throws InterruptedException {
-    assertThat(accepted.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the server accepted every client").isTrue();
+    assertThat(accepted.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+        .as("the server accepted every client")
+        .isTrue();
   }
 
   // A socket that never handshakes is closed at the handshake deadline, counted as a failed
@@ -75,14 +84,19 @@ class HandshakeDeadlineIT {
   @Test
   void aSocketThatNeverHandshakesIsClosedAtTheHandshakeDeadline() throws Exception {
     CountDownLatch accepted = new CountDownLatch(1);
-    TlsServer server = server(accepted, TlsServerOptions.defaults().handshakeTimeout(Duration.ofSeconds(10)).scheduler(time));
+    TlsServer server =
+        server(
+            accepted,
+            TlsServerOptions.defaults().handshakeTimeout(Duration.ofSeconds(10)).scheduler(time));
     try {
       Socket silent = silentClient(server);
       awaitAccepted(accepted);
       time.advanceTimeBy(Duration.ofMillis(9_999));
       assertThat(server.handshakeFailures()).isZero();
       time.advanceTimeBy(Duration.ofMillis(1));
-      assertThat(silent.getInputStream().read()).as("closed by the server, nothing sent").isEqualTo(-1);
+      assertThat(silent.getInputStream().read())
+          .as("closed by the server, nothing sent")
+          .isEqualTo(-1);
       assertThat(server.handshakeFailures()).isEqualTo(1);
     } finally {
       server.stopAccepting().block(WAIT);
@@ -95,7 +109,10 @@ class HandshakeDeadlineIT {
   @Test
   void connectionsCompleteAfterStopAcceptingOnceSilentSocketsMeetTheirDeadline() throws Exception {
     CountDownLatch accepted = new CountDownLatch(2);
-    TlsServer server = server(accepted, TlsServerOptions.defaults().handshakeTimeout(Duration.ofSeconds(5)).scheduler(time));
+    TlsServer server =
+        server(
+            accepted,
+            TlsServerOptions.defaults().handshakeTimeout(Duration.ofSeconds(5)).scheduler(time));
     CompletableFuture<List<TlsConnection>> emitted = server.connections().collectList().toFuture();
     Socket a = silentClient(server);
     Socket b = silentClient(server);
@@ -111,22 +128,31 @@ class HandshakeDeadlineIT {
   // G1, G10: a server shutdown closes at once every accepted socket that has not sent a hello
   // (it has no TLS session to end), so the report comes long before the deadline and
   // connections() completes; a client that does handshake is shut down with a close_notify.
-  @Tag("G1") @Tag("G10")
+  @Tag("G1")
+  @Tag("G10")
   @Test
   void serverShutdownClosesSocketsThatNeverSentAHelloAtOnce() throws Exception {
     CountDownLatch accepted = new CountDownLatch(4);
     TlsServer server = server(accepted, TlsServerOptions.defaults());
     CompletableFuture<List<TlsConnection>> emitted = server.connections().collectList().toFuture();
     List<Socket> silent = List.of(silentClient(server), silentClient(server), silentClient(server));
-    try (SSLSocket tls = (SSLSocket) certs.client().getSocketFactory().createSocket("127.0.0.1", server.address().getPort())) {
+    try (SSLSocket tls =
+        (SSLSocket)
+            certs
+                .client()
+                .getSocketFactory()
+                .createSocket("127.0.0.1", server.address().getPort())) {
       tls.setSoTimeout((int) WAIT.toMillis());
       tls.startHandshake();
       awaitAccepted(accepted);
 
       ShutdownReport report =
           server
-              .shutdown(ServerShutdown.of(ShutdownSpec.bidirectional().fast()).deadline(Duration.ofSeconds(60)))
-              .block(Duration.ofSeconds(10)); // well before the deadline: nothing waits for the silent
+              .shutdown(
+                  ServerShutdown.of(ShutdownSpec.bidirectional().fast())
+                      .deadline(Duration.ofSeconds(60)))
+              .block(
+                  Duration.ofSeconds(10)); // well before the deadline: nothing waits for the silent
 
       assertThat(report.connections()).as("the handshaken client only").isEqualTo(1);
       for (Socket s : silent) {

@@ -48,11 +48,13 @@ class HostnameVerificationIT {
 
   /** {@code localhost} at 127.0.0.1, without asking DNS. */
   static InetSocketAddress localhost(int port) throws UnknownHostException {
-    return new InetSocketAddress(InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}), port);
+    return new InetSocketAddress(
+        InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}), port);
   }
 
   static PeerProcess server(int port, TestCerts certs, String tls) {
-    return PeerProcess.server(port, certs, "-naccept", "1", "-trace", "-tls" + tls.replace('.', '_'));
+    return PeerProcess.server(
+        port, certs, "-naccept", "1", "-trace", "-tls" + tls.replace('.', '_'));
   }
 
   static Consumer<SSLEngine> tls(String version) {
@@ -76,7 +78,8 @@ class HostnameVerificationIT {
     TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
     int port = PeerProcess.freePort();
     try (PeerProcess server = server(port, elsewhere, version)) {
-      Throwable e = failure(TlsConnection.connect(localhost(port), elsewhere.client(), loops, tls(version)));
+      Throwable e =
+          failure(TlsConnection.connect(localhost(port), elsewhere.client(), loops, tls(version)));
 
       assertThat(e)
           .isInstanceOf(SSLHandshakeException.class)
@@ -93,7 +96,8 @@ class HostnameVerificationIT {
     TestCerts local = TestCerts.forNames("localhost");
     int port = PeerProcess.freePort();
     try (PeerProcess server = server(port, local, version)) {
-      TlsConnection c = TlsConnection.connect(localhost(port), local.client(), loops, tls(version)).block(WAIT);
+      TlsConnection c =
+          TlsConnection.connect(localhost(port), local.client(), loops, tls(version)).block(WAIT);
 
       assertThat(c.protocol()).isEqualTo("TLSv" + version);
       server.awaitLine("extension_type=server_name", WAIT);
@@ -108,11 +112,14 @@ class HostnameVerificationIT {
     int port = PeerProcess.freePort();
     try (PeerProcess server = server(port, byAddress, "1.3")) {
       TlsConnection c =
-          TlsConnection.connect(new InetSocketAddress("127.0.0.1", port), byAddress.client(), loops, tls("1.3"))
+          TlsConnection.connect(
+                  new InetSocketAddress("127.0.0.1", port), byAddress.client(), loops, tls("1.3"))
               .block(WAIT);
 
       server.awaitLine("ServerHello", WAIT); // traced after every extension of the ClientHello
-      assertThat(server.output()).contains("ClientHello").doesNotContain("extension_type=server_name");
+      assertThat(server.output())
+          .contains("ClientHello")
+          .doesNotContain("extension_type=server_name");
       closeCleanly(c);
     }
   }
@@ -123,7 +130,9 @@ class HostnameVerificationIT {
     int port = PeerProcess.freePort();
     try (PeerProcess server = server(port, byName, "1.3")) {
       Throwable e =
-          failure(TlsConnection.connect(new InetSocketAddress("127.0.0.1", port), byName.client(), loops, tls("1.3")));
+          failure(
+              TlsConnection.connect(
+                  new InetSocketAddress("127.0.0.1", port), byName.client(), loops, tls("1.3")));
 
       assertThat(e)
           .isInstanceOf(SSLHandshakeException.class)
@@ -202,7 +211,8 @@ class HostnameVerificationIT {
             e.setSSLParameters(p);
           };
 
-      Throwable e = failure(TlsConnection.connect(localhost(port), elsewhere.client(), loops, clearing));
+      Throwable e =
+          failure(TlsConnection.connect(localhost(port), elsewhere.client(), loops, clearing));
 
       assertThat(e).isInstanceOf(SSLHandshakeException.class).hasMessageContaining("localhost");
       server.awaitLine("alert", WAIT);
@@ -219,7 +229,9 @@ class HostnameVerificationIT {
                 loops,
                 x -> {}));
 
-    assertThat(e).isInstanceOf(UnknownHostException.class).hasMessageContaining("no-such-host.invalid");
+    assertThat(e)
+        .isInstanceOf(UnknownHostException.class)
+        .hasMessageContaining("no-such-host.invalid");
   }
 
   // T14 with S1: a DTLS client verifies the host name too.
@@ -247,7 +259,11 @@ class HostnameVerificationIT {
     try (PeerProcess server = dtlsServer(port, byAddress)) {
       TlsConnection c =
           TlsConnection.connectDatagram(
-                  new InetSocketAddress("127.0.0.1", port), byAddress.dtlsClient(), loops, x -> {}, Schedulers.parallel())
+                  new InetSocketAddress("127.0.0.1", port),
+                  byAddress.dtlsClient(),
+                  loops,
+                  x -> {},
+                  Schedulers.parallel())
               .block(WAIT);
 
       assertThat(c.protocol()).isEqualTo("DTLSv1.2");
@@ -259,8 +275,16 @@ class HostnameVerificationIT {
   static PeerProcess dtlsServer(int port, TestCerts certs) {
     PeerProcess p =
         PeerProcess.start(
-            "s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
-            "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString(), "-naccept", "1");
+            "s_server",
+            "-dtls1_2",
+            "-accept",
+            "127.0.0.1:" + port,
+            "-cert",
+            certs.certFile().toString(),
+            "-key",
+            certs.keyFile().toString(),
+            "-naccept",
+            "1");
     p.awaitLine("ACCEPT", WAIT);
     return p;
   }

@@ -30,7 +30,14 @@ class HostnameVerificationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"localhost", "example.com", "a1.example", "1a.example.org", "xn--bcher-kva.example"})
+  @ValueSource(
+      strings = {
+        "localhost",
+        "example.com",
+        "a1.example",
+        "1a.example.org",
+        "xn--bcher-kva.example"
+      })
   void tellsHostNames(String name) {
     assertThat(HostnameVerification.isIpAddress(name)).isFalse();
   }
@@ -75,7 +82,11 @@ class HostnameVerificationTest {
     assertThat(named.peerHost(at)).isEqualTo("example.com");
     assertThat(HostnameVerification.defaults().peerHost(at)).isEqualTo("127.0.0.1");
     assertThat(named.serverName()).contains("example.com");
-    assertThat(HostnameVerification.insecureSkipHostnameVerification().serverName("x.example").verifiesHostname()).isFalse();
+    assertThat(
+            HostnameVerification.insecureSkipHostnameVerification()
+                .serverName("x.example")
+                .verifiesHostname())
+        .isFalse();
   }
 
   @Test
@@ -89,7 +100,8 @@ class HostnameVerificationTest {
     HostnameVerification.defaults().applyTo(e, "example.com");
 
     assertThat(e.getSSLParameters().getEndpointIdentificationAlgorithm()).isEqualTo("LDAPS");
-    assertThat(e.getSSLParameters().getServerNames()).containsExactly(new SNIHostName("other.example"));
+    assertThat(e.getSSLParameters().getServerNames())
+        .containsExactly(new SNIHostName("other.example"));
   }
 
   @Test

@@ -1,7 +1,5 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.graceful.core.LoopGroup;
@@ -10,6 +8,7 @@ import dev.graceful.core.ShutdownException.Reason;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.spi.SelectorLoops;
 import dev.graceful.core.spi.loop.SelectorLoop;
+import dev.graceful.testkit.TestCerts;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -42,7 +41,9 @@ class LoopHygieneIT {
     certs = TestCerts.create();
     serverLoops = LoopGroup.create(2);
     clientLoops = LoopGroup.create(2);
-    server = TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), serverLoops, e -> {}).block(WAIT);
+    server =
+        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), serverLoops, e -> {})
+            .block(WAIT);
     server.connections().subscribe(accepted::add);
   }
 
@@ -54,7 +55,8 @@ class LoopHygieneIT {
   }
 
   TlsConnection client() {
-    return TlsConnection.connect(server.address(), certs.client(), clientLoops, e -> {}).block(WAIT);
+    return TlsConnection.connect(server.address(), certs.client(), clientLoops, e -> {})
+        .block(WAIT);
   }
 
   TlsConnection accepted() throws InterruptedException {
@@ -72,14 +74,18 @@ class LoopHygieneIT {
     TlsConnection c = accepted();
     assertThat(c.bufferCapacity()).as("an idle connection holds no record buffers").isZero();
     ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-    Disposable flood = Mono.defer(() -> flooder.send(chunk.duplicate())).repeat().subscribe(v -> {}, e -> {});
+    Disposable flood =
+        Mono.defer(() -> flooder.send(chunk.duplicate())).repeat().subscribe(v -> {}, e -> {});
     try {
       long start = System.nanoTime();
       Throwable t =
           Exceptions.unwrap(
               org.assertj.core.api.Assertions.catchThrowable(
                   () ->
-                      c.shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(Duration.ofSeconds(2)))
+                      c.shutdown(
+                              ShutdownSpec.bidirectional()
+                                  .discardUnread()
+                                  .timeout(Duration.ofSeconds(2)))
                           .block(WAIT)));
       long tookMs = (System.nanoTime() - start) / 1_000_000;
       assertThat(t).isInstanceOf(ShutdownException.class);
@@ -103,9 +109,13 @@ class LoopHygieneIT {
   void cancellingThousandsOfShutdownsLeavesNothingBehind() throws Exception {
     int n = 2000;
     List<TlsConnection> clients =
-        Flux.range(0, n).flatMap(i -> TlsConnection.connect(server.address(), certs.client(), clientLoops, e -> {}), 64)
+        Flux.range(0, n)
+            .flatMap(
+                i -> TlsConnection.connect(server.address(), certs.client(), clientLoops, e -> {}),
+                64)
             .collectList()
-            // 2,000 handshakes: a bound for a machine whose cores other builds share, not a speed target
+            // 2,000 handshakes: a bound for a machine whose cores other builds share, not a speed
+            // target
             .block(HANDSHAKES);
     List<TlsConnection> servers = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -123,7 +133,10 @@ class LoopHygieneIT {
     awaitQuietLoops(serverLoops);
     assertThat(sumInterest(servers)).as("no interest left after cancel").isZero();
     assertThat(servers).allSatisfy(s -> assertThat(s.shutdownState().sent()).isTrue());
-    Flux.fromIterable(servers).concatWith(Flux.fromIterable(clients)).flatMap(TlsConnection::release).blockLast(WAIT);
+    Flux.fromIterable(servers)
+        .concatWith(Flux.fromIterable(clients))
+        .flatMap(TlsConnection::release)
+        .blockLast(WAIT);
     int[] keys = census(serverLoops);
     assertThat(keys[0]).as("only the listener stays registered").isEqualTo(1);
     assertThat(keys[1]).as("no loop task left").isZero();
@@ -162,9 +175,7 @@ class LoopHygieneIT {
   }
 
   private static int sumInterest(List<TlsConnection> conns) {
-    return conns.stream()
-        .mapToInt(c -> ((ChannelTransport) c.transport()).interestOps())
-        .sum();
+    return conns.stream().mapToInt(c -> ((ChannelTransport) c.transport()).interestOps()).sum();
   }
 
   /**
@@ -173,7 +184,8 @@ class LoopHygieneIT {
    *
    * @return whether the condition held
    */
-  private static boolean awaitLoopsUntil(LoopGroup loops, java.util.function.BooleanSupplier condition) {
+  private static boolean awaitLoopsUntil(
+      LoopGroup loops, java.util.function.BooleanSupplier condition) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
       awaitQuietLoops(loops);

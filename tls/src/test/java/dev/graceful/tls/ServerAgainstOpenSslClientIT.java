@@ -1,7 +1,5 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import static dev.graceful.tls.ClientAgainstOpenSslServerIT.WAIT;
 import static dev.graceful.tls.ClientAgainstOpenSslServerIT.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +12,8 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.TransportPolicy;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +48,8 @@ class ServerAgainstOpenSslClientIT {
   @BeforeEach
   void bind() {
     server =
-        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {}).block(WAIT);
+        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {})
+            .block(WAIT);
     server.connections().subscribe(accepted::add);
   }
 
@@ -58,8 +59,13 @@ class ServerAgainstOpenSslClientIT {
   }
 
   PeerProcess client(String tls, String... extra) {
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
-        "s_client", "-connect", "127.0.0.1:" + server.address().getPort(), "-tls" + tls.replace('.', '_')));
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "s_client",
+                "-connect",
+                "127.0.0.1:" + server.address().getPort(),
+                "-tls" + tls.replace('.', '_')));
     args.addAll(java.util.List.of(extra));
     return PeerProcess.start(args.toArray(String[]::new));
   }
@@ -102,7 +108,8 @@ class ServerAgainstOpenSslClientIT {
   }
 
   // T3: receive() shows the peer's close_notify as the end of the stream, after all its data.
-  @Tag("T1") @Tag("T3")
+  @Tag("T1")
+  @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void peerCloseNotifyIsEndOfStream(String tls) {
@@ -187,7 +194,9 @@ class ServerAgainstOpenSslClientIT {
       c.send(utf8("drained\n")).block(WAIT);
       peer.awaitLine("drained", WAIT);
       peer.kill();
-      assertThat(Failures.reason(c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(WAIT)), WAIT))
+      assertThat(
+              Failures.reason(
+                  c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(WAIT)), WAIT))
           .isEqualTo(Reason.TRUNCATED);
       c.release().block(WAIT);
     }
@@ -203,7 +212,8 @@ class ServerAgainstOpenSslClientIT {
       c.send(utf8("hi\n")).block(WAIT);
       peer.awaitLine("hi", WAIT);
       ShutdownResult r =
-          c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE)).block(WAIT);
+          c.shutdown(ShutdownSpec.bidirectional().quiet().closeTransport(TransportPolicy.CLOSE))
+              .block(WAIT);
       assertThat(r.quiet()).isTrue();
       peer.awaitExit(WAIT);
       assertThat(peer.output()).contains("unexpected eof");
@@ -220,7 +230,10 @@ class ServerAgainstOpenSslClientIT {
       try (PeerProcess peer = client(tls, "-sess_out", sess.toString())) {
         TlsConnection c = next();
         peer.closeStdin();
-        assertThat(c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(WAIT)).block(WAIT).outcome())
+        assertThat(
+                c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(WAIT))
+                    .block(WAIT)
+                    .outcome())
             .isEqualTo(Outcome.COMPLETE);
         peer.awaitExit(WAIT);
         c.release().block(WAIT);

@@ -1,7 +1,5 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import static dev.graceful.tls.ClientAgainstOpenSslServerIT.WAIT;
 import static dev.graceful.tls.ClientAgainstOpenSslServerIT.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +8,8 @@ import dev.graceful.core.LoopGroup;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
+import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.TestCerts;
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +39,8 @@ class SessionResumptionIT {
   }
 
   /** Runs two connections with one client context; returns [resumed per graceful, cache hits]. */
-  private static Object[] twoConnections(String tls, java.util.function.BiFunction<TlsConnection, PeerProcess, Void> first) {
+  private static Object[] twoConnections(
+      String tls, java.util.function.BiFunction<TlsConnection, PeerProcess, Void> first) {
     int port = PeerProcess.freePort();
     SSLContext ctx = certs.client();
     try (PeerProcess server = PeerProcess.server(port, certs, "-naccept", "2")) {
@@ -76,7 +77,8 @@ class SessionResumptionIT {
             tls,
             (c, server) -> {
               c.send(utf8("only-writing\n")).block(WAIT);
-              ShutdownResult res = c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)).block(WAIT);
+              ShutdownResult res =
+                  c.shutdown(ShutdownSpec.bidirectional().timeout(WAIT)).block(WAIT);
               assertThat(res.outcome()).isEqualTo(Outcome.COMPLETE);
               assertThat(res.sessionResumable()).isTrue();
               c.release().block(WAIT);
@@ -163,7 +165,9 @@ class SessionResumptionIT {
 
       assertThat(first.session().isValid()).isFalse();
       assertThat(second.session().isValid()).as("the second connection's session").isTrue();
-      assertThat(others).as("the second connection's tickets").allMatch(javax.net.ssl.SSLSession::isValid);
+      assertThat(others)
+          .as("the second connection's tickets")
+          .allMatch(javax.net.ssl.SSLSession::isValid);
       second.shutdown(ShutdownSpec.bidirectional().fast()).block(WAIT);
       second.release().block(WAIT);
       assertThat(second.session().isValid()).as("released after SENT").isTrue();

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
-/** G1 on {@link TlsServer}: what stopping accepting does to a socket whose handshake is under way. */
+/**
+ * G1 on {@link TlsServer}: what stopping accepting does to a socket whose handshake is under way.
+ */
 class StopAcceptingIT {
   static final Duration WAIT = Duration.ofSeconds(30);
   LoopGroup loops;
@@ -47,24 +49,34 @@ class StopAcceptingIT {
   void handshakeUnderWayAtStopIsStillEmitted() throws Exception {
     CountDownLatch handshakeStarted = new CountDownLatch(1);
     TlsServer server =
-        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> handshakeStarted.countDown())
+        TlsServer.bind(
+                new InetSocketAddress("127.0.0.1", 0),
+                certs.server(),
+                loops,
+                e -> handshakeStarted.countDown())
             .block(WAIT);
     InetSocketAddress at = server.address();
     try (Socket tcp = new Socket(at.getAddress(), at.getPort())) {
       assertThat(handshakeStarted.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
       server.stopAccepting().block(WAIT);
-      assertThatThrownBy(() -> new Socket(at.getAddress(), at.getPort()).close()).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> new Socket(at.getAddress(), at.getPort()).close())
+          .isInstanceOf(IOException.class);
 
       Mono<List<TlsConnection>> emitted = server.connections().collectList().cache();
       emitted.subscribe();
-      SSLSocket tls = (SSLSocket) certs.client().getSocketFactory().createSocket(tcp, "localhost", at.getPort(), true);
+      SSLSocket tls =
+          (SSLSocket)
+              certs.client().getSocketFactory().createSocket(tcp, "localhost", at.getPort(), true);
       tls.startHandshake();
       List<TlsConnection> connections = emitted.block(WAIT);
       assertThat(connections).hasSize(1);
 
-      Mono<ShutdownResult> ending = connections.get(0).shutdown(ShutdownSpec.bidirectional()).cache();
+      Mono<ShutdownResult> ending =
+          connections.get(0).shutdown(ShutdownSpec.bidirectional()).cache();
       ending.subscribe();
-      assertThat(tls.getInputStream().read()).as("the server's close_notify ends the stream").isEqualTo(-1);
+      assertThat(tls.getInputStream().read())
+          .as("the server's close_notify ends the stream")
+          .isEqualTo(-1);
       tls.close(); // answers with its own close_notify
       assertThat(ending.block(WAIT).outcome()).isEqualTo(Outcome.COMPLETE);
     }

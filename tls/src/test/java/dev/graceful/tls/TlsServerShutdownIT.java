@@ -26,12 +26,18 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
-/** G10 for graceful's own servers: {@link TlsServer} and {@link DtlsServer} as {@link GracefulShutdown}s, openssl peers. */
+/**
+ * G10 for graceful's own servers: {@link TlsServer} and {@link DtlsServer} as {@link
+ * GracefulShutdown}s, openssl peers.
+ */
 class TlsServerShutdownIT {
   static final Duration WAIT = Duration.ofSeconds(30);
+
   /** One policy object for every server kind. */
   static final ServerShutdown HOW =
-      ServerShutdown.of(ShutdownSpec.bidirectional()).grace(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(10));
+      ServerShutdown.of(ShutdownSpec.bidirectional())
+          .grace(Duration.ofSeconds(5))
+          .deadline(Duration.ofSeconds(10));
 
   static LoopGroup loops;
   static TestCerts certs;
@@ -59,7 +65,9 @@ class TlsServerShutdownIT {
   @Tag("G10")
   @Test
   void tlsServerIsShutDownByThePolicyAndReportsEveryConnection() throws Exception {
-    TlsServer server = TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {}).block(WAIT);
+    TlsServer server =
+        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {})
+            .block(WAIT);
     BlockingQueue<TlsConnection> accepted = new LinkedBlockingQueue<>();
     server.connections().subscribe(accepted::add);
     String at = "127.0.0.1:" + server.address().getPort();
@@ -75,29 +83,42 @@ class TlsServerShutdownIT {
 
       assertThat(graceful.isShuttingDown()).isTrue();
       ReportShape.assertClean(report, 2, Outcome.COMPLETE);
-      assertThat(report.entries()).allSatisfy(e -> assertThat(e.result().orElseThrow().state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED));
+      assertThat(report.entries())
+          .allSatisfy(
+              e ->
+                  assertThat(e.result().orElseThrow().state())
+                      .isEqualTo(ShutdownState.SENT_AND_RECEIVED));
       assertThat(first.isReleased()).isTrue();
       assertThat(second.isReleased()).isTrue();
       assertThat(server.openConnections()).isEmpty();
       assertThat(a.awaitExit(WAIT)).isZero();
       assertThat(b.awaitExit(WAIT)).isZero();
-      assertThat(graceful.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional().fast())).block(WAIT)).isSameAs(report);
+      assertThat(
+              graceful.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional().fast())).block(WAIT))
+          .isSameAs(report);
     }
   }
 
   // G2 for a TLS server: work the application marks with track() finishes within the grace
   // period before the connection's close_notify goes out.
-  @Tag("G10") @Tag("G2")
+  @Tag("G10")
+  @Tag("G2")
   @Test
   void trackedWorkFinishesBeforeTheConnectionIsShutDown() throws Exception {
-    TlsServer server = TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {}).block(WAIT);
+    TlsServer server =
+        TlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.server(), loops, e -> {})
+            .block(WAIT);
     BlockingQueue<TlsConnection> accepted = new LinkedBlockingQueue<>();
     server.connections().subscribe(accepted::add);
-    try (PeerProcess peer = PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.address().getPort())) {
+    try (PeerProcess peer =
+        PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.address().getPort())) {
       TlsConnection c = next(accepted);
       Sinks.Empty<Void> workDone = Sinks.empty();
       AtomicReference<ShutdownState> stateWhenWorkEnded = new AtomicReference<>();
-      server.track(c, workDone.asMono().doOnTerminate(() -> stateWhenWorkEnded.set(c.shutdownState()))).subscribe();
+      server
+          .track(
+              c, workDone.asMono().doOnTerminate(() -> stateWhenWorkEnded.set(c.shutdownState())))
+          .subscribe();
 
       Mono<ShutdownReport> shutdown = server.shutdown(HOW).cache();
       shutdown.subscribe();
@@ -113,15 +134,23 @@ class TlsServerShutdownIT {
 
   // G10, T14: the DTLS server, through the same interface and the same policy object, ends its
   // connection with a close_notify exchange bounded by the deadline, closes its socket, reports.
-  @Tag("G10") @Tag("T14")
+  @Tag("G10")
+  @Tag("T14")
   @Test
   void dtlsServerIsShutDownByThePolicyAndReportsEveryConnection() throws Exception {
     DtlsServer server =
-        DtlsServer.bind(new InetSocketAddress("127.0.0.1", 0), certs.dtlsServer(), loops, e -> {}, Schedulers.parallel())
+        DtlsServer.bind(
+                new InetSocketAddress("127.0.0.1", 0),
+                certs.dtlsServer(),
+                loops,
+                e -> {},
+                Schedulers.parallel())
             .block(WAIT);
     BlockingQueue<TlsConnection> accepted = new LinkedBlockingQueue<>();
     server.connections().subscribe(accepted::add);
-    try (PeerProcess peer = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + server.address().getPort())) {
+    try (PeerProcess peer =
+        PeerProcess.start(
+            "s_client", "-dtls1_2", "-connect", "127.0.0.1:" + server.address().getPort())) {
       TlsConnection c = next(accepted);
       GracefulShutdown graceful = server;
 

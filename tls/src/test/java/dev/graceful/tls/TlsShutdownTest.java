@@ -1,7 +1,5 @@
 package dev.graceful.tls;
 
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +11,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.core.TransportPolicy;
+import dev.graceful.testkit.TestCerts;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +51,9 @@ class TlsShutdownTest {
     return f.join();
   }
 
-  /** @return every byte {@code c} receives until the peer's close_notify */
+  /**
+   * @return every byte {@code c} receives until the peer's close_notify
+   */
   static CompletableFuture<byte[]> allBytes(TlsConnection c) {
     return c.receive()
         .reduce(
@@ -91,13 +92,17 @@ class TlsShutdownTest {
     assertThat(e.state()).isEqualTo(ShutdownState.SENT);
     assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.SENT);
     // the JDK's ClosedChannelException has no message: the error names the closed transport
-    assertThat(e.getMessage()).doesNotContain("null").contains("closed").contains(p.client.connectionId());
+    assertThat(e.getMessage())
+        .doesNotContain("null")
+        .contains("closed")
+        .contains(p.client.connectionId());
   }
 
   // T9, T11: after release() the connection is gone: any shutdown is refused with ILLEGAL_STATE,
   // sends nothing and leaves the state as it was; a quiet one does not claim the session that
   // release() just invalidated is resumable.
-  @Tag("T9") @Tag("T11")
+  @Tag("T9")
+  @Tag("T11")
   @ParameterizedTest
   @ValueSource(strings = {"bidirectional", "fast", "quiet", "wait-peer"})
   void shutdownAfterReleaseIsIllegalStateAndChangesNothing(String mode) {
@@ -105,7 +110,10 @@ class TlsShutdownTest {
     var released = p.client.release().toFuture();
     p.pump();
     done(released);
-    var f = p.client.shutdown(ShutdownSpec.of(dev.graceful.core.ShutdownMode.fromCliName(mode))).toFuture();
+    var f =
+        p.client
+            .shutdown(ShutdownSpec.of(dev.graceful.core.ShutdownMode.fromCliName(mode)))
+            .toFuture();
     p.pump();
     ShutdownException e = failure(f);
     assertThat(e.reason()).isEqualTo(Reason.ILLEGAL_STATE);
@@ -115,7 +123,8 @@ class TlsShutdownTest {
   }
 
   // T1, T3: RECEIVED is set by any read that processes the peer's close_notify.
-  @Tag("T1") @Tag("T3")
+  @Tag("T1")
+  @Tag("T3")
   @ParameterizedTest
   @ValueSource(strings = {"1.2", "1.3"})
   void receivedIsSetByAnyRead(String tls) {
@@ -174,7 +183,10 @@ class TlsShutdownTest {
     done(s);
     assertThat(p.clientSide.isOpen()).isTrue();
     BioPair q = BioPair.handshaken(certs, "1.3");
-    var qc = q.client.shutdown(ShutdownSpec.bidirectional().fast().closeTransport(TransportPolicy.CLOSE)).toFuture();
+    var qc =
+        q.client
+            .shutdown(ShutdownSpec.bidirectional().fast().closeTransport(TransportPolicy.CLOSE))
+            .toFuture();
     q.pump();
     done(qc);
     assertThat(q.clientSide.isOpen()).isFalse();
@@ -187,7 +199,12 @@ class TlsShutdownTest {
   void dataBeforePeerCloseIsDeliveredInOrder(String tls) {
     BioPair p = BioPair.handshaken(certs, tls);
     StringBuilder got = new StringBuilder();
-    var c = p.client.shutdown(ShutdownSpec.bidirectional().readInto(b -> got.append(StandardCharsets.UTF_8.decode(b)))).toFuture();
+    var c =
+        p.client
+            .shutdown(
+                ShutdownSpec.bidirectional()
+                    .readInto(b -> got.append(StandardCharsets.UTF_8.decode(b))))
+            .toFuture();
     p.pump(); // our close_notify is out; the server has not read it yet
     var w1 = p.server.send(utf8("one,")).toFuture();
     var w2 = p.server.send(utf8("two")).toFuture();
@@ -213,12 +230,18 @@ class TlsShutdownTest {
     CountingTransport[] counted = new CountingTransport[1];
     BioPair p =
         BioPair.handshaken(
-            new BioPair(certs, tls, MemoryTransport.DEFAULT_CAPACITY, t -> counted[0] = new CountingTransport(t)));
+            new BioPair(
+                certs,
+                tls,
+                MemoryTransport.DEFAULT_CAPACITY,
+                t -> counted[0] = new CountingTransport(t)));
     int readsBefore = counted[0].reads;
     var c = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
     p.executor.poll().run(); // the first step only (TLS 1.3 tickets may be waiting: read next step)
     assertThat(p.client.shutdownState().sent()).isTrue();
-    assertThat(counted[0].reads - readsBefore).as("reads in the step that sent close_notify").isZero();
+    assertThat(counted[0].reads - readsBefore)
+        .as("reads in the step that sent close_notify")
+        .isZero();
     assertThat(c).isNotDone();
     var s = p.server.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
     p.pump();
@@ -290,7 +313,12 @@ class TlsShutdownTest {
     p.pump();
     assertThat(failure(refused).reason()).isEqualTo(Reason.UNREAD_DATA);
     StringBuilder got = new StringBuilder();
-    var c = p.client.shutdown(ShutdownSpec.bidirectional().readInto(b -> got.append(StandardCharsets.UTF_8.decode(b)))).toFuture();
+    var c =
+        p.client
+            .shutdown(
+                ShutdownSpec.bidirectional()
+                    .readInto(b -> got.append(StandardCharsets.UTF_8.decode(b))))
+            .toFuture();
     var s = p.server.shutdown(ShutdownSpec.bidirectional().discardUnread()).toFuture();
     p.pump();
     assertThat(got.toString()).isEqualTo("keep-me");
@@ -361,7 +389,9 @@ class TlsShutdownTest {
     byte[] bytes;
     if (kind.equals("garbage")) {
       // what a confused plaintext client sends; its "record length" is 0x202f, so send that much
-      bytes = ("GET / HTTP/1.1\r\nHost: x\r\n" + "X-Pad: y\r\n".repeat(1000)).getBytes(StandardCharsets.US_ASCII);
+      bytes =
+          ("GET / HTTP/1.1\r\nHost: x\r\n" + "X-Pad: y\r\n".repeat(1000))
+              .getBytes(StandardCharsets.US_ASCII);
     } else { // a well-formed application_data record header with a payload that fails the AEAD tag
       bytes = new byte[5 + 64];
       bytes[0] = 23;
@@ -441,7 +471,8 @@ class TlsShutdownTest {
     assertThat(done(sink)).isEqualTo(200_000);
   }
 
-  // T13 over a memory transport, and the memory target of BENCHMARKS.md: record buffers are held only while
+  // T13 over a memory transport, and the memory target of BENCHMARKS.md: record buffers are held
+  // only while
   // they hold bytes. An idle connection and a shutdown waiting for the peer's close_notify hold
   // none; a close_notify the transport has not taken yet keeps its buffer until it is written.
   @Tag("T13")
@@ -527,7 +558,8 @@ class TlsShutdownTest {
     BioPair p = BioPair.handshaken(certs, "1.3");
     p.serverToClientOpen = false;
     AtomicReference<Object> signal = new AtomicReference<>();
-    Disposable d = p.client.shutdown(ShutdownSpec.bidirectional()).subscribe(signal::set, signal::set);
+    Disposable d =
+        p.client.shutdown(ShutdownSpec.bidirectional()).subscribe(signal::set, signal::set);
     p.pump();
     assertThat(p.clientSide.isAwaitingReadiness()).isTrue();
     d.dispose();
@@ -544,7 +576,9 @@ class TlsShutdownTest {
   void cancellationClosesTransportUnderCloseOnAbort() {
     BioPair p = BioPair.handshaken(certs, "1.3");
     Disposable d =
-        p.client.shutdown(ShutdownSpec.bidirectional().closeTransport(TransportPolicy.CLOSE_ON_ABORT)).subscribe();
+        p.client
+            .shutdown(ShutdownSpec.bidirectional().closeTransport(TransportPolicy.CLOSE_ON_ABORT))
+            .subscribe();
     p.pump();
     d.dispose();
     p.pump();
@@ -552,7 +586,8 @@ class TlsShutdownTest {
   }
 
   // R3, T5 deadline: a silent peer ends in TIMEOUT exactly at the deadline, on virtual time.
-  @Tag("T5") @Tag("R3")
+  @Tag("T5")
+  @Tag("R3")
   @Test
   void silentPeerTimesOutAtDeadlineOnVirtualTime() {
     BioPair p = BioPair.handshaken(certs, "1.3");

@@ -41,18 +41,26 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
   @Option(names = "--cleartext", description = "cleartext connections (default ${DEFAULT-VALUE})")
   int cleartextConnections = 1000;
 
-  @Option(names = "--in-flight", description = "of those, requests in flight at SIGTERM, half each kind (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--in-flight",
+      description =
+          "of those, requests in flight at SIGTERM, half each kind (default ${DEFAULT-VALUE})")
   int inFlight = 100;
 
-  @Option(names = "--request-ms", description = "how long each in-flight request takes (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--request-ms",
+      description = "how long each in-flight request takes (default ${DEFAULT-VALUE})")
   int requestMs = 1000;
 
-  @Option(names = "--runs", description = "server processes, one shutdown each (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--runs",
+      description = "server processes, one shutdown each (default ${DEFAULT-VALUE})")
   int runs = 3;
 
   @Option(
       names = "--compare-boot",
-      description = "also run the same load against Boot's own server.shutdown=graceful (starter off)")
+      description =
+          "also run the same load against Boot's own server.shutdown=graceful (starter off)")
   boolean compareBoot;
 
   @Option(
@@ -61,7 +69,9 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
       description = "the server JVM's options (default ${DEFAULT-VALUE})")
   List<String> serverJvm = List.of("-XX:+UseG1GC", "-Xms512m", "-Xmx512m");
 
-  @Option(names = "--client-threads", description = "the clients' event loops (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--client-threads",
+      description = "the clients' event loops (default ${DEFAULT-VALUE})")
   int clientThreads = 1;
 
   private final ObjectMapper json = new ObjectMapper();
@@ -81,7 +91,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
     boolean met = true;
     for (boolean starter : compareBoot ? List.of(true, false) : List.of(true)) {
       List<Run> results = new ArrayList<>();
-      System.out.println(starter ? "graceful starter:" : "Boot's server.shutdown=graceful, starter off:");
+      System.out.println(
+          starter ? "graceful starter:" : "Boot's server.shutdown=graceful, starter off:");
       for (int i = 1; i <= runs; i++) {
         Run r = run(starter, i);
         System.out.println("  " + r.line());
@@ -97,7 +108,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
   }
 
   private Run run(boolean starter, int index) throws Exception {
-    Path log = Files.createTempFile("graceful-boot-bench-" + (starter ? "starter" : "boot") + "-", ".log");
+    Path log =
+        Files.createTempFile("graceful-boot-bench-" + (starter ? "starter" : "boot") + "-", ".log");
     try (SampleServer server = SampleServer.start(app, starter, serverJvm, log, 60_000);
         HttpLoad load = new HttpLoad(server.certificate(), clientThreads)) {
       InetSocketAddress tls = new InetSocketAddress("127.0.0.1", server.tlsPort());
@@ -151,7 +163,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
       int exit = server.awaitExit(60_000);
       long exited = System.nanoTime();
 
-      // whole in-flight responses, TLS (the main server) first, then cleartext (the extra connector)
+      // whole in-flight responses, TLS (the main server) first, then cleartext (the extra
+      // connector)
       int[] whole = new int[2];
       int withClose = 0;
       for (int i = 0; i < inFlight; i++) {
@@ -175,10 +188,15 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
           errors.merge(c.error().getClass().getSimpleName(), 1, Integer::sum);
         }
       }
-      double toLastCloseMs = lastClose == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (lastClose - sigterm) / 1e6;
+      double toLastCloseMs =
+          lastClose == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (lastClose - sigterm) / 1e6;
       idleCloses.sort(null);
-      double idleMedianMs = idleCloses.isEmpty() ? 0 : (idleCloses.get(idleCloses.size() / 2) - sigterm) / 1e6;
-      double idleMs = lastIdleClose == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (lastIdleClose - sigterm) / 1e6;
+      double idleMedianMs =
+          idleCloses.isEmpty() ? 0 : (idleCloses.get(idleCloses.size() / 2) - sigterm) / 1e6;
+      double idleMs =
+          lastIdleClose == Long.MAX_VALUE
+              ? Double.POSITIVE_INFINITY
+              : (lastIdleClose - sigterm) / 1e6;
       double sentBeforeSigtermMs = inFlight == 0 ? 0 : (sigterm - firstSent) / 1e6;
       return new Run(
           starter,
@@ -206,7 +224,8 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
   }
 
   /** Loads the server's request, TLS and HTTP paths before anything is measured. */
-  private void warmUp(HttpLoad load, InetSocketAddress tls, InetSocketAddress cleartext) throws Exception {
+  private void warmUp(HttpLoad load, InetSocketAddress tls, InetSocketAddress cleartext)
+      throws Exception {
     for (InetSocketAddress to : List.of(tls, cleartext)) {
       for (HttpLoad.Client c : load.open(to, to == tls, 50, 16, 60_000)) {
         c.get("/slow?ms=1").get(10, TimeUnit.SECONDS);
@@ -292,7 +311,9 @@ public final class BootShutdownBenchmark implements Callable<Integer> {
 
     /** Every client saw its connection end cleanly and every in-flight response whole. */
     boolean clean() {
-      return errors.isEmpty() && wholeTls + wholeCleartext == inFlight && tlsClean + plainClean == connections;
+      return errors.isEmpty()
+          && wholeTls + wholeCleartext == inFlight
+          && tlsClean + plainClean == connections;
     }
 
     String line() {

@@ -36,10 +36,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The clients: keep-alive HTTP/1.1 connections on Netty, over TLS (trusting the sample's own
- * certificate, host name verified) or cleartext. Each connection records how it ended, as seen
- * from the client: a TLS close counts as verified only if the server's close_notify arrived before
- * the connection closed (the client then answers with its own), a cleartext one only if it ended
- * by an orderly FIN without error; a response counts as whole only if it arrived complete.
+ * certificate, host name verified) or cleartext. Each connection records how it ended, as seen from
+ * the client: a TLS close counts as verified only if the server's close_notify arrived before the
+ * connection closed (the client then answers with its own), a cleartext one only if it ended by an
+ * orderly FIN without error; a response counts as whole only if it arrived complete.
  */
 final class HttpLoad implements AutoCloseable {
   private final EventLoopGroup group;
@@ -58,7 +58,8 @@ final class HttpLoad implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     for (int i = 0; i < n; i++) {
       if (!inFlight.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new IOException("opening connections took over " + timeoutMs + " ms (" + i + " of " + n + ")");
+        throw new IOException(
+            "opening connections took over " + timeoutMs + " ms (" + i + " of " + n + ")");
       }
       Client c = new Client(server, secure);
       clients.add(c);
@@ -137,7 +138,8 @@ final class HttpLoad implements AutoCloseable {
     }
 
     private void send(String path) {
-      DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+      DefaultFullHttpRequest request =
+          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
       request.headers().set(HttpHeaderNames.HOST, "localhost:" + server.getPort());
       request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       sentNanos = System.nanoTime();
@@ -149,7 +151,9 @@ final class HttpLoad implements AutoCloseable {
       channel.close().syncUninterruptibly();
     }
 
-    /** @return when the connection closed (System.nanoTime()) */
+    /**
+     * @return when the connection closed (System.nanoTime())
+     */
     CompletableFuture<Long> closed() {
       return closed;
     }

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * on another, its logs (stderr) and its stdout (the shutdown's JSON summary line) in files.
  */
 final class SampleServer implements AutoCloseable {
-  private static final Pattern CERTIFICATE = Pattern.compile("self-signed certificate .*: (\\S+\\.pem)");
+  private static final Pattern CERTIFICATE =
+      Pattern.compile("self-signed certificate .*: (\\S+\\.pem)");
   private static final Pattern G1_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
 
   private final Process process;
@@ -44,10 +45,12 @@ final class SampleServer implements AutoCloseable {
    *     server.shutdown=graceful}
    * @param jvmArgs the server JVM's options
    */
-  static SampleServer start(Path jar, boolean starter, List<String> jvmArgs, Path log, long timeoutMs)
+  static SampleServer start(
+      Path jar, boolean starter, List<String> jvmArgs, Path log, long timeoutMs)
       throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
-      throw new IOException("no sample application at " + jar + " (build it: mvn -B package -DskipTests)");
+      throw new IOException(
+          "no sample application at " + jar + " (build it: mvn -B package -DskipTests)");
     }
     int tls = freePort();
     int cleartext = freePort();
@@ -75,11 +78,13 @@ final class SampleServer implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!(answers(tls) && answers(cleartext))) {
       if (!p.isAlive()) {
-        throw new IOException("the sample exited with " + p.exitValue() + " before it listened; its log: " + log);
+        throw new IOException(
+            "the sample exited with " + p.exitValue() + " before it listened; its log: " + log);
       }
       if (System.nanoTime() > deadline) {
         server.close();
-        throw new IOException("the sample did not listen within " + timeoutMs + " ms; its log: " + log);
+        throw new IOException(
+            "the sample did not listen within " + timeoutMs + " ms; its log: " + log);
       }
       TimeUnit.MILLISECONDS.sleep(100);
     }
@@ -130,7 +135,8 @@ final class SampleServer implements AutoCloseable {
     String info = jcmd("GC.heap_info");
     Matcher m = G1_USED.matcher(info);
     if (!m.find()) {
-      throw new IOException("unrecognised jcmd GC.heap_info output (is the server on G1?):\n" + info);
+      throw new IOException(
+          "unrecognised jcmd GC.heap_info output (is the server on G1?):\n" + info);
     }
     return Long.parseLong(m.group(1)) * 1024;
   }
@@ -138,7 +144,9 @@ final class SampleServer implements AutoCloseable {
   private String jcmd(String what) throws IOException, InterruptedException {
     Process p =
         new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(process.pid()), what)
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()),
+                what)
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -153,7 +161,9 @@ final class SampleServer implements AutoCloseable {
     process.destroy();
   }
 
-  /** @return the exit code, once the process ended */
+  /**
+   * @return the exit code, once the process ended
+   */
   int awaitExit(long timeoutMs) throws InterruptedException {
     if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
       process.destroyForcibly().waitFor();
@@ -167,7 +177,9 @@ final class SampleServer implements AutoCloseable {
     if (!Files.exists(stdout)) {
       return Optional.empty();
     }
-    return Files.readAllLines(stdout, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b);
+    return Files.readAllLines(stdout, StandardCharsets.UTF_8).stream()
+        .filter(l -> l.startsWith("{"))
+        .reduce((a, b) -> b);
   }
 
   Path log() {

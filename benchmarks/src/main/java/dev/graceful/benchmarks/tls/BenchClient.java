@@ -25,11 +25,17 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
   private final AtomicInteger handshaken = new AtomicInteger();
   private final AtomicInteger verified = new AtomicInteger();
   private final AtomicInteger truncated = new AtomicInteger();
+
   /** System.nanoTime() of the first and the last close_notify received since {@link #open}. */
-  private final java.util.concurrent.atomic.AtomicLong firstNotify = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong lastNotify = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong firstNotify =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private final java.util.concurrent.atomic.AtomicLong lastNotify =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** System.nanoTime() of each close_notify received since {@link #open}, in order of arrival. */
   private volatile long[] arrivals = new long[0];
+
   private final AtomicInteger arrived = new AtomicInteger();
   private volatile boolean silent;
   private volatile String lastProblem;
@@ -160,7 +166,9 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     return lastProblem;
   }
 
-  /** Waits (polling, this is a harness) until {@code n} close_notify alerts arrived or time ran out. */
+  /**
+   * Waits (polling, this is a harness) until {@code n} close_notify alerts arrived or time ran out.
+   */
   boolean awaitVerified(int n, long timeoutMs) throws InterruptedException {
     long until = System.currentTimeMillis() + timeoutMs;
     while (verified.get() + truncated.get() < n && System.currentTimeMillis() < until) {
@@ -191,7 +199,9 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     handshaken.incrementAndGet();
   }
 
-  /** @return {@code [first, last]}: System.nanoTime() of the first and last close_notify received */
+  /**
+   * @return {@code [first, last]}: System.nanoTime() of the first and last close_notify received
+   */
   long[] notifyTimes() {
     return new long[] {firstNotify.get(), lastNotify.get()};
   }
@@ -206,7 +216,9 @@ final class BenchClient implements AutoCloseable, NioTls.Events {
     return java.util.Arrays.stream(a, 0, Math.min(n, a.length)).filter(t -> t != 0).toArray();
   }
 
-  /** @return the client loops' {@code [wake-ups with ready keys, keys handled]} so far, summed */
+  /**
+   * @return the client loops' {@code [wake-ups with ready keys, keys handled]} so far, summed
+   */
   long[] readiness() {
     long[] sum = new long[2];
     for (NioLoop l : loops) {

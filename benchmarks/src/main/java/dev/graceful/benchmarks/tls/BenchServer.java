@@ -57,11 +57,14 @@ public final class BenchServer {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     SelfSignedCertificate certificate = SelfSignedCertificate.generate();
     SSLContext context = certificate.serverContext();
-    out.println("cert " + Base64.getEncoder().encodeToString(certificate.certificate().getEncoded()));
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    out.println(
+        "cert " + Base64.getEncoder().encodeToString(certificate.certificate().getEncoded()));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     ServerStack stack = null;
-    Profiler profiler = args.length > 0 ? new Profiler(java.nio.file.Path.of(args[0]), args[1]) : null;
+    Profiler profiler =
+        args.length > 0 ? new Profiler(java.nio.file.Path.of(args[0]), args[1]) : null;
     String name = "";
     String line;
     while ((line = in.readLine()) != null) {
@@ -90,7 +93,12 @@ public final class BenchServer {
         }
         case "shutdown" -> {
           String done =
-              shutdown(stack, ServerStack.Mode.valueOf(w[1]), ServerStack.Start.valueOf(w[2]), Integer.parseInt(w[3]), profiler);
+              shutdown(
+                  stack,
+                  ServerStack.Mode.valueOf(w[1]),
+                  ServerStack.Start.valueOf(w[2]),
+                  Integer.parseInt(w[3]),
+                  profiler);
           if (profiler != null) {
             profiler.stop(name + "-" + w[1] + "-" + w[3]);
           }
@@ -98,13 +106,16 @@ public final class BenchServer {
         }
         case "pending" -> {
           int n = Integer.parseInt(w[1]);
-          stack.shutdownAll(ServerStack.Mode.BIDIRECTIONAL, ServerStack.Start.LOOP, new ServerStack.Completion() {
-            @Override
-            public void done() {}
+          stack.shutdownAll(
+              ServerStack.Mode.BIDIRECTIONAL,
+              ServerStack.Start.LOOP,
+              new ServerStack.Completion() {
+                @Override
+                public void done() {}
 
-            @Override
-            public void failed(Throwable cause) {}
-          });
+                @Override
+                public void failed(Throwable cause) {}
+              });
           long until = System.currentTimeMillis() + WAIT_MS;
           while (stack.sent() < n && System.currentTimeMillis() < until) {
             Thread.sleep(5);
@@ -179,13 +190,30 @@ public final class BenchServer {
     long elapsed = finished ? last.get() - t0 : -1;
     long completed = n - all.getCount() - failed.get();
     Throwable e = first.get();
-    return "done " + elapsed + " " + cpu + " " + completed + " " + failed.get()
-        + " " + (io0[0] < 0 || io[0] < 0 ? -1 : io[0] - io0[0])
-        + " " + (io0[1] < 0 || io[1] < 0 ? -1 : io[1] - io0[1]) + " " + jit + " " + t0 + " " + busiest
+    return "done "
+        + elapsed
+        + " "
+        + cpu
+        + " "
+        + completed
+        + " "
+        + failed.get()
+        + " "
+        + (io0[0] < 0 || io[0] < 0 ? -1 : io[0] - io0[0])
+        + " "
+        + (io0[1] < 0 || io[1] < 0 ? -1 : io[1] - io0[1])
+        + " "
+        + jit
+        + " "
+        + t0
+        + " "
+        + busiest
         + (e == null ? "" : " " + String.valueOf(e).replaceAll("\\s+", "_"));
   }
 
-  /** @return every live thread's CPU time so far, by thread id; empty if not supported */
+  /**
+   * @return every live thread's CPU time so far, by thread id; empty if not supported
+   */
   private static Map<Long, Long> threadCpu() {
     java.lang.management.ThreadMXBean t = ManagementFactory.getThreadMXBean();
     Map<Long, Long> cpu = new HashMap<>();
@@ -200,7 +228,9 @@ public final class BenchServer {
     return cpu;
   }
 
-  /** @return the most CPU one thread used between the two snapshots, or -1 with none */
+  /**
+   * @return the most CPU one thread used between the two snapshots, or -1 with none
+   */
   private static long busiest(Map<Long, Long> before, Map<Long, Long> after) {
     long max = -1;
     for (Map.Entry<Long, Long> e : after.entrySet()) {
@@ -209,10 +239,14 @@ public final class BenchServer {
     return max;
   }
 
-  /** @return ms the JIT compilers have spent so far (their threads' time), or -1 */
+  /**
+   * @return ms the JIT compilers have spent so far (their threads' time), or -1
+   */
   private static long compilationMs() {
     java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit.getTotalCompilationTime()
+        : -1;
   }
 
   /**
@@ -243,9 +277,12 @@ public final class BenchServer {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  /** @return file descriptors this JVM has open (Linux), or -1: a stack must give its sockets back */
+  /**
+   * @return file descriptors this JVM has open (Linux), or -1: a stack must give its sockets back
+   */
   private static long openFiles() {
-    try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+    try (java.util.stream.Stream<java.nio.file.Path> fds =
+        java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
       return fds.count();
     } catch (java.io.IOException | UnsupportedOperationException e) {
       return -1;

@@ -14,14 +14,17 @@ import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 import reactor.core.publisher.Flux;
 
-/** graceful's {@link TlsServer} on {@code loops} selector loops; each connection's Mono subscribed. */
+/**
+ * graceful's {@link TlsServer} on {@code loops} selector loops; each connection's Mono subscribed.
+ */
 final class GracefulStack implements ServerStack {
   private static final ShutdownSpec BIDIRECTIONAL =
       ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(60));
   private static final ShutdownSpec FAST = ShutdownSpec.bidirectional().fast();
 
   /** The same shutdowns without deadlines: what the deadlines cost ({@code graceful-untimed}). */
-  private static final ShutdownSpec BIDIRECTIONAL_UNTIMED = ShutdownSpec.bidirectional().noTimeout();
+  private static final ShutdownSpec BIDIRECTIONAL_UNTIMED =
+      ShutdownSpec.bidirectional().noTimeout();
 
   private static final ShutdownSpec FAST_UNTIMED = ShutdownSpec.bidirectional().fast().noTimeout();
 
@@ -40,7 +43,12 @@ final class GracefulStack implements ServerStack {
   /**
    * @param deadlines whether shutdowns carry deadlines (as they should; without, to measure them)
    */
-  GracefulStack(InetSocketAddress bind, SSLContext context, String protocol, int loopCount, boolean deadlines) {
+  GracefulStack(
+      InetSocketAddress bind,
+      SSLContext context,
+      String protocol,
+      int loopCount,
+      boolean deadlines) {
     this.deadlines = deadlines;
     loops = LoopGroup.create(loopCount);
     server =
@@ -51,7 +59,9 @@ final class GracefulStack implements ServerStack {
         .subscribe(
             c -> {
               // grouped first: handshaken() counts the flat queue, and the shutdown may follow it
-              byLoop.computeIfAbsent(c.transport().executor(), l -> new ConcurrentLinkedQueue<>()).add(c);
+              byLoop
+                  .computeIfAbsent(c.transport().executor(), l -> new ConcurrentLinkedQueue<>())
+                  .add(c);
               connections.add(c);
             });
   }
@@ -69,7 +79,9 @@ final class GracefulStack implements ServerStack {
   @Override
   public void shutdownAll(Mode mode, Start start, Completion completion) {
     ShutdownSpec spec =
-        mode == Mode.FAST ? (deadlines ? FAST : FAST_UNTIMED) : (deadlines ? BIDIRECTIONAL : BIDIRECTIONAL_UNTIMED);
+        mode == Mode.FAST
+            ? (deadlines ? FAST : FAST_UNTIMED)
+            : (deadlines ? BIDIRECTIONAL : BIDIRECTIONAL_UNTIMED);
     if (start == Start.CALLER) {
       for (TlsConnection c : connections) {
         subscribe(c, spec, completion);
@@ -110,7 +122,9 @@ final class GracefulStack implements ServerStack {
   @Override
   public void close() {
     server.stopAccepting().block(Duration.ofSeconds(10));
-    Flux.fromIterable(connections).flatMap(TlsConnection::release).blockLast(Duration.ofSeconds(60));
+    Flux.fromIterable(connections)
+        .flatMap(TlsConnection::release)
+        .blockLast(Duration.ofSeconds(60));
     loops.shutdown().block(Duration.ofSeconds(10));
   }
 }

@@ -22,9 +22,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 /**
- * Netty 4.2's own close path: {@code SslHandler.closeOutbound()}, then {@code sslCloseFuture()}
- * for the peer's close_notify (bidirectional) or the close_notify's write future (fast), on the
- * JDK {@code SSLEngine} like the other stacks.
+ * Netty 4.2's own close path: {@code SslHandler.closeOutbound()}, then {@code sslCloseFuture()} for
+ * the peer's close_notify (bidirectional) or the close_notify's write future (fast), on the JDK
+ * {@code SSLEngine} like the other stacks.
  */
 final class NettyStack implements ServerStack {
   /** Resets at teardown are expected: close instead of logging each one. */
@@ -48,6 +48,7 @@ final class NettyStack implements ServerStack {
   /** The same channels by event loop, filled as each is handshaken: no sorting within the span. */
   private final java.util.Map<io.netty.channel.EventLoop, Queue<Channel>> byLoop =
       new java.util.concurrent.ConcurrentHashMap<>();
+
   private final AtomicInteger sent = new AtomicInteger();
 
   NettyStack(InetSocketAddress bind, SSLContext context, String protocol, int loops)
@@ -72,7 +73,10 @@ final class NettyStack implements ServerStack {
                             f -> {
                               if (f.isSuccess()) {
                                 // grouped first: handshaken() counts the flat queue
-                                byLoop.computeIfAbsent(ch.eventLoop(), l -> new ConcurrentLinkedQueue<>()).add(ch);
+                                byLoop
+                                    .computeIfAbsent(
+                                        ch.eventLoop(), l -> new ConcurrentLinkedQueue<>())
+                                    .add(ch);
                                 channels.add(ch);
                               }
                             });
@@ -101,7 +105,8 @@ final class NettyStack implements ServerStack {
       }
       return;
     }
-    byLoop.forEach((loop, chs) -> loop.execute(() -> chs.forEach(ch -> close(ch, mode, completion))));
+    byLoop.forEach(
+        (loop, chs) -> loop.execute(() -> chs.forEach(ch -> close(ch, mode, completion))));
   }
 
   private void close(Channel ch, Mode mode, Completion completion) {

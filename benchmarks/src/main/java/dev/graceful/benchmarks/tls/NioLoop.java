@@ -19,12 +19,15 @@ final class NioLoop implements AutoCloseable {
   private final Thread thread;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
+
   /** Wake-ups of the selector with at least one ready key, and the keys they handled. */
   private volatile long wakeups;
+
   private volatile long keys;
 
   /** Scratch: network input (leftover + a read), network output, plaintext; loop thread only. */
   final ByteBuffer netIn = ByteBuffer.allocate(2 * 34 * 1024);
+
   final ByteBuffer netOut = ByteBuffer.allocate(34 * 1024);
   final ByteBuffer app = ByteBuffer.allocate(34 * 1024);
 
@@ -44,7 +47,9 @@ final class NioLoop implements AutoCloseable {
     selector.wakeup();
   }
 
-  /** Registers (or re-targets an existing key) on the loop thread; ready keys call {@code handler}. */
+  /**
+   * Registers (or re-targets an existing key) on the loop thread; ready keys call {@code handler}.
+   */
   SelectionKey register(SelectableChannel ch, int ops, Consumer<SelectionKey> handler)
       throws IOException {
     SelectionKey k = ch.keyFor(selector);
@@ -80,7 +85,9 @@ final class NioLoop implements AutoCloseable {
     }
   }
 
-  /** @return {@code [wake-ups with ready keys, keys handled]} so far */
+  /**
+   * @return {@code [wake-ups with ready keys, keys handled]} so far
+   */
   long[] readiness() {
     return new long[] {wakeups, keys};
   }

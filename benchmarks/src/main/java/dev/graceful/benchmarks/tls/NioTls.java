@@ -175,7 +175,9 @@ final class NioTls {
     }
   }
 
-  /** @return false when more input is needed or the peer's close_notify has arrived */
+  /**
+   * @return false when more input is needed or the peer's close_notify has arrived
+   */
   private boolean unwrap(ByteBuffer in) throws IOException {
     if (!in.hasRemaining()) {
       return false;
@@ -204,7 +206,9 @@ final class NioTls {
     }
   }
 
-  /** @return true when the socket took everything; else the rest waits for OP_WRITE */
+  /**
+   * @return true when the socket took everything; else the rest waits for OP_WRITE
+   */
   private boolean write(ByteBuffer out) throws IOException {
     ch.write(out);
     if (!out.hasRemaining()) {

@@ -19,7 +19,9 @@ interface ServerStack extends AutoCloseable {
 
   int port();
 
-  /** @return connections handshaken so far */
+  /**
+   * @return connections handshaken so far
+   */
   int handshaken();
 
   /** Where each connection's shutdown is started. */
@@ -33,7 +35,9 @@ interface ServerStack extends AutoCloseable {
   /** Starts every connection's shutdown; returns at once. */
   void shutdownAll(Mode mode, Start start, Completion completion);
 
-  /** @return connections whose close_notify was handed to the socket (for pending shutdowns) */
+  /**
+   * @return connections whose close_notify was handed to the socket (for pending shutdowns)
+   */
   int sent();
 
   @Override

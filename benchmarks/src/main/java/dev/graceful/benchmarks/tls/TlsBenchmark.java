@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "tls",
     mixinStandardHelpOptions = true,
-    description = "TLS shutdown throughput: graceful vs Netty vs the raw loop (two JVMs, loopback).")
+    description =
+        "TLS shutdown throughput: graceful vs Netty vs the raw loop (two JVMs, loopback).")
 public final class TlsBenchmark implements Callable<Integer> {
   @Option(names = "--connections", split = ",", description = "N per round (default 1000,10000)")
   List<Integer> sizes = List.of(1000, 10_000);
@@ -55,14 +56,18 @@ public final class TlsBenchmark implements Callable<Integer> {
   @Option(
       names = "--stacks",
       split = ",",
-      description = "STACK:LOOPS (default graceful:1,graceful:2,netty:2,raw:1; also graceful-untimed, without deadlines)")
+      description =
+          "STACK:LOOPS (default graceful:1,graceful:2,netty:2,raw:1; also graceful-untimed, without deadlines)")
   List<String> stacks = List.of("graceful:1", "graceful:2", "netty:2", "raw:1");
 
   @Option(names = "--repeat", description = "rounds of each case, interleaved (default 5)")
   int repeat = 5;
 
-  // 15: with fewer, the JIT still compiled graceful's close path within timed spans (measured: see BENCHMARKS.md)
-  @Option(names = "--warmup", description = "untimed 1,000-connection rounds per stack and mode first (default 15)")
+  // 15: with fewer, the JIT still compiled graceful's close path within timed spans (measured: see
+  // BENCHMARKS.md)
+  @Option(
+      names = "--warmup",
+      description = "untimed 1,000-connection rounds per stack and mode first (default 15)")
   int warmup = 15;
 
   @Option(names = "--client-loops", description = "client threads (default 1)")
@@ -74,40 +79,49 @@ public final class TlsBenchmark implements Callable<Integer> {
   @Option(names = "--no-memory", description = "skip the heap per pending shutdown measurement")
   boolean noMemory;
 
-  @Option(names = "--server-jvm", split = " ", description = "server JVM options (default -Xms2g -Xmx2g)")
+  @Option(
+      names = "--server-jvm",
+      split = " ",
+      description = "server JVM options (default -Xms2g -Xmx2g)")
   List<String> serverJvm = List.of("-Xms2g", "-Xmx2g");
 
   @Option(
       names = "--server-cpus",
-      description = "run the server JVM on these CPUs only (a taskset list, e.g. 0); start this command with the others (taskset -c 1 java -jar ...) so that clients and server never share a core")
+      description =
+          "run the server JVM on these CPUs only (a taskset list, e.g. 0); start this command with the others (taskset -c 1 java -jar ...) so that clients and server never share a core")
   String serverCpus;
 
   @Option(
       names = "--start",
-      description = "LOOP: each stack starts its shutdowns on the loops owning the connections, one pass per loop, as the raw loop does (default); CALLER: from the command thread, connection by connection")
+      description =
+          "LOOP: each stack starts its shutdowns on the loops owning the connections, one pass per loop, as the raw loop does (default); CALLER: from the command thread, connection by connection")
   ServerStack.Start start = ServerStack.Start.LOOP;
 
   @Option(
       names = "--profile",
-      description = "write an async-profiler CPU profile (collapsed stacks) of every measured shutdown span to this directory, one file per round")
+      description =
+          "write an async-profiler CPU profile (collapsed stacks) of every measured shutdown span to this directory, one file per round")
   Path profile;
 
   @Option(
       names = "--profile-event",
       converter = ProfileEvent.Parse.class,
-      description = "what --profile samples: cpu (user-mode CPU, the default; works with perf_event_paranoid 2), cpu-kernel (CPU with kernel frames: system calls, the TCP stack; needs perf_event_paranoid 1 or root) or wall (every thread's wall clock, waiting included)")
+      description =
+          "what --profile samples: cpu (user-mode CPU, the default; works with perf_event_paranoid 2), cpu-kernel (CPU with kernel frames: system calls, the TCP stack; needs perf_event_paranoid 1 or root) or wall (every thread's wall clock, waiting included)")
   ProfileEvent profileEvent = ProfileEvent.CPU;
 
   @Option(
       names = "--json",
       paramLabel = "FILE",
-      description = "also write every figure printed, the machine, the JVM and this command line to FILE, as JSON (see BENCHMARKS.md)")
+      description =
+          "also write every figure printed, the machine, the JVM and this command line to FILE, as JSON (see BENCHMARKS.md)")
   Path json;
 
   @Option(
       names = "--plot",
       paramLabel = "DIR",
-      description = "draw tls-ratios.png (the paired ratios, round by round) and tls-latency.png (close_notify arrival percentiles per stack) into DIR")
+      description =
+          "draw tls-ratios.png (the paired ratios, round by round) and tls-latency.png (close_notify arrival percentiles per stack) into DIR")
   Path plot;
 
   @Spec CommandSpec spec;
@@ -143,7 +157,8 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   private static final long WAIT_MS = 180_000;
   private static final com.sun.management.OperatingSystemMXBean CPU =
-      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   private final PrintStream out = System.out;
   private Process server;
   private BufferedReader replies;
@@ -163,20 +178,35 @@ public final class TlsBenchmark implements Callable<Integer> {
   record MachineTime(long busyMs, long stealMs) {
     static final MachineTime UNKNOWN = new MachineTime(-1, -1);
 
-    /** @return the machine's time so far */
+    /**
+     * @return the machine's time so far
+     */
     static MachineTime now() {
-      try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/stat"))) {
-        String[] f = r.readLine().trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal ...
-        long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+      try (java.io.BufferedReader r =
+          java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/stat"))) {
+        String[] f =
+            r.readLine()
+                .trim()
+                .split("\\s+"); // cpu user nice system idle iowait irq softirq steal ...
+        long busy =
+            Long.parseLong(f[1])
+                + Long.parseLong(f[2])
+                + Long.parseLong(f[3])
+                + Long.parseLong(f[6])
+                + Long.parseLong(f[7]);
         return new MachineTime(busy * 10, Long.parseLong(f[8]) * 10);
       } catch (java.io.IOException | RuntimeException e) {
         return UNKNOWN;
       }
     }
 
-    /** @return the time spent from {@code this} to {@code later}, unknown if either is */
+    /**
+     * @return the time spent from {@code this} to {@code later}, unknown if either is
+     */
     MachineTime until(MachineTime later) {
-      return busyMs < 0 || later.busyMs < 0 ? UNKNOWN : new MachineTime(later.busyMs - busyMs, later.stealMs - stealMs);
+      return busyMs < 0 || later.busyMs < 0
+          ? UNKNOWN
+          : new MachineTime(later.busyMs - busyMs, later.stealMs - stealMs);
     }
   }
 
@@ -184,15 +214,38 @@ public final class TlsBenchmark implements Callable<Integer> {
     return v < 0 ? "-" : Long.toString(v);
   }
 
-  /** @return a count per shutdown, two decimals, or "-" for a count the server could not read */
+  /**
+   * @return a count per shutdown, two decimals, or "-" for a count the server could not read
+   */
   private static String perShutdown(long count, int n) {
     return count < 0 ? "-" : String.format(Locale.ROOT, "%.2f", (double) count / n);
   }
 
-  /** One timed round; {@code closeNotifyMs}: each client's close_notify arrival, from the span's start. */
-  record Round(String stack, String protocol, int n, ServerStack.Mode mode, double ms, double cpuMs, double clientCpuMs,
-      int verified, int truncated, int failed, String problem, long reads, long writes, long jitMs,
-      double firstNotifyMs, double lastNotifyMs, long clientWakeups, long clientKeys, double busiestMs, MachineTime machine,
+  /**
+   * One timed round; {@code closeNotifyMs}: each client's close_notify arrival, from the span's
+   * start.
+   */
+  record Round(
+      String stack,
+      String protocol,
+      int n,
+      ServerStack.Mode mode,
+      double ms,
+      double cpuMs,
+      double clientCpuMs,
+      int verified,
+      int truncated,
+      int failed,
+      String problem,
+      long reads,
+      long writes,
+      long jitMs,
+      double firstNotifyMs,
+      double lastNotifyMs,
+      long clientWakeups,
+      long clientKeys,
+      double busiestMs,
+      MachineTime machine,
       double[] closeNotifyMs) {
     boolean ok() {
       return ms >= 0 && verified == n && truncated == 0 && failed == 0;
@@ -201,8 +254,12 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    out.printf("TLS benchmark: java %s, %d cores, client loops %d, server JVM %s, shutdowns started %s%s%n",
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), clientLoops, serverJvm,
+    out.printf(
+        "TLS benchmark: java %s, %d cores, client loops %d, server JVM %s, shutdowns started %s%s%n",
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(),
+        clientLoops,
+        serverJvm,
         start == ServerStack.Start.LOOP ? "on the owning loops" : "from the command thread",
         serverCpus == null ? "" : ", server on CPUs " + serverCpus + " only");
     startServer();
@@ -218,7 +275,9 @@ public final class TlsBenchmark implements Callable<Integer> {
       }
       List<Round> rounds = new ArrayList<>();
       Progress measuring =
-          Progress.everyStep("tls measured", repeat * protocols.size() * sizes.size() * modes.size() * stacks.size());
+          Progress.everyStep(
+              "tls measured",
+              repeat * protocols.size() * sizes.size() * modes.size() * stacks.size());
       for (int r = 0; r < repeat; r++) {
         for (String protocol : protocols) {
           for (int n : sizes) {
@@ -229,12 +288,39 @@ public final class TlsBenchmark implements Callable<Integer> {
                 Round x = round(client, s, protocol, n, m);
                 rounds.add(x);
                 roundFigures.add(TlsResults.RoundFigures.of(r + 1, x));
-                measuring.step("round " + (r + 1) + "/" + repeat + ", " + protocol + " n=" + n + " " + m + " " + s);
-                out.printf(Locale.ROOT, "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms (busiest thread %.1f)  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  client: close_notify %.1f to %.1f ms, %d wake-ups, %.1f keys each  machine: busy %s ms, steal %s ms  verified %d%s%n",
-                    r + 1, x.stack, x.protocol, x.n, x.mode, x.ms, x.cpuMs, x.busiestMs, x.clientCpuMs, perShutdown(x.reads, x.n), perShutdown(x.writes, x.n), known(x.jitMs),
-                    x.firstNotifyMs, x.lastNotifyMs, x.clientWakeups, x.clientWakeups == 0 ? 0.0 : (double) x.clientKeys / x.clientWakeups,
-                    known(x.machine.busyMs()), known(x.machine.stealMs()), x.verified,
-                    x.ok() ? "" : "  FAILED truncated=" + x.truncated + " failed=" + x.failed + " " + x.problem);
+                measuring.step(
+                    "round " + (r + 1) + "/" + repeat + ", " + protocol + " n=" + n + " " + m + " "
+                        + s);
+                out.printf(
+                    Locale.ROOT,
+                    "  round %d %-10s %-7s n=%-6d %-13s %8.1f ms  cpu %8.1f ms (busiest thread %.1f)  client cpu %8.1f ms  reads %s writes %s per shutdown  jit %4s ms  client: close_notify %.1f to %.1f ms, %d wake-ups, %.1f keys each  machine: busy %s ms, steal %s ms  verified %d%s%n",
+                    r + 1,
+                    x.stack,
+                    x.protocol,
+                    x.n,
+                    x.mode,
+                    x.ms,
+                    x.cpuMs,
+                    x.busiestMs,
+                    x.clientCpuMs,
+                    perShutdown(x.reads, x.n),
+                    perShutdown(x.writes, x.n),
+                    known(x.jitMs),
+                    x.firstNotifyMs,
+                    x.lastNotifyMs,
+                    x.clientWakeups,
+                    x.clientWakeups == 0 ? 0.0 : (double) x.clientKeys / x.clientWakeups,
+                    known(x.machine.busyMs()),
+                    known(x.machine.stealMs()),
+                    x.verified,
+                    x.ok()
+                        ? ""
+                        : "  FAILED truncated="
+                            + x.truncated
+                            + " failed="
+                            + x.failed
+                            + " "
+                            + x.problem);
               }
             }
           }
@@ -245,9 +331,24 @@ public final class TlsBenchmark implements Callable<Integer> {
         ok &= memory(client);
       }
       if (json != null) {
-        Json.write(json, Json.Document.now("tls", spec.commandLine().getParseResult().originalArgs(),
-            new TlsResults(serverJvm, clientLoops, start.name(), serverCpus, warmup, roundFigures, caseFigures,
-                ratioFigures, pairedFigures, memoryFigures, pendingBeyondRaw, ok)));
+        Json.write(
+            json,
+            Json.Document.now(
+                "tls",
+                spec.commandLine().getParseResult().originalArgs(),
+                new TlsResults(
+                    serverJvm,
+                    clientLoops,
+                    start.name(),
+                    serverCpus,
+                    warmup,
+                    roundFigures,
+                    caseFigures,
+                    ratioFigures,
+                    pairedFigures,
+                    memoryFigures,
+                    pendingBeyondRaw,
+                    ok)));
         System.err.println("tls: results written to " + json);
       }
       if (plot != null) {
@@ -261,13 +362,19 @@ public final class TlsBenchmark implements Callable<Integer> {
     }
   }
 
-  private Round round(BenchClient client, String stack, String protocol, int n, ServerStack.Mode mode)
+  private Round round(
+      BenchClient client, String stack, String protocol, int n, ServerStack.Mode mode)
       throws Exception {
     String[] sl = stack.split(":");
     int port = Integer.parseInt(ask("open " + sl[0] + " " + protocol + " " + sl[1], "port")[1]);
     try {
       client.silent(false);
-      client.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), protocol, n, window, WAIT_MS);
+      client.open(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+          protocol,
+          n,
+          window,
+          WAIT_MS);
       ask("await " + n, "ready");
       // the clients' side of the span starts from a collected heap too, as the server's does: else
       // the handshakes' connections, still young, are copied by whichever round's span a young
@@ -284,14 +391,32 @@ public final class TlsBenchmark implements Callable<Integer> {
       long[] ready1 = client.readiness();
       long[] notified = client.notifyTimes();
       long spanStart = Long.parseLong(d[8]);
-      double[] arrivals = Arrays.stream(client.closeNotifyTimes()).mapToDouble(t -> (t - spanStart) / 1e6).toArray();
-      return new Round(stack, protocol, n, mode, Long.parseLong(d[1]) / 1e6, Long.parseLong(d[2]) / 1e6, clientCpuMs,
-          client.verified(), client.truncated(), Integer.parseInt(d[4]),
-          d.length > 10 ? d[10] : client.lastProblem(), Long.parseLong(d[5]), Long.parseLong(d[6]), Long.parseLong(d[7]),
+      double[] arrivals =
+          Arrays.stream(client.closeNotifyTimes())
+              .mapToDouble(t -> (t - spanStart) / 1e6)
+              .toArray();
+      return new Round(
+          stack,
+          protocol,
+          n,
+          mode,
+          Long.parseLong(d[1]) / 1e6,
+          Long.parseLong(d[2]) / 1e6,
+          clientCpuMs,
+          client.verified(),
+          client.truncated(),
+          Integer.parseInt(d[4]),
+          d.length > 10 ? d[10] : client.lastProblem(),
+          Long.parseLong(d[5]),
+          Long.parseLong(d[6]),
+          Long.parseLong(d[7]),
           notified[0] == 0 ? -1 : (notified[0] - Long.parseLong(d[8])) / 1e6,
           notified[1] == 0 ? -1 : (notified[1] - Long.parseLong(d[8])) / 1e6,
-          ready1[0] - ready0[0], ready1[1] - ready0[1], Long.parseLong(d[9]) / 1e6,
-          machine0.until(machine1), arrivals);
+          ready1[0] - ready0[0],
+          ready1[1] - ready0[1],
+          Long.parseLong(d[9]) / 1e6,
+          machine0.until(machine1),
+          arrivals);
     } finally {
       client.abortAll();
       closeStack(stack);
@@ -301,11 +426,24 @@ public final class TlsBenchmark implements Callable<Integer> {
   private boolean report(List<Round> rounds) {
     Map<String, List<Round>> cases = new LinkedHashMap<>();
     for (Round r : rounds) {
-      cases.computeIfAbsent(r.protocol + " " + r.n + " " + r.mode + " " + r.stack, k -> new ArrayList<>()).add(r);
+      cases
+          .computeIfAbsent(
+              r.protocol + " " + r.n + " " + r.mode + " " + r.stack, k -> new ArrayList<>())
+          .add(r);
     }
     out.println();
-    out.printf("%-8s %7s %-13s %-11s %10s %12s %16s %17s %10s %9s%n",
-        "protocol", "N", "mode", "stack", "median ms", "shutdowns/s", "cpu ms per 1000", "client cpu ms", "busy cores", "verified");
+    out.printf(
+        "%-8s %7s %-13s %-11s %10s %12s %16s %17s %10s %9s%n",
+        "protocol",
+        "N",
+        "mode",
+        "stack",
+        "median ms",
+        "shutdowns/s",
+        "cpu ms per 1000",
+        "client cpu ms",
+        "busy cores",
+        "verified");
     boolean ok = true;
     Map<String, double[]> medians = new LinkedHashMap<>();
     for (Map.Entry<String, List<Round>> e : cases.entrySet()) {
@@ -325,11 +463,34 @@ public final class TlsBenchmark implements Callable<Integer> {
               : Double.NaN;
       double rate = first.n / (ms / 1000);
       medians.put(e.getKey(), new double[] {rate, cpu / first.n * 1000});
-      caseFigures.add(new TlsResults.CaseFigures(first.protocol, first.n, first.mode.name(), first.stack, ms, rate,
-          cpu / first.n * 1000, clientCpu, Json.number(busy), Distribution.of(closeNotifyMs(rs)), good, rs.size()));
-      out.printf(Locale.ROOT, "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %17.1f %10s %5d/%d%n",
-          first.protocol, first.n, first.mode, first.stack, ms, rate, cpu / first.n * 1000, clientCpu,
-          Double.isNaN(busy) ? "-" : String.format(Locale.ROOT, "%.2f", busy), good, rs.size());
+      caseFigures.add(
+          new TlsResults.CaseFigures(
+              first.protocol,
+              first.n,
+              first.mode.name(),
+              first.stack,
+              ms,
+              rate,
+              cpu / first.n * 1000,
+              clientCpu,
+              Json.number(busy),
+              Distribution.of(closeNotifyMs(rs)),
+              good,
+              rs.size()));
+      out.printf(
+          Locale.ROOT,
+          "%-8s %7d %-13s %-11s %10.1f %12.0f %16.1f %17.1f %10s %5d/%d%n",
+          first.protocol,
+          first.n,
+          first.mode,
+          first.stack,
+          ms,
+          rate,
+          cpu / first.n * 1000,
+          clientCpu,
+          Double.isNaN(busy) ? "-" : String.format(Locale.ROOT, "%.2f", busy),
+          good,
+          rs.size());
     }
     int big = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
     for (ServerStack.Mode m : modes) {
@@ -343,38 +504,85 @@ public final class TlsBenchmark implements Callable<Integer> {
         ratio(big, m, "graceful:1/raw:1 shutdowns/s", g1[0] / raw[0]);
         ratio(big, m, "graceful:2/raw:1 shutdowns/s", g2[0] / raw[0]);
         ratio(big, m, "graceful:1/raw:1 cpu", g1[1] / raw[1]);
-        out.printf(Locale.ROOT,
+        out.printf(
+            Locale.ROOT,
             "ratios TLSv1.3 n=%d %s: graceful/netty=%.2f graceful/raw=%.2f (graceful:2/netty:2, graceful:1/raw:1) graceful:2/raw=%.2f cpu graceful:1/raw=%.2f%n",
-            big, m, g2[0] / netty[0], g1[0] / raw[0], g2[0] / raw[0], g1[1] / raw[1]);
+            big,
+            m,
+            g2[0] / netty[0],
+            g1[0] / raw[0],
+            g2[0] / raw[0],
+            g1[1] / raw[1]);
       } else if (g1 != null && raw != null) {
         ratio(big, m, "graceful:1/raw:1 shutdowns/s", g1[0] / raw[0]);
         ratio(big, m, "graceful:1/raw:1 cpu", g1[1] / raw[1]);
-        out.printf(Locale.ROOT, "ratios TLSv1.3 n=%d %s: graceful/raw=%.2f (graceful:1/raw:1) cpu graceful:1/raw=%.2f%n",
-            big, m, g1[0] / raw[0], g1[1] / raw[1]);
+        out.printf(
+            Locale.ROOT,
+            "ratios TLSv1.3 n=%d %s: graceful/raw=%.2f (graceful:1/raw:1) cpu graceful:1/raw=%.2f%n",
+            big,
+            m,
+            g1[0] / raw[0],
+            g1[1] / raw[1]);
       }
       String paired =
-          text(paired(big, m, cases.get(key + "graceful:2"), cases.get(key + "netty:2"), "graceful:2/netty:2", RATE,
-                  TlsBenchmark::rateRatio))
-              + text(paired(big, m, cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1", RATE,
-                  TlsBenchmark::rateRatio));
+          text(
+                  paired(
+                      big,
+                      m,
+                      cases.get(key + "graceful:2"),
+                      cases.get(key + "netty:2"),
+                      "graceful:2/netty:2",
+                      RATE,
+                      TlsBenchmark::rateRatio))
+              + text(
+                  paired(
+                      big,
+                      m,
+                      cases.get(key + "graceful:1"),
+                      cases.get(key + "raw:1"),
+                      "graceful:1/raw:1",
+                      RATE,
+                      TlsBenchmark::rateRatio));
       if (!paired.isEmpty()) {
-        out.printf(Locale.ROOT, "paired rounds TLSv1.3 n=%d %s (same round, median [min-max]):%s%n", big, m, paired);
+        out.printf(
+            Locale.ROOT,
+            "paired rounds TLSv1.3 n=%d %s (same round, median [min-max]):%s%n",
+            big,
+            m,
+            paired);
       }
-      String loops = text(paired(big, m, cases.get(key + "graceful:1"), cases.get(key + "raw:1"), "graceful:1/raw:1",
-          "loop-thread cpu", TlsBenchmark::loopCpuRatio));
+      String loops =
+          text(
+              paired(
+                  big,
+                  m,
+                  cases.get(key + "graceful:1"),
+                  cases.get(key + "raw:1"),
+                  "graceful:1/raw:1",
+                  "loop-thread cpu",
+                  TlsBenchmark::loopCpuRatio));
       if (!loops.isEmpty()) {
-        out.printf(Locale.ROOT, "paired loop-thread CPU TLSv1.3 n=%d %s (same round, median [min-max]; above 1: graceful's loop used more):%s%n",
-            big, m, loops);
+        out.printf(
+            Locale.ROOT,
+            "paired loop-thread CPU TLSv1.3 n=%d %s (same round, median [min-max]; above 1: graceful's loop used more):%s%n",
+            big,
+            m,
+            loops);
       }
     }
-    out.println(ok ? "every client received a close_notify in every round" : "FAILED: some clients did not receive a close_notify");
+    out.println(
+        ok
+            ? "every client received a close_notify in every round"
+            : "FAILED: some clients did not receive a close_notify");
     return ok;
   }
 
   private boolean memory(BenchClient client) throws Exception {
     int n = sizes.stream().mapToInt(Integer::intValue).max().orElse(10_000);
-    out.printf("%nheap retained per connection, %d TLS 1.3 connections, after full collections%n", n);
-    out.printf("%-11s %12s %22s %8s%n", "stack", "idle B/conn", "pending shutdown B/conn", "threads");
+    out.printf(
+        "%nheap retained per connection, %d TLS 1.3 connections, after full collections%n", n);
+    out.printf(
+        "%-11s %12s %22s %8s%n", "stack", "idle B/conn", "pending shutdown B/conn", "threads");
     Map<String, Double> pending = new LinkedHashMap<>();
     boolean ok = true;
     Progress measuring = Progress.everyStep("tls memory", stacks.size());
@@ -384,7 +592,12 @@ public final class TlsBenchmark implements Callable<Integer> {
       try {
         long h0 = Long.parseLong(ask("heap", "heap")[1]);
         client.silent(true);
-        client.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), "TLSv1.3", n, window, WAIT_MS);
+        client.open(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+            "TLSv1.3",
+            n,
+            window,
+            WAIT_MS);
         ask("await " + n, "ready");
         long h1 = Long.parseLong(ask("heap", "heap")[1]);
         int sent = Integer.parseInt(ask("pending " + n, "sent")[1]);
@@ -392,8 +605,10 @@ public final class TlsBenchmark implements Callable<Integer> {
         String[] h = ask("heap", "heap");
         double p = (Long.parseLong(h[1]) - h0) / (double) n;
         pending.put(stack, p);
-        memoryFigures.add(new TlsResults.Memory(stack, (h1 - h0) / (double) n, p, Integer.parseInt(h[2])));
-        out.printf(Locale.ROOT, "%-11s %12.0f %22.0f %8s%n", stack, (h1 - h0) / (double) n, p, h[2]);
+        memoryFigures.add(
+            new TlsResults.Memory(stack, (h1 - h0) / (double) n, p, Integer.parseInt(h[2])));
+        out.printf(
+            Locale.ROOT, "%-11s %12.0f %22.0f %8s%n", stack, (h1 - h0) / (double) n, p, h[2]);
       } finally {
         client.abortAll();
         closeStack(stack);
@@ -404,7 +619,10 @@ public final class TlsBenchmark implements Callable<Integer> {
     Double raw = pending.get("raw:1");
     if (g != null && raw != null) {
       pendingBeyondRaw = g - raw;
-      out.printf(Locale.ROOT, "graceful pending shutdown beyond the raw loop's engine and socket: %.0f B per connection%n", g - raw);
+      out.printf(
+          Locale.ROOT,
+          "graceful pending shutdown beyond the raw loop's engine and socket: %.0f B per connection%n",
+          g - raw);
     }
     return ok;
   }
@@ -433,7 +651,13 @@ public final class TlsBenchmark implements Callable<Integer> {
    * @param ratio the ratio of one round's two results, or NaN where a figure is unknown
    * @return the ratios, or null when either stack did not run or a figure is unknown
    */
-  private TlsResults.Paired paired(int n, ServerStack.Mode mode, List<Round> a, List<Round> b, String label, String of,
+  private TlsResults.Paired paired(
+      int n,
+      ServerStack.Mode mode,
+      List<Round> a,
+      List<Round> b,
+      String label,
+      String of,
       ToDoubleBiFunction<Round, Round> ratio) {
     if (a == null || b == null || a.size() != b.size() || a.isEmpty()) {
       return null;
@@ -445,25 +669,41 @@ public final class TlsBenchmark implements Callable<Integer> {
         return null;
       }
     }
-    TlsResults.Paired p = new TlsResults.Paired("TLSv1.3", n, mode.name(), label, of, r, median(r),
-        Arrays.stream(r).min().orElseThrow(), Arrays.stream(r).max().orElseThrow());
+    TlsResults.Paired p =
+        new TlsResults.Paired(
+            "TLSv1.3",
+            n,
+            mode.name(),
+            label,
+            of,
+            r,
+            median(r),
+            Arrays.stream(r).min().orElseThrow(),
+            Arrays.stream(r).max().orElseThrow());
     pairedFigures.add(p);
     return p;
   }
 
-  /** @return " label=median [min-max]", or "" for none */
+  /**
+   * @return " label=median [min-max]", or "" for none
+   */
   private static String text(TlsResults.Paired p) {
-    return p == null ? "" : String.format(Locale.ROOT, " %s=%.2f [%.2f-%.2f]", p.name(), p.median(), p.min(), p.max());
+    return p == null
+        ? ""
+        : String.format(
+            Locale.ROOT, " %s=%.2f [%.2f-%.2f]", p.name(), p.median(), p.min(), p.max());
   }
 
-  /** @return every client's close_notify arrival in {@code rounds}, from its round's span start */
+  /**
+   * @return every client's close_notify arrival in {@code rounds}, from its round's span start
+   */
   private static double[] closeNotifyMs(List<Round> rounds) {
     return rounds.stream().flatMapToDouble(r -> Arrays.stream(r.closeNotifyMs())).toArray();
   }
 
   /**
-   * --plot: the paired rate ratios round by round, and the close_notify arrival percentiles of
-   * each stack, for TLS 1.3 at the largest size, all its rounds' clients together.
+   * --plot: the paired rate ratios round by round, and the close_notify arrival percentiles of each
+   * stack, for TLS 1.3 at the largest size, all its rounds' clients together.
    */
   private void plot(List<Round> rounds) throws IOException {
     int big = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
@@ -473,9 +713,13 @@ public final class TlsBenchmark implements Callable<Integer> {
         ratios.put(p.name() + " " + p.mode(), p.perRound());
       }
     }
-    Charts.ratios(plot.resolve("tls-ratios.png"),
-        "TLS 1.3, n=" + big + ": shutdowns/s of graceful over the baseline, same round", "round",
-        "shutdowns/s ratio (above 1: graceful faster)", false, ratios);
+    Charts.ratios(
+        plot.resolve("tls-ratios.png"),
+        "TLS 1.3, n=" + big + ": shutdowns/s of graceful over the baseline, same round",
+        "round",
+        "shutdowns/s ratio (above 1: graceful faster)",
+        false,
+        ratios);
     Map<String, List<Round>> byCase = new LinkedHashMap<>();
     for (Round r : rounds) {
       if (r.protocol.equals("TLSv1.3") && r.n == big) {
@@ -484,20 +728,25 @@ public final class TlsBenchmark implements Callable<Integer> {
     }
     Map<String, double[]> latencies = new LinkedHashMap<>();
     byCase.forEach((k, rs) -> latencies.put(k, closeNotifyMs(rs)));
-    Charts.percentiles(plot.resolve("tls-latency.png"),
+    Charts.percentiles(
+        plot.resolve("tls-latency.png"),
         "TLS 1.3, n=" + big + ": close_notify arrival at the clients, all " + repeat + " rounds",
-        "ms from the start of the shutdowns", false, latencies);
+        "ms from the start of the shutdowns",
+        false,
+        latencies);
   }
 
-  /** @return shutdowns per second of {@code a} over {@code b}'s, with the same n */
+  /**
+   * @return shutdowns per second of {@code a} over {@code b}'s, with the same n
+   */
   private static double rateRatio(Round a, Round b) {
     return b.ms / a.ms;
   }
 
   /**
-   * @return the CPU time of {@code a}'s busiest server thread over {@code b}'s (for one-loop stacks,
-   *     their loop threads), or NaN when the server could not read either: steadier than the rates
-   *     on shared cores, since the clients' share of the machine does not enter it
+   * @return the CPU time of {@code a}'s busiest server thread over {@code b}'s (for one-loop
+   *     stacks, their loop threads), or NaN when the server could not read either: steadier than
+   *     the rates on shared cores, since the clients' share of the machine does not enter it
    */
   private static double loopCpuRatio(Round a, Round b) {
     return a.busiestMs > 0 && b.busiestMs > 0 ? a.busiestMs / b.busiestMs : Double.NaN;
@@ -511,7 +760,9 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   private void startServer() throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    String jar = Path.of(TlsBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    String jar =
+        Path.of(TlsBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
     List<String> cmd = new ArrayList<>();
     if (serverCpus != null) {
       cmd.addAll(List.of("taskset", "-c", serverCpus)); // util-linux, as on any Linux machine
@@ -525,7 +776,8 @@ public final class TlsBenchmark implements Callable<Integer> {
       cmd.add(profileEvent.options);
     }
     server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    replies = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    replies =
+        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
     commands = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
   }
 
@@ -533,12 +785,15 @@ public final class TlsBenchmark implements Callable<Integer> {
 
   private SSLContext clientContext() throws Exception {
     String[] cert = reply("cert");
-    serverCertificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-        .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(cert[1])));
+    serverCertificate =
+        (X509Certificate)
+            CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(cert[1])));
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("server", serverCertificate);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);

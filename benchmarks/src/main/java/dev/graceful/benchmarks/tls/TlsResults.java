@@ -17,13 +17,23 @@ import java.util.List;
  * @param ratios the ratios of the medians, for TLS 1.3 at the largest size
  * @param paired the ratios within each round, for TLS 1.3 at the largest size
  * @param memory heap per connection, stack by stack (empty with --no-memory)
- * @param gracefulPendingBeyondRawBytes graceful's pending shutdown beyond the raw loop's, per connection
+ * @param gracefulPendingBeyondRawBytes graceful's pending shutdown beyond the raw loop's, per
+ *     connection
  * @param ok whether every client received a close_notify in every round
  */
 record TlsResults(
-    List<String> serverJvm, int clientLoops, String start, String serverCpus, int warmupRounds,
-    List<RoundFigures> rounds, List<CaseFigures> cases, List<Ratio> ratios, List<Paired> paired,
-    List<Memory> memory, Double gracefulPendingBeyondRawBytes, boolean ok) {
+    List<String> serverJvm,
+    int clientLoops,
+    String start,
+    String serverCpus,
+    int warmupRounds,
+    List<RoundFigures> rounds,
+    List<CaseFigures> cases,
+    List<Ratio> ratios,
+    List<Paired> paired,
+    List<Memory> memory,
+    Double gracefulPendingBeyondRawBytes,
+    boolean ok) {
 
   /**
    * One timed round.
@@ -41,7 +51,8 @@ record TlsResults(
    * @param readsPerShutdown the server's read system calls per shutdown
    * @param writesPerShutdown its write system calls per shutdown
    * @param jitMs the server JIT's compilation time over the span
-   * @param firstCloseNotifyMs when the first client received its close_notify, from the span's start
+   * @param firstCloseNotifyMs when the first client received its close_notify, from the span's
+   *     start
    * @param lastCloseNotifyMs when the last did
    * @param closeNotifyMs each client's close_notify arrival, from the span's start: percentiles
    * @param clientWakeups the client loops' wake-ups with ready keys
@@ -55,21 +66,59 @@ record TlsResults(
    * @param ok whether every client was verified and nothing failed
    */
   record RoundFigures(
-      int round, String stack, String protocol, int n, String mode, double ms, double shutdownsPerSecond,
-      double cpuMs, Double busiestThreadCpuMs, double clientCpuMs, Double readsPerShutdown, Double writesPerShutdown,
-      Long jitMs, Double firstCloseNotifyMs, Double lastCloseNotifyMs, Distribution closeNotifyMs,
-      long clientWakeups, double keysPerWakeup, Long machineBusyMs, Long machineStealMs,
-      int verified, int truncated, int failed, String problem, boolean ok) {
+      int round,
+      String stack,
+      String protocol,
+      int n,
+      String mode,
+      double ms,
+      double shutdownsPerSecond,
+      double cpuMs,
+      Double busiestThreadCpuMs,
+      double clientCpuMs,
+      Double readsPerShutdown,
+      Double writesPerShutdown,
+      Long jitMs,
+      Double firstCloseNotifyMs,
+      Double lastCloseNotifyMs,
+      Distribution closeNotifyMs,
+      long clientWakeups,
+      double keysPerWakeup,
+      Long machineBusyMs,
+      Long machineStealMs,
+      int verified,
+      int truncated,
+      int failed,
+      String problem,
+      boolean ok) {
 
     static RoundFigures of(int round, TlsBenchmark.Round x) {
       return new RoundFigures(
-          round, x.stack(), x.protocol(), x.n(), x.mode().name(), x.ms(), x.n() / (x.ms() / 1000), x.cpuMs(),
-          x.busiestMs() < 0 ? null : x.busiestMs(), x.clientCpuMs(), perShutdown(x.reads(), x.n()),
-          perShutdown(x.writes(), x.n()), Json.known(x.jitMs()), x.firstNotifyMs() < 0 ? null : x.firstNotifyMs(),
-          x.lastNotifyMs() < 0 ? null : x.lastNotifyMs(), Distribution.of(x.closeNotifyMs()), x.clientWakeups(),
+          round,
+          x.stack(),
+          x.protocol(),
+          x.n(),
+          x.mode().name(),
+          x.ms(),
+          x.n() / (x.ms() / 1000),
+          x.cpuMs(),
+          x.busiestMs() < 0 ? null : x.busiestMs(),
+          x.clientCpuMs(),
+          perShutdown(x.reads(), x.n()),
+          perShutdown(x.writes(), x.n()),
+          Json.known(x.jitMs()),
+          x.firstNotifyMs() < 0 ? null : x.firstNotifyMs(),
+          x.lastNotifyMs() < 0 ? null : x.lastNotifyMs(),
+          Distribution.of(x.closeNotifyMs()),
+          x.clientWakeups(),
           x.clientWakeups() == 0 ? 0.0 : (double) x.clientKeys() / x.clientWakeups(),
-          Json.known(x.machine().busyMs()), Json.known(x.machine().stealMs()), x.verified(), x.truncated(),
-          x.failed(), x.ok() ? null : x.problem(), x.ok());
+          Json.known(x.machine().busyMs()),
+          Json.known(x.machine().stealMs()),
+          x.verified(),
+          x.truncated(),
+          x.failed(),
+          x.ok() ? null : x.problem(),
+          x.ok());
     }
 
     private static Double perShutdown(long count, int n) {
@@ -94,9 +143,18 @@ record TlsResults(
    * @param rounds rounds
    */
   record CaseFigures(
-      String protocol, int n, String mode, String stack, double medianMs, double shutdownsPerSecond,
-      double cpuMsPer1000, double clientCpuMs, Double busyCores, Distribution closeNotifyMs,
-      long verifiedRounds, int rounds) {}
+      String protocol,
+      int n,
+      String mode,
+      String stack,
+      double medianMs,
+      double shutdownsPerSecond,
+      double cpuMsPer1000,
+      double clientCpuMs,
+      Double busyCores,
+      Distribution closeNotifyMs,
+      long verifiedRounds,
+      int rounds) {}
 
   /**
    * A ratio of two stacks' medians.
@@ -123,7 +181,14 @@ record TlsResults(
    * @param max the largest
    */
   record Paired(
-      String protocol, int n, String mode, String name, String of, double[] perRound, double median, double min,
+      String protocol,
+      int n,
+      String mode,
+      String name,
+      String of,
+      double[] perRound,
+      double median,
+      double min,
       double max) {}
 
   /**
@@ -134,5 +199,9 @@ record TlsResults(
    * @param pendingShutdownBytesPerConnection retained while their shutdowns wait for silent peers
    * @param threads the server JVM's threads then
    */
-  record Memory(String stack, double idleBytesPerConnection, double pendingShutdownBytesPerConnection, int threads) {}
+  record Memory(
+      String stack,
+      double idleBytesPerConnection,
+      double pendingShutdownBytesPerConnection,
+      int threads) {}
 }

@@ -7,11 +7,11 @@ import io.micrometer.core.instrument.Timer;
 import java.util.Objects;
 
 /**
- * Publishes how connections ended to Micrometer (an optional dependency: only this class needs
- * it). For one connection's {@code Mono<ShutdownResult>}, Reactor's own integration fits as well:
- * {@code shutdown.tap(Micrometer.metrics(registry))} from reactor-core-micrometer. Every shutdown
- * Mono is already named {@code graceful.shutdown} and tagged {@code protocol} and {@code mode},
- * and the listener sees the subscriber's {@code Context}.
+ * Publishes how connections ended to Micrometer (an optional dependency: only this class needs it).
+ * For one connection's {@code Mono<ShutdownResult>}, Reactor's own integration fits as well: {@code
+ * shutdown.tap(Micrometer.metrics(registry))} from reactor-core-micrometer. Every shutdown Mono is
+ * already named {@code graceful.shutdown} and tagged {@code protocol} and {@code mode}, and the
+ * listener sees the subscriber's {@code Context}.
  *
  * <p>Meters, all tagged {@code server}:
  *
@@ -22,8 +22,8 @@ import java.util.Objects;
  *       shutdown to its end;
  *   <li>{@code graceful.shutdown.duration} (timer): whole server shutdowns;
  *   <li>{@code graceful.shutdown.drained.bytes} (counter): bytes drained before QUIC closes;
- *   <li>{@code graceful.shutdown.refused.requests} (counter): requests refused because they
- *       arrived on a connection already told to close.
+ *   <li>{@code graceful.shutdown.refused.requests} (counter): requests refused because they arrived
+ *       on a connection already told to close.
  * </ul>
  */
 @SuppressWarnings("exports") // MeterRegistry: Micrometer is optional, so not required transitively
@@ -48,10 +48,19 @@ public final class ShutdownMetrics {
                       ? Tags.of("outcome", e.result().get().outcome().name(), "error", "none")
                       : Tags.of("outcome", "none", "error", e.error().get().reason().name()));
       registry.counter("graceful.shutdown.connections", t).increment();
-      Timer.builder("graceful.shutdown.latency").tags(base).publishPercentileHistogram().register(registry).record(e.latency());
+      Timer.builder("graceful.shutdown.latency")
+          .tags(base)
+          .publishPercentileHistogram()
+          .register(registry)
+          .record(e.latency());
     }
-    Timer.builder("graceful.shutdown.duration").tags(base).register(registry).record(report.elapsed());
+    Timer.builder("graceful.shutdown.duration")
+        .tags(base)
+        .register(registry)
+        .record(report.elapsed());
     registry.counter("graceful.shutdown.drained.bytes", base).increment(report.bytesDrained());
-    registry.counter("graceful.shutdown.refused.requests", base).increment(report.refusedRequests());
+    registry
+        .counter("graceful.shutdown.refused.requests", base)
+        .increment(report.refusedRequests());
   }
 }

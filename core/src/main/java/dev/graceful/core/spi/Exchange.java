@@ -44,7 +44,9 @@ final class Exchange {
     return spec;
   }
 
-  /** @return true once it has ended: a result, an error, a "not yet", or every subscriber gone */
+  /**
+   * @return true once it has ended: a result, an error, a "not yet", or every subscriber gone
+   */
   boolean isOver() {
     return ended;
   }
@@ -225,7 +227,8 @@ final class Exchange {
   /** The spec's transport policy, after the subscribers were told; as {@code doFinally} would. */
   private void closePerPolicy(boolean completed) {
     TransportPolicy policy = spec.transportPolicy();
-    if (policy == TransportPolicy.KEEP_OPEN || (policy == TransportPolicy.CLOSE_ON_ABORT && completed)) {
+    if (policy == TransportPolicy.KEEP_OPEN
+        || (policy == TransportPolicy.CLOSE_ON_ABORT && completed)) {
       return;
     }
     onExecutor(
@@ -244,8 +247,8 @@ final class Exchange {
   }
 
   /**
-   * One subscriber's subscription: Reactor's Mono subscription state machine (request, cancel).
-   * As a {@link reactor.core.Scannable} it answers {@code CANCELLED}, {@code TERMINATED} (after a
+   * One subscriber's subscription: Reactor's Mono subscription state machine (request, cancel). As
+   * a {@link reactor.core.Scannable} it answers {@code CANCELLED}, {@code TERMINATED} (after a
    * result, an empty "not yet" or an error) and {@code ACTUAL}, as Reactor's own operators do.
    */
   static final class Subscription extends Operators.MonoSubscriber<ShutdownResult, ShutdownResult> {
@@ -260,6 +263,7 @@ final class Exchange {
     private volatile boolean terminated;
     private final AtomicInteger turn = new AtomicInteger(WAITING);
     private volatile Disposable queueTimer; // while waiting for its turn behind another exchange
+
     /** Set when it first waited for another exchange; only the slot's attach touches it. */
     boolean queued;
 
@@ -272,7 +276,9 @@ final class Exchange {
       this.deadlineAt = deadlineAt;
     }
 
-    /** @return false once its turn is settled: it joined an exchange or its deadline came */
+    /**
+     * @return false once its turn is settled: it joined an exchange or its deadline came
+     */
     boolean waiting() {
       return turn.get() == WAITING;
     }

@@ -29,7 +29,9 @@ final class ExchangeSlot {
   private final ShutdownEngine engine;
   private final AtomicReference<Exchange> current = new AtomicReference<>();
 
-  /** @param engine the connection's engine */
+  /**
+   * @param engine the connection's engine
+   */
   ExchangeSlot(ShutdownEngine engine) {
     this.engine = Objects.requireNonNull(engine, "engine");
   }
@@ -151,7 +153,9 @@ final class ExchangeSlot {
       this.spec = spec;
     }
 
-    /** @return this, through Reactor's assembly hooks (checkpoints, debug mode) */
+    /**
+     * @return this, through Reactor's assembly hooks (checkpoints, debug mode)
+     */
     Mono<ShutdownResult> assembled() {
       return onAssembly(this);
     }

@@ -52,12 +52,16 @@ public final class InFlight {
         });
   }
 
-  /** @return exchanges in flight now */
+  /**
+   * @return exchanges in flight now
+   */
   public int size() {
     return count.get();
   }
 
-  /** @return completes when no exchange is in flight (at once if none is now) */
+  /**
+   * @return completes when no exchange is in flight (at once if none is now)
+   */
   public Mono<Void> idle() {
     return Mono.defer(() -> idle.asMono());
   }

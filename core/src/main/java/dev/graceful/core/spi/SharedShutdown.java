@@ -18,7 +18,9 @@ public final class SharedShutdown {
   private final Sinks.One<ShutdownReport> report = Sinks.one();
   private final Function<ServerShutdown, Mono<ShutdownReport>> run;
 
-  /** @param run the server's whole shutdown by a policy; subscribed once at most */
+  /**
+   * @param run the server's whole shutdown by a policy; subscribed once at most
+   */
   public SharedShutdown(Function<ServerShutdown, Mono<ShutdownReport>> run) {
     this.run = Objects.requireNonNull(run, "run");
   }
@@ -40,7 +42,9 @@ public final class SharedShutdown {
         });
   }
 
-  /** @return true once the first subscription came */
+  /**
+   * @return true once the first subscription came
+   */
   public boolean started() {
     return started.get();
   }

@@ -12,7 +12,9 @@ import java.util.concurrent.Executor;
  */
 public interface ShutdownEngine {
 
-  /** @return the connection's identity */
+  /**
+   * @return the connection's identity
+   */
   String connectionId();
 
   /**
@@ -26,10 +28,14 @@ public interface ShutdownEngine {
     return "unknown";
   }
 
-  /** @return the executor that owns the engine; all stepping happens there */
+  /**
+   * @return the executor that owns the engine; all stepping happens there
+   */
   Executor executor();
 
-  /** @return the current state, readable from any thread */
+  /**
+   * @return the current state, readable from any thread
+   */
   ShutdownState state();
 
   /**
@@ -45,7 +51,8 @@ public interface ShutdownEngine {
   /**
    * Whether {@code request} asks for one step only (SSL_SHUTDOWN_FLAG_NO_BLOCK, a flag of QUIC's
    * SSL_shutdown_ex): when {@link #step} answers a wait, the shutdown then ends at once, empty
-   * ("not yet"), instead of waiting. A protocol without such a flag keeps the default. Executor only.
+   * ("not yet"), instead of waiting. A protocol without such a flag keeps the default. Executor
+   * only.
    *
    * @param request what is asked
    * @return true to answer "not yet" rather than wait

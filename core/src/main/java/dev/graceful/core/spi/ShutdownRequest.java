@@ -18,8 +18,8 @@ import reactor.core.scheduler.Scheduler;
  * @param inbound what to do with application data read while waiting
  * @param streamFlush drain streams before closing (QUIC only; others have no streams to drain)
  * @param options the spec's protocol options; each protocol reads its own and ignores the rest
- * @param timer the spec's scheduler: every timer an engine needs (closing period, drain polls)
- *     runs on it, so virtual time drives engines too (R3)
+ * @param timer the spec's scheduler: every timer an engine needs (closing period, drain polls) runs
+ *     on it, so virtual time drives engines too (R3)
  * @param deadline the whole shutdown's deadline, if any, for engines that budget phases of it
  */
 public record ShutdownRequest(

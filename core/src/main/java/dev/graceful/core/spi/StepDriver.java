@@ -3,7 +3,6 @@ package dev.graceful.core.spi;
 import dev.graceful.core.Inbound;
 import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownException;
-import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.spi.loop.SelectorLoop;
 import java.time.Duration;
@@ -44,7 +43,12 @@ final class StepDriver implements Runnable {
    * @param deadlineAt when the spec has a timeout: the deadline, in the spec scheduler's nanos,
    *     counted from that subscriber's subscription (which may have waited for its turn)
    */
-  StepDriver(ShutdownEngine engine, ShutdownSpec spec, Exchange exchange, ContextView context, long deadlineAt) {
+  StepDriver(
+      ShutdownEngine engine,
+      ShutdownSpec spec,
+      Exchange exchange,
+      ContextView context,
+      long deadlineAt) {
     this.engine = engine;
     Inbound inbound = spec.inbound();
     this.request =
@@ -68,7 +72,9 @@ final class StepDriver implements Runnable {
    * @return its deadline if subscribed now, in its scheduler's nanos; 0 (unused) without timeout
    */
   static long deadlineFromNow(ShutdownSpec spec) {
-    return spec.timeout().map(t -> saturatedAdd(spec.scheduler().now(TimeUnit.NANOSECONDS), t)).orElse(0L);
+    return spec.timeout()
+        .map(t -> saturatedAdd(spec.scheduler().now(TimeUnit.NANOSECONDS), t))
+        .orElse(0L);
   }
 
   private static long saturatedAdd(long now, Duration d) {
@@ -123,7 +129,9 @@ final class StepDriver implements Runnable {
     }
   }
 
-  /** @return false if the exchange ended instead (the deadline has no timer) */
+  /**
+   * @return false if the exchange ended instead (the deadline has no timer)
+   */
   private boolean armDeadline() {
     if (timeout == null || deadline != null) {
       return true;
@@ -140,7 +148,8 @@ final class StepDriver implements Runnable {
                   try {
                     executor.execute(this::expire);
                   } catch (RejectedExecutionException stopped) {
-                    exchange.fail(stopped); // the executor is gone: nothing else touches this driver
+                    exchange.fail(
+                        stopped); // the executor is gone: nothing else touches this driver
                   }
                 },
                 delay,
@@ -153,7 +162,9 @@ final class StepDriver implements Runnable {
     }
   }
 
-  /** The scheduler cannot time the deadline (disposed): end with its refusal, as Mono.timeout would. */
+  /**
+   * The scheduler cannot time the deadline (disposed): end with its refusal, as Mono.timeout would.
+   */
   private void timerRefused(RuntimeException e) {
     if (!finished) {
       settle();

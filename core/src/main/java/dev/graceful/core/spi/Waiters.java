@@ -33,7 +33,9 @@ public final class Waiters {
     }
   }
 
-  /** @param onReady the callback to forget */
+  /**
+   * @param onReady the callback to forget
+   */
   public void remove(Runnable onReady) {
     read = without(read, onReady);
     write = without(write, onReady);
@@ -53,7 +55,9 @@ public final class Waiters {
     return asList(taken);
   }
 
-  /** @return every waiter, removed */
+  /**
+   * @return every waiter, removed
+   */
   public List<Runnable> takeAll() {
     List<Runnable> readers = take(false);
     List<Runnable> writers = take(true);
@@ -66,7 +70,9 @@ public final class Waiters {
     return out;
   }
 
-  /** @return the selector interest these waiters need */
+  /**
+   * @return the selector interest these waiters need
+   */
   public int interestOps() {
     return (read == null ? 0 : java.nio.channels.SelectionKey.OP_READ)
         | (write == null ? 0 : java.nio.channels.SelectionKey.OP_WRITE);
@@ -80,7 +86,9 @@ public final class Waiters {
     return (forWrite ? write : read) != null;
   }
 
-  /** @return true if nobody waits */
+  /**
+   * @return true if nobody waits
+   */
   public boolean isEmpty() {
     return read == null && write == null;
   }

@@ -38,7 +38,9 @@ import reactor.util.function.Tuples;
 class ReactorConventionsTest {
   static final Duration WAIT = Duration.ofSeconds(5);
 
-  /** The two-message engine of a TLS connection that hands one chunk to the policy when it reads. */
+  /**
+   * The two-message engine of a TLS connection that hands one chunk to the policy when it reads.
+   */
   static final class ReadingEngine extends ShutdownCoordinatorTest.TwoMessageEngine {
     final List<Inbound> seen = new CopyOnWriteArrayList<>();
 
@@ -68,8 +70,7 @@ class ReactorConventionsTest {
     Scannable scan = Scannable.from(m);
     assertThat(scan.isScanAvailable()).isTrue();
     assertThat(scan.name()).isEqualTo("graceful.shutdown");
-    assertThat(scan.tags())
-        .contains(Tuples.of("protocol", "TLS"), Tuples.of("mode", "wait-peer"));
+    assertThat(scan.tags()).contains(Tuples.of("protocol", "TLS"), Tuples.of("mode", "wait-peer"));
     Scannable parent = scan.scan(Scannable.Attr.PARENT);
     assertThat(parent).isNotNull();
     assertThat(parent.scan(Scannable.Attr.RUN_STYLE)).isEqualTo(Scannable.Attr.RunStyle.ASYNC);
@@ -86,7 +87,9 @@ class ReactorConventionsTest {
   void subscriptionReportsCancelled() {
     ShutdownCoordinatorTest.TwoMessageEngine engine = new ReadingEngine();
     Capture capture = new Capture();
-    new ShutdownCoordinator(engine).shutdown(ShutdownSpec.bidirectional().discardUnread().noTimeout()).subscribe(capture);
+    new ShutdownCoordinator(engine)
+        .shutdown(ShutdownSpec.bidirectional().discardUnread().noTimeout())
+        .subscribe(capture);
     Scannable s = Scannable.from(capture.subscription());
     assertThat(s.scan(Scannable.Attr.CANCELLED)).isFalse();
     assertThat(s.scan(Scannable.Attr.TERMINATED)).isFalse();
@@ -103,7 +106,9 @@ class ReactorConventionsTest {
   void subscriptionReportsTerminatedAfterResultAndAfterError() {
     ShutdownCoordinatorTest.TwoMessageEngine engine = new ReadingEngine();
     Capture done = new Capture();
-    new ShutdownCoordinator(engine).shutdown(ShutdownSpec.bidirectional().discardUnread().noTimeout()).subscribe(done);
+    new ShutdownCoordinator(engine)
+        .shutdown(ShutdownSpec.bidirectional().discardUnread().noTimeout())
+        .subscribe(done);
     engine.answer();
     assertThat(done.result.get().outcome()).isEqualTo(Outcome.COMPLETE);
     assertThat(Scannable.from(done.subscription()).scan(Scannable.Attr.TERMINATED)).isTrue();
@@ -113,13 +118,18 @@ class ReactorConventionsTest {
     try {
       Capture failed = new Capture();
       new ShutdownCoordinator(new ReadingEngine())
-          .shutdown(ShutdownSpec.bidirectional().discardUnread().timeout(Duration.ofSeconds(3)).scheduler(time))
+          .shutdown(
+              ShutdownSpec.bidirectional()
+                  .discardUnread()
+                  .timeout(Duration.ofSeconds(3))
+                  .scheduler(time))
           .subscribe(failed);
       assertThat(Scannable.from(failed.subscription()).scan(Scannable.Attr.TERMINATED)).isFalse();
       time.advanceTimeBy(Duration.ofSeconds(3));
       assertThat(failed.error.get())
           .isInstanceOfSatisfying(
-              ShutdownException.class, e -> assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TIMEOUT));
+              ShutdownException.class,
+              e -> assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TIMEOUT));
       assertThat(Scannable.from(failed.subscription()).scan(Scannable.Attr.TERMINATED)).isTrue();
     } finally {
       time.dispose();
@@ -136,8 +146,13 @@ class ReactorConventionsTest {
     ShutdownSpec policy =
         ShutdownSpec.bidirectional()
             .noTimeout()
-            .readIntoContextual((buf, ctx) -> seen.add(ctx.getOrDefault("request-id", "none") + ":" + buf.remaining()));
-    Mono<ShutdownResult> m = new ShutdownCoordinator(engine).shutdown(policy).contextWrite(Context.of("request-id", "r-42"));
+            .readIntoContextual(
+                (buf, ctx) ->
+                    seen.add(ctx.getOrDefault("request-id", "none") + ":" + buf.remaining()));
+    Mono<ShutdownResult> m =
+        new ShutdownCoordinator(engine)
+            .shutdown(policy)
+            .contextWrite(Context.of("request-id", "r-42"));
     assertThat(seen).as("nothing before subscription").isEmpty();
 
     StepVerifier.create(m)
@@ -211,7 +226,9 @@ class ReactorConventionsTest {
 
     final AtomicReference<Subscription> subscription = new AtomicReference<>();
 
-    /** @return the shutdown's own subscription (BaseSubscriber forgets it once terminated) */
+    /**
+     * @return the shutdown's own subscription (BaseSubscriber forgets it once terminated)
+     */
     Subscription subscription() {
       return subscription.get();
     }

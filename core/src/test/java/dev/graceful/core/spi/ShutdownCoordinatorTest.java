@@ -104,7 +104,8 @@ class ShutdownCoordinatorTest {
   }
 
   // R2, T12: one of two subscribers cancels; the other keeps the shared exchange running.
-  @Tag("T12") @Tag("R2")
+  @Tag("T12")
+  @Tag("R2")
   @Test
   void oneSubscriberCancellingLeavesTheOtherRunning() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -120,7 +121,8 @@ class ShutdownCoordinatorTest {
   }
 
   // R2: when every subscriber cancels, the exchange stops and deregisters; a later one resumes.
-  @Tag("T12") @Tag("R2")
+  @Tag("T12")
+  @Tag("R2")
   @Test
   void lastSubscriberCancellingStopsTheExchange() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -154,7 +156,8 @@ class ShutdownCoordinatorTest {
 
   // T12, R3: a spec queued behind a running exchange keeps its own deadline, counted from its own
   // subscription: fast().timeout(1s) behind a 10 s bidirectional on a silent peer ends at 1 s.
-  @Tag("T12") @Tag("R3")
+  @Tag("T12")
+  @Tag("R3")
   @Test
   void queuedSpecTimesOutAtItsOwnDeadline() {
     VirtualTimeScheduler virtual = VirtualTimeScheduler.create();
@@ -164,7 +167,13 @@ class ShutdownCoordinatorTest {
       ShutdownCoordinator c = new ShutdownCoordinator(engine);
       var running = c.shutdown(ShutdownSpec.bidirectional().scheduler(time)).toFuture();
       virtual.advanceTimeBy(Duration.ofSeconds(2));
-      var queued = c.shutdown(ShutdownSpec.bidirectional().fast().timeout(Duration.ofSeconds(1)).scheduler(time)).toFuture();
+      var queued =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .fast()
+                      .timeout(Duration.ofSeconds(1))
+                      .scheduler(time))
+              .toFuture();
       virtual.advanceTimeBy(Duration.ofMillis(999));
       assertThat(queued).isNotDone();
       virtual.advanceTimeBy(Duration.ofMillis(1));
@@ -191,7 +200,8 @@ class ShutdownCoordinatorTest {
 
   // T12, T14: a queued spec that settles at its deadline settles as SENT once our close went out,
   // even though it never got its turn.
-  @Tag("T12") @Tag("T14")
+  @Tag("T12")
+  @Tag("T14")
   @Test
   void queuedSpecSettlesAtItsOwnDeadline() {
     VirtualTimeScheduler time = VirtualTimeScheduler.create();
@@ -200,7 +210,12 @@ class ShutdownCoordinatorTest {
       ShutdownCoordinator c = new ShutdownCoordinator(engine);
       c.shutdown(ShutdownSpec.bidirectional().noTimeout().scheduler(time)).subscribe();
       var queued =
-          c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(3)).settleAtDeadline().scheduler(time))
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .waitPeer()
+                      .timeout(Duration.ofSeconds(3))
+                      .settleAtDeadline()
+                      .scheduler(time))
               .toFuture();
       time.advanceTimeBy(Duration.ofSeconds(3));
       ShutdownResult r = queued.getNow(null);
@@ -215,7 +230,8 @@ class ShutdownCoordinatorTest {
 
   // T12, R2: a queued spec whose turn comes before its deadline runs with what is left of it, and
   // its queue timer is withdrawn; cancelling a queued spec withdraws its timer too.
-  @Tag("T12") @Tag("R2")
+  @Tag("T12")
+  @Tag("R2")
   @Test
   void queuedSpecRunsWithWhatIsLeftOfItsDeadline() {
     VirtualTimeScheduler virtual = VirtualTimeScheduler.create();
@@ -224,9 +240,19 @@ class ShutdownCoordinatorTest {
       TwoMessageEngine engine = new TwoMessageEngine();
       ShutdownCoordinator c = new ShutdownCoordinator(engine);
       // a wait-peer exchange that never ends by itself, then a bidirectional one queued behind it
-      Disposable first = c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().scheduler(time)).subscribe();
-      Disposable cancelled = c.shutdown(ShutdownSpec.bidirectional().fast().timeout(Duration.ofSeconds(30)).scheduler(time)).subscribe();
-      var queued = c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5)).scheduler(time)).toFuture();
+      Disposable first =
+          c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout().scheduler(time))
+              .subscribe();
+      Disposable cancelled =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .fast()
+                      .timeout(Duration.ofSeconds(30))
+                      .scheduler(time))
+              .subscribe();
+      var queued =
+          c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5)).scheduler(time))
+              .toFuture();
       cancelled.dispose();
       assertThat(time.pending).as("only the queued spec's timer").hasValue(1);
       virtual.advanceTimeBy(Duration.ofSeconds(2));
@@ -248,7 +274,8 @@ class ShutdownCoordinatorTest {
   void coldUntilSubscribed() {
     TwoMessageEngine engine = new TwoMessageEngine();
     ShutdownCoordinator c = new ShutdownCoordinator(engine);
-    PublisherProbe<ShutdownResult> probe = PublisherProbe.of(c.shutdown(ShutdownSpec.bidirectional().fast()));
+    PublisherProbe<ShutdownResult> probe =
+        PublisherProbe.of(c.shutdown(ShutdownSpec.bidirectional().fast()));
     assertThat(engine.sends).isZero();
     StepVerifier.create(probe.mono())
         .assertNext(r -> assertThat(r.outcome()).isEqualTo(Outcome.SENT))
@@ -264,7 +291,8 @@ class ShutdownCoordinatorTest {
   void deadlineRunsOnVirtualTime() {
     TwoMessageEngine engine = new TwoMessageEngine();
     ShutdownCoordinator c = new ShutdownCoordinator(engine);
-    StepVerifier.withVirtualTime(() -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30))))
+    StepVerifier.withVirtualTime(
+            () -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30))))
         .expectSubscription()
         .expectNoEvent(Duration.ofMillis(29_999))
         .thenAwait(Duration.ofMillis(1))
@@ -282,13 +310,16 @@ class ShutdownCoordinatorTest {
   }
 
   // T14: settleAtDeadline ends with SENT and deadlineReached once our close went out...
-  @Tag("T14") @Tag("R3")
+  @Tag("T14")
+  @Tag("R3")
   @Test
   void settleAtDeadlineEndsAsSentOnceOurCloseWentOut() {
     TwoMessageEngine engine = new TwoMessageEngine();
     ShutdownCoordinator c = new ShutdownCoordinator(engine);
     StepVerifier.withVirtualTime(
-            () -> c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).settleAtDeadline()))
+            () ->
+                c.shutdown(
+                    ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(3)).settleAtDeadline()))
         .expectSubscription()
         .expectNoEvent(Duration.ofMillis(2_999))
         .thenAwait(Duration.ofMillis(1))
@@ -304,7 +335,8 @@ class ShutdownCoordinatorTest {
   }
 
   // ...and is still a TIMEOUT error when nothing was sent (wait-peer whose peer never closed).
-  @Tag("T14") @Tag("R3")
+  @Tag("T14")
+  @Tag("R3")
   @Test
   void settleAtDeadlineBeforeSendingIsTimeout() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -312,12 +344,16 @@ class ShutdownCoordinatorTest {
     StepVerifier.withVirtualTime(
             () ->
                 c.shutdown(
-                    ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(3)).settleAtDeadline()))
+                    ShutdownSpec.bidirectional()
+                        .waitPeer()
+                        .timeout(Duration.ofSeconds(3))
+                        .settleAtDeadline()))
         .expectSubscription()
         .thenAwait(Duration.ofSeconds(3))
         .expectErrorSatisfies(
             e ->
-                assertThat(((ShutdownException) e).reason()).isEqualTo(ShutdownException.Reason.TIMEOUT))
+                assertThat(((ShutdownException) e).reason())
+                    .isEqualTo(ShutdownException.Reason.TIMEOUT))
         .verify(Duration.ofSeconds(5));
     assertThat(engine.sends).isZero();
   }
@@ -366,7 +402,8 @@ class ShutdownCoordinatorTest {
 
   // Q9, T12: a no-block "not yet" is an answer, not the exchange's last word: subscribing again
   // with the same spec (a constant, as servers keep them) steps the engine again.
-  @Tag("T12") @Tag("Q9")
+  @Tag("T12")
+  @Tag("Q9")
   @Test
   void reusedNoBlockSpecStepsAgainOnEverySubscription() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -384,7 +421,8 @@ class ShutdownCoordinatorTest {
 
   // T12, R3: an exchange that timed out is over; retrying the same Mono tries again from the state
   // it left (our close_notify is not sent twice) instead of replaying the timeout.
-  @Tag("T12") @Tag("R3")
+  @Tag("T12")
+  @Tag("R3")
   @Test
   void retryAfterTimeoutTriesAgain() {
     TwoMessageEngine engine = new TwoMessageEngine();
@@ -411,7 +449,8 @@ class ShutdownCoordinatorTest {
   void sharedExchangeTellsEverySubscriberItsError() {
     TwoMessageEngine engine = new TwoMessageEngine();
     ShutdownCoordinator c = new ShutdownCoordinator(engine);
-    Mono<ShutdownResult> m = c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5)));
+    Mono<ShutdownResult> m =
+        c.shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(5)));
     StepVerifier.withVirtualTime(() -> Mono.zipDelayError(m.materialize(), m.materialize()))
         .expectSubscription()
         .thenAwait(Duration.ofSeconds(5))
@@ -428,16 +467,21 @@ class ShutdownCoordinatorTest {
 
   // T12, R2: a different spec queued behind a running exchange and cancelled before its turn never
   // runs; the running exchange is not disturbed.
-  @Tag("T12") @Tag("R2")
+  @Tag("T12")
+  @Tag("R2")
   @Test
   void queuedSpecCancelledBeforeItsTurnNeverRuns() {
     TwoMessageEngine engine = new TwoMessageEngine();
     ShutdownCoordinator c = new ShutdownCoordinator(engine);
     var waiting = c.shutdown(ShutdownSpec.bidirectional().noTimeout()).toFuture();
-    java.util.concurrent.atomic.AtomicInteger signals = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger signals =
+        new java.util.concurrent.atomic.AtomicInteger();
     Disposable queued =
         c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout())
-            .subscribe(r -> signals.incrementAndGet(), e -> signals.incrementAndGet(), signals::incrementAndGet);
+            .subscribe(
+                r -> signals.incrementAndGet(),
+                e -> signals.incrementAndGet(),
+                signals::incrementAndGet);
     queued.dispose();
     engine.answer();
     assertThat(waiting.join().outcome()).isEqualTo(Outcome.COMPLETE);
@@ -445,7 +489,8 @@ class ShutdownCoordinatorTest {
     assertThat(engine.waiting).as("nothing runs for it").isEmpty();
   }
 
-  // T13: subscribed on the loop that owns the connection, the first step still runs in a task of its
+  // T13: subscribed on the loop that owns the connection, the first step still runs in a task of
+  // its
   // own on that loop, after the subscription returns, so its stack is the loop's and not the
   // subscriber's (JDK 17's engine throws and swallows exceptions while wrapping a close_notify, and
   // fills their stack traces: the deeper the stack, the dearer each shutdown). The wait that
@@ -475,7 +520,8 @@ class ShutdownCoordinatorTest {
                   () -> {
                     c.shutdown(ShutdownSpec.bidirectional().noTimeout())
                         .subscribe(result::complete, result::completeExceptionally);
-                    atSubscribe.complete(new int[] {engine.sends, new Throwable().getStackTrace().length});
+                    atSubscribe.complete(
+                        new int[] {engine.sends, new Throwable().getStackTrace().length});
                   }));
       int[] seen = atSubscribe.get(5, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(seen[0]).as("nothing sent within the subscription").isZero();
@@ -483,7 +529,8 @@ class ShutdownCoordinatorTest {
           .as("the step's stack depth, against the subscriber's " + seen[1])
           .isLessThan(seen[1] - 150);
       loop.execute(engine::answer);
-      assertThat(result.get(5, java.util.concurrent.TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(result.get(5, java.util.concurrent.TimeUnit.SECONDS).outcome())
+          .isEqualTo(Outcome.COMPLETE);
       assertThat(engine.sends).isEqualTo(1);
     } finally {
       loop.shutdown().block(Duration.ofSeconds(5));
@@ -534,7 +581,9 @@ class ShutdownCoordinatorTest {
       engine.answer();
       assertThat(second.join().outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(queued.join().outcome()).isEqualTo(Outcome.COMPLETE);
-      assertThat(dropped).singleElement().satisfies(t -> assertThat(t).hasMessage("misbehaving subscriber"));
+      assertThat(dropped)
+          .singleElement()
+          .satisfies(t -> assertThat(t).hasMessage("misbehaving subscriber"));
     } finally {
       reactor.core.publisher.Hooks.resetOnErrorDropped();
     }
@@ -552,7 +601,8 @@ class ShutdownCoordinatorTest {
                     .flatMap(
                         i ->
                             new ShutdownCoordinator(new TwoMessageEngine())
-                                .shutdown(ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30)))
+                                .shutdown(
+                                    ShutdownSpec.bidirectional().timeout(Duration.ofSeconds(30)))
                                 .materialize(),
                         1000)
                     .collectList())
@@ -568,7 +618,9 @@ class ShutdownCoordinatorTest {
                             assertThat(s.getThrowable())
                                 .isInstanceOfSatisfying(
                                     ShutdownException.class,
-                                    e -> assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TIMEOUT))))
+                                    e ->
+                                        assertThat(e.reason())
+                                            .isEqualTo(ShutdownException.Reason.TIMEOUT))))
         .expectComplete()
         .verify(java.time.Duration.ofSeconds(10));
   }

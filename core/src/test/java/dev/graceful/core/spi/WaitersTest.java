@@ -16,7 +16,8 @@ class WaitersTest {
   final Runnable b = () -> ran.add("b");
   final Runnable c = () -> ran.add("c");
 
-  // T13: one waiter per direction, added once; waiting the other way moves it; the interest follows.
+  // T13: one waiter per direction, added once; waiting the other way moves it; the interest
+  // follows.
   @Test
   void oneWaiterMovesBetweenDirections() {
     Waiters w = new Waiters();

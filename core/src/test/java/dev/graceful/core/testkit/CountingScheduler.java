@@ -12,13 +12,16 @@ public final class CountingScheduler implements Scheduler {
 
   /** timed tasks asked of this scheduler so far */
   public final AtomicInteger scheduled = new AtomicInteger();
+
   /** timed tasks neither run nor disposed yet */
   public final AtomicInteger pending = new AtomicInteger();
 
   /** when true, timed tasks are refused */
   public volatile boolean refusing;
 
-  /** @param delegate the scheduler that runs the tasks (a virtual clock in tests) */
+  /**
+   * @param delegate the scheduler that runs the tasks (a virtual clock in tests)
+   */
   public CountingScheduler(Scheduler delegate) {
     this.delegate = delegate;
   }
@@ -35,7 +38,8 @@ public final class CountingScheduler implements Scheduler {
     }
     scheduled.incrementAndGet();
     pending.incrementAndGet();
-    java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean over =
+        new java.util.concurrent.atomic.AtomicBoolean();
     Disposable d =
         delegate.schedule(
             () -> {

@@ -28,11 +28,15 @@ public abstract class ChannelShutdownEngine implements ShutdownEngine, Connectio
   private final String identity;
   private final Waiters waiters = new Waiters();
   volatile ShutdownState state = ShutdownState.NONE;
+
   /** The peer's close was processed before ours was sent. */
   boolean peerFirst;
+
   boolean quiet;
+
   /** A shutdown waits for the peer: data that arrives meanwhile is the policy's. */
   boolean reading;
+
   Inbound inbound = Inbound.refuse();
   private boolean holdingCloses;
   private long connectionBytesRead;
@@ -129,7 +133,9 @@ public abstract class ChannelShutdownEngine implements ShutdownEngine, Connectio
     run(waiters.take(forWrite));
   }
 
-  /** @return whether a shutdown waits for the channel */
+  /**
+   * @return whether a shutdown waits for the channel
+   */
   final boolean waiting() {
     return !waiters.isEmpty();
   }
@@ -186,7 +192,9 @@ public abstract class ChannelShutdownEngine implements ShutdownEngine, Connectio
     }
   }
 
-  /** @return application bytes read from the peer over the whole connection */
+  /**
+   * @return application bytes read from the peer over the whole connection
+   */
   @Override
   public final long connectionBytesRead() {
     return connectionBytesRead;

@@ -11,7 +11,9 @@ public final class CloseFrameWatch extends ChannelInboundHandlerAdapter {
 
   private final Runnable onCloseFrame;
 
-  /** @param onCloseFrame runs on the event loop when the close frame arrives */
+  /**
+   * @param onCloseFrame runs on the event loop when the close frame arrives
+   */
   public CloseFrameWatch(Runnable onCloseFrame) {
     this.onCloseFrame = onCloseFrame;
   }

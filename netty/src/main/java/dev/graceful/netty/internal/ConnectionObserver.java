@@ -15,13 +15,17 @@ public interface ConnectionObserver {
    */
   boolean onData(ByteBuf data);
 
-  /** @param cause an exception the pipeline reported */
+  /**
+   * @param cause an exception the pipeline reported
+   */
   void onError(Throwable cause);
 
   /** The channel ended. */
   void onInactive();
 
-  /** @return whether a close from above is to wait for graceful's own */
+  /**
+   * @return whether a close from above is to wait for graceful's own
+   */
   boolean holdsCloses();
 
   /** A close from above passes by, while the channel is still active. */

@@ -9,7 +9,9 @@ public final class GracefulCleartextHandler extends ObservingHandler {
   /** The name it has in a pipeline. */
   public static final String NAME = "graceful.cleartext";
 
-  /** @param engine the connection's engine */
+  /**
+   * @param engine the connection's engine
+   */
   public GracefulCleartextHandler(NettyCleartextEngine engine) {
     super(engine);
   }

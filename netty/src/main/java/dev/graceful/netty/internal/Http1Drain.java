@@ -38,7 +38,9 @@ public final class Http1Drain extends ChannelDuplexHandler {
   private boolean dropping;
   private int inFlight;
 
-  /** @param admission the connection's admission */
+  /**
+   * @param admission the connection's admission
+   */
   public Http1Drain(Admission admission) {
     this.admission = admission;
   }
@@ -78,11 +80,12 @@ public final class Http1Drain extends ChannelDuplexHandler {
       int ended = told ? inFlight : 1;
       inFlight -= ended;
       ChannelPromise p = promise.unvoid();
-      p.addListener(f -> {
-        for (int i = 0; i < ended; i++) {
-          admission.done();
-        }
-      });
+      p.addListener(
+          f -> {
+            for (int i = 0; i < ended; i++) {
+              admission.done();
+            }
+          });
       ctx.write(out, p);
       return;
     }

@@ -25,9 +25,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>RECEIVED: the peer's FIN arrived (the channel reached its end without an I/O error), which
  *       every result reports as {@code unauthenticatedEof};
  *   <li>bidirectional: our FIN, then wait for the peer's (the lingering close of RFC 9112 §9.6,
- *       which keeps a response from being cut by a reset); fast: our FIN only, outcome SENT;
- *       quiet: nothing is done until the channel is closed, outcome COMPLETE marked quiet;
- *       wait-peer: wait for the peer's FIN, then send ours;
+ *       which keeps a response from being cut by a reset); fast: our FIN only, outcome SENT; quiet:
+ *       nothing is done until the channel is closed, outcome COMPLETE marked quiet; wait-peer: wait
+ *       for the peer's FIN, then send ours;
  *   <li>the protocol is {@value #PROTOCOL}; no session is ever resumable.
  * </ul>
  *
@@ -123,11 +123,14 @@ public final class NettyCleartextEngine extends ChannelShutdownEngine {
       sendStarted = true;
       state = state.with(ShutdownState.SENT);
       // the FIN goes out after every write already queued on the channel
-      channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(barrier -> {
-        ChannelFuture sent = sendFin();
-        fin = sent;
-        sent.addListener(f -> wake(true));
-      });
+      channel
+          .writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(
+              barrier -> {
+                ChannelFuture sent = sendFin();
+                fin = sent;
+                sent.addListener(f -> wake(true));
+              });
     }
     ChannelFuture sent = fin;
     if (sent == null || !sent.isDone()) {

@@ -39,28 +39,34 @@ import reactor.core.publisher.FluxSink;
  * (T11).
  *
  * <p>On a server with SNI the channel starts with an SNI handler, which replaces itself with an
- * {@code SslHandler} only once the client's hello arrived: the {@code SslHandler} is then looked
- * up when first needed. No close_notify can be exchanged before a handshake completed: a shutdown
- * then fails with {@code ILLEGAL_STATE}, having sent nothing, and closes the channel past the
- * {@code SslHandler}, so that no alert goes out either; only a quiet shutdown, which sends nothing
- * anyway, completes.
+ * {@code SslHandler} only once the client's hello arrived: the {@code SslHandler} is then looked up
+ * when first needed. No close_notify can be exchanged before a handshake completed: a shutdown then
+ * fails with {@code ILLEGAL_STATE}, having sent nothing, and closes the channel past the {@code
+ * SslHandler}, so that no alert goes out either; only a quiet shutdown, which sends nothing anyway,
+ * completes.
  */
 public final class NettyTlsEngine extends ChannelShutdownEngine {
-  private static final String EOF_WITHOUT_CLOSE_NOTIFY = "the transport closed without a close_notify from the peer";
+  private static final String EOF_WITHOUT_CLOSE_NOTIFY =
+      "the transport closed without a close_notify from the peer";
 
   /** The channel's {@code SslHandler} once found (event loop); null while an SNI handler waits. */
   private @Nullable SslHandler ssl;
+
   private final TlsRecordReader records;
   private volatile boolean applicationReads;
   private boolean transportClosed;
   private boolean sendStarted;
   private @Nullable ChannelFuture closeNotify;
   private boolean unauthenticatedEof;
+
   /** A shutdown found no completed handshake: the channel closes without an alert. */
   private boolean noHandshake;
+
   /** Bytes a refusing shutdown left to the channel's handlers while it waited. */
   private long unread;
+
   private @Nullable FluxSink<ByteBuffer> receiver;
+
   /** Why the connection failed, if it did. */
   private final TlsFailure failure = new TlsFailure(this);
 
@@ -72,7 +78,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
    *     reads them
    * @param identity a name for results and errors
    */
-  public NettyTlsEngine(Channel channel, @Nullable SslHandler ssl, TlsRecordReader records, String identity) {
+  public NettyTlsEngine(
+      Channel channel, @Nullable SslHandler ssl, TlsRecordReader records, String identity) {
     super(channel, identity);
     this.ssl = ssl;
     this.records = records;
@@ -175,7 +182,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
    */
   public void receive(FluxSink<ByteBuffer> sink) {
     if (receiver != null) {
-      sink.error(error(Reason.ILLEGAL_STATE, "receive() is already subscribed on this connection", null));
+      sink.error(
+          error(Reason.ILLEGAL_STATE, "receive() is already subscribed on this connection", null));
     } else if (failure.happened()) {
       sink.error(failed());
     } else if (state.received()) {
@@ -188,7 +196,9 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
     }
   }
 
-  /** @param sink a sink given to {@link #receive(FluxSink)}, whose subscriber went */
+  /**
+   * @param sink a sink given to {@link #receive(FluxSink)}, whose subscriber went
+   */
   public void stopReceiving(FluxSink<ByteBuffer> sink) {
     if (receiver == sink) {
       receiver = null;
@@ -230,13 +240,17 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
 
   /** Tells the failure to every shutdown and receiver waiting now. */
   private void announceFailure() {
-    failure.announce(receiver != null || waiting(), () -> {
-      endReceiver();
-      wakeAll();
-    });
+    failure.announce(
+        receiver != null || waiting(),
+        () -> {
+          endReceiver();
+          wakeAll();
+        });
   }
 
-  /** @return the failure for a shutdown or a receiver that hears of it now (T11) */
+  /**
+   * @return the failure for a shutdown or a receiver that hears of it now (T11)
+   */
   private ShutdownException failed() {
     reading = false;
     return failure.error();
@@ -265,9 +279,12 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
       // is none to close (an alert in the clear would prove nothing), so nothing is sent, and
       // the error says so rather than a result claiming an exchange
       noHandshake = true;
-      String why = ssl() == null
-          ? "no TLS handshake: the client's hello (SNI) had not arrived"
-          : failure.happened() ? "the TLS handshake failed: " + failure.message() : "the TLS handshake had not completed";
+      String why =
+          ssl() == null
+              ? "no TLS handshake: the client's hello (SNI) had not arrived"
+              : failure.happened()
+                  ? "the TLS handshake failed: " + failure.message()
+                  : "the TLS handshake had not completed";
       throw error(Reason.ILLEGAL_STATE, why + "; closed without close_notify", failure.cause());
     }
     if (unread > 0) {
@@ -277,7 +294,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
       reading = false;
       throw error(
           Reason.UNREAD_DATA,
-          n + " bytes of application data arrived while waiting for the peer's close_notify and the policy neither reads nor"
+          n
+              + " bytes of application data arrived while waiting for the peer's close_notify and the policy neither reads nor"
               + " discards them; they were passed on to the channel's handlers",
           null);
     }
@@ -308,12 +326,14 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
       state = state.with(ShutdownState.SENT); // T1: set when sending is attempted
       // the close_notify goes out after every write already queued on the channel
       // (the listeners may run at once, inside this step, when the flushes complete at once)
-      channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
-          .addListener(barrier -> {
-            ChannelFuture sent = closeOutbound(barrier.cause());
-            closeNotify = sent;
-            sent.addListener(g -> wake(true));
-          });
+      channel
+          .writeAndFlush(Unpooled.EMPTY_BUFFER)
+          .addListener(
+              barrier -> {
+                ChannelFuture sent = closeOutbound(barrier.cause());
+                closeNotify = sent;
+                sent.addListener(g -> wake(true));
+              });
     }
     ChannelFuture sent = closeNotify;
     if (sent == null || !sent.isDone()) {
@@ -325,7 +345,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
       return Step.COMPLETE;
     }
     if (!sent.isSuccess()) {
-      throw error(Reason.TRANSPORT, "close_notify could not be written: " + sent.cause(), sent.cause());
+      throw error(
+          Reason.TRANSPORT, "close_notify could not be written: " + sent.cause(), sent.cause());
     }
     if (state.received()) {
       reading = false;
@@ -351,7 +372,9 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
       // nothing can be written through it. Netty's closeOutbound would fail its future too, but
       // log a "masked exception" warning on the way (its write queue is gone)
       return channel.newFailedFuture(
-          barrierFailure != null ? barrierFailure : new IllegalStateException("the SslHandler left the channel's pipeline"));
+          barrierFailure != null
+              ? barrierFailure
+              : new IllegalStateException("the SslHandler left the channel's pipeline"));
     }
     try {
       return h.closeOutbound();
@@ -373,7 +396,7 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
       // past the SslHandler, whose own close would send the close_notify a quiet shutdown omits
       // (or, before a handshake completed, an alert the shutdown's error says was not sent)
       var ctx = channel.pipeline().context(h);
-      (ctx != null ? ctx.close() : channel.close()).addListener(f -> { });
+      (ctx != null ? ctx.close() : channel.close()).addListener(f -> {});
       return;
     }
     channel.close();
@@ -384,6 +407,8 @@ public final class NettyTlsEngine extends ChannelShutdownEngine {
     SslHandler h = ssl();
     String protocol = h == null ? "unknown" : h.engine().getSession().getProtocol();
     // T6: without the peer's close, data it was still sending may be lost
-    return describe(protocol).unauthenticatedEof(unauthenticatedEof).truncationRisk(!state.received());
+    return describe(protocol)
+        .unauthenticatedEof(unauthenticatedEof)
+        .truncationRisk(!state.received());
   }
 }

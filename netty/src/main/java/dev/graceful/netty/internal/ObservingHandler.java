@@ -8,14 +8,16 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * A handler that tells a {@link ConnectionObserver} what passes through it: the bytes that arrive
- * (which the observer may consume), exceptions, the channel's end, and closes from above. While
- * the observer holds closes, a close from above waits for graceful's own: its promise completes
- * when the channel closes.
+ * (which the observer may consume), exceptions, the channel's end, and closes from above. While the
+ * observer holds closes, a close from above waits for graceful's own: its promise completes when
+ * the channel closes.
  */
 public abstract class ObservingHandler extends ChannelDuplexHandler {
   private final ConnectionObserver observer;
 
-  /** @param observer the connection's observer */
+  /**
+   * @param observer the connection's observer
+   */
   protected ObservingHandler(ConnectionObserver observer) {
     this.observer = observer;
   }

@@ -13,8 +13,8 @@ import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.AttributeKey;
 
 /**
- * On a client connection: marks the channel as closing as soon as its peer said it will close:
- * its close_notify, its FIN (input shut down), an HTTP/2 GOAWAY, or a response saying {@code
+ * On a client connection: marks the channel as closing as soon as its peer said it will close: its
+ * close_notify, its FIN (input shut down), an HTTP/2 GOAWAY, or a response saying {@code
  * Connection: close}. Every message and event passes on unchanged.
  */
 public final class PeerClosingWatch extends ChannelInboundHandlerAdapter {
@@ -38,7 +38,9 @@ public final class PeerClosingWatch extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof Http2GoAwayFrame
-        || (msg instanceof HttpResponse r && r.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true))) {
+        || (msg instanceof HttpResponse r
+            && r.headers()
+                .containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true))) {
       mark(ctx.channel());
     }
     ctx.fireChannelRead(msg);

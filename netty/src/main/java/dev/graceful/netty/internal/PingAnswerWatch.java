@@ -19,7 +19,9 @@ public final class PingAnswerWatch extends ChannelInboundHandlerAdapter {
 
   private final Runnable onFinalGoAway;
 
-  /** @param onFinalGoAway runs on the event loop once the final GOAWAY is written */
+  /**
+   * @param onFinalGoAway runs on the event loop once the final GOAWAY is written
+   */
   public PingAnswerWatch(Runnable onFinalGoAway) {
     this.onFinalGoAway = onFinalGoAway;
   }
@@ -28,7 +30,8 @@ public final class PingAnswerWatch extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof Http2PingFrame ping && ping.ack() && ping.content() == PAYLOAD) {
       ctx.pipeline().remove(this);
-      ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> onFinalGoAway.run());
+      ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR))
+          .addListener(f -> onFinalGoAway.run());
       return;
     }
     ctx.fireChannelRead(msg);

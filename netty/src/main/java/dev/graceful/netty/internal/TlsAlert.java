@@ -3,9 +3,9 @@ package dev.graceful.netty.internal;
 /**
  * A TLS alert as the peer's record bytes show it: an alert record (content type 21) whose two
  * bytes, level and description, travel in the clear (RFC 8446 §5.1 and §6, RFC 5246 §7.2), or an
- * alert record that is encrypted (TLS 1.2 after its ChangeCipherSpec), whose level and
- * description are not visible. TLS 1.3 encrypts its alerts inside application_data records once
- * the handshake keys are in place: those are not seen at all.
+ * alert record that is encrypted (TLS 1.2 after its ChangeCipherSpec), whose level and description
+ * are not visible. TLS 1.3 encrypts its alerts inside application_data records once the handshake
+ * keys are in place: those are not seen at all.
  *
  * @param level {@link #WARNING}, {@link #FATAL}, or {@link #UNKNOWN} when encrypted
  * @param description the alert's code, or {@link #UNKNOWN} when encrypted
@@ -20,22 +20,30 @@ public record TlsAlert(int level, int description) {
   /** Level and description of an encrypted alert. */
   public static final int UNKNOWN = -1;
 
-  /** @return an alert record whose contents are encrypted */
+  /**
+   * @return an alert record whose contents are encrypted
+   */
   public static TlsAlert encrypted() {
     return new TlsAlert(UNKNOWN, UNKNOWN);
   }
 
-  /** @return whether its level and description are unknown */
+  /**
+   * @return whether its level and description are unknown
+   */
   public boolean isEncrypted() {
     return description == UNKNOWN;
   }
 
-  /** @return whether it is a fatal alert, as its level says */
+  /**
+   * @return whether it is a fatal alert, as its level says
+   */
   public boolean isFatal() {
     return level == FATAL;
   }
 
-  /** @return the description's name in the TLS alert registry, {@code "unknown"} for others */
+  /**
+   * @return the description's name in the TLS alert registry, {@code "unknown"} for others
+   */
   public String name() {
     return switch (description) {
       case 0 -> "close_notify";
@@ -76,17 +84,21 @@ public record TlsAlert(int level, int description) {
     };
   }
 
-  /** @return for example {@code "fatal alert handshake_failure (40)"}, or {@code "an encrypted alert"} */
+  /**
+   * @return for example {@code "fatal alert handshake_failure (40)"}, or {@code "an encrypted
+   *     alert"}
+   */
   @Override
   public String toString() {
     if (isEncrypted()) {
       return "an encrypted alert (its level and description are not visible)";
     }
-    String kind = switch (level) {
-      case WARNING -> "warning alert ";
-      case FATAL -> "fatal alert ";
-      default -> "alert (level " + level + ") ";
-    };
+    String kind =
+        switch (level) {
+          case WARNING -> "warning alert ";
+          case FATAL -> "fatal alert ";
+          default -> "alert (level " + level + ") ";
+        };
     return kind + name() + " (" + description + ")";
   }
 }

@@ -20,7 +20,9 @@ final class TlsFailure {
   private boolean heard;
   private boolean announcing;
 
-  /** @param engine the connection's engine, which names the errors */
+  /**
+   * @param engine the connection's engine, which names the errors
+   */
   TlsFailure(ChannelShutdownEngine engine) {
     this.engine = engine;
   }
@@ -38,17 +40,23 @@ final class TlsFailure {
     return null;
   }
 
-  /** @return whether the connection failed */
+  /**
+   * @return whether the connection failed
+   */
   boolean happened() {
     return reason != null;
   }
 
-  /** @return what the failure says, empty while there is none */
+  /**
+   * @return what the failure says, empty while there is none
+   */
   String message() {
     return message;
   }
 
-  /** @return the exception behind the failure, if any */
+  /**
+   * @return the exception behind the failure, if any
+   */
   @Nullable Throwable cause() {
     return cause;
   }
@@ -68,8 +76,8 @@ final class TlsFailure {
    *
    * @param alert the peer's alert that ended the connection, or null when none was seen
    * @param exception the engine's exception, or null when it stopped without one
-   * @return whether the alert counts as the peer's close: a fatal one, or one the engine failed
-   *     at whose level is encrypted
+   * @return whether the alert counts as the peer's close: a fatal one, or one the engine failed at
+   *     whose level is encrypted
    */
   boolean recordTls(@Nullable TlsAlert alert, @Nullable Throwable exception) {
     if (alert == null) {
@@ -105,14 +113,20 @@ final class TlsFailure {
     }
   }
 
-  /** @return the failure for the first to hear of it and those it is announced to, else ILLEGAL_STATE */
+  /**
+   * @return the failure for the first to hear of it and those it is announced to, else
+   *     ILLEGAL_STATE
+   */
   ShutdownException error() {
     Reason why = reason;
     if (why == null) {
       throw new IllegalStateException("the connection has not failed");
     }
     if (heard && !announcing) {
-      return engine.error(Reason.ILLEGAL_STATE, "a fatal error already ended this connection (" + why + ": " + message + ")", null);
+      return engine.error(
+          Reason.ILLEGAL_STATE,
+          "a fatal error already ended this connection (" + why + ": " + message + ")",
+          null);
     }
     if (!announcing) {
       heard = true;

@@ -5,11 +5,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Follows the TLS record layer of the bytes a peer sends, as they arrive, without copying or
- * consuming them, and notes the alerts among the records: "struct { ContentType type; ProtocolVersion
- * legacy_record_version; uint16 length; opaque fragment[length]; } TLSPlaintext" (RFC 8446 §5.1),
- * an alert being content type 21 whose fragment, in the clear, is "struct { AlertLevel level;
- * AlertDescription description; } Alert" (§6). Only the five header bytes of each record and the
- * two bytes of a cleartext alert are looked at; the rest is skipped.
+ * consuming them, and notes the alerts among the records: "struct { ContentType type;
+ * ProtocolVersion legacy_record_version; uint16 length; opaque fragment[length]; } TLSPlaintext"
+ * (RFC 8446 §5.1), an alert being content type 21 whose fragment, in the clear, is "struct {
+ * AlertLevel level; AlertDescription description; } Alert" (§6). Only the five header bytes of each
+ * record and the two bytes of a cleartext alert are looked at; the rest is skipped.
  *
  * <p>Bytes that do not frame as TLS records (an SSLv2-format hello, something that is not TLS at
  * all) end the reading: from then on nothing is noted. Event loop only.
@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 public final class TlsRecordReader {
   private static final int HEADER = 5;
   private static final int ALERT = 21;
+
   /** "The length MUST NOT exceed 2^14 + 256 bytes" for TLS 1.3; TLS 1.2 allows 2^14 + 2048. */
   private static final int MAX_LENGTH = (1 << 14) + 2048;
 
@@ -77,7 +78,9 @@ public final class TlsRecordReader {
     }
   }
 
-  /** An alert's fragment is two bytes in the clear; an encrypted one carries a tag or MAC as well. */
+  /**
+   * An alert's fragment is two bytes in the clear; an encrypted one carries a tag or MAC as well.
+   */
   private boolean cleartextAlert() {
     return (header[0] & 0xff) == ALERT && bodyLength() == 2;
   }
@@ -107,14 +110,16 @@ public final class TlsRecordReader {
     }
   }
 
-  /** @return the first fatal alert the peer sent in the clear, or null */
+  /**
+   * @return the first fatal alert the peer sent in the clear, or null
+   */
   public @Nullable TlsAlert fatalAlert() {
     return fatal;
   }
 
   /**
-   * @return the alert in the last complete record, when that record was an alert (in the clear,
-   *     or {@linkplain TlsAlert#encrypted() encrypted}); null when it was another record
+   * @return the alert in the last complete record, when that record was an alert (in the clear, or
+   *     {@linkplain TlsAlert#encrypted() encrypted}); null when it was another record
    */
   public @Nullable TlsAlert lastRecordAlert() {
     return lastAlert;

@@ -64,7 +64,9 @@ class Http1DrainTest {
     ch.writeOutbound(head);
     HttpResponse out = ch.readOutbound();
     assertThat(out.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
-    assertThat(head.headers().contains(HttpHeaderNames.CONNECTION)).as("the application's head is untouched").isFalse();
+    assertThat(head.headers().contains(HttpHeaderNames.CONNECTION))
+        .as("the application's head is untouched")
+        .isFalse();
     assertThat(ch.finishAndReleaseAll()).isFalse();
   }
 
@@ -72,7 +74,8 @@ class Http1DrainTest {
   @Test
   void informationalResponsePassesUntouched() {
     EmbeddedChannel ch = new EmbeddedChannel(new Http1Drain(new Counting()));
-    ch.writeOutbound(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS));
+    ch.writeOutbound(
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS));
     HttpResponse out = ch.readOutbound();
     assertThat(out.headers().contains(HttpHeaderNames.CONNECTION)).isFalse();
     // and a request after it is still dispatched: the connection was not told to close
@@ -99,7 +102,8 @@ class Http1DrainTest {
 
     ch.writeOutbound(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
     assertThat(admission.done).as("the head alone does not end it").isZero();
-    ch.writeOutbound(new DefaultLastHttpContent(Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII)));
+    ch.writeOutbound(
+        new DefaultLastHttpContent(Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII)));
     assertThat(admission.done).isEqualTo(1);
     assertThat(ch.finishAndReleaseAll()).isTrue();
   }
@@ -114,9 +118,12 @@ class Http1DrainTest {
 
     HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/late");
     ByteBuf part = Unpooled.copiedBuffer("body", StandardCharsets.US_ASCII);
-    DefaultLastHttpContent last = new DefaultLastHttpContent(Unpooled.copiedBuffer("end", StandardCharsets.US_ASCII));
+    DefaultLastHttpContent last =
+        new DefaultLastHttpContent(Unpooled.copiedBuffer("end", StandardCharsets.US_ASCII));
     DefaultHttpContent content = new DefaultHttpContent(part);
-    assertThat(ch.writeInbound(head, content, last)).as("nothing reaches the application").isFalse();
+    assertThat(ch.writeInbound(head, content, last))
+        .as("nothing reaches the application")
+        .isFalse();
     assertThat(content.refCnt()).isZero();
     assertThat(last.refCnt()).isZero();
     assertThat(admission.refused).isEqualTo(1);
@@ -148,7 +155,9 @@ class Http1DrainTest {
     assertThat(admission.admitted).isEqualTo(2);
 
     ch.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
-    assertThat(admission.done).as("/b gets no response on a connection that said close").isEqualTo(2);
+    assertThat(admission.done)
+        .as("/b gets no response on a connection that said close")
+        .isEqualTo(2);
     assertThat(ch.finishAndReleaseAll()).isTrue();
   }
 

@@ -23,7 +23,8 @@ class PeerClosingWatchTest {
   @Test
   void openConnectionWithoutSignalsIsReusable() {
     EmbeddedChannel ch = new EmbeddedChannel(new PeerClosingWatch());
-    FullHttpResponse keepAlive = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    FullHttpResponse keepAlive =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     ch.writeInbound(keepAlive);
     ReferenceCountUtil.release(ch.readInbound());
     assertThat(PeerClosingWatch.closing(ch)).isFalse();
@@ -33,7 +34,8 @@ class PeerClosingWatchTest {
   @Test
   void responseSayingConnectionCloseMarksIt() {
     EmbeddedChannel ch = new EmbeddedChannel(new PeerClosingWatch());
-    FullHttpResponse last = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    FullHttpResponse last =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     last.headers().set(HttpHeaderNames.CONNECTION, "Close");
     ch.writeInbound(last);
     FullHttpResponse passed = ch.readInbound();

@@ -75,7 +75,10 @@ class TlsRecordReaderTest {
   @Test
   void bytesThatAreNotTlsEndTheReading() {
     TlsRecordReader r = new TlsRecordReader();
-    read(r, "GET / HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), FATAL_BAD_CERTIFICATE);
+    read(
+        r,
+        "GET / HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        FATAL_BAD_CERTIFICATE);
     assertThat(r.fatalAlert()).isNull();
     assertThat(r.lastRecordAlert()).isNull();
   }

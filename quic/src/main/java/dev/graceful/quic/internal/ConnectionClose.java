@@ -10,8 +10,8 @@ import tech.kwik.core.QuicConnection;
 import tech.kwik.core.Statistics;
 
 /**
- * Our side of the connection's close: the code and reason it carries, the immediate close handed
- * to Kwik, the closing period that follows it, and the {@link ShutdownState} the engine reports (a
+ * Our side of the connection's close: the code and reason it carries, the immediate close handed to
+ * Kwik, the closing period that follows it, and the {@link ShutdownState} the engine reports (a
  * termination adds its bits here too). Loop thread, but for {@link #state()}.
  */
 final class ConnectionClose {
@@ -40,27 +40,37 @@ final class ConnectionClose {
     this.readiness = readiness;
   }
 
-  /** @return the state; any thread */
+  /**
+   * @return the state; any thread
+   */
   ShutdownState state() {
     return state;
   }
 
-  /** @param bits what a termination adds to the state */
+  /**
+   * @param bits what a termination adds to the state
+   */
   void add(ShutdownState bits) {
     state = state.with(bits);
   }
 
-  /** @return true once the close was handed to Kwik */
+  /**
+   * @return true once the close was handed to Kwik
+   */
   boolean started() {
     return localCloseStarted;
   }
 
-  /** @return true while Kwik's close() has not returned */
+  /**
+   * @return true while Kwik's close() has not returned
+   */
   boolean inFlight() {
     return closeInFlight;
   }
 
-  /** @return true once the closing period ran out */
+  /**
+   * @return true once the closing period ran out
+   */
   boolean closingPeriodOver() {
     return closingPeriodOver;
   }
@@ -85,31 +95,34 @@ final class ConnectionClose {
   void closeNow(Scheduler timer) {
     localCloseStarted = true;
     closeInFlight = true;
-    state = state.with(ShutdownState.SENT); // T1's rule for QUIC (Q11): set when sending is attempted
+    state =
+        state.with(ShutdownState.SENT); // T1's rule for QUIC (Q11): set when sending is attempted
     long code = closeCode;
     String reason = closeReason;
     blockingCalls.execute(
-            () -> {
-              try {
-                connection.close(code, reason);
-              } finally {
-                readiness.onLoop(
-                    () -> {
-                      closeInFlight = false;
-                      // Q6/Q7: the closing period runs from the close, whoever waits for it (a
-                      // rapid or non-blocking shutdown does not)
-                      armClosingPeriod(timer);
-                      readiness.wake();
-                    });
-              }
-            });
+        () -> {
+          try {
+            connection.close(code, reason);
+          } finally {
+            readiness.onLoop(
+                () -> {
+                  closeInFlight = false;
+                  // Q6/Q7: the closing period runs from the close, whoever waits for it (a
+                  // rapid or non-blocking shutdown does not)
+                  armClosingPeriod(timer);
+                  readiness.wake();
+                });
+          }
+        });
   }
 
   /** Q6: the closing period, three times the PTO from the close; armed once. */
   void armClosingPeriod(Scheduler timer) {
     if (closingTimer == null) {
       long ms = 3L * pto();
-      closingTimer = timer.schedule(() -> readiness.onLoop(this::closingPeriodEnds), ms, TimeUnit.MILLISECONDS);
+      closingTimer =
+          timer.schedule(
+              () -> readiness.onLoop(this::closingPeriodEnds), ms, TimeUnit.MILLISECONDS);
     }
   }
 

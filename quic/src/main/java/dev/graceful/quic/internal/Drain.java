@@ -39,7 +39,12 @@ final class Drain {
    * @param receiver says when no acknowledgement can come any more
    * @param readiness wakes the waiting step
    */
-  Drain(TrackedStreams streams, LostWakeupRecovery recovery, LastAckPing lastAck, Receiver receiver, Readiness readiness) {
+  Drain(
+      TrackedStreams streams,
+      LostWakeupRecovery recovery,
+      LastAckPing lastAck,
+      Receiver receiver,
+      Readiness readiness) {
     this.streams = streams;
     this.recovery = recovery;
     this.lastAck = lastAck;
@@ -47,12 +52,16 @@ final class Drain {
     this.readiness = readiness;
   }
 
-  /** @return how the drain ended; NOT_APPLICABLE while none ended (or began) */
+  /**
+   * @return how the drain ended; NOT_APPLICABLE while none ended (or began)
+   */
   DrainStatus status() {
     return drain;
   }
 
-  /** @return the bytes the streams sent from the drain's start to its end */
+  /**
+   * @return the bytes the streams sent from the drain's start to its end
+   */
   long bytesDrained() {
     return bytesDrained;
   }
@@ -62,24 +71,31 @@ final class Drain {
     drain = DrainStatus.NOT_DRAINED;
   }
 
-  /** @return null when the drain ended (DRAINED, TIMEOUT, or NOT_DRAINED without internals) */
+  /**
+   * @return null when the drain ended (DRAINED, TIMEOUT, or NOT_DRAINED without internals)
+   */
   @Nullable Step drainStep(ShutdownRequest request) {
     Scheduler timer = request.timer();
     long now = timer.now(TimeUnit.NANOSECONDS);
     if (!draining) {
       draining = true;
       if (!KwikInternals.available() && !streams.everyStreamAckedByApplication()) {
-        drain = DrainStatus.NOT_DRAINED; // documented fallback: nothing to observe acknowledgements with
+        drain =
+            DrainStatus
+                .NOT_DRAINED; // documented fallback: nothing to observe acknowledgements with
         return null;
       }
-      long budget = request.deadline().map(d -> (long) (d.toNanos() * DRAIN_SHARE)).orElse(Long.MAX_VALUE);
+      long budget =
+          request.deadline().map(d -> (long) (d.toNanos() * DRAIN_SHARE)).orElse(Long.MAX_VALUE);
       drainDeadlineNanos = budget == Long.MAX_VALUE ? Long.MAX_VALUE : now + budget;
       if (budget != Long.MAX_VALUE) {
         // on time, not at the next poll
-        drainTimer = timer.schedule(() -> readiness.onLoop(readiness::wake), budget, TimeUnit.NANOSECONDS);
+        drainTimer =
+            timer.schedule(() -> readiness.onLoop(readiness::wake), budget, TimeUnit.NANOSECONDS);
       }
       for (TrackedStream s : streams.all()) {
-        KwikInternals.progress(s.kwikStream()).ifPresent(p -> offsetsAtDrainStart.put(s, p.offset()));
+        KwikInternals.progress(s.kwikStream())
+            .ifPresent(p -> offsetsAtDrainStart.put(s, p.offset()));
       }
       // the send watch looked with its own clock; the drain looks afresh with the shutdown's
       recovery.forget();
@@ -122,7 +138,10 @@ final class Drain {
         continue;
       }
       long start = offsetsAtDrainStart.getOrDefault(s, 0L);
-      long end = KwikInternals.progress(s.kwikStream()).map(KwikInternals.StreamProgress::offset).orElse(start);
+      long end =
+          KwikInternals.progress(s.kwikStream())
+              .map(KwikInternals.StreamProgress::offset)
+              .orElse(start);
       sum += Math.max(0, end - start);
     }
     bytesDrained = sum;

@@ -10,9 +10,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Not an engine: what {@link javax.net.ssl.X509ExtendedTrustManager#checkServerTrusted(
  * java.security.cert.X509Certificate[], String, SSLEngine)} reads from one to check the server's
- * identity, for a handshake that Kwik (not the JDK) runs: the peer's host name (through a
- * handshake session) and the endpoint identification algorithm {@code "HTTPS"}. Everything else
- * is unsupported.
+ * identity, for a handshake that Kwik (not the JDK) runs: the peer's host name (through a handshake
+ * session) and the endpoint identification algorithm {@code "HTTPS"}. Everything else is
+ * unsupported.
  */
 final class IdentityProbe extends SSLEngine {
   private final SSLParameters parameters = new SSLParameters();

@@ -16,32 +16,42 @@ import java.util.concurrent.TimeUnit;
 import tech.kwik.core.QuicConnection;
 
 /**
- * SSL_shutdown_ex for one Kwik connection, confined to a selector loop; Kwik's callbacks are
- * handed to the loop. Nothing of Kwik's blocking API runs here ({@code closeAndWait} busy-waits).
+ * SSL_shutdown_ex for one Kwik connection, confined to a selector loop; Kwik's callbacks are handed
+ * to the loop. Nothing of Kwik's blocking API runs here ({@code closeAndWait} busy-waits).
  *
  * <p>The steps of a shutdown are decided here; the parts they build on each have their own class:
- * {@link ConnectionClose} (our close, its closing period, the state), {@link Termination} (how
- * Kwik reported the end), {@link Drain} (Q5), {@link LostWakeupRecovery} and {@link SendWatch}
- * (Kwik's lost wakeup), {@link Readiness} (who waits, and what wakes them).
+ * {@link ConnectionClose} (our close, its closing period, the state), {@link Termination} (how Kwik
+ * reported the end), {@link Drain} (Q5), {@link LostWakeupRecovery} and {@link SendWatch} (Kwik's
+ * lost wakeup), {@link Readiness} (who waits, and what wakes them).
  */
 public final class KwikEngine implements ShutdownEngine {
   /** A stream graceful handed out, as the engine sees it. */
   public interface TrackedStream {
-    /** @return the Kwik stream */
+    /**
+     * @return the Kwik stream
+     */
     Object kwikStream();
 
-    /** @return true once the application reset it: its data need not be drained */
+    /**
+     * @return true once the application reset it: its data need not be drained
+     */
     boolean isReset();
 
-    /** @return writes handed to Kwik that have not returned yet */
+    /**
+     * @return writes handed to Kwik that have not returned yet
+     */
     int writesInFlight();
 
-    /** @return true when the application acknowledges this stream's data itself */
+    /**
+     * @return true when the application acknowledges this stream's data itself
+     */
     default boolean applicationAckExpected() {
       return false;
     }
 
-    /** @return true once the application's acknowledgement arrived */
+    /**
+     * @return true once the application's acknowledgement arrived
+     */
     default boolean applicationAcked() {
       return false;
     }
@@ -67,7 +77,8 @@ public final class KwikEngine implements ShutdownEngine {
    * @param identity a name for results and errors
    * @param blockingCalls where Kwik calls that may wait for its locks run (never the loop)
    */
-  public KwikEngine(QuicConnection connection, Executor loop, String identity, Executor blockingCalls) {
+  public KwikEngine(
+      QuicConnection connection, Executor loop, String identity, Executor blockingCalls) {
     this.connection = connection;
     this.loop = loop;
     this.identity = identity;
@@ -79,10 +90,18 @@ public final class KwikEngine implements ShutdownEngine {
     this.close = new ConnectionClose(connection, blockingCalls, readiness);
     this.termination = new Termination(close);
     this.drain =
-        new Drain(streams, recovery, new LastAckPing(connection, blockingCalls, streams), receiver, readiness);
+        new Drain(
+            streams,
+            recovery,
+            new LastAckPing(connection, blockingCalls, streams),
+            receiver,
+            readiness);
     this.sendWatch =
         new SendWatch(
-            readiness, streams, recovery, () -> termination.over() || termination.terminated() || close.started());
+            readiness,
+            streams,
+            recovery,
+            () -> termination.over() || termination.terminated() || close.started());
   }
 
   /**
@@ -92,15 +111,17 @@ public final class KwikEngine implements ShutdownEngine {
    */
   public void listen() {
     connection.setConnectionListener(
-        e -> readiness.onLoop(
-            () -> {
-              termination.onTerminated(e);
-              readiness.wake();
-              ended();
-            }));
+        e ->
+            readiness.onLoop(
+                () -> {
+                  termination.onTerminated(e);
+                  readiness.wake();
+                  ended();
+                }));
     loop.execute(
         () -> {
-          if (!termination.terminated() && !close.started()
+          if (!termination.terminated()
+              && !close.started()
               && KwikInternals.state(connection).map(Termination::isOver).orElse(false)) {
             termination.markTerminated(ShutdownState.RECEIVED);
             readiness.wake();
@@ -123,8 +144,8 @@ public final class KwikEngine implements ShutdownEngine {
   }
 
   /**
-   * Runs {@code r} on the loop once Kwik reports the connection over, for any reason (a local
-   * close included), or at once if it already is.
+   * Runs {@code r} on the loop once Kwik reports the connection over, for any reason (a local close
+   * included), or at once if it already is.
    *
    * @param r the callback; loop thread
    */
@@ -140,23 +161,25 @@ public final class KwikEngine implements ShutdownEngine {
   }
 
   /**
-   * @param thread the thread on which Kwik processes what a server-side connection's peer sends,
-   *     as QuicServer's accept callback found it (a client's is found at construction)
+   * @param thread the thread on which Kwik processes what a server-side connection's peer sends, as
+   *     QuicServer's accept callback found it (a client's is found at construction)
    */
   public void receiveThread(Thread thread) {
     receiver.receiveThread(thread);
   }
 
-  /** @param stream a stream handed out by graceful; loop thread */
+  /**
+   * @param stream a stream handed out by graceful; loop thread
+   */
   public void track(TrackedStream stream) {
     streams.track(stream);
   }
 
   /**
-   * A write or a conclude began on a tracked stream: until every tracked stream has sent all it
-   * was given, its progress is watched and a stream stalled by Kwik's lost wakeup is restarted,
-   * as a drain does; loop thread. While a shutdown polls (a drain, a peer wait with data unsent),
-   * it makes the restarts itself; a shutdown that waits without polling (a peer wait with nothing
+   * A write or a conclude began on a tracked stream: until every tracked stream has sent all it was
+   * given, its progress is watched and a stream stalled by Kwik's lost wakeup is restarted, as a
+   * drain does; loop thread. While a shutdown polls (a drain, a peer wait with data unsent), it
+   * makes the restarts itself; a shutdown that waits without polling (a peer wait with nothing
    * unsent when it began, a non-blocking one between its calls) leaves them to the watch.
    */
   public void sending() {
@@ -174,17 +197,23 @@ public final class KwikEngine implements ShutdownEngine {
     return sendWatch.watching();
   }
 
-  /** @param n application bytes read from the peer; loop thread */
+  /**
+   * @param n application bytes read from the peer; loop thread
+   */
   public void bytesRead(long n) {
     connectionBytesRead += n;
   }
 
-  /** @return how often a stalled stream was restarted (Kwik's lost wakeup) */
+  /**
+   * @return how often a stalled stream was restarted (Kwik's lost wakeup)
+   */
   public long kicks() {
     return recovery.kicks();
   }
 
-  /** @return the Kwik connection */
+  /**
+   * @return the Kwik connection
+   */
   public QuicConnection connection() {
     return connection;
   }
@@ -239,7 +268,9 @@ public final class KwikEngine implements ShutdownEngine {
         return readiness.awaitEvents(request.timer(), unsent);
       }
       // Q5: "wait until all data written to a stream ... has been sent and acknowledged"
-      if (request.streamFlush() && drain.status() != DrainStatus.DRAINED && drain.status() != DrainStatus.TIMEOUT) {
+      if (request.streamFlush()
+          && drain.status() != DrainStatus.DRAINED
+          && drain.status() != DrainStatus.TIMEOUT) {
         Step waiting = drain.drainStep(request);
         if (waiting != null) {
           return waiting;
@@ -269,12 +300,20 @@ public final class KwikEngine implements ShutdownEngine {
       case BIDIRECTIONAL, RFC -> ShutdownMode.RFC;
       case FAST, RAPID -> ShutdownMode.RAPID;
       case WAIT_PEER -> ShutdownMode.WAIT_PEER;
-      case QUIET -> throw new ShutdownException(
-          Reason.INVALID_ARGUMENT, "quic", ShutdownState.NONE, "QUIC has no quiet shutdown", null);
+      case QUIET ->
+          throw new ShutdownException(
+              Reason.INVALID_ARGUMENT,
+              "quic",
+              ShutdownState.NONE,
+              "QUIC has no quiet shutdown",
+              null);
     };
   }
 
-  /** Something a drain waits for happened outside Kwik (an application acknowledgement); loop thread. */
+  /**
+   * Something a drain waits for happened outside Kwik (an application acknowledgement); loop
+   * thread.
+   */
   public void poke() {
     readiness.wake();
   }

@@ -21,12 +21,16 @@ public final class KwikInternals {
 
   private KwikInternals() {}
 
-  /** @return true when every internal graceful reads was found and is accessible */
+  /**
+   * @return true when every internal graceful reads was found and is accessible
+   */
   public static boolean available() {
     return PROBE != null;
   }
 
-  /** @return why internals are unavailable, or empty */
+  /**
+   * @return why internals are unavailable, or empty
+   */
   public static Optional<String> unavailableReason() {
     return PROBE == null ? Optional.of(Probe.failure) : Optional.empty();
   }
@@ -48,7 +52,9 @@ public final class KwikInternals {
     }
   }
 
-  /** @return the sender's current probe timeout in ms, if readable */
+  /**
+   * @return the sender's current probe timeout in ms, if readable
+   */
   public static OptionalInt pto(Object connection) {
     if (PROBE == null) {
       return OptionalInt.empty();
@@ -61,7 +67,9 @@ public final class KwikInternals {
     }
   }
 
-  /** @return bytes of ack-eliciting packets sent and not yet acknowledged or lost, if readable */
+  /**
+   * @return bytes of ack-eliciting packets sent and not yet acknowledged or lost, if readable
+   */
   public static OptionalLong bytesInFlight(Object connection) {
     if (PROBE == null) {
       return OptionalLong.empty();
@@ -83,14 +91,19 @@ public final class KwikInternals {
    * @param offset the next offset to send
    * @param queuedRequests send requests the stream believes are queued with the sender
    */
-  public record StreamProgress(boolean unsent, boolean lostPending, long offset, int queuedRequests) {
-    /** @return true when nothing of this stream waits to be sent */
+  public record StreamProgress(
+      boolean unsent, boolean lostPending, long offset, int queuedRequests) {
+    /**
+     * @return true when nothing of this stream waits to be sent
+     */
     public boolean allSent() {
       return !unsent && !lostPending;
     }
   }
 
-  /** @return the stream's send progress, if readable */
+  /**
+   * @return the stream's send progress, if readable
+   */
   public static Optional<StreamProgress> progress(Object stream) {
     if (PROBE == null) {
       return Optional.empty();
@@ -141,8 +154,8 @@ public final class KwikInternals {
   }
 
   /**
-   * Sends one PING (ack-eliciting) in its own packet, flushed. A receiver acknowledges every
-   * second ack-eliciting packet at once and delays the acknowledgement of an odd one by up to
+   * Sends one PING (ack-eliciting) in its own packet, flushed. A receiver acknowledges every second
+   * ack-eliciting packet at once and delays the acknowledgement of an odd one by up to
    * max_ack_delay (Kwik: 20 ms); after the last data packet, a PING makes the count even, so the
    * acknowledgement comes at once.
    *
@@ -154,7 +167,11 @@ public final class KwikInternals {
       return false;
     }
     try {
-      PROBE.send.invoke(connection, PROBE.ping.getDeclaredConstructor().newInstance(), (java.util.function.Consumer<?>) f -> {}, true);
+      PROBE.send.invoke(
+          connection,
+          PROBE.ping.getDeclaredConstructor().newInstance(),
+          (java.util.function.Consumer<?>) f -> {},
+          true);
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
@@ -163,17 +180,18 @@ public final class KwikInternals {
 
   /**
    * The thread on which a Kwik client processes what its peer sends ({@code receiver-loop}).
-   * Anything thrown there that is not an {@code Exception} ends it without closing the
-   * connection, which then hears nothing more: no acknowledgement, no CONNECTION_CLOSE. (Kwik
-   * 0.10.9 run with {@code -ea} does this on loopback: {@code LossDetector.detectLostPackets}
-   * asserts a loss delay above 0 ms, and a 0 ms RTT makes it 0.)
+   * Anything thrown there that is not an {@code Exception} ends it without closing the connection,
+   * which then hears nothing more: no acknowledgement, no CONNECTION_CLOSE. (Kwik 0.10.9 run with
+   * {@code -ea} does this on loopback: {@code LossDetector.detectLostPackets} asserts a loss delay
+   * above 0 ms, and a 0 ms RTT makes it 0.)
    *
    * @param connection a Kwik connection, established
    * @return its receive thread when it is a client connection; empty for a server-side one (see
    *     {@link #serverReceiveThread}) or without internals
    */
   public static Optional<Thread> clientReceiveThread(Object connection) {
-    if (PROBE == null || PROBE.clientReceiverThread == null
+    if (PROBE == null
+        || PROBE.clientReceiverThread == null
         || !PROBE.clientReceiverThread.getDeclaringClass().isInstance(connection)) {
       return Optional.empty();
     }
@@ -187,8 +205,8 @@ public final class KwikInternals {
   /**
    * The thread on which a server-side connection processes what its peer sends. Kwik 0.10.9 gives
    * each server-side connection one of its own ({@code ServerConnectionThread}, named {@code
-   * receiver-} and the connection id) and starts the connection's application protocol on it, so
-   * a connector's application-protocol callback runs on that very thread. Taking it from there is
+   * receiver-} and the connection id) and starts the connection's application protocol on it, so a
+   * connector's application-protocol callback runs on that very thread. Taking it from there is
    * free; the connector's registry knows it too, but only a search of every connection finds it.
    * Ended while the connection is open, it leaves the connection deaf as a client's {@link
    * #clientReceiveThread} does.
@@ -197,24 +215,27 @@ public final class KwikInternals {
    * @return that thread, when it is named as Kwik names a connection's receive thread
    */
   public static Optional<Thread> serverReceiveThread(Thread callbackThread) {
-    return PROBE != null && callbackThread.getName().startsWith("receiver-") ? Optional.of(callbackThread) : Optional.empty();
+    return PROBE != null && callbackThread.getName().startsWith("receiver-")
+        ? Optional.of(callbackThread)
+        : Optional.empty();
   }
 
   /**
    * Starts, ahead of a close, the two threads Kwik 0.10.9 would otherwise start within its {@code
    * close()}: the connection's scheduler, which times the closing period, and its callback
-   * executor, which hands graceful's listener the termination event (and the application its
-   * peer's streams). Each is a one-thread pool that creates its thread for its first task, so a
-   * {@code close()} paid for both thread starts on its caller's thread before flushing its
+   * executor, which hands graceful's listener the termination event (and the application its peer's
+   * streams). Each is a one-thread pool that creates its thread for its first task, so a {@code
+   * close()} paid for both thread starts on its caller's thread before flushing its
    * CONNECTION_CLOSE. Kwik shuts both pools down when the connection terminates (closing or
    * draining period over, idle timeout, failed handshake), as it did when the close started them.
    *
-   * Does nothing when internals are unreadable or {@code connection} is not Kwik's.
+   * <p>Does nothing when internals are unreadable or {@code connection} is not Kwik's.
    *
    * @param connection a Kwik connection
    */
   public static void startCloseThreads(Object connection) {
-    if (PROBE == null || PROBE.closeThreadPools.isEmpty()
+    if (PROBE == null
+        || PROBE.closeThreadPools.isEmpty()
         || !PROBE.closeThreadPools.get(0).getDeclaringClass().isInstance(connection)) {
       return;
     }
@@ -236,8 +257,8 @@ public final class KwikInternals {
   }
 
   /**
-   * Whether {@link #acceptAnyHostname} can work: Kwik 0.10.9's client TLS engine is reachable
-   * (the class path; on the module path {@code tech.kwik.core} opens nothing).
+   * Whether {@link #acceptAnyHostname} can work: Kwik 0.10.9's client TLS engine is reachable (the
+   * class path; on the module path {@code tech.kwik.core} opens nothing).
    *
    * @return true when a client connection's host name verifier can be replaced
    */
@@ -250,8 +271,8 @@ public final class KwikInternals {
    * for a client whose trust manager checks the host name itself. That verifier compares the name
    * with the certificate's DNS names and its subject's common name only, so it refuses a server
    * reached by IP address whose certificate names that address (RFC 6125 §6.2.1 and RFC 2818 §3.1:
-   * "the iPAddress subjectAltName must be present in the certificate and must exactly match the
-   * IP in the URI").
+   * "the iPAddress subjectAltName must be present in the certificate and must exactly match the IP
+   * in the URI").
    *
    * @param clientConnection a Kwik client connection, built and not yet connected
    * @return true if replaced; false when internals are unreachable (Kwik's check stays)
@@ -306,10 +327,14 @@ public final class KwikInternals {
       Method get = null;
       Method set = null;
       try {
-        Method g = Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl").getDeclaredMethod("getTlsEngine");
+        Method g =
+            Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl")
+                .getDeclaredMethod("getTlsEngine");
         g.setAccessible(true);
         Class<?> engine = Class.forName("tech.kwik.agent15.engine.TlsClientEngine");
-        Method s = engine.getMethod("setHostnameVerifier", Class.forName("tech.kwik.agent15.engine.HostnameVerifier"));
+        Method s =
+            engine.getMethod(
+                "setHostnameVerifier", Class.forName("tech.kwik.agent15.engine.HostnameVerifier"));
         if (engine.isAssignableFrom(g.getReturnType())) {
           get = g;
           set = s;
@@ -341,7 +366,8 @@ public final class KwikInternals {
     Method send;
     Class<?> ping;
     Field clientReceiverThread; // optional: null leaves clientReceiveThread() empty
-    // optional: the connection's scheduler and callback pools (startCloseThreads); empty when unreadable
+    // optional: the connection's scheduler and callback pools (startCloseThreads); empty when
+    // unreadable
     java.util.List<Field> closeThreadPools = java.util.List.of();
 
     static Probe lookUp() {
@@ -351,37 +377,58 @@ public final class KwikInternals {
         p.connectionState = open(conn.getDeclaredField("connectionState"));
         p.getSender = open(conn.getDeclaredMethod("getSender"));
         Class<?> frame = Class.forName("tech.kwik.core.frame.QuicFrame");
-        p.send = open(conn.getDeclaredMethod("send", frame, java.util.function.Consumer.class, boolean.class));
+        p.send =
+            open(
+                conn.getDeclaredMethod(
+                    "send", frame, java.util.function.Consumer.class, boolean.class));
         p.ping = Class.forName("tech.kwik.core.frame.PingFrame");
         open(p.ping.getDeclaredConstructor());
         Class<?> sender = Class.forName("tech.kwik.core.send.SenderImpl");
         p.getPto = open(sender.getDeclaredMethod("getPto"));
         p.getCongestionController = open(sender.getDeclaredMethod("getCongestionController"));
-        p.getBytesInFlight = open(Class.forName("tech.kwik.core.cc.CongestionController").getDeclaredMethod("getBytesInFlight"));
-        p.outputStream = open(Class.forName("tech.kwik.core.stream.QuicStreamImpl").getDeclaredField("outputStream"));
+        p.getBytesInFlight =
+            open(
+                Class.forName("tech.kwik.core.cc.CongestionController")
+                    .getDeclaredMethod("getBytesInFlight"));
+        p.outputStream =
+            open(
+                Class.forName("tech.kwik.core.stream.QuicStreamImpl")
+                    .getDeclaredField("outputStream"));
         Class<?> out = Class.forName("tech.kwik.core.stream.StreamOutputStreamImpl");
         p.sendBuffer = open(out.getDeclaredField("sendBuffer"));
         p.retransmitBuffer = open(out.getDeclaredField("retransmitBuffer"));
         p.currentOffset = open(out.getDeclaredField("currentOffset"));
         p.sendRequestsQueued = open(out.getDeclaredField("sendRequestsQueued"));
-        p.scheduleSendStreamFrameRequest = open(out.getDeclaredMethod("scheduleSendStreamFrameRequest", boolean.class));
-        p.sendBufferIsEmpty = open(Class.forName("tech.kwik.core.stream.SendBuffer").getDeclaredMethod("isEmpty"));
-        p.hasDataToRetransmit = open(Class.forName("tech.kwik.core.stream.RetransmitBuffer").getDeclaredMethod("hasDataToRetransmit"));
+        p.scheduleSendStreamFrameRequest =
+            open(out.getDeclaredMethod("scheduleSendStreamFrameRequest", boolean.class));
+        p.sendBufferIsEmpty =
+            open(Class.forName("tech.kwik.core.stream.SendBuffer").getDeclaredMethod("isEmpty"));
+        p.hasDataToRetransmit =
+            open(
+                Class.forName("tech.kwik.core.stream.RetransmitBuffer")
+                    .getDeclaredMethod("hasDataToRetransmit"));
         try {
           p.clientReceiverThread =
-              open(Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl").getDeclaredField("receiverThread"));
+              open(
+                  Class.forName("tech.kwik.core.impl.QuicClientConnectionImpl")
+                      .getDeclaredField("receiverThread"));
         } catch (ReflectiveOperationException | RuntimeException e) {
           LOG.log(System.Logger.Level.DEBUG, "Kwik's client receive thread unreadable: " + e);
         }
         try {
-          p.closeThreadPools = java.util.List.of(open(conn.getDeclaredField("scheduler")), open(conn.getDeclaredField("callbackThread")));
+          p.closeThreadPools =
+              java.util.List.of(
+                  open(conn.getDeclaredField("scheduler")),
+                  open(conn.getDeclaredField("callbackThread")));
         } catch (ReflectiveOperationException | RuntimeException e) {
-          LOG.log(System.Logger.Level.DEBUG, "Kwik's scheduler and callback pools unreadable: " + e);
+          LOG.log(
+              System.Logger.Level.DEBUG, "Kwik's scheduler and callback pools unreadable: " + e);
         }
         return p;
       } catch (ReflectiveOperationException | RuntimeException e) {
         failure = e.toString();
-        LOG.log(System.Logger.Level.WARNING, "Kwik internals unavailable, drain detection off: " + e);
+        LOG.log(
+            System.Logger.Level.WARNING, "Kwik internals unavailable, drain detection off: " + e);
         return null;
       }
     }

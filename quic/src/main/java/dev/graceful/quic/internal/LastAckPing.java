@@ -45,7 +45,9 @@ final class LastAckPing {
       allSentSinceNanos = now;
       return;
     }
-    long wait = Math.max(ACK_WAIT.toNanos(), TimeUnit.MILLISECONDS.toNanos(connection.getStats().smoothedRtt()));
+    long wait =
+        Math.max(
+            ACK_WAIT.toNanos(), TimeUnit.MILLISECONDS.toNanos(connection.getStats().smoothedRtt()));
     if (now - allSentSinceNanos >= wait) {
       pinged = true;
       blockingCalls.execute(() -> KwikInternals.elicitAck(connection));

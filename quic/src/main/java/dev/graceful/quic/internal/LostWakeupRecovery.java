@@ -11,8 +11,8 @@ import java.util.concurrent.Executor;
  * The mitigation for Kwik's lost wakeup: a Kwik stream can stop sending (its FIN included) with
  * data still buffered, and nothing in Kwik restarts it. Each look compares every tracked stream's
  * progress with the previous look's and restarts a stream that stands still with data unsent. A
- * drain and a peer wait with data unsent look at every poll, the send watch between shutdowns.
- * Loop thread.
+ * drain and a peer wait with data unsent look at every poll, the send watch between shutdowns. Loop
+ * thread.
  */
 final class LostWakeupRecovery {
   /** No progress for this long with a send request said to be queued: restart anyway. */
@@ -33,7 +33,9 @@ final class LostWakeupRecovery {
     this.streams = streams;
   }
 
-  /** @return how often a stalled stream was restarted (Kwik's lost wakeup) */
+  /**
+   * @return how often a stalled stream was restarted (Kwik's lost wakeup)
+   */
   long kicks() {
     return kicks;
   }
@@ -46,9 +48,9 @@ final class LostWakeupRecovery {
 
   /**
    * Restarts streams stalled by Kwik's lost wakeup: unsent data, no queued send request and no
-   * progress since the last look (or a queued request claimed, but no progress for {@link
-   * #STUCK}). A write may well be in flight: a stalled stream's writer is blocked on buffer space
-   * that only the stalled sender would free.
+   * progress since the last look (or a queued request claimed, but no progress for {@link #STUCK}).
+   * A write may well be in flight: a stalled stream's writer is blocked on buffer space that only
+   * the stalled sender would free.
    *
    * @param now the looking clock's time, in nanoseconds
    */

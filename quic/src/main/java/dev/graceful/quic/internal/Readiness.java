@@ -26,15 +26,16 @@ final class Readiness {
   private final List<Runnable> waiters = new ArrayList<>(1);
   private @Nullable Disposable pollTimer;
 
-  /** @param loop the loop that owns the engine: a serial executor every call and callback runs on */
+  /**
+   * @param loop the loop that owns the engine: a serial executor every call and callback runs on
+   */
   Readiness(Executor loop) {
     this.loop = loop;
   }
 
   /**
-   * Hands work from a timer or a Kwik thread to the loop; a loop already shut down (its
-   * application is stopping) has nobody left to tell, so the work is dropped, not thrown at the
-   * timer's thread.
+   * Hands work from a timer or a Kwik thread to the loop; a loop already shut down (its application
+   * is stopping) has nobody left to tell, so the work is dropped, not thrown at the timer's thread.
    */
   void onLoop(Runnable r) {
     try {
@@ -54,14 +55,18 @@ final class Readiness {
     w.forEach(Runnable::run);
   }
 
-  /** @param onReady runs at the next wake, once however often it is added */
+  /**
+   * @param onReady runs at the next wake, once however often it is added
+   */
   void await(Runnable onReady) {
     if (!waiters.contains(onReady)) {
       waiters.add(onReady);
     }
   }
 
-  /** @param onReady no longer waits; the poll stops with the last waiter */
+  /**
+   * @param onReady no longer waits; the poll stops with the last waiter
+   */
   void cancel(Runnable onReady) {
     waiters.remove(onReady);
     if (waiters.isEmpty() && pollTimer != null) {
@@ -75,17 +80,21 @@ final class Readiness {
     if (poll && pollTimer == null) {
       pollTimer =
           timer.schedule(
-              () -> onLoop(() -> {
-                pollTimer = null;
-                wake();
-              }),
+              () ->
+                  onLoop(
+                      () -> {
+                        pollTimer = null;
+                        wake();
+                      }),
               POLL.toNanos(),
               TimeUnit.NANOSECONDS);
     }
     return Step.WANT_READ;
   }
 
-  /** @return true while a waiting step polls (a drain, a peer wait with data unsent) */
+  /**
+   * @return true while a waiting step polls (a drain, a peer wait with data unsent)
+   */
   boolean polling() {
     return pollTimer != null;
   }

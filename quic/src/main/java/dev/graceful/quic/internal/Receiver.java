@@ -33,23 +33,27 @@ final class Receiver {
     this.receiveThread = KwikInternals.clientReceiveThread(connection).orElse(null);
   }
 
-  /** @param thread a server-side connection's receive thread; any thread */
+  /**
+   * @param thread a server-side connection's receive thread; any thread
+   */
   void receiveThread(Thread thread) {
     receiveThread = thread;
   }
 
   /**
-   * @return true when the connection is open but its receive thread has ended (Kwik's own
-   *     state still open: a termination ends that thread too, and is reported as such)
+   * @return true when the connection is open but its receive thread has ended (Kwik's own state
+   *     still open: a termination ends that thread too, and is reported as such)
    */
   boolean deaf() {
     Thread receiver = receiveThread;
-    if (receiver == null || receiver.isAlive()
+    if (receiver == null
+        || receiver.isAlive()
         || !KwikInternals.state(connection).map(Receiver::isOpen).orElse(false)) {
       return false;
     }
     String warning =
-        identity + ": Kwik's receive thread ended while the connection is open; it hears nothing"
+        identity
+            + ": Kwik's receive thread ended while the connection is open; it hears nothing"
             + " from the peer, so the drain ends as NOT_DRAINED. (Kwik 0.10.9 under -ea ends it on"
             + " loopback: an assertion in LossDetector; see docs/quic.md.)";
     try {

@@ -49,7 +49,11 @@ final class SendWatch {
    * @param sendingOver true once nothing more will be sent: Kwik reported the end, the connection
    *     was terminated, or a local close started
    */
-  SendWatch(Readiness readiness, TrackedStreams streams, LostWakeupRecovery recovery, BooleanSupplier sendingOver) {
+  SendWatch(
+      Readiness readiness,
+      TrackedStreams streams,
+      LostWakeupRecovery recovery,
+      BooleanSupplier sendingOver) {
     this.readiness = readiness;
     this.streams = streams;
     this.recovery = recovery;
@@ -84,7 +88,9 @@ final class SendWatch {
 
   private void armSendWatch() {
     try {
-      sendWatch = watchTimer.schedule(() -> readiness.onLoop(this::watchSending), sendWatchNanos, TimeUnit.NANOSECONDS);
+      sendWatch =
+          watchTimer.schedule(
+              () -> readiness.onLoop(this::watchSending), sendWatchNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException stopped) {
       sendWatch = null; // Reactor's schedulers were shut down: the application is stopping
     }
@@ -97,11 +103,14 @@ final class SendWatch {
     if (sendingOver.getAsBoolean() || !streams.anySending()) {
       return; // the next write starts a new watch
     }
-    if (!readiness.polling()) { // else a polling shutdown (a drain, a peer wait) restarts stalls itself
+    if (!readiness
+        .polling()) { // else a polling shutdown (a drain, a peer wait) restarts stalls itself
       long before = recovery.kicks();
       recovery.restartStalledStreams(watchTimer.now(TimeUnit.NANOSECONDS));
       sendWatchNanos =
-          recovery.kicks() == before ? SEND_WATCH.toNanos() : Math.min(2 * sendWatchNanos, SEND_WATCH_MAX.toNanos());
+          recovery.kicks() == before
+              ? SEND_WATCH.toNanos()
+              : Math.min(2 * sendWatchNanos, SEND_WATCH_MAX.toNanos());
     }
     armSendWatch();
   }

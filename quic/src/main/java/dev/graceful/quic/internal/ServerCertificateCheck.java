@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The trust manager a graceful QUIC client hands Kwik: the server's chain checked by the caller's
- * trust manager, then its host name by the JDK's own endpoint identification ({@code "HTTPS"}:
- * DNS names with RFC 6125's wildcard rules, IP address entries for an address), the same check a
- * JDK {@code SSLEngine} client makes. One per connection: it remembers why it refused, so that the
+ * trust manager, then its host name by the JDK's own endpoint identification ({@code "HTTPS"}: DNS
+ * names with RFC 6125's wildcard rules, IP address entries for an address), the same check a JDK
+ * {@code SSLEngine} client makes. One per connection: it remembers why it refused, so that the
  * connect can fail with that reason rather than Kwik's.
  */
 public final class ServerCertificateCheck implements X509TrustManager {
@@ -49,7 +49,8 @@ public final class ServerCertificateCheck implements X509TrustManager {
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
+  public void checkServerTrusted(X509Certificate[] certificates, String authType)
+      throws CertificateException {
     try {
       if (certificates == null || certificates.length == 0) {
         throw new CertificateException("the server sent no certificate");
@@ -66,8 +67,8 @@ public final class ServerCertificateCheck implements X509TrustManager {
 
   /**
    * The JDK checks identity only for a chain it validates with an {@code SSLEngine} or socket at
-   * hand: here the leaf alone is the trust anchor (the chain was checked above), and the engine
-   * is {@link IdentityProbe}, which carries the name and the algorithm.
+   * hand: here the leaf alone is the trust anchor (the chain was checked above), and the engine is
+   * {@link IdentityProbe}, which carries the name and the algorithm.
    */
   private void checkHostname(X509Certificate leaf) throws CertificateException {
     X509ExtendedTrustManager leafOnly;
@@ -79,11 +80,13 @@ public final class ServerCertificateCheck implements X509TrustManager {
     } catch (GeneralSecurityException | IOException | ClassCastException e) {
       throw new CertificateException("cannot check the host name: " + e, e);
     }
-    leafOnly.checkServerTrusted(new X509Certificate[] {leaf}, TLS13_AUTH_TYPE, new IdentityProbe(peerHost));
+    leafOnly.checkServerTrusted(
+        new X509Certificate[] {leaf}, TLS13_AUTH_TYPE, new IdentityProbe(peerHost));
   }
 
   private static X509TrustManager pkix(@Nullable KeyStore anchors) throws GeneralSecurityException {
-    TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory f =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     f.init(anchors);
     for (TrustManager t : f.getTrustManagers()) {
       if (t instanceof X509TrustManager x) {
@@ -95,8 +98,8 @@ public final class ServerCertificateCheck implements X509TrustManager {
 
   /**
    * @param kwikFailure what Kwik's connect threw
-   * @return an {@link SSLHandshakeException} naming this check's refusal (message kept, the
-   *     JDK's exception as cause, Kwik's suppressed), or null when this check refused nothing
+   * @return an {@link SSLHandshakeException} naming this check's refusal (message kept, the JDK's
+   *     exception as cause, Kwik's suppressed), or null when this check refused nothing
    */
   public @Nullable SSLHandshakeException refusal(@Nullable Throwable kwikFailure) {
     CertificateException e = refusal;
@@ -112,7 +115,8 @@ public final class ServerCertificateCheck implements X509TrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
+  public void checkClientTrusted(X509Certificate[] certificates, String authType)
+      throws CertificateException {
     throw new CertificateException("a client's trust manager does not check clients");
   }
 

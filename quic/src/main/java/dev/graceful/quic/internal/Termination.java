@@ -9,9 +9,9 @@ import tech.kwik.core.ConnectionTerminatedEvent;
 
 /**
  * How the connection ended, as Kwik reported it: whether it is over for any reason (a local close
- * included), whether something other than our close terminated it (the peer's CONNECTION_CLOSE,
- * an idle timeout, a stateless reset, a loss), who was first, and the peer's code and reason.
- * Loop thread.
+ * included), whether something other than our close terminated it (the peer's CONNECTION_CLOSE, an
+ * idle timeout, a stateless reset, a loss), who was first, and the peer's code and reason. Loop
+ * thread.
  */
 final class Termination {
   private final ConnectionClose close;
@@ -22,37 +22,51 @@ final class Termination {
   private OptionalLong peerErrorCode = OptionalLong.empty();
   private Optional<String> peerReason = Optional.empty();
 
-  /** @param close our close, whose state a termination adds to */
+  /**
+   * @param close our close, whose state a termination adds to
+   */
   Termination(ConnectionClose close) {
     this.close = close;
   }
 
-  /** @return true once Kwik reported the end, for any reason */
+  /**
+   * @return true once Kwik reported the end, for any reason
+   */
   boolean over() {
     return over;
   }
 
-  /** @return true once the peer closed, or idle timeout, stateless reset, loss ended the connection */
+  /**
+   * @return true once the peer closed, or idle timeout, stateless reset, loss ended the connection
+   */
   boolean terminated() {
     return terminated;
   }
 
-  /** @return true when the termination came before any close of ours */
+  /**
+   * @return true when the termination came before any close of ours
+   */
   boolean peerFirst() {
     return peerFirst;
   }
 
-  /** @return the code of the peer's CONNECTION_CLOSE, if one arrived */
+  /**
+   * @return the code of the peer's CONNECTION_CLOSE, if one arrived
+   */
   OptionalLong peerErrorCode() {
     return peerErrorCode;
   }
 
-  /** @return the reason of the peer's CONNECTION_CLOSE, if one arrived */
+  /**
+   * @return the reason of the peer's CONNECTION_CLOSE, if one arrived
+   */
   Optional<String> peerReason() {
     return peerReason;
   }
 
-  /** @param e Kwik's report of the end, for any reason */
+  /**
+   * @param e Kwik's report of the end, for any reason
+   */
   void onTerminated(ConnectionTerminatedEvent e) {
     if (e.closedByPeer()) {
       // Q6, Q11: the peer's CONNECTION_CLOSE; Kwik answers it with one CONNECTION_CLOSE of its own
@@ -68,7 +82,9 @@ final class Termination {
     }
   }
 
-  /** @param bits what the termination adds to the state */
+  /**
+   * @param bits what the termination adds to the state
+   */
   void markTerminated(ShutdownState bits) {
     if (!close.started() && !close.state().sent()) {
       peerFirst = true;
@@ -84,7 +100,10 @@ final class Termination {
     return open >= 0 && d.endsWith(")") ? d.substring(open + 2, d.length() - 1) : "";
   }
 
-  /** @return true for a Kwik connection state past the connection's life: closing, draining, closed, failed */
+  /**
+   * @return true for a Kwik connection state past the connection's life: closing, draining, closed,
+   *     failed
+   */
   static boolean isOver(String kwikState) {
     return switch (kwikState) {
       case "Closing", "Draining", "Closed", "Failed", "Error" -> true;
@@ -92,7 +111,9 @@ final class Termination {
     };
   }
 
-  /** @param r runs once the connection is over, or now if it is */
+  /**
+   * @param r runs once the connection is over, or now if it is
+   */
   void whenEnded(Runnable r) {
     if (over) {
       r.run();
@@ -101,7 +122,9 @@ final class Termination {
     }
   }
 
-  /** @return false when the end was reported already: then nothing is to be done */
+  /**
+   * @return false when the end was reported already: then nothing is to be done
+   */
   boolean markOver() {
     if (over) {
       return false;

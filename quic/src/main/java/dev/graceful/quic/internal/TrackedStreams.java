@@ -16,22 +16,30 @@ final class TrackedStreams {
   private final List<TrackedStream> streams = new ArrayList<>();
   private final List<TrackedStream> view = Collections.unmodifiableList(streams);
 
-  /** @param connection the Kwik connection the streams belong to */
+  /**
+   * @param connection the Kwik connection the streams belong to
+   */
   TrackedStreams(QuicConnection connection) {
     this.connection = connection;
   }
 
-  /** @param stream a stream handed out by graceful */
+  /**
+   * @param stream a stream handed out by graceful
+   */
   void track(TrackedStream stream) {
     streams.add(stream);
   }
 
-  /** @return every tracked stream, reset ones included, in the order they were tracked */
+  /**
+   * @return every tracked stream, reset ones included, in the order they were tracked
+   */
   List<TrackedStream> all() {
     return view;
   }
 
-  /** @return true when a tracked, non-reset stream has a write pending or data (or FIN) unsent */
+  /**
+   * @return true when a tracked, non-reset stream has a write pending or data (or FIN) unsent
+   */
   boolean anySending() {
     for (TrackedStream s : streams) {
       if (!s.isReset() && s.writesInFlight() > 0) {
@@ -41,10 +49,15 @@ final class TrackedStreams {
     return anyUnsent();
   }
 
-  /** @return true when a tracked, non-reset stream still has data (or its FIN) to send */
+  /**
+   * @return true when a tracked, non-reset stream still has data (or its FIN) to send
+   */
   boolean anyUnsent() {
     for (TrackedStream s : streams) {
-      if (!s.isReset() && KwikInternals.progress(s.kwikStream()).map(KwikInternals.StreamProgress::unsent).orElse(false)) {
+      if (!s.isReset()
+          && KwikInternals.progress(s.kwikStream())
+              .map(KwikInternals.StreamProgress::unsent)
+              .orElse(false)) {
         return true;
       }
     }
@@ -82,11 +95,14 @@ final class TrackedStreams {
    */
   boolean drained() {
     for (TrackedStream s : streams) {
-      if (!s.isReset() && s.applicationAckExpected() && (s.writesInFlight() > 0 || !s.applicationAcked())) {
+      if (!s.isReset()
+          && s.applicationAckExpected()
+          && (s.writesInFlight() > 0 || !s.applicationAcked())) {
         return false; // (a write not yet returned would fail under the close)
       }
     }
     return everythingSent()
-        && (everyStreamAckedByApplication() || KwikInternals.bytesInFlight(connection).orElse(1) == 0);
+        && (everyStreamAckedByApplication()
+            || KwikInternals.bytesInFlight(connection).orElse(1) == 0);
   }
 }

@@ -10,7 +10,10 @@ import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import reactor.core.scheduler.Schedulers;
 
-/** A DTLS 1.2 client: over datagrams a close_notify can be lost, so the wait for the peer's has a deadline. */
+/**
+ * A DTLS 1.2 client: over datagrams a close_notify can be lost, so the wait for the peer's has a
+ * deadline.
+ */
 public final class DtlsClientExample {
   private DtlsClientExample() {}
 
@@ -27,7 +30,8 @@ public final class DtlsClientExample {
       InetSocketAddress server, SSLContext context, LoopGroup loops, byte[] message) {
     // tag::dtls-client[]
     TlsConnection conn =
-        TlsConnection.connectDatagram(server, context, loops, engine -> {}, Schedulers.parallel()).block();
+        TlsConnection.connectDatagram(server, context, loops, engine -> {}, Schedulers.parallel())
+            .block();
     conn.send(ByteBuffer.wrap(message)).block();
 
     ShutdownSpec policy =

@@ -25,8 +25,14 @@ public final class HttpsServerExample {
     // tag::https-server[]
     DisposableServer server =
         graceful
-            .install(HttpServer.create().host("127.0.0.1").port(0).secure(spec -> spec.sslContext(sslContext)))
-            .handle(graceful.http((req, res) -> res.sendString(Mono.just("hello\n")))) // exchanges tracked
+            .install(
+                HttpServer.create()
+                    .host("127.0.0.1")
+                    .port(0)
+                    .secure(spec -> spec.sslContext(sslContext)))
+            .handle(
+                graceful.http(
+                    (req, res) -> res.sendString(Mono.just("hello\n")))) // exchanges tracked
             .bindNow();
     // end::https-server[]
     return server;
@@ -42,7 +48,8 @@ public final class HttpsServerExample {
   public static ShutdownReport stop(GracefulServer graceful, DisposableServer server) {
     // tag::https-shutdown[]
     ServerShutdown policy =
-        ServerShutdown.of(ShutdownSpec.bidirectional()) // close_notify to each client, wait for its answer
+        ServerShutdown.of(
+                ShutdownSpec.bidirectional()) // close_notify to each client, wait for its answer
             .grace(Duration.ofSeconds(5)) // in-flight exchanges may finish first
             .deadline(Duration.ofSeconds(10)); // then the stragglers are forced and named
     ShutdownReport report = graceful.shutdown(server, policy).block();

@@ -20,7 +20,10 @@ import tech.kwik.core.log.NullLogger;
 import tech.kwik.core.server.ServerConnectionConfig;
 import tech.kwik.core.server.ServerConnector;
 
-/** QUIC on Kwik: a server graceful wraps, a client whose data is drained before its close, and the server's graceful shutdown. */
+/**
+ * QUIC on Kwik: a server graceful wraps, a client whose data is drained before its close, and the
+ * server's graceful shutdown.
+ */
 public final class QuicExample {
   private QuicExample() {}
 
@@ -36,7 +39,8 @@ public final class QuicExample {
    * @throws IOException if the port cannot be bound
    * @throws CertificateException if the key store holds no usable certificate
    */
-  public static QuicServer serve(KeyStore keys, String alias, char[] password, int port, LoopGroup loops)
+  public static QuicServer serve(
+      KeyStore keys, String alias, char[] password, int port, LoopGroup loops)
       throws IOException, CertificateException {
     // tag::quic-server[]
     ServerConnector connector =
@@ -69,7 +73,8 @@ public final class QuicExample {
    * @return the connected client
    * @throws IOException if the connection fails
    */
-  public static QuicClientConnection connect(String host, int port, KeyStore trusted) throws IOException {
+  public static QuicClientConnection connect(String host, int port, KeyStore trusted)
+      throws IOException {
     // tag::quic-client[]
     QuicClientConnection kwik =
         QuicClientConnection.newBuilder()
@@ -92,7 +97,8 @@ public final class QuicExample {
    * @param payload the bytes to send
    * @return how the close ended
    */
-  public static ShutdownResult sendThenClose(QuicClientConnection kwik, LoopGroup loops, byte[] payload) {
+  public static ShutdownResult sendThenClose(
+      QuicClientConnection kwik, LoopGroup loops, byte[] payload) {
     // tag::quic-close[]
     QuicConnection conn = QuicConnection.of(kwik, loops, "client");
     QuicStreamHandle stream = conn.openStream().block();
@@ -101,7 +107,9 @@ public final class QuicExample {
     ShutdownResult result =
         conn.shutdown(
                 ShutdownSpec.bidirectional() // QUIC: drain, CONNECTION_CLOSE, closing period
-                    .with(QuicShutdown.defaults().closeWith(0, "bye")) // application error code and reason
+                    .with(
+                        QuicShutdown.defaults()
+                            .closeWith(0, "bye")) // application error code and reason
                     .timeout(Duration.ofSeconds(5)))
             .block();
     // result.drained() == DRAINED: every byte was sent and acknowledged before the close
@@ -120,7 +128,8 @@ public final class QuicExample {
     ShutdownReport report =
         server
             .shutdown(
-                ServerShutdown.of(ShutdownSpec.bidirectional()) // drain, then an RFC close, per connection
+                ServerShutdown.of(
+                        ShutdownSpec.bidirectional()) // drain, then an RFC close, per connection
                     .deadline(Duration.ofSeconds(10))) // stragglers get a rapid close
             .block(); // refuses new connections, closes the open ones, then Kwik's server
     // end::quic-server-shutdown[]

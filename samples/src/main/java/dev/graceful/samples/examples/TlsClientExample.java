@@ -37,14 +37,17 @@ public final class TlsClientExample {
    * @throws IOException if the file cannot be read
    * @throws GeneralSecurityException if it holds no valid certificate
    */
-  public static SSLContext trusting(Path caPem, String protocol) throws IOException, GeneralSecurityException {
+  public static SSLContext trusting(Path caPem, String protocol)
+      throws IOException, GeneralSecurityException {
     // tag::tls-trust[]
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     trusted.load(null, null);
     try (InputStream in = Files.newInputStream(caPem)) {
-      trusted.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      trusted.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trusted);
     SSLContext context = SSLContext.getInstance(protocol); // "TLS" or "DTLS"
     context.init(null, tmf.getTrustManagers(), null);
@@ -60,7 +63,8 @@ public final class TlsClientExample {
    * @param request the bytes to send
    * @param response receives what the server sends before its close_notify
    * @return how the shutdown ended
-   * @throws ShutdownException if it did not end cleanly ({@link ShutdownException#reason()} says why)
+   * @throws ShutdownException if it did not end cleanly ({@link ShutdownException#reason()} says
+   *     why)
    */
   public static ShutdownResult requestThenClose(
       InetSocketAddress server, SSLContext context, byte[] request, ByteArrayOutputStream response)
@@ -74,7 +78,8 @@ public final class TlsClientExample {
       ShutdownSpec policy =
           ShutdownSpec.bidirectional() // send close_notify, then wait for the peer's
               .timeout(Duration.ofSeconds(5)) // ...for at most 5 s
-              .readInto(buf -> response.writeBytes(bytesOf(buf))); // data arriving meanwhile is yours
+              .readInto(
+                  buf -> response.writeBytes(bytesOf(buf))); // data arriving meanwhile is yours
       try {
         return conn.shutdown(policy).block(); // a cold Mono: nothing happens before this
       } finally {

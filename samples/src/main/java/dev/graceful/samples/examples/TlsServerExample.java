@@ -47,12 +47,16 @@ public final class TlsServerExample {
     return new TlsServerExample(server, open);
   }
 
-  /** @return the server's address */
+  /**
+   * @return the server's address
+   */
   public InetSocketAddress address() {
     return server.address();
   }
 
-  /** @return the report of a graceful shutdown of every open connection */
+  /**
+   * @return the report of a graceful shutdown of every open connection
+   */
   public ShutdownReport stop() {
     // tag::tls-server-shutdown[]
     ServerShutdown policy =

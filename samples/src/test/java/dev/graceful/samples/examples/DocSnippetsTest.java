@@ -38,10 +38,14 @@ class DocSnippetsTest {
    */
   static final Set<String> UNMARKED_ALLOWED = Set.of();
 
-  /** @return the repository's root: the directory above samples/ holding README.md */
+  /**
+   * @return the repository's root: the directory above samples/ holding README.md
+   */
   static Path root() {
     Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !(Files.isRegularFile(dir.resolve("README.md")) && Files.isDirectory(dir.resolve("samples")))) {
+    while (dir != null
+        && !(Files.isRegularFile(dir.resolve("README.md"))
+            && Files.isDirectory(dir.resolve("samples")))) {
       dir = dir.getParent();
     }
     assertThat(dir).as("repository root above %s", Path.of("").toAbsolutePath()).isNotNull();
@@ -78,7 +82,8 @@ class DocSnippetsTest {
       }
     }
     if (start < 0 || end < 0) {
-      throw new AssertionError("no region '" + tag + "' (// tag::" + tag + "[] ... // end::" + tag + "[]) in " + source);
+      throw new AssertionError(
+          "no region '" + tag + "' (// tag::" + tag + "[] ... // end::" + tag + "[]) in " + source);
     }
     List<String> region = lines.subList(start, end);
     int indent =
@@ -104,7 +109,8 @@ class DocSnippetsTest {
         if (include.matches()) {
           int fence = i + 1;
           if (fence >= lines.size() || !lines.get(fence).trim().equals("```java")) {
-            problems.add(name + ":" + (i + 1) + ": an include marker must be followed by a ```java fence");
+            problems.add(
+                name + ":" + (i + 1) + ": an include marker must be followed by a ```java fence");
             continue;
           }
           int close = fence + 1;
@@ -120,8 +126,15 @@ class DocSnippetsTest {
               List<String> expected = region(source, include.group(2));
               if (!block.equals(expected)) {
                 problems.add(
-                    name + ":" + (fence + 2) + ": differs from " + include.group(1) + "#" + include.group(2)
-                        + "; it should read:\n" + String.join("\n", expected));
+                    name
+                        + ":"
+                        + (fence + 2)
+                        + ": differs from "
+                        + include.group(1)
+                        + "#"
+                        + include.group(2)
+                        + "; it should read:\n"
+                        + String.join("\n", expected));
               }
             } catch (AssertionError e) {
               problems.add(name + ":" + (i + 1) + ": " + e.getMessage());
@@ -129,8 +142,13 @@ class DocSnippetsTest {
           }
           checked++;
           i = close;
-        } else if (line.trim().equals("```java") && !UNMARKED_ALLOWED.contains(name.replace('\\', '/'))) {
-          problems.add(name + ":" + (i + 1) + ": a ```java block without an <!-- include: path#tag --> marker above it");
+        } else if (line.trim().equals("```java")
+            && !UNMARKED_ALLOWED.contains(name.replace('\\', '/'))) {
+          problems.add(
+              name
+                  + ":"
+                  + (i + 1)
+                  + ": a ```java block without an <!-- include: path#tag --> marker above it");
         }
       }
     }

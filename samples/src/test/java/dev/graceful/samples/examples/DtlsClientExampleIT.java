@@ -27,8 +27,16 @@ class DtlsClientExampleIT {
     LoopGroup loops = LoopGroup.create(1);
     try (PeerProcess server =
         PeerProcess.start(
-            "s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
-            "-cert", certs.certFile().toString(), "-key", certs.keyFile().toString(), "-naccept", "1")) {
+            "s_server",
+            "-dtls1_2",
+            "-accept",
+            "127.0.0.1:" + port,
+            "-cert",
+            certs.certFile().toString(),
+            "-key",
+            certs.keyFile().toString(),
+            "-naccept",
+            "1")) {
       server.awaitLine("ACCEPT", WAIT);
 
       ShutdownResult r =

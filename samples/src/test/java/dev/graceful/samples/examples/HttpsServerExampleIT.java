@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.netty.DisposableServer;
 
-/** The reactor-netty server samples, with {@code openssl s_client} as an HTTP/1.1 keep-alive client. */
+/**
+ * The reactor-netty server samples, with {@code openssl s_client} as an HTTP/1.1 keep-alive client.
+ */
 class HttpsServerExampleIT {
   static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -29,11 +31,13 @@ class HttpsServerExampleIT {
   void openKeepAliveConnectionEndsWithCloseNotifyExchange() throws Exception {
     TestCerts certs = TestCerts.create();
     SslContext sslContext =
-        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate()).build();
+        SslContextBuilder.forServer(certs.cert().keys().getPrivate(), certs.cert().certificate())
+            .build();
     GracefulServer graceful = GracefulServer.create();
     DisposableServer server = HttpsServerExample.start(graceful, sslContext);
     try (PeerProcess client =
-        PeerProcess.start("s_client", "-connect", "127.0.0.1:" + server.port(), "-crlf", "-quiet")) {
+        PeerProcess.start(
+            "s_client", "-connect", "127.0.0.1:" + server.port(), "-crlf", "-quiet")) {
       client.send("GET / HTTP/1.1\nHost: localhost\n\n");
       client.awaitLine("hello", WAIT);
 

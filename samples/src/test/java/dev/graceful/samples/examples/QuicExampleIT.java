@@ -58,7 +58,10 @@ class QuicExampleIT {
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     keys.setKeyEntry(
-        "server", certs.cert().keys().getPrivate(), PASSWORD, new X509Certificate[] {certs.cert().certificate()});
+        "server",
+        certs.cert().keys().getPrivate(),
+        PASSWORD,
+        new X509Certificate[] {certs.cert().certificate()});
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     trusted.load(null, null);
     trusted.setCertificateEntry("ca", certs.cert().certificate());

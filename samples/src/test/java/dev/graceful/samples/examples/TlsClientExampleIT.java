@@ -17,7 +17,10 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** README's TLS quick start against {@code openssl s_server -www}, which answers, then sends its close_notify. */
+/**
+ * README's TLS quick start against {@code openssl s_server -www}, which answers, then sends its
+ * close_notify.
+ */
 class TlsClientExampleIT {
   static final Duration WAIT = Duration.ofSeconds(20);
   static final byte[] REQUEST = "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -35,7 +38,8 @@ class TlsClientExampleIT {
       ByteArrayOutputStream response = new ByteArrayOutputStream();
 
       ShutdownResult r =
-          TlsClientExample.requestThenClose(new InetSocketAddress("localhost", port), context, REQUEST, response);
+          TlsClientExample.requestThenClose(
+              new InetSocketAddress("localhost", port), context, REQUEST, response);
 
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
@@ -59,7 +63,10 @@ class TlsClientExampleIT {
       assertThatThrownBy(
               () ->
                   TlsClientExample.requestThenClose(
-                      new InetSocketAddress("localhost", port), context, REQUEST, new ByteArrayOutputStream()))
+                      new InetSocketAddress("localhost", port),
+                      context,
+                      REQUEST,
+                      new ByteArrayOutputStream()))
           .hasStackTraceContaining("SSLHandshakeException");
     } finally {
       server.close();

@@ -36,8 +36,10 @@ public class ComparisonApplication {
   public static final class Probe {
     /** Released once for each slow request that reaches its handler. */
     public final Semaphore slowStarted = new Semaphore(0);
+
     /** Counted down when an event stream starts. */
     public final CountDownLatch streamStarted = new CountDownLatch(1);
+
     /** The report of the starter's shutdown, once published (never without the starter). */
     public final CompletableFuture<ShutdownReport> report = new CompletableFuture<>();
 
@@ -53,8 +55,10 @@ public class ComparisonApplication {
   }
 
   @Bean
-  RouterFunction<ServerResponse> routes(ObjectProvider<GracefulShutdownSignal> signal, Probe probe) {
-    Mono<Void> draining = signal.stream().findFirst().map(GracefulShutdownSignal::draining).orElse(Mono.never());
+  RouterFunction<ServerResponse> routes(
+      ObjectProvider<GracefulShutdownSignal> signal, Probe probe) {
+    Mono<Void> draining =
+        signal.stream().findFirst().map(GracefulShutdownSignal::draining).orElse(Mono.never());
     return RouterFunctions.route()
         .GET("/hello", req -> ServerResponse.ok().bodyValue("hello"))
         .GET(
@@ -62,7 +66,8 @@ public class ComparisonApplication {
             req -> {
               long ms = Long.parseLong(req.queryParam("ms").orElse("1000"));
               probe.slowStarted.release();
-              return ServerResponse.ok().body(Mono.delay(Duration.ofMillis(ms)).map(x -> "slow " + ms), String.class);
+              return ServerResponse.ok()
+                  .body(Mono.delay(Duration.ofMillis(ms)).map(x -> "slow " + ms), String.class);
             })
         .GET(
             "/events",
@@ -74,7 +79,9 @@ public class ComparisonApplication {
                       .takeUntilOther(draining)
                       .concatWith(Mono.just(ServerSentEvent.builder("bye").event("bye").build()))
                       .doOnSubscribe(s -> probe.streamStarted.countDown());
-              return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(BodyInserters.fromServerSentEvents(events));
+              return ServerResponse.ok()
+                  .contentType(MediaType.TEXT_EVENT_STREAM)
+                  .body(BodyInserters.fromServerSentEvents(events));
             })
         .build();
   }

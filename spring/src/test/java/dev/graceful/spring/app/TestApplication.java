@@ -28,8 +28,8 @@ import reactor.core.publisher.Mono;
 /**
  * The application the end-to-end tests start: {@code /hello}, {@code /slow?ms=N}, {@code /events}
  * (server-sent events that end with {@code bye} when draining begins) and {@code /ws} (a WebSocket
- * echo that closes with 1001 when draining begins). It tells the test
- * when a slow request or a stream has reached it, and hands over the shutdown's report.
+ * echo that closes with 1001 when draining begins). It tells the test when a slow request or a
+ * stream has reached it, and hands over the shutdown's report.
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
 @EnableAutoConfiguration
@@ -38,8 +38,10 @@ public class TestApplication {
   public static final class Probe {
     /** Released once for each slow request that reaches its handler. */
     public final Semaphore slowStarted = new Semaphore(0);
+
     /** Counted down when an event stream starts. */
     public final CountDownLatch streamStarted = new CountDownLatch(1);
+
     /** The report of the shutdown, once published. */
     public final CompletableFuture<ShutdownReport> report = new CompletableFuture<>();
 
@@ -74,19 +76,24 @@ public class TestApplication {
             req -> {
               long ms = Long.parseLong(req.queryParam("ms").orElse("1000"));
               probe.slowStarted.release();
-              return ServerResponse.ok().body(Mono.delay(Duration.ofMillis(ms)).map(x -> "slow " + ms), String.class);
+              return ServerResponse.ok()
+                  .body(Mono.delay(Duration.ofMillis(ms)).map(x -> "slow " + ms), String.class);
             })
         .GET(
             "/events",
             req -> {
               Flux<ServerSentEvent<String>> ticks =
-                  Flux.interval(Duration.ofMillis(100)).onBackpressureDrop().map(n -> ServerSentEvent.builder("tick " + n).build());
+                  Flux.interval(Duration.ofMillis(100))
+                      .onBackpressureDrop()
+                      .map(n -> ServerSentEvent.builder("tick " + n).build());
               Flux<ServerSentEvent<String>> events =
                   ticks
                       .takeUntilOther(signal.draining())
                       .concatWith(Mono.just(ServerSentEvent.builder("bye").event("bye").build()))
                       .doOnSubscribe(s -> probe.streamStarted.countDown());
-              return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(BodyInserters.fromServerSentEvents(events));
+              return ServerResponse.ok()
+                  .contentType(MediaType.TEXT_EVENT_STREAM)
+                  .body(BodyInserters.fromServerSentEvents(events));
             })
         .build();
   }

@@ -6,9 +6,9 @@ import java.time.Duration;
  * How long a listener stops accepting after an accept failed. An accept fails when the process or
  * system ran out of file descriptors (EMFILE, ENFILE) or memory, and the connection it could not
  * take stays in the backlog: the listener is ready again at once, so accepting again without a
- * pause spins the loop thread and floods the log. Each failure in a row pauses twice as long as
- * the last, from 10 ms up to 1 s; an accept that succeeds ends the episode. Only the first failure
- * of an episode is news worth a log line. Confined to the listener's loop.
+ * pause spins the loop thread and floods the log. Each failure in a row pauses twice as long as the
+ * last, from 10 ms up to 1 s; an accept that succeeds ends the episode. Only the first failure of
+ * an episode is news worth a log line. Confined to the listener's loop.
  */
 public final class AcceptBackoff {
   /** The first pause of an episode. */
@@ -28,7 +28,9 @@ public final class AcceptBackoff {
   private Duration next = FIRST;
   private long failures;
 
-  /** @return the pause after an accept failed */
+  /**
+   * @return the pause after an accept failed
+   */
   public Pause failed() {
     failures++;
     Duration pause = next;

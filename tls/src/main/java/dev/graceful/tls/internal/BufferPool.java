@@ -3,15 +3,15 @@ package dev.graceful.tls.internal;
 import java.nio.ByteBuffer;
 
 /**
- * Per-thread record buffers: three scratch buffers that the operations running on the thread
- * borrow in turn, and a free list of spare buffers. A connection holds buffers only while they
- * hold bytes: an idle connection, or one whose shutdown waits for the peer, holds none.
+ * Per-thread record buffers: three scratch buffers that the operations running on the thread borrow
+ * in turn, and a free list of spare buffers. A connection holds buffers only while they hold bytes:
+ * an idle connection, or one whose shutdown waits for the peer, holds none.
  *
- * <p>Borrowing the scratch stores nothing into the connection when the connection last borrowed
- * the same thread's scratch: its fields still point there. That matters to the garbage collector:
- * a connection is long-lived, and every reference stored into an old object costs a card mark
- * and, in G1, concurrent refinement on another core. Only an operation that ends with bytes left
- * (a partial record, an unwritten one) keeps the buffer: the thread's scratch then takes a spare.
+ * <p>Borrowing the scratch stores nothing into the connection when the connection last borrowed the
+ * same thread's scratch: its fields still point there. That matters to the garbage collector: a
+ * connection is long-lived, and every reference stored into an old object costs a card mark and, in
+ * G1, concurrent refinement on another core. Only an operation that ends with bytes left (a partial
+ * record, an unwritten one) keeps the buffer: the thread's scratch then takes a spare.
  *
  * <p>An operation that starts while another one on the same thread has the scratch (a callback
  * nested in a delivery) takes spares from the free list instead. A {@link TlsEngine} runs on one
@@ -45,7 +45,9 @@ final class BufferPool {
 
   private BufferPool() {}
 
-  /** @return the calling thread's pool */
+  /**
+   * @return the calling thread's pool
+   */
   static BufferPool local() {
     return LOCAL.get();
   }
@@ -80,8 +82,8 @@ final class BufferPool {
   }
 
   /**
-   * Lends the scratch to the operation starting now, unless an operation on this thread already
-   * has it.
+   * Lends the scratch to the operation starting now, unless an operation on this thread already has
+   * it.
    *
    * @return true if lent: the caller must {@link #endLoan()} when its operation returns
    */
@@ -122,7 +124,9 @@ final class BufferPool {
     scratch[slot] = take(SLAB);
   }
 
-  /** @return buffers free on this thread (for tests) */
+  /**
+   * @return buffers free on this thread (for tests)
+   */
   int free() {
     return size;
   }

@@ -36,17 +36,23 @@ final class Handshake {
     this.delegatedTasks = delegatedTasks;
   }
 
-  /** @return where the JDK engine's delegated tasks run, when {@link Progress#TASKS} asks */
+  /**
+   * @return where the JDK engine's delegated tasks run, when {@link Progress#TASKS} asks
+   */
   Executor delegatedTasks() {
     return delegatedTasks;
   }
 
-  /** @return true if the handshake resumed a session (read from the hello messages) */
+  /**
+   * @return true if the handshake resumed a session (read from the hello messages)
+   */
   boolean resumed() {
     return resumed;
   }
 
-  /** @return the negotiated protocol once the first handshake finished, else null */
+  /**
+   * @return the negotiated protocol once the first handshake finished, else null
+   */
   String protocol() {
     return protocol;
   }
@@ -92,7 +98,8 @@ final class Handshake {
           if (r == null || r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
             int n = records.readTransport();
             if (n < 0) {
-              throw ledger.fail(Reason.TRUNCATED, "the transport closed during the handshake", null);
+              throw ledger.fail(
+                  Reason.TRUNCATED, "the transport closed during the handshake", null);
             }
             if (n == 0) {
               return Progress.WANT_READ;
@@ -112,7 +119,9 @@ final class Handshake {
     }
   }
 
-  /** @return true while the first handshake is still waiting for the peer's flight */
+  /**
+   * @return true while the first handshake is still waiting for the peer's flight
+   */
   boolean awaitsPeerFlight() {
     HandshakeStatus hs = records.ssl().getHandshakeStatus();
     return records.observesHellos()
@@ -145,9 +154,9 @@ final class Handshake {
    * A failed handshake is reported as what it is: the JDK's {@link SSLHandshakeException} as
    * thrown, another {@link SSLException} of the engine wrapped in one (message and cause kept), an
    * ending by the peer as one of our own. Transport errors and refusals stay {@link
-   * ShutdownException}s. The fatal alert the JDK engine prepared (after a failed certificate
-   * check: {@code bad_certificate}, {@code certificate_unknown}) is sent first, best effort, so
-   * that the peer learns why.
+   * ShutdownException}s. The fatal alert the JDK engine prepared (after a failed certificate check:
+   * {@code bad_certificate}, {@code certificate_unknown}) is sent first, best effort, so that the
+   * peer learns why.
    *
    * @param e what {@link #advance()} or {@link #retransmit()} threw
    * @return the exception to throw
@@ -172,7 +181,9 @@ final class Handshake {
     return h;
   }
 
-  /** @return the failure's own words, without the reason and state a shutdown error carries */
+  /**
+   * @return the failure's own words, without the reason and state a shutdown error carries
+   */
   private static String message(ShutdownException e) {
     String m = String.valueOf(e.getMessage());
     int colon = m.indexOf("]: ");

@@ -8,15 +8,15 @@ import java.util.Arrays;
  * JDK exposes no such signal (a resumed server session is a new object with a new creation time).
  *
  * <ul>
- *   <li>TLS 1.3 (RFC 8446 §4.2.11): "the server MUST ... [send] the pre_shared_key extension" in its
- *       ServerHello when it accepts a PSK, i.e. resumes.
+ *   <li>TLS 1.3 (RFC 8446 §4.2.11): "the server MUST ... [send] the pre_shared_key extension" in
+ *       its ServerHello when it accepts a PSK, i.e. resumes.
  *   <li>TLS 1.2 (RFC 5246 §7.4.1.3, RFC 5077 §3.4): the server resumes by answering with the same
  *       non-empty session_id the client offered.
  * </ul>
  *
  * Fed with the first bytes of each direction before encryption starts; it looks only at the first
- * handshake record of each, and gives up (reports not resumed) on anything it cannot parse. A
- * DTLS HelloVerifyRequest is skipped; the session id of the first ClientHello is the one offered.
+ * handshake record of each, and gives up (reports not resumed) on anything it cannot parse. A DTLS
+ * HelloVerifyRequest is skipped; the session id of the first ClientHello is the one offered.
  */
 final class HelloObserver {
   private static final int HANDSHAKE = 22;
@@ -34,13 +34,17 @@ final class HelloObserver {
   private final int recordHeader;
   private final int handshakeHeader;
 
-  /** @param datagram true for DTLS (13-byte record headers, 12-byte handshake headers) */
+  /**
+   * @param datagram true for DTLS (13-byte record headers, 12-byte handshake headers)
+   */
   HelloObserver(boolean datagram) {
     this.recordHeader = datagram ? 13 : 5;
     this.handshakeHeader = datagram ? 12 : 4;
   }
 
-  /** @return true once both hellos were seen (no more bytes need to be shown) */
+  /**
+   * @return true once both hellos were seen (no more bytes need to be shown)
+   */
   boolean done() {
     return clientDone && serverDone;
   }
@@ -62,7 +66,8 @@ final class HelloObserver {
   }
 
   private void parse(ByteBuffer b) {
-    if (b.remaining() < recordHeader + handshakeHeader || (b.get(b.position()) & 0xff) != HANDSHAKE) {
+    if (b.remaining() < recordHeader + handshakeHeader
+        || (b.get(b.position()) & 0xff) != HANDSHAKE) {
       return;
     }
     int recordLength = b.getShort(b.position() + recordHeader - 2) & 0xffff;
@@ -98,7 +103,9 @@ final class HelloObserver {
     }
   }
 
-  /** @return true if the observed hellos show a resumed session */
+  /**
+   * @return true if the observed hellos show a resumed session
+   */
   boolean resumed() {
     if (serverTls13) {
       return serverPsk;

@@ -7,13 +7,14 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * Drives one non-shutdown operation (handshake, write) on the engine's loop: run it, wait for the
  * readiness it asks for, run it again. Delegated TLS tasks (certificate checks, key agreement) run
- * on the engine's task executor ({@code Schedulers.boundedElastic()} by default), never on the loop.
+ * on the engine's task executor ({@code Schedulers.boundedElastic()} by default), never on the
+ * loop.
  */
 public final class LoopTask implements Runnable {
   /** One attempt of the operation. */
@@ -88,7 +89,8 @@ public final class LoopTask implements Runnable {
    * @param onEnd runs on the loop once the operation ended: done, failed or cancelled after start
    * @return a cold Mono running it to completion
    */
-  public static Mono<Void> run(TlsEngine engine, Attempt attempt, Runnable onStart, Runnable onEnd) {
+  public static Mono<Void> run(
+      TlsEngine engine, Attempt attempt, Runnable onStart, Runnable onEnd) {
     return Mono.create(
         sink -> {
           LoopTask task = new LoopTask(engine, attempt, sink, onStart, onEnd);
@@ -153,10 +155,15 @@ public final class LoopTask implements Runnable {
       return;
     }
     Duration wait = nextRetransmission;
-    nextRetransmission = wait.multipliedBy(2).compareTo(MAX_RETRANSMISSION) > 0 ? MAX_RETRANSMISSION : wait.multipliedBy(2);
+    nextRetransmission =
+        wait.multipliedBy(2).compareTo(MAX_RETRANSMISSION) > 0
+            ? MAX_RETRANSMISSION
+            : wait.multipliedBy(2);
     retransmissionTimer =
         retransmissions.schedule(
-            () -> engine.executor().execute(this::retransmit), wait.toNanos(), TimeUnit.NANOSECONDS);
+            () -> engine.executor().execute(this::retransmit),
+            wait.toNanos(),
+            TimeUnit.NANOSECONDS);
   }
 
   private void retransmit() {

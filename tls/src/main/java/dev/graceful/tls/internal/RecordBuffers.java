@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 /**
  * One connection's record buffers: network input, network output and decrypted input. An operation
  * brackets its work with {@link #hold()} and {@link #trim}; in between, the {@link RecordLayer}
- * works with the buffers. Between operations the connection keeps only the buffers that hold
- * bytes; the rest come from the loop thread's {@link BufferPool}. Confined to the engine's loop.
+ * works with the buffers. Between operations the connection keeps only the buffers that hold bytes;
+ * the rest come from the loop thread's {@link BufferPool}. Confined to the engine's loop.
  */
 final class RecordBuffers {
   // During an operation: the buffers it works with (see hold() and trim()). Between operations a
@@ -33,8 +33,8 @@ final class RecordBuffers {
 
   /**
    * Provides the record buffers an operation works with: those the connection owns (they hold
-   * bytes), else the thread's scratch, else (an operation nested in another on this thread)
-   * spares. A field already pointing at the buffer to use is not written.
+   * bytes), else the thread's scratch, else (an operation nested in another on this thread) spares.
+   * A field already pointing at the buffer to use is not written.
    *
    * @return the pool whose scratch this operation borrowed, or null; hand it to {@link #trim}
    */
@@ -62,15 +62,17 @@ final class RecordBuffers {
     return lent;
   }
 
-  /** @return the scratch buffer of {@code slot} if lent and large enough, else a spare */
+  /**
+   * @return the scratch buffer of {@code slot} if lent and large enough, else a spare
+   */
   private static ByteBuffer borrow(BufferPool pool, BufferPool lent, int slot, int size) {
     return lent != null && size <= BufferPool.SLAB ? lent.scratch(slot) : pool.take(size);
   }
 
   /**
    * Ends an operation: a buffer that holds bytes stays with the connection (a borrowed scratch
-   * buffer is replaced in the thread's scratch by a spare), an empty one of its own or a spare
-   * goes back to the pool, and the scratch is given back.
+   * buffer is replaced in the thread's scratch by a spare), an empty one of its own or a spare goes
+   * back to the pool, and the scratch is given back.
    *
    * @param lent what {@link #hold()} returned
    */
@@ -127,17 +129,23 @@ final class RecordBuffers {
         + (ownsAppIn ? appIn.capacity() : 0);
   }
 
-  /** @return network input, in write mode: [0, position) not yet unwrapped; during an operation */
+  /**
+   * @return network input, in write mode: [0, position) not yet unwrapped; during an operation
+   */
   ByteBuffer netIn() {
     return netIn;
   }
 
-  /** @return network output, in write mode: [0, position) not yet written; during an operation */
+  /**
+   * @return network output, in write mode: [0, position) not yet written; during an operation
+   */
   ByteBuffer netOut() {
     return netOut;
   }
 
-  /** @return decrypted input, in write mode: [0, position) not yet delivered; during an operation */
+  /**
+   * @return decrypted input, in write mode: [0, position) not yet delivered; during an operation
+   */
   ByteBuffer appIn() {
     return appIn;
   }

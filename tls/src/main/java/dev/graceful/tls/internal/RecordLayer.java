@@ -48,17 +48,23 @@ final class RecordLayer {
     this.hellos = new HelloObserver(datagram);
   }
 
-  /** @return the JDK engine */
+  /**
+   * @return the JDK engine
+   */
   SSLEngine ssl() {
     return ssl;
   }
 
-  /** @return true for DTLS: records travel in datagrams that can be lost */
+  /**
+   * @return true for DTLS: records travel in datagrams that can be lost
+   */
   boolean datagram() {
     return datagram;
   }
 
-  /** @return true until {@link #endHelloObservation()}: the first handshake has not finished */
+  /**
+   * @return true until {@link #endHelloObservation()}: the first handshake has not finished
+   */
   boolean observesHellos() {
     return hellos != null;
   }
@@ -76,7 +82,9 @@ final class RecordLayer {
 
   // ------------------------------------------------------------------ reading
 
-  /** @return the result, or null if no bytes are buffered */
+  /**
+   * @return the result, or null if no bytes are buffered
+   */
   SSLEngineResult unwrapOnce() throws ShutdownException {
     ByteBuffer netIn = buffers.netIn();
     if (netIn.position() == 0
@@ -107,7 +115,9 @@ final class RecordLayer {
     }
   }
 
-  /** @return bytes read into network input, 0 if none are available, -1 at end of stream */
+  /**
+   * @return bytes read into network input, 0 if none are available, -1 at end of stream
+   */
   int readTransport() throws ShutdownException {
     ByteBuffer netIn = buffers.netIn();
     if (!netIn.hasRemaining()) {
@@ -122,7 +132,9 @@ final class RecordLayer {
 
   // ------------------------------------------------------------------ writing
 
-  /** @return the engine's result; network output is grown if even an empty one is too small */
+  /**
+   * @return the engine's result; network output is grown if even an empty one is too small
+   */
   SSLEngineResult wrap(ByteBuffer src) throws ShutdownException {
     try {
       ByteBuffer netOut = buffers.netOut();
@@ -140,7 +152,9 @@ final class RecordLayer {
     }
   }
 
-  /** @return true when everything wrapped has been handed to the transport */
+  /**
+   * @return true when everything wrapped has been handed to the transport
+   */
   boolean flush() throws ShutdownException {
     ByteBuffer netOut = buffers.netOut();
     if (netOut.position() == 0) {

@@ -9,8 +9,8 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 
 /**
  * The inbound side of one connection up to the peer's close_notify: unwraps records, drops DTLS
- * replays, hands application data to the {@link Inbound} policy and counts it, and notes the
- * peer's close (or a bare EOF) in the {@link ShutdownLedger}. Confined to the engine's loop.
+ * replays, hands application data to the {@link Inbound} policy and counts it, and notes the peer's
+ * close (or a bare EOF) in the {@link ShutdownLedger}. Confined to the engine's loop.
  */
 final class RecordReader {
   /** Records unwrapped per step before yielding the loop to other connections and timers. */
@@ -46,14 +46,16 @@ final class RecordReader {
     this.replays = replays;
   }
 
-  /** @return DTLS application records dropped as replays (RFC 6347 anti-replay) */
+  /**
+   * @return DTLS application records dropped as replays (RFC 6347 anti-replay)
+   */
   long replayedRecords() {
     return replayedRecords;
   }
 
   /**
-   * Unwraps records and hands out application data until the peer's close_notify, no more input,
-   * or the per-step budget is spent. Post-handshake messages (TLS 1.3 tickets, key updates) are
+   * Unwraps records and hands out application data until the peer's close_notify, no more input, or
+   * the per-step budget is spent. Post-handshake messages (TLS 1.3 tickets, key updates) are
    * processed on the way: "any final handshake-layer messages received are processed".
    *
    * @param inbound where data goes
@@ -96,7 +98,8 @@ final class RecordReader {
       }
       if (n < 0) {
         if (buffers.netIn().position() > 0) {
-          throw ledger.fail(Reason.TRUNCATED, "the transport closed in the middle of a TLS record", null);
+          throw ledger.fail(
+              Reason.TRUNCATED, "the transport closed in the middle of a TLS record", null);
         }
         if (!ignoreUnexpectedEof) {
           // "There are SSL/TLS implementations that never send the required close_notify alert

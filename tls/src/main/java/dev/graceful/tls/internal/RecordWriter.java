@@ -26,8 +26,8 @@ final class RecordWriter {
   }
 
   /**
-   * Encrypts and writes as much of {@code src} as the transport takes. T2: refused once SENT is
-   * set ("Once SSL_shutdown() is called, SSL_write(3) can no longer be used").
+   * Encrypts and writes as much of {@code src} as the transport takes. T2: refused once SENT is set
+   * ("Once SSL_shutdown() is called, SSL_write(3) can no longer be used").
    *
    * @param src plaintext; its position advances
    * @return DONE when all of it is written, WANT_WRITE otherwise
@@ -68,8 +68,8 @@ final class RecordWriter {
   }
 
   /**
-   * Our close_notify is not to be sent: SSL_set_shutdown(SENT) or a quiet shutdown set SENT
-   * without it. "SSL_shutdown() will not send close_notify" then.
+   * Our close_notify is not to be sent: SSL_set_shutdown(SENT) or a quiet shutdown set SENT without
+   * it. "SSL_shutdown() will not send close_notify" then.
    */
   void skipClose() {
     closeWrapped = true;

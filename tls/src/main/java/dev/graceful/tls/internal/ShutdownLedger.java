@@ -29,22 +29,30 @@ final class ShutdownLedger {
   private boolean unauthenticatedEof;
   private volatile long bytesRead;
 
-  /** @param transport the connection's transport, which names it */
+  /**
+   * @param transport the connection's transport, which names it
+   */
   ShutdownLedger(TlsTransport transport) {
     this.transport = transport;
   }
 
-  /** @return the connection's identity */
+  /**
+   * @return the connection's identity
+   */
   String connectionId() {
     return transport.describe();
   }
 
-  /** @return the current state; any thread */
+  /**
+   * @return the current state; any thread
+   */
   ShutdownState state() {
     return ShutdownState.ofBits(stateBits);
   }
 
-  /** @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL) */
+  /**
+   * @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL)
+   */
   boolean fatal() {
     return fatal;
   }
@@ -54,7 +62,9 @@ final class ShutdownLedger {
     released = true;
   }
 
-  /** @return application bytes read over the connection; any thread */
+  /**
+   * @return application bytes read over the connection; any thread
+   */
   long bytesRead() {
     return bytesRead;
   }
@@ -69,7 +79,11 @@ final class ShutdownLedger {
     ShutdownState now = state();
     if (now.with(next) != next) {
       throw new IllegalArgumentException(
-          "cannot clear shutdown bits: " + now + " -> " + next + " (a sent or received close stays so)");
+          "cannot clear shutdown bits: "
+              + now
+              + " -> "
+              + next
+              + " (a sent or received close stays so)");
     }
     if (!now.received() && next.received() && !now.sent()) {
       peerFirst = true;
@@ -109,7 +123,9 @@ final class ShutdownLedger {
     markReceived();
   }
 
-  /** @param n application bytes just handed out */
+  /**
+   * @param n application bytes just handed out
+   */
   void countRead(int n) {
     bytesRead += n;
   }
@@ -133,7 +149,9 @@ final class ShutdownLedger {
 
   // ------------------------------------------------------------------ errors
 
-  /** @throws ShutdownException ILLEGAL_STATE after a fatal error or once released */
+  /**
+   * @throws ShutdownException ILLEGAL_STATE after a fatal error or once released
+   */
   void checkUsable() throws ShutdownException {
     if (released) {
       // SSL_free: nothing may be done with the connection afterwards; refusing keeps the state
@@ -171,7 +189,9 @@ final class ShutdownLedger {
     return e.getClass().getName() + " on " + connectionId();
   }
 
-  /** @return an exception to throw, leaving the connection usable */
+  /**
+   * @return an exception to throw, leaving the connection usable
+   */
   ShutdownException error(Reason reason, String message) {
     return new ShutdownException(reason, connectionId(), state(), message, null);
   }

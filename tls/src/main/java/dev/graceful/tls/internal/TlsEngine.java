@@ -63,7 +63,8 @@ public final class TlsEngine implements ShutdownEngine {
    * @param delegatedTasks where slow handshake tasks run; never the loop
    * @param datagram true for DTLS: records travel in datagrams that can be lost
    */
-  public TlsEngine(SSLEngine ssl, TlsTransport transport, Executor delegatedTasks, boolean datagram) {
+  public TlsEngine(
+      SSLEngine ssl, TlsTransport transport, Executor delegatedTasks, boolean datagram) {
     this.transport = transport;
     this.buffers =
         new RecordBuffers(
@@ -77,17 +78,23 @@ public final class TlsEngine implements ShutdownEngine {
     this.handshake = new Handshake(records, ledger, delegatedTasks);
   }
 
-  /** @return the JDK engine */
+  /**
+   * @return the JDK engine
+   */
   public SSLEngine ssl() {
     return records.ssl();
   }
 
-  /** @return where the JDK engine's delegated tasks run */
+  /**
+   * @return where the JDK engine's delegated tasks run
+   */
   public Executor delegatedTasks() {
     return handshake.delegatedTasks();
   }
 
-  /** @return the transport */
+  /**
+   * @return the transport
+   */
   public TlsTransport transport() {
     return transport;
   }
@@ -112,7 +119,9 @@ public final class TlsEngine implements ShutdownEngine {
     return ledger.state();
   }
 
-  /** @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL) */
+  /**
+   * @return true after a fatal error (SSL_ERROR_SYSCALL / SSL_ERROR_SSL)
+   */
   public boolean isFatal() {
     return ledger.fatal();
   }
@@ -126,22 +135,30 @@ public final class TlsEngine implements ShutdownEngine {
     return buffers.capacity();
   }
 
-  /** @return true if the handshake resumed a session (read from the hello messages) */
+  /**
+   * @return true if the handshake resumed a session (read from the hello messages)
+   */
   public boolean resumed() {
     return handshake.resumed();
   }
 
-  /** @return application bytes read over the connection */
+  /**
+   * @return application bytes read over the connection
+   */
   public long bytesRead() {
     return ledger.bytesRead();
   }
 
-  /** @return DTLS application records dropped as replays (RFC 6347 anti-replay) */
+  /**
+   * @return DTLS application records dropped as replays (RFC 6347 anti-replay)
+   */
   public long replayedRecords() {
     return reader.replayedRecords();
   }
 
-  /** @return true for DTLS */
+  /**
+   * @return true for DTLS
+   */
   public boolean isDatagram() {
     return records.datagram();
   }
@@ -183,7 +200,9 @@ public final class TlsEngine implements ShutdownEngine {
     }
   }
 
-  /** @return true while the first handshake is still waiting for the peer's flight */
+  /**
+   * @return true while the first handshake is still waiting for the peer's flight
+   */
   public boolean awaitsPeerFlight() {
     return handshake.awaitsPeerFlight();
   }
@@ -214,8 +233,8 @@ public final class TlsEngine implements ShutdownEngine {
   // ------------------------------------------------------------------ application data
 
   /**
-   * Encrypts and writes as much of {@code src} as the transport takes. T2: refused once SENT is
-   * set ("Once SSL_shutdown() is called, SSL_write(3) can no longer be used").
+   * Encrypts and writes as much of {@code src} as the transport takes. T2: refused once SENT is set
+   * ("Once SSL_shutdown() is called, SSL_write(3) can no longer be used").
    *
    * @param src plaintext; its position advances
    * @return DONE when all of it is written, WANT_WRITE otherwise
@@ -316,7 +335,9 @@ public final class TlsEngine implements ShutdownEngine {
       default:
         throw ledger.error(
             Reason.INVALID_ARGUMENT,
-            "mode " + request.mode().cliName() + " is QUIC's; TLS and DTLS shut down bidirectional, fast, quiet or wait-peer");
+            "mode "
+                + request.mode().cliName()
+                + " is QUIC's; TLS and DTLS shut down bidirectional, fast, quiet or wait-peer");
     }
   }
 
@@ -378,7 +399,9 @@ public final class TlsEngine implements ShutdownEngine {
     closeTransport();
   }
 
-  /** @return completes once {@link #closeTransport()} ran */
+  /**
+   * @return completes once {@link #closeTransport()} ran
+   */
   public Mono<Void> closed() {
     return closed.asMono();
   }

@@ -6,13 +6,15 @@ import java.util.concurrent.Executor;
 
 /**
  * The byte pipe under a {@link TlsEngine}, as the engine sees it: the API's {@code
- * dev.graceful.tls.TlsTransport}, which a connection adapts to this interface. A type of its own
- * so that this package never depends on the API package built on it. All methods but {@link
+ * dev.graceful.tls.TlsTransport}, which a connection adapts to this interface. A type of its own so
+ * that this package never depends on the API package built on it. All methods but {@link
  * #executor()} run on the executor.
  */
 public interface TlsTransport {
 
-  /** @return the executor owning this transport and the connection on it */
+  /**
+   * @return the executor owning this transport and the connection on it
+   */
   Executor executor();
 
   /**
@@ -36,7 +38,8 @@ public interface TlsTransport {
   /**
    * Runs {@code onReady} once on the executor when reading ({@code forWrite} false) or writing may
    * make progress, soon if it already may (input already there, room to write): readiness is
-   * level-triggered, as engines rely on it. Several operations may wait at once; each is woken once.
+   * level-triggered, as engines rely on it. Several operations may wait at once; each is woken
+   * once.
    *
    * @param forWrite wait for writability instead of readability
    * @param onReady what to run
@@ -53,9 +56,13 @@ public interface TlsTransport {
   /** Closes the transport; idempotent. */
   void close();
 
-  /** @return false once closed */
+  /**
+   * @return false once closed
+   */
   boolean isOpen();
 
-  /** @return a short identity such as {@code 127.0.0.1:50432->127.0.0.1:4433} */
+  /**
+   * @return a short identity such as {@code 127.0.0.1:50432->127.0.0.1:4433}
+   */
   String describe();
 }

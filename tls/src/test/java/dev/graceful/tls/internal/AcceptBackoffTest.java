@@ -25,7 +25,8 @@ class AcceptBackoffTest {
     assertThat(pauses)
         .extracting(Duration::toMillis)
         .containsExactly(10L, 20L, 40L, 80L, 160L, 320L, 640L, 1000L, 1000L, 1000L);
-    assertThat(news).containsExactly(true, false, false, false, false, false, false, false, false, false);
+    assertThat(news)
+        .containsExactly(true, false, false, false, false, false, false, false, false, false);
   }
 
   // An accept that succeeds ends the episode: it says how many failed, and the next failure

@@ -78,7 +78,9 @@ final class LoopDeadlines {
     }
   }
 
-  /** @return true when nothing is pending or armed, so the loop can forget this clock */
+  /**
+   * @return true when nothing is pending or armed, so the loop can forget this clock
+   */
   boolean idle() {
     return size == 0 && first == null && armed == null;
   }
@@ -162,7 +164,9 @@ final class LoopDeadlines {
     e.next = null;
   }
 
-  /** @return the earliest pending deadline, or null */
+  /**
+   * @return the earliest pending deadline, or null
+   */
   private Entry earliest() {
     Entry h = size > 0 ? heap[0] : null;
     if (first == null) {

@@ -20,7 +20,8 @@ import reactor.core.publisher.Mono;
  */
 public final class LoopSet {
   // weak keys: the set lives as long as its group is reachable; the set never refers to the group
-  private static final Map<Object, LoopSet> BY_OWNER = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Map<Object, LoopSet> BY_OWNER =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private final List<SelectorLoop> loops;
   private final AtomicInteger next = new AtomicInteger();
@@ -67,17 +68,23 @@ public final class LoopSet {
     return set;
   }
 
-  /** @return the next loop, round-robin */
+  /**
+   * @return the next loop, round-robin
+   */
   public SelectorLoop next() {
     return loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
   }
 
-  /** @return the loops, in the order they were started */
+  /**
+   * @return the loops, in the order they were started
+   */
   public List<SelectorLoop> loops() {
     return loops;
   }
 
-  /** @return completes when every loop thread has ended */
+  /**
+   * @return completes when every loop thread has ended
+   */
   public Mono<Void> shutdown() {
     return Flux.fromIterable(loops).flatMap(SelectorLoop::shutdown).then();
   }

@@ -30,9 +30,8 @@ import reactor.core.scheduler.Scheduler;
  * The thread is a Reactor {@link NonBlocking} thread: {@code block()} on it fails loudly, and under
  * BlockHound any blocking call but the selector's own wait is reported. No failure of a task or a
  * readiness handler ends the thread, whatever it throws, nor does a log that fails to report it;
- * only the selector failing does. All timing runs on a
- * Reactor {@code Scheduler} (R3): {@link #deadline} coalesces the loop's deadlines on one clock into
- * a single scheduled task.
+ * only the selector failing does. All timing runs on a Reactor {@code Scheduler} (R3): {@link
+ * #deadline} coalesces the loop's deadlines on one clock into a single scheduled task.
  */
 public final class SelectorLoop implements Executor {
   private static final System.Logger LOG = System.getLogger(SelectorLoop.class.getName());
@@ -76,7 +75,9 @@ public final class SelectorLoop implements Executor {
     return loop;
   }
 
-  /** @return true when called on this loop's thread */
+  /**
+   * @return true when called on this loop's thread
+   */
   public boolean inLoop() {
     return Thread.currentThread() == thread;
   }
@@ -102,8 +103,8 @@ public final class SelectorLoop implements Executor {
   /**
    * Runs {@code onDeadline} on this loop when {@code clock.now(NANOSECONDS)} reaches {@code
    * atNanos}, unless the returned handle is disposed first. All deadlines of this loop on the same
-   * clock share one task on it, armed for the earliest; adding and disposing are cheap
-   * operations on the loop. Loop thread only (disposing works from any thread).
+   * clock share one task on it, armed for the earliest; adding and disposing are cheap operations
+   * on the loop. Loop thread only (disposing works from any thread).
    *
    * @param clock the scheduler whose clock and threads time the deadline (virtual time in tests)
    * @param atNanos the instant, in {@code clock.now(NANOSECONDS)} terms; a past instant fires soon
@@ -114,14 +115,13 @@ public final class SelectorLoop implements Executor {
    * @throws java.util.concurrent.RejectedExecutionException if {@code clock} refuses now
    */
   public Disposable deadline(
-      Scheduler clock,
-      long atNanos,
-      Runnable onDeadline,
-      Consumer<RuntimeException> onRejected) {
+      Scheduler clock, long atNanos, Runnable onDeadline, Consumer<RuntimeException> onRejected) {
     assertInLoop();
     Objects.requireNonNull(onDeadline, "onDeadline");
     Objects.requireNonNull(onRejected, "onRejected");
-    LoopDeadlines d = deadlines.computeIfAbsent(Objects.requireNonNull(clock, "clock"), c -> new LoopDeadlines(this, c));
+    LoopDeadlines d =
+        deadlines.computeIfAbsent(
+            Objects.requireNonNull(clock, "clock"), c -> new LoopDeadlines(this, c));
     try {
       return d.add(atNanos, onDeadline, onRejected);
     } catch (RejectedExecutionException refused) {
@@ -194,8 +194,8 @@ public final class SelectorLoop implements Executor {
   }
 
   /**
-   * Stops the loop after the tasks already submitted; closes the selector. Channels stay open:
-   * they belong to their connections.
+   * Stops the loop after the tasks already submitted; closes the selector. Channels stay open: they
+   * belong to their connections.
    *
    * @return completes when the thread has ended
    */

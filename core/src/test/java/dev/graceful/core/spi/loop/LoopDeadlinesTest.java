@@ -3,6 +3,7 @@ package dev.graceful.core.spi.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.graceful.core.testkit.CountingScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import dev.graceful.core.testkit.CountingScheduler;
 import reactor.core.Disposable;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -145,7 +145,10 @@ class LoopDeadlinesTest {
           for (long at : instants) {
             hs.add(
                 loop.deadline(
-                    clock, at * SECOND, () -> firedAt.add(clock.now(TimeUnit.NANOSECONDS)), e -> {}));
+                    clock,
+                    at * SECOND,
+                    () -> firedAt.add(clock.now(TimeUnit.NANOSECONDS)),
+                    e -> {}));
           }
           withdrawn.forEach(i -> hs.get(i).dispose());
           return null;
@@ -160,7 +163,9 @@ class LoopDeadlinesTest {
     for (long second = 1; second <= 20; second++) {
       advance(Duration.ofSeconds(1));
       long now = second * SECOND;
-      assertThat(firedAt).as("at %d s", second).containsExactlyElementsOf(expected.stream().filter(t -> t <= now).toList());
+      assertThat(firedAt)
+          .as("at %d s", second)
+          .containsExactlyElementsOf(expected.stream().filter(t -> t <= now).toList());
     }
   }
 

@@ -48,7 +48,9 @@ public class CleartextConnector {
         log.info("Cleartext HTTP/1.1 connector on port {}", server.port());
       }
 
-      /** With the starter, graceful's shutdown (a phase above) has already ended its connections. */
+      /**
+       * With the starter, graceful's shutdown (a phase above) has already ended its connections.
+       */
       @Override
       public void stop() {
         DisposableServer s = server;

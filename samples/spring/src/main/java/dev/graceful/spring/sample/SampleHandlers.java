@@ -46,11 +46,14 @@ public class SampleHandlers {
   private static Mono<ServerResponse> slow(ServerRequest req) {
     long ms = req.queryParam("ms").map(Long::parseLong).orElse(1000L);
     log.info("slow request started: answering in {} ms", ms);
-    return ServerResponse.ok().body(Mono.delay(Duration.ofMillis(ms)).map(x -> "slow " + ms + "\n"), String.class);
+    return ServerResponse.ok()
+        .body(Mono.delay(Duration.ofMillis(ms)).map(x -> "slow " + ms + "\n"), String.class);
   }
 
   // tag::sse[]
-  /** Server-sent events: a tick every 100 ms until draining begins, then a last event, and the end. */
+  /**
+   * Server-sent events: a tick every 100 ms until draining begins, then a last event, and the end.
+   */
   private static Mono<ServerResponse> events(GracefulShutdownSignal signal) {
     Flux<ServerSentEvent<String>> ticks =
         Flux.interval(Duration.ofMillis(100))
@@ -60,8 +63,11 @@ public class SampleHandlers {
         ticks
             .takeUntilOther(signal.draining())
             .concatWith(Mono.just(ServerSentEvent.builder("bye").event("bye").build()));
-    return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(BodyInserters.fromServerSentEvents(stream));
+    return ServerResponse.ok()
+        .contentType(MediaType.TEXT_EVENT_STREAM)
+        .body(BodyInserters.fromServerSentEvents(stream));
   }
+
   // end::sse[]
 
   // tag::websocket[]
@@ -79,13 +85,15 @@ public class SampleHandlers {
                 signal.draining().then(Mono.defer(() -> session.close(CloseStatus.GOING_AWAY))));
     return new SimpleUrlHandlerMapping(Map.of("/ws", echo), -1);
   }
+
   // end::websocket[]
 
   /**
    * The starter's signal; with the starter switched off ({@code graceful.shutdown.enabled=false})
    * one that never fires, as nothing then tells the handlers that draining began.
    */
-  private static GracefulShutdownSignal signalOrNever(ObjectProvider<GracefulShutdownSignal> signals) {
+  private static GracefulShutdownSignal signalOrNever(
+      ObjectProvider<GracefulShutdownSignal> signals) {
     return signals.getIfAvailable(() -> new GracefulShutdownSignal(GracefulServer.create()));
   }
 }

@@ -40,7 +40,9 @@ public class SelfSignedTls {
     key.toFile().deleteOnExit();
     dir.toFile().deleteOnExit();
     log.info("TLS with a self-signed certificate for localhost and 127.0.0.1: {}", cert);
-    SslProvider.GenericSslContextSpec<?> spec = Http2SslContextSpec.forServer(cert.toFile(), key.toFile());
-    return server -> server.secure(ssl -> ssl.sslContext(spec)).protocol(HttpProtocol.HTTP11, HttpProtocol.H2);
+    SslProvider.GenericSslContextSpec<?> spec =
+        Http2SslContextSpec.forServer(cert.toFile(), key.toFile());
+    return server ->
+        server.secure(ssl -> ssl.sslContext(spec)).protocol(HttpProtocol.HTTP11, HttpProtocol.H2);
   }
 }

@@ -38,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
 class SampleShutdownIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final Pattern PORT = Pattern.compile("Netty started on port (\\d+)");
-  private static final Pattern CERT = Pattern.compile("self-signed certificate for localhost and 127.0.0.1: (\\S+)");
+  private static final Pattern CERT =
+      Pattern.compile("self-signed certificate for localhost and 127.0.0.1: (\\S+)");
 
   @ParameterizedTest(name = "tls={0}")
   @ValueSource(booleans = {false, true})
@@ -46,7 +47,8 @@ class SampleShutdownIT {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String jar = System.getProperty("sample.jar");
     assertThat(Path.of(jar)).exists();
-    try (PeerProcess app = PeerProcess.command(List.of(java, "-jar", jar, "--server.port=0", "--sample.tls=" + tls))) {
+    try (PeerProcess app =
+        PeerProcess.command(List.of(java, "-jar", jar, "--server.port=0", "--sample.tls=" + tls))) {
       Matcher port = PORT.matcher(app.awaitLine("Netty started on port", WAIT));
       assertThat(port.find()).isTrue();
       String base = (tls ? "https" : "http") + "://127.0.0.1:" + port.group(1);
@@ -60,24 +62,31 @@ class SampleShutdownIT {
 
       // an event stream, read line by line until its end; then a slow request
       HttpResponse<Stream<String>> events =
-          client.send(HttpRequest.newBuilder(URI.create(base + "/events")).build(), HttpResponse.BodyHandlers.ofLines());
+          client.send(
+              HttpRequest.newBuilder(URI.create(base + "/events")).build(),
+              HttpResponse.BodyHandlers.ofLines());
       assertThat(events.statusCode()).isEqualTo(200);
       CompletableFuture<String> firstTick = new CompletableFuture<>();
       CompletableFuture<List<String>> stream =
           CompletableFuture.supplyAsync(
               () -> {
                 List<String> lines = new ArrayList<>();
-                events.body().forEach(l -> {
-                  lines.add(l);
-                  if (l.startsWith("data:tick")) {
-                    firstTick.complete(l);
-                  }
-                });
+                events
+                    .body()
+                    .forEach(
+                        l -> {
+                          lines.add(l);
+                          if (l.startsWith("data:tick")) {
+                            firstTick.complete(l);
+                          }
+                        });
                 return lines; // the stream's clean end: a cut one throws instead
               });
       assertThat(firstTick.get(WAIT.toSeconds(), TimeUnit.SECONDS)).startsWith("data:tick");
       CompletableFuture<HttpResponse<String>> slow =
-          client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/slow?ms=3000")).build(), HttpResponse.BodyHandlers.ofString());
+          client.sendAsync(
+              HttpRequest.newBuilder(URI.create(base + "/slow?ms=3000")).build(),
+              HttpResponse.BodyHandlers.ofString());
       app.awaitLine("slow request started", WAIT);
 
       app.signal("TERM");
@@ -85,10 +94,12 @@ class SampleShutdownIT {
       HttpResponse<String> r = slow.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("slow 3000\n");
-      assertThat(r.headers().firstValue("connection")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("close"));
+      assertThat(r.headers().firstValue("connection"))
+          .hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("close"));
       List<String> lines = stream.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(lines).containsSubsequence("event:bye", "data:bye");
-      assertThat(lines.subList(lines.indexOf("event:bye"), lines.size())).containsExactly("event:bye", "data:bye", "");
+      assertThat(lines.subList(lines.indexOf("event:bye"), lines.size()))
+          .containsExactly("event:bye", "data:bye", "");
 
       assertThat(app.awaitExit(WAIT)).isEqualTo(143); // 128 + SIGTERM, after the shutdown hook ran
       List<String> json = app.lines().stream().filter(l -> l.startsWith("{")).toList();
@@ -118,9 +129,11 @@ class SampleShutdownIT {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(pem)) {
-      trust.setCertificateEntry("sample", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      trust.setCertificateEntry(
+          "sample", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
