@@ -6,51 +6,26 @@ import java.util.concurrent.Executor;
 
 /**
  * The byte pipe under a {@link TlsEngine}, as the engine sees it: the API's {@code
- * dev.graceful.tls.TlsTransport}, which a connection adapts to this interface. A type of its own so
- * that this package never depends on the API package built on it. All methods but {@link
- * #executor()} run on the executor.
+ * dev.graceful.tls.TlsTransport}, which a connection adapts to this interface, method for method
+ * and with the same contract (documented there). A type of its own so that this package never
+ * depends on the API package built on it.
  */
 public interface TlsTransport {
-
   /**
    * @return the executor owning this transport and the connection on it
    */
   Executor executor();
 
-  /**
-   * Reads what is available without waiting.
-   *
-   * @param dst where to put bytes
-   * @return bytes read, 0 if none are available now, -1 at end of stream
-   * @throws IOException on a transport error
-   */
+  /** Reads what is available without waiting: bytes read, 0 if none, -1 at end of stream. */
   int read(ByteBuffer dst) throws IOException;
 
-  /**
-   * Writes what fits without waiting.
-   *
-   * @param src bytes to write
-   * @return bytes written, possibly 0
-   * @throws IOException on a transport error
-   */
+  /** Writes what fits without waiting: bytes written, possibly 0. */
   int write(ByteBuffer src) throws IOException;
 
-  /**
-   * Runs {@code onReady} once on the executor when reading ({@code forWrite} false) or writing may
-   * make progress, soon if it already may (input already there, room to write): readiness is
-   * level-triggered, as engines rely on it. Several operations may wait at once; each is woken
-   * once.
-   *
-   * @param forWrite wait for writability instead of readability
-   * @param onReady what to run
-   */
+  /** Runs {@code onReady} once on the executor when reading or writing may progress. */
   void awaitReadiness(boolean forWrite, Runnable onReady);
 
-  /**
-   * Withdraws one pending readiness request; when none is left, nothing stays registered.
-   *
-   * @param onReady the callback given to {@link #awaitReadiness}
-   */
+  /** Withdraws one pending readiness request. */
   void cancelReadiness(Runnable onReady);
 
   /** Closes the transport; idempotent. */
