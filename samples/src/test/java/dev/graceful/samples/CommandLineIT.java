@@ -414,19 +414,7 @@ class CommandLineIT {
   @Test
   void dtlsClientCompletes() throws Exception {
     int port = PeerProcess.freePort();
-    try (PeerProcess server =
-        PeerProcess.start(
-            "s_server",
-            "-dtls1_2",
-            "-accept",
-            "127.0.0.1:" + port,
-            "-cert",
-            certs.certFile().toString(),
-            "-key",
-            certs.keyFile().toString(),
-            "-naccept",
-            "1")) {
-      server.awaitLine("ACCEPT", WAIT);
+    try (PeerProcess server = PeerProcess.server(port, certs, "-dtls1_2", "-naccept", "1")) {
       try (PeerProcess client =
           graceful(
               "dtls-client",

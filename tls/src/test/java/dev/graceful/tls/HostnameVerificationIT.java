@@ -273,19 +273,7 @@ class HostnameVerificationIT {
   }
 
   static PeerProcess dtlsServer(int port, TestCerts certs) {
-    PeerProcess p =
-        PeerProcess.start(
-            "s_server",
-            "-dtls1_2",
-            "-accept",
-            "127.0.0.1:" + port,
-            "-cert",
-            certs.certFile().toString(),
-            "-key",
-            certs.keyFile().toString(),
-            "-naccept",
-            "1");
-    p.awaitLine("ACCEPT", WAIT);
+    PeerProcess p = PeerProcess.server(port, certs, "-dtls1_2", "-naccept", "1");
     return p;
   }
 }

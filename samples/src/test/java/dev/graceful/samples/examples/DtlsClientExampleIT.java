@@ -25,19 +25,7 @@ class DtlsClientExampleIT {
     TestCerts certs = TestCerts.create();
     int port = PeerProcess.freePort();
     LoopGroup loops = LoopGroup.create(1);
-    try (PeerProcess server =
-        PeerProcess.start(
-            "s_server",
-            "-dtls1_2",
-            "-accept",
-            "127.0.0.1:" + port,
-            "-cert",
-            certs.certFile().toString(),
-            "-key",
-            certs.keyFile().toString(),
-            "-naccept",
-            "1")) {
-      server.awaitLine("ACCEPT", WAIT);
+    try (PeerProcess server = PeerProcess.server(port, certs, "-dtls1_2", "-naccept", "1")) {
 
       ShutdownResult r =
           DtlsClientExample.sendThenClose(
