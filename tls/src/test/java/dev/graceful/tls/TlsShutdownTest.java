@@ -122,6 +122,26 @@ class TlsShutdownTest {
     assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.NONE);
   }
 
+  // T12: a shutdown that completed before release() is reported as complete when asked again,
+  // as SSL_shutdown() returns 1 again once both close_notify alerts went; no I/O is needed.
+  @Tag("T12")
+  @Test
+  void completedShutdownAskedAgainAfterReleaseIsStillComplete() {
+    BioPair p = BioPair.handshaken(certs, "1.2");
+    var first = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    var answer = p.server.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.pump();
+    assertThat(done(first).outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(done(answer).outcome()).isEqualTo(Outcome.COMPLETE);
+    var released = p.client.release().toFuture();
+    p.pump();
+    done(released);
+    var again = p.client.shutdown(ShutdownSpec.bidirectional()).toFuture();
+    p.pump();
+    assertThat(done(again).outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(p.client.shutdownState()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+  }
+
   // T1, T3: RECEIVED is set by any read that processes the peer's close_notify.
   @Tag("T1")
   @Tag("T3")

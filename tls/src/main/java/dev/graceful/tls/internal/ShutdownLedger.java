@@ -153,9 +153,12 @@ final class ShutdownLedger {
    * @throws ShutdownException ILLEGAL_STATE after a fatal error or once released
    */
   void checkUsable() throws ShutdownException {
-    if (released) {
+    ShutdownState s = state();
+    if (released && !(s.sent() && s.received())) {
       // SSL_free: nothing may be done with the connection afterwards; refusing keeps the state
-      // truthful (nothing is sent, SENT is not set) and the session as release() left it
+      // truthful (nothing is sent, SENT is not set) and the session as release() left it. A
+      // shutdown that had already completed needs no I/O: asked again, it reports that completion
+      // ("SSL_shutdown() ... returns 1" once both close_notify alerts went), as before release.
       throw error(Reason.ILLEGAL_STATE, "the connection was released: its transport is closed");
     }
     if (fatal) {
