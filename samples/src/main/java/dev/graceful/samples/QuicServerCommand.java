@@ -172,29 +172,13 @@ class QuicServerCommand implements Callable<Integer> {
    * the code.
    */
   private void onSignal(dev.graceful.core.GracefulShutdown server) {
-    if (!served.finish()) {
-      return; // a repeated signal, or the --accept ending owns it
-    }
-    System.err.println(
-        "graceful: signal received, shutting down " + served.openCount() + " connections");
-    served.stopHolding();
-    server
-        .shutdown(dev.graceful.core.ServerShutdown.of(quic.spec()).deadline(quic.timeout))
-        // printing blocks: never on a connection's loop
-        .publishOn(reactor.core.scheduler.Schedulers.boundedElastic())
-        .doOnNext(this::print)
-        .then(served.remaining(quic.timeout.plusSeconds(5)))
-        .doOnError(e -> System.err.println("graceful: server shutdown failed: " + e))
-        .onErrorResume(e -> Mono.empty())
-        .doFinally(
-            signal -> {
-              report.summary();
-              served.endBySignal(
-                  report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE
-                      ? Main.SHUTDOWN_ERROR
-                      : Main.OK);
-            })
-        .subscribe();
+    served.shutDownBySignal(
+        () ->
+            server.shutdown(
+                dev.graceful.core.ServerShutdown.of(quic.spec()).deadline(quic.timeout)),
+        this::print,
+        report,
+        quic.timeout);
   }
 
   /** Prints the line of every connection in the server's report that has not printed its own. */

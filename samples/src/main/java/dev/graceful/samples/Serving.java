@@ -1,16 +1,20 @@
 package dev.graceful.samples;
 
+import dev.graceful.core.ShutdownReport;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * What every server subcommand keeps track of: the connections whose line is not printed yet, the
@@ -152,6 +156,46 @@ final class Serving {
         .flatMap(s -> s.done.asMono())
         .then()
         .timeout(max, Mono.empty());
+  }
+
+  /**
+   * A signal's shutdown of the server, shared by every server command: unless a repeated signal or
+   * the --accept ending owns it, every held connection stops holding, {@code shutdown} runs, each
+   * connection in its report is printed by {@code print} (off the connections' loops: printing
+   * blocks), the connections still ending by their own mode get up to {@code timeout} plus 5 s to
+   * print theirs, then the summary is printed and the main thread is woken with the exit code.
+   *
+   * @param shutdown the server's shutdown, run at most once
+   * @param print prints the lines of the report's connections
+   * @param report where the summary goes
+   * @param timeout the command's --timeout
+   */
+  void shutDownBySignal(
+      Supplier<Mono<ShutdownReport>> shutdown,
+      Consumer<ShutdownReport> print,
+      Report report,
+      Duration timeout) {
+    if (!finish()) {
+      return; // a repeated signal, or the --accept ending owns it
+    }
+    System.err.println("graceful: signal received, shutting down " + openCount() + " connections");
+    stopHolding();
+    shutdown
+        .get()
+        .publishOn(Schedulers.boundedElastic())
+        .doOnNext(print)
+        .then(remaining(timeout.plusSeconds(5)))
+        .doOnError(e -> System.err.println("graceful: server shutdown failed: " + e))
+        .onErrorResume(e -> Mono.empty())
+        .doFinally(
+            signal -> {
+              report.summary();
+              endBySignal(
+                  report.anyError() || signal != SignalType.ON_COMPLETE
+                      ? Main.SHUTDOWN_ERROR
+                      : Main.OK);
+            })
+        .subscribe();
   }
 
   /**

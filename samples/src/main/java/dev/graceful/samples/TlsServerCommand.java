@@ -229,29 +229,11 @@ class TlsServerCommand implements Callable<Integer> {
    * its own mode prints its own), then the summary, and the main thread is woken with the code.
    */
   private void onSignal(GracefulShutdown server) {
-    if (!served.finish()) {
-      return; // a repeated signal, or the --accept ending owns it
-    }
-    System.err.println(
-        "graceful: signal received, shutting down " + served.openCount() + " connections");
-    served.stopHolding();
-    server
-        .shutdown(ServerShutdown.of(tls.spec(n -> {})).deadline(tls.timeout))
-        // printing blocks: never on a connection's loop
-        .publishOn(Schedulers.boundedElastic())
-        .doOnNext(this::print)
-        .then(served.remaining(tls.timeout.plusSeconds(5)))
-        .doOnError(e -> System.err.println("graceful: server shutdown failed: " + e))
-        .onErrorResume(e -> Mono.empty())
-        .doFinally(
-            signal -> {
-              report.summary();
-              served.endBySignal(
-                  report.anyError() || signal != reactor.core.publisher.SignalType.ON_COMPLETE
-                      ? Main.SHUTDOWN_ERROR
-                      : Main.OK);
-            })
-        .subscribe();
+    served.shutDownBySignal(
+        () -> server.shutdown(ServerShutdown.of(tls.spec(n -> {})).deadline(tls.timeout)),
+        this::print,
+        report,
+        tls.timeout);
   }
 
   /** Prints the line of every connection in the server's report that has not printed its own. */
