@@ -2,6 +2,7 @@ package dev.graceful.core;
 
 import java.io.IOException;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,6 +41,9 @@ public class ShutdownException extends IOException {
   /** The shutdown state bits when it failed. */
   private final ShutdownState state;
 
+  /** How the QUIC connection was closed, when the failure is its close. */
+  private final @Nullable CloseInfo closeInfo;
+
   /**
    * @param reason why
    * @param connectionId the connection's identity (e.g. its addresses)
@@ -53,10 +57,29 @@ public class ShutdownException extends IOException {
       ShutdownState state,
       String message,
       @Nullable Throwable cause) {
+    this(reason, connectionId, state, message, cause, null);
+  }
+
+  /**
+   * @param reason why
+   * @param connectionId the connection's identity (e.g. its addresses)
+   * @param state the shutdown state when the failure happened
+   * @param message a human explanation
+   * @param cause the underlying exception, or null
+   * @param closeInfo how the QUIC connection was closed, or null when that is not the failure
+   */
+  public ShutdownException(
+      Reason reason,
+      String connectionId,
+      ShutdownState state,
+      String message,
+      @Nullable Throwable cause,
+      @Nullable CloseInfo closeInfo) {
     super(reason + " [" + connectionId + ", state " + state + "]: " + message, cause);
     this.reason = Objects.requireNonNull(reason, "reason");
     this.connectionId = Objects.requireNonNull(connectionId, "connectionId");
     this.state = Objects.requireNonNull(state, "state");
+    this.closeInfo = closeInfo;
   }
 
   /**
@@ -78,5 +101,13 @@ public class ShutdownException extends IOException {
    */
   public ShutdownState state() {
     return state;
+  }
+
+  /**
+   * @return how the QUIC connection was closed (its code, frame, reason, side), when the failure is
+   *     that close; empty for TLS and DTLS
+   */
+  public Optional<CloseInfo> closeInfo() {
+    return Optional.ofNullable(closeInfo);
   }
 }

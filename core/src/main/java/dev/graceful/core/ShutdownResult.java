@@ -21,6 +21,8 @@ import java.util.OptionalLong;
  * @param drained whether drainage completed (QUIC)
  * @param peerErrorCode the peer's application error code (QUIC), if it closed
  * @param peerReason the peer's reason phrase (QUIC), if it closed
+ * @param closeInfo how the QUIC connection was closed, by either side ({@link CloseInfo}); empty
+ *     for TLS and DTLS, and for a QUIC connection whose close has not been observed
  * @param unauthenticatedEof the peer's close was a transport EOF accepted by ignore-unexpected-EOF
  * @param sessionResumable the TLS session may be resumed by a later connection
  * @param quiet nothing was sent: quiet shutdown, non-compliant by design
@@ -42,6 +44,7 @@ public record ShutdownResult(
     DrainStatus drained,
     OptionalLong peerErrorCode,
     Optional<String> peerReason,
+    Optional<CloseInfo> closeInfo,
     boolean unauthenticatedEof,
     boolean sessionResumable,
     boolean quiet,
@@ -60,6 +63,7 @@ public record ShutdownResult(
     Objects.requireNonNull(drained, "drained");
     Objects.requireNonNull(peerErrorCode, "peerErrorCode");
     Objects.requireNonNull(peerReason, "peerReason");
+    Objects.requireNonNull(closeInfo, "closeInfo");
   }
 
   /**
@@ -87,6 +91,7 @@ public record ShutdownResult(
     b.drained = drained;
     b.peerErrorCode = peerErrorCode;
     b.peerReason = peerReason;
+    b.closeInfo = closeInfo;
     b.unauthenticatedEof = unauthenticatedEof;
     b.sessionResumable = sessionResumable;
     b.quiet = quiet;
@@ -110,6 +115,7 @@ public record ShutdownResult(
     private DrainStatus drained = DrainStatus.NOT_APPLICABLE;
     private OptionalLong peerErrorCode = OptionalLong.empty();
     private Optional<String> peerReason = Optional.empty();
+    private Optional<CloseInfo> closeInfo = Optional.empty();
     private boolean unauthenticatedEof;
     private boolean sessionResumable;
     private boolean quiet;
@@ -229,7 +235,24 @@ public record ShutdownResult(
     }
 
     /**
-     * @param v unauthenticated EOF flag
+     * @param v how the connection was closed, or empty
+     * @return this
+     */
+    public Builder closeInfo(Optional<CloseInfo> v) {
+      closeInfo = Objects.requireNonNull(v, "closeInfo");
+      return this;
+    }
+
+    /**
+     * @param v how the connection was closed
+     * @return this
+     */
+    public Builder closeInfo(CloseInfo v) {
+      return closeInfo(Optional.of(v));
+    }
+
+    /**
+     * @param v the peer's close was an accepted transport EOF
      * @return this
      */
     public Builder unauthenticatedEof(boolean v) {
@@ -291,6 +314,7 @@ public record ShutdownResult(
           drained,
           peerErrorCode,
           peerReason,
+          closeInfo,
           unauthenticatedEof,
           sessionResumable,
           quiet,
