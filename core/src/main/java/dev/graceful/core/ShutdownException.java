@@ -75,7 +75,15 @@ public class ShutdownException extends IOException {
       String message,
       @Nullable Throwable cause,
       @Nullable CloseInfo closeInfo) {
-    super(reason + " [" + connectionId + ", state " + state + "]: " + message, cause);
+    super(
+        reason
+            + " ["
+            + connectionId
+            + ", state "
+            + state
+            + "]: "
+            + Objects.requireNonNull(message, "message"),
+        cause);
     this.reason = Objects.requireNonNull(reason, "reason");
     this.connectionId = Objects.requireNonNull(connectionId, "connectionId");
     this.state = Objects.requireNonNull(state, "state");

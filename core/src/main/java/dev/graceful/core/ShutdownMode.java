@@ -33,6 +33,7 @@ public enum ShutdownMode {
    * @throws IllegalArgumentException for an unknown name
    */
   public static ShutdownMode fromCliName(String name) {
+    java.util.Objects.requireNonNull(name, "name");
     for (ShutdownMode m : values()) {
       if (m.cliName().equals(name)) {
         return m;

@@ -131,7 +131,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder protocol(String v) {
-      protocol = v;
+      protocol = Objects.requireNonNull(v, "protocol");
       return this;
     }
 
@@ -140,7 +140,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder outcome(Outcome v) {
-      outcome = v;
+      outcome = Objects.requireNonNull(v, "outcome");
       return this;
     }
 
@@ -149,7 +149,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder state(ShutdownState v) {
-      state = v;
+      state = Objects.requireNonNull(v, "state");
       return this;
     }
 
@@ -158,7 +158,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder initiator(Initiator v) {
-      initiator = v;
+      initiator = Objects.requireNonNull(v, "initiator");
       return this;
     }
 
@@ -167,7 +167,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder mode(ShutdownMode v) {
-      mode = v;
+      mode = Objects.requireNonNull(v, "mode");
       return this;
     }
 
@@ -176,7 +176,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder elapsed(Duration v) {
-      elapsed = v;
+      elapsed = Objects.requireNonNull(v, "elapsed");
       return this;
     }
 
@@ -212,7 +212,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder drained(DrainStatus v) {
-      drained = v;
+      drained = Objects.requireNonNull(v, "drained");
       return this;
     }
 
@@ -221,7 +221,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder peerErrorCode(OptionalLong v) {
-      peerErrorCode = v;
+      peerErrorCode = Objects.requireNonNull(v, "peerErrorCode");
       return this;
     }
 
@@ -230,7 +230,7 @@ public record ShutdownResult(
      * @return this
      */
     public Builder peerReason(Optional<String> v) {
-      peerReason = v;
+      peerReason = Objects.requireNonNull(v, "peerReason");
       return this;
     }
 

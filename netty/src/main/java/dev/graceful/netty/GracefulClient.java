@@ -103,6 +103,7 @@ public final class GracefulClient {
    * @return whether the server cannot have answered it: its connection closed before any response
    */
   public static boolean unanswered(Throwable error) {
+    Objects.requireNonNull(error, "error");
     return (error instanceof PrematureCloseException p
             && String.valueOf(p.getMessage()).contains("BEFORE response"))
         || error instanceof SslClosedEngineException;

@@ -2,6 +2,7 @@ package dev.graceful.quic;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,9 +40,9 @@ public record QuicCloseArguments(long errorCode, String reason) {
    */
   public QuicCloseArguments {
     checkCode(errorCode);
-    if (reason == null || reason.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
-      throw new IllegalArgumentException(
-          "reason missing or longer than " + MAX_REASON_BYTES + " bytes");
+    Objects.requireNonNull(reason, "reason");
+    if (reason.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
+      throw new IllegalArgumentException("reason longer than " + MAX_REASON_BYTES + " bytes");
     }
   }
 

@@ -147,7 +147,7 @@ public final class QuicConnection implements Shutdownable {
    * @return the handle
    */
   public Mono<QuicStreamHandle> adopt(tech.kwik.core.QuicStream kwikStream) {
-    return track(new QuicStreamHandle(kwikStream, this));
+    return track(new QuicStreamHandle(Objects.requireNonNull(kwikStream, "kwikStream"), this));
   }
 
   private Mono<QuicStreamHandle> track(QuicStreamHandle h) {
@@ -213,10 +213,11 @@ public final class QuicConnection implements Shutdownable {
   /**
    * Q11: setting a QUIC connection's shutdown state is not supported (SSL_set_shutdown is TLS's).
    *
-   * @param state ignored
+   * @param state not used
    * @return an error, always
    */
   public Mono<Void> setShutdownState(ShutdownState state) {
+    Objects.requireNonNull(state, "state");
     return Mono.error(
         new ShutdownException(
             ShutdownException.Reason.ILLEGAL_STATE,

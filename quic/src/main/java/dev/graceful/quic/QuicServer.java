@@ -40,7 +40,13 @@ public final class QuicServer implements AutoCloseable, GracefulShutdown {
   public static final String REFUSED_REASON = "server is shutting down";
 
   /** One accepted connection and the streams its peer opens, in the order Kwik hands them over. */
-  public record Accepted(QuicConnection connection, Flux<QuicStreamHandle> peerStreams) {}
+  public record Accepted(QuicConnection connection, Flux<QuicStreamHandle> peerStreams) {
+    /** Checks that both are present. */
+    public Accepted {
+      Objects.requireNonNull(connection, "connection");
+      Objects.requireNonNull(peerStreams, "peerStreams");
+    }
+  }
 
   private final ServerConnector connector;
   private final Map<QuicConnection, InFlight> open = new ConcurrentHashMap<>();

@@ -87,6 +87,7 @@ public final class DtlsServer implements GracefulShutdown {
       LoopGroup loops,
       Consumer<SSLEngine> configure,
       Scheduler timer) {
+    Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(context, "context");
     Objects.requireNonNull(loops, "loops");
     Objects.requireNonNull(configure, "configure");
