@@ -165,6 +165,14 @@ public final class ServerShutdown {
         policy, force, grace, deadline, Objects.requireNonNull(scheduler, "scheduler"));
   }
 
+  /**
+   * @return the clock of the grace period, the deadline and every timer a server runs for this
+   *     shutdown
+   */
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
   private static void checkOrder(Duration grace, Duration deadline) {
     if (grace.compareTo(deadline) >= 0) {
       throw new IllegalArgumentException(

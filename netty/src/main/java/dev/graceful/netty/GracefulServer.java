@@ -3,6 +3,7 @@ package dev.graceful.netty;
 import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.Shutdownable;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -75,6 +76,7 @@ public final class GracefulServer {
   private final Map<Channel, TrackedConnection> open = new ConcurrentHashMap<>();
   private final Sinks.Empty<Void> draining = Sinks.empty();
   private final AtomicBoolean drainingStarted = new AtomicBoolean();
+  private volatile ShutdownSpec answer = NettyTlsConnection.ANSWER;
 
   private GracefulServer() {}
 
@@ -83,6 +85,21 @@ public final class GracefulServer {
    */
   public static GracefulServer create() {
     return new GracefulServer();
+  }
+
+  /**
+   * The policy a TLS connection answers its client's close_notify with when the client closes
+   * first, once its exchanges in flight are done; for connections tracked from now on. By default,
+   * our close_notify within 10 s on Reactor's parallel scheduler, then the channel closed. Its
+   * deadline runs on its scheduler (R3); a server that injects a clock gives it here as well as to
+   * {@link ServerShutdown#scheduler}.
+   *
+   * @param answer the policy of the answer, see {@link NettyTlsConnection#answerWith}
+   * @return this tracker
+   */
+  public GracefulServer answerPeerClosesWith(ShutdownSpec answer) {
+    this.answer = Objects.requireNonNull(answer, "answer");
+    return this;
   }
 
   /** The reason in the close frame a WebSocket gets when the server shuts down. */
@@ -190,7 +207,7 @@ public final class GracefulServer {
     if (!channel.isOpen()) {
       return null;
     }
-    TrackedConnection fresh = TrackedConnection.of(channel);
+    TrackedConnection fresh = TrackedConnection.of(channel, answer);
     t = open.putIfAbsent(channel, fresh);
     if (t != null) {
       return t;
@@ -246,7 +263,7 @@ public final class GracefulServer {
           ChannelFuture listenerClosed = server.channel().close();
           // announced as soon as the listener's close began, not once it ended (a busy loop can
           // take a while): a response going out meanwhile already says "Connection: close"
-          atStart.forEach(TrackedConnection::announce);
+          atStart.forEach(t -> t.announce(how.scheduler()));
           return Mono.<Void>create(sink -> listenerClosed.addListener(f -> sink.success()))
               .then(
                   Mono.defer(
@@ -258,7 +275,7 @@ public final class GracefulServer {
                         all.addAll(open.values());
                         List<TrackedConnection> counted = List.copyOf(all);
                         counted.forEach(
-                            TrackedConnection::announce); // once each: a second time does nothing
+                            t -> t.announce(how.scheduler())); // once each: again does nothing
                         List<ServerShutdown.Member> members = new ArrayList<>();
                         for (TrackedConnection t : counted) {
                           members.add(

@@ -48,7 +48,7 @@ import reactor.core.publisher.Sinks;
 public final class NettyTlsConnection implements Shutdownable {
   private static final AttributeKey<NettyTlsConnection> KEY = AttributeKey.valueOf("graceful.tls");
 
-  /** How graceful answers a close_notify the peer sent first. */
+  /** How graceful answers a close_notify the peer sent first, unless told otherwise. */
   static final ShutdownSpec ANSWER =
       ShutdownSpec.bidirectional()
           .waitPeer()
@@ -63,6 +63,7 @@ public final class NettyTlsConnection implements Shutdownable {
   private final Sinks.Empty<Void> peerCloseNotify = Sinks.empty();
   private final Sinks.Empty<Void> handshakeEnded = Sinks.empty();
   private volatile Supplier<Mono<Void>> idle = Mono::empty;
+  private volatile ShutdownSpec answer = ANSWER;
 
   private NettyTlsConnection(Channel channel, @Nullable SslHandler ssl) {
     this.channel = channel;
@@ -152,6 +153,21 @@ public final class NettyTlsConnection implements Shutdownable {
   }
 
   /**
+   * The policy a close_notify the peer sent first is answered with, once the connection is idle
+   * ({@link #answerWhen}): by default our close_notify within 10 s on Reactor's parallel scheduler,
+   * then the channel closed ({@code bidirectional().waitPeer().timeout(10s)
+   * .closeTransport(CLOSE)}). Its deadline runs on its scheduler (R3); how the answer ended is
+   * {@link #ended()}.
+   *
+   * @param answer the policy of the answer
+   * @return this connection
+   */
+  public NettyTlsConnection answerWith(ShutdownSpec answer) {
+    this.answer = Objects.requireNonNull(answer, "answer");
+    return this;
+  }
+
+  /**
    * The channel's own handlers read every byte it delivers, as a reactor-netty server's do: data a
    * refusing policy leaves to them while a shutdown waits is read there, and does not end the
    * shutdown with {@code UNREAD_DATA}.
@@ -191,7 +207,7 @@ public final class NettyTlsConnection implements Shutdownable {
   private void peerClosed() {
     peerCloseNotify.tryEmitEmpty();
     Mono.defer(() -> idle.get())
-        .then(Mono.defer(() -> coordinator.shutdown(ANSWER)))
+        .then(Mono.defer(() -> coordinator.shutdown(answer)))
         .subscribe(
             ended::tryEmitValue,
             e -> {

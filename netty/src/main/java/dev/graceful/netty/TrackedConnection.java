@@ -1,5 +1,6 @@
 package dev.graceful.netty;
 
+import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.Shutdownable;
 import dev.graceful.netty.internal.Admission;
 import dev.graceful.netty.internal.Http1Drain;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.HttpInfos;
@@ -64,11 +66,11 @@ final class TrackedConnection implements Admission {
    * @return it, tracked: over TLS when its pipeline has an {@code SslHandler} or a handler that
    *     installs one after the client's hello (an SNI handler), else cleartext
    */
-  static TrackedConnection of(Channel channel) {
+  static TrackedConnection of(Channel channel, ShutdownSpec answer) {
     if (NettyTlsConnection.tlsHandler(channel) != null) {
       NettyTlsConnection tls = NettyTlsConnection.of(channel);
       TrackedConnection t = new TrackedConnection(channel, tls, null);
-      tls.answerWhen(t::idle);
+      tls.answerWhen(t::idle).answerWith(answer);
       tls.readByApplication(); // reactor-netty reads every byte: what a policy refuses is its
       return t;
     }
@@ -172,8 +174,10 @@ final class TrackedConnection implements Admission {
    * and the peer's FIN rather than a reset-prone full close. Not awaited. Announcing again does
    * nothing more, except on a connection that became HTTP/2 since (an h2c upgrade): it then gets
    * its GOAWAYs.
+   *
+   * @param clock the shutdown's clock, which times the looks at a WebSocket upgrade under way
    */
-  void announce() {
+  void announce(Scheduler clock) {
     if (!channel.isActive()) {
       return;
     }
@@ -184,7 +188,7 @@ final class TrackedConnection implements Admission {
     } else if (ops instanceof WebsocketOutbound
         || (ops instanceof HttpInfos request && request.isWebsocket())) {
       WebSocketGoingAway.announce(
-          channel, notice, tls, cleartext); // a WebSocket, or an upgrade to one
+          channel, notice, tls, cleartext, clock); // a WebSocket, or an upgrade to one
     } else {
       channel.eventLoop().execute(this::drainHttp1); // HTTP/1.1 (nothing for TCP)
     }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.websocket.WebsocketOutbound;
@@ -31,12 +32,14 @@ final class WebSocketGoingAway {
    * @param notice the connection's notice
    * @param tls the connection over TLS, or null
    * @param plain the connection in cleartext, or null
+   * @param clock times the looks at an upgrade under way (the shutdown's scheduler, R3)
    */
   static void announce(
       Channel channel,
       ShutdownNotice notice,
       @Nullable NettyTlsConnection tls,
-      @Nullable NettyCleartextConnection plain) {
+      @Nullable NettyCleartextConnection plain,
+      Scheduler clock) {
     // a client may answer with its close_notify alone, without a close frame
     Mono<Void> answered =
         tls != null
@@ -50,7 +53,7 @@ final class WebSocketGoingAway {
           } else if (plain != null) {
             plain.holdCloses();
           }
-          closeOnceUpgraded(channel, notice, 0);
+          closeOnceUpgraded(channel, notice, clock, 0);
         });
   }
 
@@ -58,9 +61,11 @@ final class WebSocketGoingAway {
    * Event loop: sends the close frame once reactor-netty's side of the channel is a WebSocket. An
    * upgrade can still be under way when the shutdown starts (its 101 even at the client already):
    * then it looks again every {@link #UPGRADE_LOOK} for at most {@link #UPGRADE_LOOKS} times, after
-   * which the connection is shut down without a close frame.
+   * which the connection is shut down without a close frame. The looks are timed by {@code clock}
+   * and run on the channel's event loop.
    */
-  private static void closeOnceUpgraded(Channel channel, ShutdownNotice notice, int looks) {
+  private static void closeOnceUpgraded(
+      Channel channel, ShutdownNotice notice, Scheduler clock, int looks) {
     if (!channel.isActive()) {
       return;
     }
@@ -68,12 +73,13 @@ final class WebSocketGoingAway {
       if (looks >= UPGRADE_LOOKS) {
         notice.settle();
       } else {
-        channel
-            .eventLoop()
-            .schedule(
-                () -> closeOnceUpgraded(channel, notice, looks + 1),
-                UPGRADE_LOOK.toMillis(),
-                TimeUnit.MILLISECONDS);
+        clock.schedule(
+            () ->
+                channel
+                    .eventLoop()
+                    .execute(() -> closeOnceUpgraded(channel, notice, clock, looks + 1)),
+            UPGRADE_LOOK.toNanos(),
+            TimeUnit.NANOSECONDS);
       }
       return;
     }
