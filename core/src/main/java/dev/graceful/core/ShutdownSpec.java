@@ -61,6 +61,7 @@ public final class ShutdownSpec {
   private final ShutdownMode mode;
   private final boolean modeChosen;
   private final Duration timeout; // null: no deadline
+  private final Optional<Duration> timeoutView; // one per spec, not one per shutdown that reads it
   private final boolean ignoreUnexpectedEof;
   private final Inbound inbound;
   private final boolean inboundChosen;
@@ -88,6 +89,7 @@ public final class ShutdownSpec {
     this.options = options;
     this.modeChosen = modeChosen;
     this.timeout = timeout;
+    this.timeoutView = Optional.ofNullable(timeout);
     this.ignoreUnexpectedEof = ignoreUnexpectedEof;
     this.inbound = inbound;
     this.inboundChosen = inboundChosen;
@@ -433,7 +435,7 @@ public final class ShutdownSpec {
    * @return the deadline, empty when there is none
    */
   public Optional<Duration> timeout() {
-    return Optional.ofNullable(timeout);
+    return timeoutView;
   }
 
   /**

@@ -24,7 +24,7 @@ final class OpenConnections {
   /** Holds {@code c} until graceful closes its transport. */
   void add(TlsConnection c) {
     open.put(c, new InFlight());
-    c.closed().subscribe(null, null, () -> open.remove(c));
+    c.whenClosed(() -> open.remove(c));
   }
 
   void remove(TlsConnection c) {

@@ -27,7 +27,9 @@ abstract sealed class SelectableTransport implements TlsTransport
   private final SelectableChannel channel;
   private final ByteChannel bytes;
   private final SelectorLoop loop;
-  private final String identity;
+  private final SocketAddress local;
+  private final SocketAddress remote;
+  private String identity; // made on first use: most connections end without being described
   private final Waiters waiters = new Waiters();
   private SelectionKey key;
 
@@ -36,7 +38,8 @@ abstract sealed class SelectableTransport implements TlsTransport
     this.channel = Objects.requireNonNull(channel, "channel");
     this.bytes = channel;
     this.loop = Objects.requireNonNull(loop, "loop");
-    this.identity = address(local) + "->" + address(remote);
+    this.local = local;
+    this.remote = remote;
     channel.configureBlocking(false);
   }
 
@@ -48,7 +51,12 @@ abstract sealed class SelectableTransport implements TlsTransport
 
   @Override
   public final String describe() {
-    return identity;
+    String s = identity;
+    if (s == null) {
+      s = address(local) + "->" + address(remote);
+      identity = s; // racing threads make equal strings
+    }
+    return s;
   }
 
   /**

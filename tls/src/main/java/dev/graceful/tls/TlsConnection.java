@@ -565,6 +565,11 @@ public final class TlsConnection implements Shutdownable {
     return engine.closed();
   }
 
+  /** Runs {@code onClose} once graceful closed the transport: a server's own bookkeeping. */
+  void whenClosed(Runnable onClose) {
+    engine.whenClosed(onClose);
+  }
+
   /**
    * @return true once {@link #release()} ran
    */

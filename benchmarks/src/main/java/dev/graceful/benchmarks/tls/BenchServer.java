@@ -123,6 +123,10 @@ public final class BenchServer {
           out.println("sent " + stack.sent());
         }
         case "heap" -> out.println("heap " + heapAfterGc() + " " + Thread.activeCount());
+        case "histogram" -> {
+          java.nio.file.Files.writeString(java.nio.file.Path.of(w[1]), classHistogram());
+          out.println("histogram " + w[1]);
+        }
         case "close" -> {
           if (stack != null) {
             stack.close();
@@ -267,6 +271,20 @@ public final class BenchServer {
       return new long[] {-1, -1};
     }
     return rw;
+  }
+
+  /**
+   * @return the live objects by class, after a full collection: the JVM's {@code
+   *     GC.class_histogram} diagnostic command, as {@code jcmd} runs it
+   */
+  private static String classHistogram() throws Exception {
+    return (String)
+        ManagementFactory.getPlatformMBeanServer()
+            .invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                "gcClassHistogram",
+                new Object[] {new String[0]},
+                new String[] {String[].class.getName()});
   }
 
   private static long heapAfterGc() throws InterruptedException {

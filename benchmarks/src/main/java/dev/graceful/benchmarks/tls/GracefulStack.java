@@ -4,6 +4,7 @@ import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.tls.TlsConnection;
 import dev.graceful.tls.TlsServer;
+import dev.graceful.tls.TlsServerOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -52,7 +53,14 @@ final class GracefulStack implements ServerStack {
     this.deadlines = deadlines;
     loops = LoopGroup.create(loopCount);
     server =
-        TlsServer.bind(bind, context, loops, e -> e.setEnabledProtocols(new String[] {protocol}))
+        TlsServer.bind(
+                bind,
+                context,
+                loops,
+                e -> e.setEnabledProtocols(new String[] {protocol}),
+                // handshakes are not what is measured: on a busy machine the clients' window of
+                // handshakes in flight can take longer than the server's 10 s default
+                TlsServerOptions.defaults().handshakeTimeout(Duration.ofSeconds(120)))
             .block(Duration.ofSeconds(10));
     server
         .connections()

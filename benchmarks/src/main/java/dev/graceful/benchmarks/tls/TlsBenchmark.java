@@ -80,6 +80,12 @@ public final class TlsBenchmark implements Callable<Integer> {
   boolean noMemory;
 
   @Option(
+      names = "--heap-classes",
+      description =
+          "with the memory measurement: the classes whose live instances a pending shutdown adds, per connection and stack (the server's class histograms before opening and while the shutdowns wait, compared)")
+  boolean heapClasses;
+
+  @Option(
       names = "--server-jvm",
       split = " ",
       description = "server JVM options (default -Xms2g -Xmx2g)")
@@ -584,6 +590,7 @@ public final class TlsBenchmark implements Callable<Integer> {
     out.printf(
         "%-11s %12s %22s %8s%n", "stack", "idle B/conn", "pending shutdown B/conn", "threads");
     Map<String, Double> pending = new LinkedHashMap<>();
+    Map<String, Map<String, HeapClasses.Row>> classGrowth = new LinkedHashMap<>();
     boolean ok = true;
     Progress measuring = Progress.everyStep("tls memory", stacks.size());
     for (String stack : stacks) {
@@ -591,6 +598,7 @@ public final class TlsBenchmark implements Callable<Integer> {
       int port = Integer.parseInt(ask("open " + sl[0] + " TLSv1.3 " + sl[1], "port")[1]);
       try {
         long h0 = Long.parseLong(ask("heap", "heap")[1]);
+        java.nio.file.Path before = heapClasses ? histogram() : null;
         client.silent(true);
         client.open(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
@@ -603,6 +611,9 @@ public final class TlsBenchmark implements Callable<Integer> {
         int sent = Integer.parseInt(ask("pending " + n, "sent")[1]);
         ok &= client.awaitVerified(n, 60_000) && sent == n;
         String[] h = ask("heap", "heap");
+        if (before != null) {
+          classGrowth.put(stack, HeapClasses.printGrowth(out, stack, before, histogram(), n));
+        }
         double p = (Long.parseLong(h[1]) - h0) / (double) n;
         pending.put(stack, p);
         memoryFigures.add(
@@ -623,6 +634,14 @@ public final class TlsBenchmark implements Callable<Integer> {
           Locale.ROOT,
           "graceful pending shutdown beyond the raw loop's engine and socket: %.0f B per connection%n",
           g - raw);
+      if (classGrowth.containsKey("graceful:1") && classGrowth.containsKey("raw:1")) {
+        HeapClasses.printBeyond(
+            out,
+            "graceful:1 beyond raw:1, by class, per connection",
+            classGrowth.get("graceful:1"),
+            classGrowth.get("raw:1"),
+            n);
+      }
     }
     return ok;
   }
@@ -798,6 +817,14 @@ public final class TlsBenchmark implements Callable<Integer> {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
     return ctx;
+  }
+
+  /** The server's live objects by class, in a temporary file. */
+  private java.nio.file.Path histogram() throws IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("graceful-heap", ".txt");
+    file.toFile().deleteOnExit();
+    ask("histogram " + file, "histogram");
+    return file;
   }
 
   private String[] ask(String command, String expect) throws IOException {

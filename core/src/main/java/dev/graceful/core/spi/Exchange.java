@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
@@ -255,13 +255,15 @@ final class Exchange {
     private static final int WAITING = 0;
     private static final int JOINED = 1;
     private static final int EXPIRED = 2;
+    private static final AtomicIntegerFieldUpdater<Subscription> TURN =
+        AtomicIntegerFieldUpdater.newUpdater(Subscription.class, "turn");
 
     /** The deadline, in the spec scheduler's nanos, counted from this subscription. */
     final long deadlineAt;
 
     private volatile Exchange exchange;
     private volatile boolean terminated;
-    private final AtomicInteger turn = new AtomicInteger(WAITING);
+    private volatile int turn = WAITING; // through TURN: no AtomicInteger per subscription
     private volatile Disposable queueTimer; // while waiting for its turn behind another exchange
 
     /** Set when it first waited for another exchange; only the slot's attach touches it. */
@@ -280,7 +282,7 @@ final class Exchange {
      * @return false once its turn is settled: it joined an exchange or its deadline came
      */
     boolean waiting() {
-      return turn.get() == WAITING;
+      return turn == WAITING;
     }
 
     /**
@@ -289,8 +291,8 @@ final class Exchange {
      * @return false if its deadline came first
      */
     boolean enter() {
-      if (!turn.compareAndSet(WAITING, JOINED)) {
-        return turn.get() == JOINED;
+      if (!TURN.compareAndSet(this, WAITING, JOINED)) {
+        return turn == JOINED;
       }
       withdrawQueueTimer();
       return true;
@@ -302,7 +304,7 @@ final class Exchange {
      * @return false if it joined an exchange first (then that exchange's deadline applies)
      */
     boolean expire() {
-      return turn.compareAndSet(WAITING, EXPIRED);
+      return TURN.compareAndSet(this, WAITING, EXPIRED);
     }
 
     /** While it waits for its turn: what ends the wait at its deadline. */

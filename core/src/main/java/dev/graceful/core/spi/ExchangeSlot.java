@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
@@ -27,7 +27,10 @@ final class ExchangeSlot {
   static final String NAME = "graceful.shutdown";
 
   private final ShutdownEngine engine;
-  private final AtomicReference<Exchange> current = new AtomicReference<>();
+  private volatile Exchange current; // through CURRENT: no AtomicReference per connection
+
+  private static final AtomicReferenceFieldUpdater<ExchangeSlot, Exchange> CURRENT =
+      AtomicReferenceFieldUpdater.newUpdater(ExchangeSlot.class, Exchange.class, "current");
 
   /**
    * @param engine the connection's engine
@@ -58,7 +61,7 @@ final class ExchangeSlot {
       if (s.isCancelled() || !s.waiting()) {
         return;
       }
-      Exchange running = current.get();
+      Exchange running = current;
       if (running != null && !running.isOver()) {
         if (running.spec() == spec) {
           if (running.join(s)) {
@@ -74,7 +77,7 @@ final class ExchangeSlot {
         continue; // it ended meanwhile: look again
       }
       Exchange next = new Exchange(engine, spec);
-      if (current.compareAndSet(running, next) && next.join(s)) {
+      if (CURRENT.compareAndSet(this, running, next) && next.join(s)) {
         return;
       }
     }

@@ -1,41 +1,43 @@
 package dev.graceful.core.spi;
 
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
  * G2 for one connection: counts its exchanges in flight and tells a server shutdown when there are
- * none. Thread-safe; an exchange may begin and end on any thread.
+ * none. Thread-safe; an exchange may begin and end on any thread. An idle connection holds no sink:
+ * one exists only while exchanges are in flight (a server may track tens of thousands).
  */
 public final class InFlight {
-  private final AtomicInteger count = new AtomicInteger();
-  private volatile Sinks.Empty<Void> idle = idleNow();
+  private int count; // guarded by this
+
+  /** Ends when the exchanges in flight have; null while there are none. Guarded by this. */
+  private Sinks.@Nullable Empty<Void> idle;
 
   /** Nothing in flight yet. */
   public InFlight() {}
 
-  private static Sinks.Empty<Void> idleNow() {
-    Sinks.Empty<Void> s = Sinks.empty();
-    s.tryEmitEmpty();
-    return s;
-  }
-
   /** One exchange began. */
   public synchronized void begin() {
-    if (count.getAndIncrement() == 0) {
+    if (count++ == 0) {
       idle = Sinks.empty();
     }
   }
 
   /** One exchange ended; more ends than begins are ignored. */
-  public synchronized void end() {
-    if (count.get() == 0) {
-      return;
+  public void end() {
+    Sinks.Empty<Void> ended;
+    synchronized (this) {
+      if (count == 0 || --count > 0) {
+        return;
+      }
+      ended = idle;
+      idle = null;
     }
-    if (count.decrementAndGet() == 0) {
-      idle.tryEmitEmpty();
+    if (ended != null) {
+      ended.tryEmitEmpty();
     }
   }
 
@@ -55,14 +57,21 @@ public final class InFlight {
   /**
    * @return exchanges in flight now
    */
-  public int size() {
-    return count.get();
+  public synchronized int size() {
+    return count;
   }
 
   /**
    * @return completes when no exchange is in flight (at once if none is now)
    */
   public Mono<Void> idle() {
-    return Mono.defer(() -> idle.asMono());
+    return Mono.defer(
+        () -> {
+          Sinks.Empty<Void> s;
+          synchronized (this) {
+            s = idle;
+          }
+          return s == null ? Mono.empty() : s.asMono();
+        });
   }
 }

@@ -21,7 +21,7 @@ import reactor.util.context.ContextView;
  * {@link SelectorLoop} through the loop's shared deadlines, elsewhere as one task on the spec's
  * scheduler. Confined to the executor after construction: fields are touched only there.
  */
-final class StepDriver implements Runnable {
+final class StepDriver implements Runnable, SelectorLoop.DeadlineTarget {
   private final ShutdownEngine engine;
   private final ShutdownRequest request;
   private final Exchange exchange;
@@ -139,7 +139,7 @@ final class StepDriver implements Runnable {
     Executor executor = engine.executor();
     try {
       if (executor instanceof SelectorLoop loop && loop.inLoop()) {
-        deadline = loop.deadline(clock, deadlineAt, this::expire, this::timerRefused);
+        deadline = loop.deadline(clock, deadlineAt, this);
       } else {
         long delay = Math.max(0, deadlineAt - clock.now(TimeUnit.NANOSECONDS));
         deadline =
@@ -160,6 +160,16 @@ final class StepDriver implements Runnable {
       timerRefused(e);
       return false;
     }
+  }
+
+  @Override
+  public void deadlineReached() {
+    expire();
+  }
+
+  @Override
+  public void deadlineRefused(RuntimeException why) {
+    timerRefused(why);
   }
 
   /**

@@ -15,7 +15,6 @@ import java.util.concurrent.Executor;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * One TLS connection's state machine on a JDK {@link SSLEngine} over a {@link TlsTransport}:
@@ -47,7 +46,13 @@ public final class TlsEngine implements ShutdownEngine {
     TASKS
   }
 
-  private final Sinks.Empty<Void> closed = Sinks.empty();
+  /**
+   * Whether {@link #closeTransport()} ran, what to run then, and the sink of {@link #closed()}: the
+   * sink is made only for a caller that asks, since a server holds one engine per connection.
+   * Guarded by {@link #closeWatch}'s monitor: the engine's own is free for its callers.
+   */
+  private final CloseWatch closeWatch = new CloseWatch();
+
   private final TlsTransport transport;
   private final RecordBuffers buffers;
   private final ShutdownLedger ledger;
@@ -387,7 +392,7 @@ public final class TlsEngine implements ShutdownEngine {
   @Override
   public void closeTransport() {
     transport.close();
-    closed.tryEmitEmpty();
+    closeWatch.closed();
   }
 
   /**
@@ -403,7 +408,17 @@ public final class TlsEngine implements ShutdownEngine {
    * @return completes once {@link #closeTransport()} ran
    */
   public Mono<Void> closed() {
-    return closed.asMono();
+    return closeWatch.mono();
+  }
+
+  /**
+   * Runs {@code onClose} once {@link #closeTransport()} ran (at once, on this thread, if it already
+   * has): a server's bookkeeping, without a subscription per connection.
+   *
+   * @param onClose what to run
+   */
+  public void whenClosed(Runnable onClose) {
+    closeWatch.whenClosed(onClose);
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.graceful.core.spi.loop;
 import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
@@ -45,17 +44,15 @@ final class LoopDeadlines {
   /** One deadline; {@link #dispose()} withdraws it. */
   final class Entry implements Disposable {
     private final long at;
-    private final Runnable onDeadline;
-    private final Consumer<RuntimeException> onRejected;
+    private final SelectorLoop.DeadlineTarget target;
     private int index = -1; // in the heap; LISTED when in the list
     private Entry prev;
     private Entry next;
     private boolean done;
 
-    private Entry(long at, Runnable onDeadline, Consumer<RuntimeException> onRejected) {
+    private Entry(long at, SelectorLoop.DeadlineTarget target) {
       this.at = at;
-      this.onDeadline = onDeadline;
-      this.onRejected = onRejected;
+      this.target = target;
     }
 
     /** Withdraws the deadline; from the loop at once, from another thread by a loop task. */
@@ -87,13 +84,13 @@ final class LoopDeadlines {
 
   /**
    * @param at the instant, in {@code clock.now(NANOSECONDS)} terms
-   * @param onDeadline run on the loop at that instant unless withdrawn first
-   * @param onRejected run on the loop instead if the scheduler refuses to time it
+   * @param target told on the loop at that instant unless withdrawn first, or told of the refusal
+   *     if the scheduler refuses to time it
    * @return the entry
    * @throws RejectedExecutionException if the scheduler refuses the first arming (nothing is kept)
    */
-  Entry add(long at, Runnable onDeadline, Consumer<RuntimeException> onRejected) {
-    Entry e = new Entry(at, onDeadline, onRejected);
+  Entry add(long at, SelectorLoop.DeadlineTarget target) {
+    Entry e = new Entry(at, target);
     if (last == null || last.at - at <= 0) {
       e.index = LISTED;
       e.prev = last;
@@ -205,7 +202,7 @@ final class LoopDeadlines {
     while ((e = earliest()) != null && e.at - now <= 0) {
       withdraw(e);
       try {
-        e.onDeadline.run();
+        e.target.deadlineReached();
       } catch (Throwable failed) {
         // one deadline's failure must not keep the others from firing, nor the next arming
         SelectorLoop.report(LOG, System.Logger.Level.ERROR, "a deadline task failed", failed);
@@ -240,7 +237,7 @@ final class LoopDeadlines {
     while ((e = earliest()) != null) {
       withdraw(e);
       try {
-        e.onRejected.accept(why);
+        e.target.deadlineRefused(why);
       } catch (Throwable failed) {
         SelectorLoop.report(LOG, System.Logger.Level.ERROR, "a deadline's refusal failed", failed);
       }

@@ -116,14 +116,57 @@ public final class SelectorLoop implements Executor {
    */
   public Disposable deadline(
       Scheduler clock, long atNanos, Runnable onDeadline, Consumer<RuntimeException> onRejected) {
-    assertInLoop();
     Objects.requireNonNull(onDeadline, "onDeadline");
     Objects.requireNonNull(onRejected, "onRejected");
+    return deadline(
+        clock,
+        atNanos,
+        new DeadlineTarget() {
+          @Override
+          public void deadlineReached() {
+            onDeadline.run();
+          }
+
+          @Override
+          public void deadlineRefused(RuntimeException why) {
+            onRejected.accept(why);
+          }
+        });
+  }
+
+  /**
+   * What a deadline tells, on the loop: one object where a deadline per connection would otherwise
+   * hold two callbacks.
+   */
+  public interface DeadlineTarget {
+    /** The deadline's instant has come. */
+    void deadlineReached();
+
+    /**
+     * The deadline will never fire: its clock refused to time it, or the loop is stopping.
+     *
+     * @param why the refusal
+     */
+    void deadlineRefused(RuntimeException why);
+  }
+
+  /**
+   * As {@link #deadline(Scheduler, long, Runnable, Consumer)}, telling {@code target}.
+   *
+   * @param clock the scheduler whose clock and threads time the deadline
+   * @param atNanos the instant, in {@code clock.now(NANOSECONDS)} terms
+   * @param target told on this loop at the deadline, or of the refusal
+   * @return the handle
+   * @throws java.util.concurrent.RejectedExecutionException if {@code clock} refuses now
+   */
+  public Disposable deadline(Scheduler clock, long atNanos, DeadlineTarget target) {
+    assertInLoop();
+    Objects.requireNonNull(target, "target");
     LoopDeadlines d =
         deadlines.computeIfAbsent(
             Objects.requireNonNull(clock, "clock"), c -> new LoopDeadlines(this, c));
     try {
-      return d.add(atNanos, onDeadline, onRejected);
+      return d.add(atNanos, target);
     } catch (RejectedExecutionException refused) {
       forget(clock, d); // nothing was kept
       throw refused;
