@@ -42,6 +42,36 @@ public final class LogWatch implements AutoCloseable {
     return new LogWatch(Logger.getLogger(source.getName()), Objects.requireNonNull(seen, "seen"));
   }
 
+  /**
+   * @param loggerName the logger to watch, e.g. a package-private class's name
+   * @param seen receives each record, on the logging thread
+   * @return the watch, already watching
+   */
+  public static LogWatch of(String loggerName, Consumer<LogRecord> seen) {
+    return new LogWatch(
+        Logger.getLogger(Objects.requireNonNull(loggerName, "loggerName")),
+        Objects.requireNonNull(seen, "seen"));
+  }
+
+  /**
+   * For callers that do not read {@code java.util.logging} themselves (a module that does not
+   * require it): collects the throwable of every record that carries one.
+   *
+   * @param loggerName the logger to watch
+   * @param thrown receives each record's throwable, on the logging thread
+   * @return the watch, already watching
+   */
+  public static LogWatch failures(String loggerName, Consumer<Throwable> thrown) {
+    Objects.requireNonNull(thrown, "thrown");
+    return of(
+        loggerName,
+        r -> {
+          if (r.getThrown() != null) {
+            thrown.accept(r.getThrown());
+          }
+        });
+  }
+
   @Override
   public void close() {
     logger.removeHandler(handler);

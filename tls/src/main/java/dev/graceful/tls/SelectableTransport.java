@@ -127,7 +127,12 @@ abstract sealed class SelectableTransport implements TlsTransport
       // closing is best effort; the channel is unusable either way
     }
     for (Runnable w : wake) {
-      loop.execute(w); // they step again and see the closed channel
+      try {
+        loop.execute(w); // they step again and see the closed channel
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        // a stopped loop runs nothing more: what waited was told by its deadline's refusal
+        break;
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
 import dev.graceful.core.ShutdownSpec;
+import dev.graceful.testkit.LogWatch;
 import dev.graceful.testkit.TestCerts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -101,6 +102,30 @@ class HandshakeDeadlineIT {
     } finally {
       server.stopAccepting().block(WAIT);
     }
+  }
+
+  // Loops stopping under sockets that never handshook close those sockets, and every pending
+  // handshake is abandoned without a failure logged.
+  @Test
+  void loopsStoppingCloseSocketsStillHandshakingAndLogNoFailure() throws Exception {
+    CountDownLatch accepted = new CountDownLatch(2);
+    TlsServer server = server(accepted, TlsServerOptions.defaults());
+    Socket a = silentClient(server);
+    Socket b = silentClient(server);
+    awaitAccepted(accepted);
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LogWatch deadlines =
+        LogWatch.failures("dev.graceful.core.spi.loop.LoopDeadlines", failures::add);
+    LogWatch loop = LogWatch.failures("dev.graceful.core.spi.loop.SelectorLoop", failures::add);
+    try {
+      loops.shutdown().block(WAIT);
+    } finally {
+      deadlines.close();
+      loop.close();
+    }
+    assertThat(a.getInputStream().read()).as("closed, nothing sent").isEqualTo(-1);
+    assertThat(b.getInputStream().read()).as("closed, nothing sent").isEqualTo(-1);
+    assertThat(failures).as("failures logged").isEmpty();
   }
 
   // G1: after stopAccepting(), connections() completes once the sockets that never handshake have

@@ -4,6 +4,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.tls.internal.TlsEngine.Progress;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -77,7 +78,7 @@ public final class LoopTask implements Runnable {
             task.retransmissions = timer;
             task.nextRetransmission = INITIAL_RETRANSMISSION;
           }
-          sink.onDispose(() -> engine.executor().execute(task::abandon));
+          sink.onDispose(() -> abandonOnLoop(engine, task));
           engine.executor().execute(task);
         });
   }
@@ -94,9 +95,18 @@ public final class LoopTask implements Runnable {
     return Mono.create(
         sink -> {
           LoopTask task = new LoopTask(engine, attempt, sink, onStart, onEnd);
-          sink.onDispose(() -> engine.executor().execute(task::abandon));
+          sink.onDispose(() -> abandonOnLoop(engine, task));
           engine.executor().execute(task);
         });
+  }
+
+  /** Abandons {@code task} on its loop; a loop that has stopped runs nothing more, it included. */
+  private static void abandonOnLoop(TlsEngine engine, LoopTask task) {
+    try {
+      engine.executor().execute(task::abandon);
+    } catch (RejectedExecutionException stopped) {
+      // nothing else can run the task now: the caller goes on (a stopping server closes sockets)
+    }
   }
 
   @Override
@@ -144,7 +154,11 @@ public final class LoopTask implements Runnable {
               .execute(
                   () -> {
                     engine.runDelegatedTasks();
-                    engine.executor().execute(this);
+                    try {
+                      engine.executor().execute(this);
+                    } catch (RejectedExecutionException stopped) {
+                      sink.error(stopped); // the loop stopped during the handshake's tasks
+                    }
                   });
       default -> throw new AssertionError(p);
     }
