@@ -13,6 +13,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -54,6 +55,17 @@ public final class DtlsServer implements GracefulShutdown {
   /** Handshakes under way; the connections Flux completes after the last one once not accepting. */
   private final AtomicInteger handshaking = new AtomicInteger();
 
+  private final java.util.concurrent.atomic.AtomicLong handshakeFailures =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final Duration handshakeTimeout;
+
+  /**
+   * The handshake deadline of {@link #bind(InetSocketAddress, SSLContext, LoopGroup, Consumer,
+   * Scheduler)}: 30 s, since DTLS retransmits a lost flight after 1, 2, 4 and 8 s, and a lossy path
+   * should get through four losses in a row.
+   */
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+
   private final Sinks.Empty<Void> handshakesSettled = Sinks.empty();
   private final OpenConnections open = new OpenConnections();
   private final SharedShutdown shutdown = new SharedShutdown(this::run);
@@ -63,13 +75,14 @@ public final class DtlsServer implements GracefulShutdown {
       SelectorLoop loop,
       SSLContext context,
       Consumer<SSLEngine> configure,
-      Scheduler timer)
+      TlsServerOptions options)
       throws IOException {
     this.channel = channel;
     this.loop = loop;
     this.context = context;
     this.configure = configure;
-    this.timer = timer;
+    this.timer = options.scheduler();
+    this.handshakeTimeout = options.handshakeTimeout();
     this.address = (InetSocketAddress) channel.getLocalAddress();
   }
 
@@ -78,8 +91,9 @@ public final class DtlsServer implements GracefulShutdown {
    * @param context a "DTLS" server context
    * @param loops the server and every connection of it live on one loop of this group
    * @param configure adjusts each engine
-   * @param timer where handshake retransmission timers run
-   * @return the listening server
+   * @param timer where handshake retransmission timers and handshake deadlines run
+   * @return the listening server, whose handshakes must complete within {@link
+   *     #DEFAULT_HANDSHAKE_TIMEOUT}
    */
   public static Mono<DtlsServer> bind(
       InetSocketAddress bind,
@@ -87,11 +101,40 @@ public final class DtlsServer implements GracefulShutdown {
       LoopGroup loops,
       Consumer<SSLEngine> configure,
       Scheduler timer) {
+    Objects.requireNonNull(timer, "timer");
+    return bind(
+        bind,
+        context,
+        loops,
+        configure,
+        TlsServerOptions.defaults().handshakeTimeout(DEFAULT_HANDSHAKE_TIMEOUT).scheduler(timer));
+  }
+
+  /**
+   * As {@link #bind(InetSocketAddress, SSLContext, LoopGroup, Consumer, Scheduler)}, with {@code
+   * options}: a peer whose handshake has not completed within {@code options.handshakeTimeout()} of
+   * its first ClientHello (one that vanished half way, or a spoofed source that never answers) is
+   * dropped, nothing sent, and counted in {@link #handshakeFailures()}; retransmission timers and
+   * deadlines run on {@code options.scheduler()}.
+   *
+   * @param bind the address (port 0 for an ephemeral port)
+   * @param context a "DTLS" server context
+   * @param loops the server and every connection of it live on one loop of this group
+   * @param configure adjusts each engine
+   * @param options the handshake deadline and the scheduler of every timer
+   * @return the listening server
+   */
+  public static Mono<DtlsServer> bind(
+      InetSocketAddress bind,
+      SSLContext context,
+      LoopGroup loops,
+      Consumer<SSLEngine> configure,
+      TlsServerOptions options) {
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(context, "context");
     Objects.requireNonNull(loops, "loops");
     Objects.requireNonNull(configure, "configure");
-    Objects.requireNonNull(timer, "timer");
+    Objects.requireNonNull(options, "options");
     return Mono.create(
         sink -> {
           SelectorLoop loop = SelectorLoops.next(loops);
@@ -100,7 +143,7 @@ public final class DtlsServer implements GracefulShutdown {
             DatagramChannel ch = DatagramChannel.open();
             ch.configureBlocking(false);
             ch.bind(bind);
-            server = new DtlsServer(ch, loop, context, configure, timer);
+            server = new DtlsServer(ch, loop, context, configure, options);
           } catch (IOException e) {
             sink.error(e);
             return;
@@ -272,6 +315,7 @@ public final class DtlsServer implements GracefulShutdown {
     TlsConnection c = TlsConnection.over(transport, ssl, context);
     handshaking.incrementAndGet();
     c.handshake(timer)
+        .timeout(handshakeTimeout, timer)
         .subscribe(
             ready -> {
               open.add(ready);
@@ -281,10 +325,23 @@ public final class DtlsServer implements GracefulShutdown {
               settled();
             },
             e -> {
-              LOG.log(System.Logger.Level.DEBUG, "DTLS handshake failed: " + e.getMessage());
+              handshakeFailures.incrementAndGet();
+              LOG.log(
+                  System.Logger.Level.DEBUG,
+                  () ->
+                      e instanceof java.util.concurrent.TimeoutException
+                          ? "no DTLS handshake within " + handshakeTimeout + ": peer dropped"
+                          : "DTLS handshake failed: " + e.getMessage());
               loop.execute(transport::close);
               settled();
             });
+  }
+
+  /**
+   * @return handshakes that failed or met their deadline since the server started
+   */
+  public long handshakeFailures() {
+    return handshakeFailures.get();
   }
 
   /**
