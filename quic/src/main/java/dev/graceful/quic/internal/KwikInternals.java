@@ -318,6 +318,44 @@ public final class KwikInternals {
     }
   }
 
+  /**
+   * The reason phrase of a termination as Kwik received or sent it: its report keeps it in a field
+   * of its own and shows it only within a description, which for a close without error code or with
+   * a TLS alert leaves it out.
+   *
+   * @param event Kwik's report of a connection's end
+   * @return the reason, possibly empty; empty as well when unreadable (then parse the description)
+   */
+  public static Optional<String> terminationReason(Object event) {
+    if (Reason.FIELD == null || !Reason.FIELD.getDeclaringClass().isInstance(event)) {
+      return Optional.empty();
+    }
+    try {
+      Object r = Reason.FIELD.get(event);
+      return Optional.of(r == null ? "" : r.toString());
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The reason field of Kwik's termination report, looked up apart from {@link Probe}. */
+  private static final class Reason {
+    static final Field FIELD;
+
+    static {
+      Field f = null;
+      try {
+        f =
+            Probe.open(
+                Class.forName("tech.kwik.core.ConnectionTerminatedEvent")
+                    .getDeclaredField("errorDescription"));
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "Kwik's termination reason unreadable: " + e);
+      }
+      FIELD = f;
+    }
+  }
+
   /** Kwik's client TLS engine, looked up apart from {@link Probe}: its absence only limits S1. */
   private static final class ClientTls {
     static final Method GET_TLS_ENGINE;
