@@ -146,11 +146,12 @@ public final class KwikEngine implements ShutdownEngine {
                   readiness.wake();
                   ended();
                 }));
+    // read now, not on the loop: a close made after wrapping (Kwik's own, say) is reported by its
+    // event, which the loop may see after this task
+    boolean overAlready = KwikInternals.state(connection).map(Termination::isOver).orElse(false);
     loop.execute(
         () -> {
-          if (!termination.terminated()
-              && !close.started()
-              && KwikInternals.state(connection).map(Termination::isOver).orElse(false)) {
+          if (overAlready && !termination.terminated() && !close.started()) {
             termination.endedUnseen();
             readiness.wake();
             ended();

@@ -121,7 +121,8 @@ final class Termination {
           switch (why) {
             case IdleTimeout -> "idle timeout";
             case StatelessReset -> "stateless reset";
-            default -> "connection lost: no probe was acknowledged";
+            // Kwik's idle timeout when its last packets went unacknowledged
+            default -> "connection lost: idle timeout with probes unacknowledged";
           };
       if (!reset || !close.started()) {
         // Kwik reports an idle timeout or a loss only when it was not closing already; a
