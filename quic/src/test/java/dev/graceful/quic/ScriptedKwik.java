@@ -115,9 +115,19 @@ final class ScriptedKwik implements QuicConnection {
   @Override
   public void setDefaultBidirectionalStreamReceiveBufferSize(long size) {}
 
+  /** What {@link #createStream} does; by default, refuses. */
+  interface StreamFactory {
+    QuicStream create(boolean bidirectional) throws java.io.IOException;
+  }
+
+  volatile StreamFactory streams =
+      b -> {
+        throw new UnsupportedOperationException();
+      };
+
   @Override
-  public QuicStream createStream(boolean bidirectional) {
-    throw new UnsupportedOperationException();
+  public QuicStream createStream(boolean bidirectional) throws java.io.IOException {
+    return streams.create(bidirectional);
   }
 
   @Override
