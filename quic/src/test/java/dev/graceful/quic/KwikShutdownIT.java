@@ -601,4 +601,38 @@ class KwikShutdownIT {
       assertThat(peer.receivedAtClose.get()).isEqualTo(size);
     }
   }
+
+  // Q5 for a stream graceful did not hand out: written on the Kwik connection directly, with part
+  // of it held back by the peer's flow control when the shutdown begins. The drain finds it in
+  // Kwik and waits for it (without that, it would claim DRAINED and the close would drop the
+  // rest); once the peer reads, every byte arrives before the close.
+  @Tag("Q5")
+  @Test
+  void theDrainCoversAStreamOpenedOnTheKwikConnectionDirectly() throws Exception {
+    int window = 100_000;
+    int size = window + 30_000; // the rest fits Kwik's 50 KB send buffer: the write returns
+    try (KwikPeer peer = KwikPeer.holding(window)) {
+      QuicConnection c = graceful(peer);
+      tech.kwik.core.QuicStream raw = c.kwik().createStream(true);
+      var written =
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> {
+                try {
+                  raw.getOutputStream().write(new byte[size]);
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      written.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      var shutdown =
+          c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).toFuture();
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(300)).block(); // the span measured
+      assertThat(shutdown).as("the drain waits for the held bytes").isNotDone();
+      peer.startReading();
+      ShutdownResult r = shutdown.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      peer.awaitEnd();
+      assertThat(peer.receivedAtClose.get()).isEqualTo(size);
+    }
+  }
 }
