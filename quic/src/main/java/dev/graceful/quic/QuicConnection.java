@@ -26,6 +26,8 @@ public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
   private final ShutdownCoordinator coordinator;
   private final reactor.core.scheduler.Scheduler timer;
+  private final java.util.concurrent.atomic.AtomicLong bytesRead =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * Where Kwik's calls that may wait for its locks run (close, stall restarts, the ack-eliciting
@@ -225,7 +227,17 @@ public final class QuicConnection implements Shutdownable {
   }
 
   void countRead(long n) {
+    bytesRead.addAndGet(n);
     engine.executor().execute(() -> engine.bytesRead(n));
+  }
+
+  /**
+   * @return application bytes read from the peer through this connection's stream handles so far
+   *     ({@link QuicStreamHandle#readAll()}), as a shutdown result's {@code connectionBytesRead}
+   *     counts them; any thread
+   */
+  public long bytesRead() {
+    return bytesRead.get();
   }
 
   @Override
