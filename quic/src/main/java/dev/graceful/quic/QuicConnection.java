@@ -55,6 +55,8 @@ public final class QuicConnection implements Shutdownable {
     if (options.closeThreads() == QuicOptions.CloseThreads.AHEAD) {
       engine.startCloseThreadsAhead();
     }
+    // Q7: a fresh JVM's first close would pay for linking its path before SENT
+    CloseWarmUp.closePath(kwik, options.blockingCalls().orElse(ELASTIC));
   }
 
   /**
