@@ -169,7 +169,18 @@ class QuicServerCommand implements Callable<Integer> {
                   }
                   return s.end();
                 }))
-        .subscribe(v -> {}, e -> s.report(null, e));
+        .subscribe(
+            v -> {},
+            e -> {
+              if (reactor.core.Exceptions.unwrap(e) instanceof ShutdownException refused
+                  && refused.reason() == ShutdownException.Reason.ILLEGAL_STATE) {
+                // the send was refused because a shutdown began (a signal's) or the connection
+                // ended: the shutdown's own result is this connection's line
+                s.end().subscribe();
+              } else {
+                s.report(null, e);
+              }
+            });
   }
 
   /**
