@@ -211,6 +211,8 @@ public final class QuicClient {
 
   private QuicConnection connectBlocking(LoopGroup loops)
       throws IOException, GeneralSecurityException {
+    // Q7: graceful's close path is linked while the handshake runs, not by the first close
+    CloseWarmUp.graceful(task -> QuicConnection.KWIK_CALLS.schedule(task));
     if (server.isUnresolved()) {
       throw new UnknownHostException(server.getHostString() + ": the host name did not resolve");
     }

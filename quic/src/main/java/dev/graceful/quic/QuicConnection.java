@@ -25,6 +25,9 @@ import reactor.core.scheduler.Schedulers;
 public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
   private final ShutdownCoordinator coordinator;
+  private final reactor.core.scheduler.Scheduler timer;
+  private final java.util.concurrent.atomic.AtomicLong bytesRead =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * Where Kwik's calls that may wait for its locks run (close, stall restarts, the ack-eliciting
@@ -43,12 +46,17 @@ public final class QuicConnection implements Shutdownable {
 
   private QuicConnection(
       tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
-    this.engine = new KwikEngine(kwik, loop, identity, options.blockingCalls().orElse(ELASTIC));
+    this.timer = options.timer();
+    this.engine =
+        new KwikEngine(
+            kwik, loop, identity, options.blockingCalls().orElse(ELASTIC), options.timer());
     this.coordinator = new ShutdownCoordinator(new QuicShutdownEngine(engine));
     engine.listen();
     if (options.closeThreads() == QuicOptions.CloseThreads.AHEAD) {
       engine.startCloseThreadsAhead();
     }
+    // Q7: a fresh JVM's first close would pay for linking its path before SENT
+    CloseWarmUp.closePath(kwik, options.blockingCalls().orElse(ELASTIC));
   }
 
   /**
@@ -107,7 +115,9 @@ public final class QuicConnection implements Shutdownable {
 
   /**
    * Opens a bidirectional stream whose data a later shutdown drains (Q5). Kwik opens streams
-   * without waiting unless the peer's stream limit is reached, so this runs off the loop.
+   * without waiting unless the peer's stream limit is reached, so this runs off the loop. Once a
+   * shutdown other than a peer wait has begun, or the connection has ended, it fails with {@code
+   * ILLEGAL_STATE}: nothing is opened behind the close.
    *
    * @return the stream
    */
@@ -126,7 +136,13 @@ public final class QuicConnection implements Shutdownable {
   }
 
   private Mono<QuicStreamHandle> open(boolean bidirectional) {
-    return Mono.fromCallable(() -> engine.connection().createStream(bidirectional))
+    return Mono.fromCallable(
+            () -> {
+              if (engine.refusing()) {
+                throw refused("no stream is opened once the connection's shutdown has begun");
+              }
+              return engine.connection().createStream(bidirectional);
+            })
         .subscribeOn(Schedulers.boundedElastic())
         // a server connection is handed over when its handshake completes, before Kwik accepts
         // streams on it ("not connected" until the handshake is confirmed, which takes a
@@ -134,6 +150,7 @@ public final class QuicConnection implements Shutdownable {
         .retryWhen(
             reactor.util.retry.Retry.backoff(40, java.time.Duration.ofMillis(5))
                 .maxBackoff(java.time.Duration.ofMillis(250))
+                .scheduler(timer)
                 .filter(
                     e ->
                         e instanceof java.io.IOException && "not connected".equals(e.getMessage())))
@@ -160,6 +177,28 @@ public final class QuicConnection implements Shutdownable {
                       engine.track(h.tracked());
                       sink.success(h);
                     }));
+  }
+
+  /**
+   * @return true once a shutdown other than a peer wait has begun (its drain or its close), or the
+   *     connection has ended: writes and new streams are refused
+   */
+  boolean refusing() {
+    return engine.refusing();
+  }
+
+  /**
+   * @param what what is refused
+   * @return the refusal: {@code ILLEGAL_STATE}, with how the connection was closed when known
+   */
+  ShutdownException refused(String what) {
+    return new ShutdownException(
+        ShutdownException.Reason.ILLEGAL_STATE,
+        connectionId(),
+        engine.state(),
+        what,
+        null,
+        engine.closeInfo());
   }
 
   /**
@@ -190,7 +229,17 @@ public final class QuicConnection implements Shutdownable {
   }
 
   void countRead(long n) {
+    bytesRead.addAndGet(n);
     engine.executor().execute(() -> engine.bytesRead(n));
+  }
+
+  /**
+   * @return application bytes read from the peer through this connection's stream handles so far
+   *     ({@link QuicStreamHandle#readAll()}), as a shutdown result's {@code connectionBytesRead}
+   *     counts them; any thread
+   */
+  public long bytesRead() {
+    return bytesRead.get();
   }
 
   @Override

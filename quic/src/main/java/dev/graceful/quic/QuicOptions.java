@@ -2,6 +2,8 @@ package dev.graceful.quic;
 
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * How graceful wraps a Kwik connection ({@link QuicConnection#of(tech.kwik.core.QuicConnection,
@@ -10,10 +12,11 @@ import java.util.concurrent.Executor;
  * Immutable: each setter returns a new value.
  */
 public final class QuicOptions {
-  private static final QuicOptions DEFAULTS = new QuicOptions(null, CloseThreads.AHEAD);
+  private static final QuicOptions DEFAULTS = new QuicOptions(null, CloseThreads.AHEAD, null);
 
   private final Executor blockingCalls; // null: graceful's own pool
   private final CloseThreads closeThreads;
+  private final Scheduler timer; // null: Reactor's parallel scheduler
 
   /**
    * When the two threads that Kwik 0.10.9's {@code close()} needs start: the connection's scheduler
@@ -37,9 +40,10 @@ public final class QuicOptions {
     AT_CLOSE
   }
 
-  private QuicOptions(Executor blockingCalls, CloseThreads closeThreads) {
+  private QuicOptions(Executor blockingCalls, CloseThreads closeThreads, Scheduler timer) {
     this.blockingCalls = blockingCalls;
     this.closeThreads = closeThreads;
+    this.timer = timer;
   }
 
   /**
@@ -59,7 +63,7 @@ public final class QuicOptions {
    * @return options with it
    */
   public QuicOptions blockingCalls(Executor executor) {
-    return new QuicOptions(Objects.requireNonNull(executor, "executor"), closeThreads);
+    return new QuicOptions(Objects.requireNonNull(executor, "executor"), closeThreads, timer);
   }
 
   /**
@@ -71,7 +75,28 @@ public final class QuicOptions {
    * @return options with it
    */
   public QuicOptions closeThreads(CloseThreads when) {
-    return new QuicOptions(blockingCalls, Objects.requireNonNull(when, "when"));
+    return new QuicOptions(blockingCalls, Objects.requireNonNull(when, "when"), timer);
+  }
+
+  /**
+   * What times the connection's work outside a shutdown (R3): the watch over a stream's sending
+   * (Kwik's lost wakeup) and the retries of a stream opened before Kwik accepts streams. A
+   * shutdown's own timers run on its spec's scheduler. By default Reactor's parallel scheduler; a
+   * {@code VirtualTimeScheduler} drives both in tests.
+   *
+   * @param scheduler the scheduler
+   * @return options with it
+   */
+  public QuicOptions timer(Scheduler scheduler) {
+    return new QuicOptions(
+        blockingCalls, closeThreads, Objects.requireNonNull(scheduler, "scheduler"));
+  }
+
+  /**
+   * @return what times the connection's work outside a shutdown
+   */
+  public Scheduler timer() {
+    return timer == null ? Schedulers.parallel() : timer;
   }
 
   /**
@@ -94,6 +119,8 @@ public final class QuicOptions {
         + (blockingCalls == null ? "graceful" : blockingCalls)
         + ", closeThreads="
         + closeThreads
+        + ", timer="
+        + (timer == null ? "parallel" : timer)
         + "]";
   }
 }

@@ -45,15 +45,26 @@ public final class QuicStreamHandle {
    * Writes {@code data}, in order with earlier writes of this handle (subscribe one at a time).
    * Never zero-length: Kwik's lost wakeup gets worse with empty writes, so they are skipped.
    *
+   * <p>Once a shutdown other than a peer wait has begun (its drain or its close), or the connection
+   * has ended, the write fails with {@code ILLEGAL_STATE} and nothing is written: no data is queued
+   * behind the close. A peer wait lets writes go on, as OpenSSL's does.
+   *
    * @param data the bytes; not changed until the Mono completes
    * @return completes when Kwik has buffered every byte
    */
   public Mono<Void> write(ByteBuffer data) {
     // Counted as in flight when subscribed, before the hop off the caller's thread, so a shutdown
     // subscribed right after it already waits for it.
+    // A shutdown marks the connection refusing before its drain looks at the writes in flight:
+    // either this write sees the mark and is refused, or the drain sees it in flight and waits.
     return Mono.defer(
         () -> {
           writesInFlight.incrementAndGet();
+          if (connection.refusing()) {
+            writesInFlight.decrementAndGet();
+            return Mono.error(
+                connection.refused("nothing is written once the connection's shutdown has begun"));
+          }
           connection.sending();
           return writeNow(data).doFinally(s -> writesInFlight.decrementAndGet());
         });

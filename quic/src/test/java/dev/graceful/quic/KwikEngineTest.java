@@ -2,6 +2,7 @@ package dev.graceful.quic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.DrainStatus;
 import dev.graceful.core.Initiator;
 import dev.graceful.core.Outcome;
@@ -404,5 +405,187 @@ class KwikEngineTest {
                 .with(QuicShutdown.defaults().closeWith(5, "quiet"))));
     start(rfc().with(QuicShutdown.defaults().closeWith(6, "rfc")));
     assertThat(kwik.closes).containsExactly(new ScriptedKwik.Close(6, "rfc"));
+  }
+
+  // Q12: our own close is reported as what went out: local, application, the code and the reason
+  // after it was cut to fit; the rapid result carries it too.
+  @Tag("Q12")
+  @Test
+  void ourCloseCarriesTheCodeAndTheFittedReason() {
+    var rapid =
+        start(
+            ShutdownSpec.bidirectional()
+                .rapid()
+                .noStreamFlush()
+                .with(QuicShutdown.defaults().closeWith(7, "é😀".repeat(1700))));
+    CloseInfo sent = CloseInfo.application(7, "é😀".repeat(170) + "é", true);
+    assertThat(rapid.join().closeInfo()).hasValue(sent);
+    var rfc = start(rfc());
+    advance(PTO3);
+    assertThat(rfc.join().closeInfo()).hasValue(sent);
+  }
+
+  // Q12: the peer's close is the peer's: an application close with its code and reason, or a
+  // transport close with its transport code (Kwik does not say which frame caused it: 0).
+  @Tag("Q12")
+  @Test
+  void thePeersApplicationCloseIsReportedAsThePeers() {
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer());
+    kwik.peerCloses(42, "going away");
+    pump();
+    assertThat(waiting.join().closeInfo()).hasValue(CloseInfo.application(42, "going away", false));
+  }
+
+  @Tag("Q12")
+  @Test
+  void thePeersTransportCloseIsReportedAsATransportClose() {
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer());
+    kwik.peerClosesWithTransportError(0xa, "bad frame");
+    pump();
+    ShutdownResult r = waiting.join();
+    assertThat(r.closeInfo()).hasValue(CloseInfo.transport(0xa, 0, "bad frame", false));
+    assertThat(r.peerErrorCode()).hasValue(0xa);
+  }
+
+  // Q8, Q11, Q12: Kwik closing the connection itself (a protocol violation of the peer's it
+  // detected) ends a pending peer wait at once, with Kwik's transport close as the close info and
+  // both state bits set: its CONNECTION_CLOSE went out, and the connection is over.
+  @Tag("Q8")
+  @Tag("Q11")
+  @Tag("Q12")
+  @Test
+  void kwiksOwnCloseEndsAPendingPeerWaitAtOnce() {
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer().noTimeout());
+    kwik.kwikClosesOnTransportError(0xa, "unexpected frame");
+    pump();
+    assertThat(waiting).isDone();
+    ShutdownResult r = waiting.join();
+    assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(r.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+    assertThat(engine.state()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+    assertThat(r.closeInfo()).hasValue(CloseInfo.transport(0xa, 0, "unexpected frame", true));
+    assertThat(kwik.closes).isEmpty();
+  }
+
+  // Q5, Q12: the same during a drain: it ends at once, not at its deadline, NOT_DRAINED, and
+  // graceful sends no close of its own.
+  @Tag("Q5")
+  @Tag("Q12")
+  @Test
+  void kwiksOwnCloseEndsAPendingDrainAtOnce() {
+    boolean[] never = {false};
+    loop.execute(() -> engine.track(appAcked(never)));
+    var f = start(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(10)));
+    advance(Duration.ofMillis(100));
+    kwik.kwikClosesOnTransportError(0x3, "flow control");
+    pump();
+    assertThat(f).isDone();
+    ShutdownResult r = f.join();
+    assertThat(r.drained()).isEqualTo(DrainStatus.NOT_DRAINED);
+    assertThat(r.closeInfo()).hasValue(CloseInfo.transport(0x3, 0, "flow control", true));
+    assertThat(r.elapsed()).isEqualTo(Duration.ofMillis(100));
+    assertThat(kwik.closes).isEmpty();
+  }
+
+  // Q8, Q12: endings without any CONNECTION_CLOSE carry a transport close with code 0 that names
+  // them: an idle timeout is this side's timer, a stateless reset the peer's packet.
+  @Tag("Q8")
+  @Tag("Q12")
+  @Test
+  void idleTimeoutIsALocalTransportEnding() {
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer());
+    kwik.terminates(ConnectionTerminatedEvent.CloseReason.IdleTimeout);
+    pump();
+    assertThat(waiting.join().closeInfo())
+        .hasValue(CloseInfo.transport(0, 0, "idle timeout", true));
+  }
+
+  @Tag("Q8")
+  @Tag("Q12")
+  @Test
+  void statelessResetIsThePeersTransportEnding() {
+    var waiting = start(ShutdownSpec.bidirectional().waitPeer());
+    kwik.terminates(ConnectionTerminatedEvent.CloseReason.StatelessReset);
+    pump();
+    ShutdownResult r = waiting.join();
+    assertThat(r.closeInfo()).hasValue(CloseInfo.transport(0, 0, "stateless reset", false));
+    assertThat(r.state()).isEqualTo(ShutdownState.RECEIVED);
+  }
+
+  // Q12: a shutdown whose deadline comes after our close went out fails with TIMEOUT carrying our
+  // close.
+  @Tag("Q12")
+  @Test
+  void aTimeoutAfterTheCloseCarriesIt() {
+    var f =
+        start(
+            ShutdownSpec.bidirectional()
+                .rfc()
+                .noStreamFlush()
+                .timeout(Duration.ofMillis(10))
+                .with(QuicShutdown.defaults().closeWith(3, "late")));
+    advance(Duration.ofMillis(10));
+    ShutdownException e = failure(f);
+    assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TIMEOUT);
+    assertThat(e.closeInfo()).hasValue(CloseInfo.application(3, "late", true));
+  }
+
+  // Q12: the peer's close that came first stays the close info, whatever a later shutdown of ours
+  // asks for (it sends nothing).
+  @Tag("Q12")
+  @Tag("Q7")
+  @Test
+  void afterThePeersCloseOurShutdownReportsThePeersClose() {
+    kwik.peerCloses(0, "done");
+    pump();
+    var rapid =
+        start(
+            ShutdownSpec.bidirectional()
+                .rapid()
+                .with(QuicShutdown.defaults().closeWith(9, "ours")));
+    assertThat(rapid.join().outcome()).isEqualTo(Outcome.COMPLETE);
+    assertThat(rapid.join().closeInfo()).hasValue(CloseInfo.application(0, "done", false));
+    assertThat(kwik.closes).isEmpty();
+  }
+
+  // R3: the send watch runs on the injected timer: each look comes when virtual time reaches it.
+  @Tag("R3")
+  @Test
+  void theSendWatchRunsOnTheInjectedTimer() {
+    Manual watchLoop = new Manual();
+    KwikEngine watched = new KwikEngine(kwik, watchLoop, "watched", kwikCalls, time);
+    int[] looks = {0};
+    watchLoop.execute(
+        () ->
+            watched.track(
+                new KwikEngine.TrackedStream() {
+                  @Override
+                  public Object kwikStream() {
+                    return this;
+                  }
+
+                  @Override
+                  public boolean isReset() {
+                    return false;
+                  }
+
+                  @Override
+                  public int writesInFlight() {
+                    looks[0]++;
+                    return 1; // a write that does not return: the watch goes on looking
+                  }
+                }));
+    watchLoop.execute(watched::sending);
+    for (Runnable r; (r = watchLoop.poll()) != null; ) {
+      r.run();
+    }
+    assertThat(watched.watching()).isTrue();
+    for (int i = 1; i <= 3; i++) {
+      time.advanceTimeBy(Duration.ofMillis(10));
+      for (Runnable r; (r = watchLoop.poll()) != null; ) {
+        r.run();
+      }
+      assertThat(looks[0]).as("look %d comes with virtual time", i).isEqualTo(i);
+    }
   }
 }

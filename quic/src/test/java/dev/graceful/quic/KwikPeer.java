@@ -75,6 +75,14 @@ final class KwikPeer implements AutoCloseable {
     return new KwikPeer(30, -1, 1, SelfSignedCertificate.generate());
   }
 
+  /**
+   * As {@link #holding()}, with a stream window of {@code streamWindow} bytes: a sender is held
+   * once it has sent that much on a stream.
+   */
+  static KwikPeer holding(int streamWindow) throws Exception {
+    return new KwikPeer(30, -1, 1, SelfSignedCertificate.generate(), streamWindow);
+  }
+
   /** A peer presenting {@code cert} (for example one for another host). */
   static KwikPeer presenting(SelfSignedCertificate cert) throws Exception {
     return new KwikPeer(30, -1, 0, cert);
@@ -85,6 +93,16 @@ final class KwikPeer implements AutoCloseable {
   }
 
   private KwikPeer(int idleTimeoutSeconds, long ackAfter, int gates, SelfSignedCertificate cert)
+      throws Exception {
+    this(idleTimeoutSeconds, ackAfter, gates, cert, 4_000_000);
+  }
+
+  private KwikPeer(
+      int idleTimeoutSeconds,
+      long ackAfter,
+      int gates,
+      SelfSignedCertificate cert,
+      int streamWindow)
       throws Exception {
     this.ackAfter = ackAfter;
     this.reading = new java.util.concurrent.CountDownLatch(gates);
@@ -107,7 +125,7 @@ final class KwikPeer implements AutoCloseable {
                 ServerConnectionConfig.builder()
                     .maxIdleTimeoutInSeconds(idleTimeoutSeconds)
                     .maxOpenPeerInitiatedBidirectionalStreams(10)
-                    .maxBidirectionalStreamBufferSize(4_000_000)
+                    .maxBidirectionalStreamBufferSize(streamWindow)
                     .maxConnectionBufferSize(8_000_000)
                     .build())
             .withLogger(new tech.kwik.core.log.NullLogger())

@@ -2,6 +2,7 @@ package dev.graceful.quic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.DrainStatus;
 import dev.graceful.core.Initiator;
 import dev.graceful.core.LoopGroup;
@@ -456,6 +457,183 @@ class KwikShutdownIT {
       assertThat(answer.block(WAIT)).as("the close went out after the answer").isEqualTo(1);
       peer.awaitEnd();
       assertThat(peer.bytesAtClose.get()).isEqualTo(size);
+    }
+  }
+
+  // Q12 against a real Kwik peer: our RFC close is reported as sent (local, application, our code
+  // and reason), and the peer received exactly that.
+  @Tag("Q12")
+  @Test
+  void ourCloseInfoIsWhatThePeerReceived() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      ShutdownResult r =
+          c.shutdown(
+                  ShutdownSpec.bidirectional()
+                      .rfc()
+                      .with(QuicShutdown.defaults().closeWith(11, "done here")))
+              .block(WAIT);
+      assertThat(r.closeInfo()).hasValue(CloseInfo.application(11, "done here", true));
+      ConnectionTerminatedEvent e = peer.awaitEnd();
+      assertThat(e.applicationErrorCode()).isEqualTo(11L);
+      assertThat(e.errorDescription()).isEqualTo("Application error: 11 (done here)");
+    }
+  }
+
+  // Q12: the peer's application close, as a waiting shutdown reports it.
+  @Tag("Q12")
+  @Tag("Q8")
+  @Test
+  void thePeersCloseInfoIsThePeers() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      var waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
+      peer.connected.get().close(0x33, "maintenance (planned)");
+      ShutdownResult r = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.closeInfo())
+          .hasValue(CloseInfo.application(0x33, "maintenance (planned)", false));
+      assertThat(r.peerReason()).hasValue("maintenance (planned)");
+    }
+  }
+
+  // Q8, Q11, Q12: Kwik closing the connection itself with a transport error (here the application
+  // closing the Kwik connection directly, which Kwik reports as it reports a protocol violation it
+  // detected) ends a peer wait without deadline at once, with both state bits and Kwik's close.
+  @Tag("Q8")
+  @Tag("Q11")
+  @Tag("Q12")
+  @Test
+  void kwiksOwnTransportCloseEndsAPeerWaitAtOnce() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      var waiting = c.shutdown(ShutdownSpec.bidirectional().waitPeer().noTimeout()).toFuture();
+      c.kwik()
+          .close(tech.kwik.core.QuicConstants.TransportErrorCode.PROTOCOL_VIOLATION, "broken peer");
+      ShutdownResult r = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.outcome()).as(r.toString()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.state()).as(r.toString()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+      assertThat(c.shutdownState()).isEqualTo(ShutdownState.SENT_AND_RECEIVED);
+      assertThat(r.closeInfo()).hasValue(CloseInfo.transport(0xa, 0, "broken peer", true));
+      ConnectionTerminatedEvent e = peer.awaitEnd();
+      assertThat(e.transportErrorCode()).isEqualTo(0xaL);
+    }
+  }
+
+  // Q8, Q12: an idle timeout (one second here) ends a peer wait whose own deadline is far
+  // off at once, as a local transport ending with code 0 that names it.
+  @Tag("Q8")
+  @Tag("Q12")
+  @Test
+  void idleTimeoutEndsAPeerWaitAtOnce() throws Exception {
+    try (KwikPeer peer = new KwikPeer(1)) {
+      QuicConnection c =
+          QuicConnection.of(
+              peer.client(Duration.ofSeconds(1)), loops, "idle", QuicOptions.defaults());
+      long start = System.nanoTime();
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(60)))
+              .block(WAIT);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+      assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
+      assertThat(r.state().received()).isTrue();
+      // Kwik calls it a loss when its last packets went unacknowledged (the peer timed out first)
+      assertThat(r.closeInfo())
+          .hasValueSatisfying(
+              i -> {
+                assertThat(i.transport()).isTrue();
+                assertThat(i.local()).isTrue();
+                assertThat(i.errorCode()).isZero();
+                assertThat(i.reason())
+                    .isIn(
+                        "idle timeout", "connection lost: idle timeout with probes unacknowledged");
+              });
+    }
+  }
+
+  // Refusal: once a shutdown began, writes and new streams fail with ILLEGAL_STATE, carrying the
+  // close, and nothing more reaches the peer.
+  @Tag("Q12")
+  @Test
+  void writesAndNewStreamsAreRefusedOnceTheShutdownBegan() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream().block(WAIT);
+      s.write(ByteBuffer.allocate(1000)).block(WAIT);
+      c.shutdown(
+              ShutdownSpec.bidirectional()
+                  .rapid()
+                  .with(QuicShutdown.defaults().closeWith(4, "closing")))
+          .block(WAIT);
+      ShutdownException write = error(s.write(ByteBuffer.allocate(10)));
+      assertThat(write.reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      assertThat(write.closeInfo()).hasValue(CloseInfo.application(4, "closing", true));
+      assertThat(error(c.openStream()).reason()).isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      assertThat(error(c.openUnidirectionalStream()).reason())
+          .isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      assertThat(s.bytesWritten()).isEqualTo(1000);
+      peer.awaitEnd();
+      assertThat(peer.bytesAtClose.get()).isLessThanOrEqualTo(1000L);
+    }
+  }
+
+  // Refusal during a drain: a write begun after the shutdown is refused rather than queued behind
+  // the close, while the drain still delivers what was written before.
+  @Tag("Q5")
+  @Test
+  void aWriteDuringTheDrainIsRefusedAndTheDrainDeliversTheRest() throws Exception {
+    try (KwikPeer peer = KwikPeer.holding()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle s = c.openStream().block(WAIT);
+      int size = 6_000_000; // beyond the peer's 4 MB stream window: held until it reads
+      var written = s.write(ByteBuffer.allocate(size)).toFuture();
+      var shutdown =
+          c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).toFuture();
+      // the drain waits for the peer, which does not read yet; a write now is refused
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(200)).block();
+      assertThat(shutdown).isNotDone();
+      assertThat(error(s.write(ByteBuffer.allocate(10))).reason())
+          .isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
+      peer.startReading();
+      ShutdownResult r = shutdown.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      written.get(); // done before the close: the drain waited for it
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      peer.awaitEnd();
+      assertThat(peer.receivedAtClose.get()).isEqualTo(size);
+    }
+  }
+
+  // Q5 for a stream graceful did not hand out: written on the Kwik connection directly, with part
+  // of it held back by the peer's flow control when the shutdown begins. The drain finds it in
+  // Kwik and waits for it (without that, it would claim DRAINED and the close would drop the
+  // rest); once the peer reads, every byte arrives before the close.
+  @Tag("Q5")
+  @Test
+  void theDrainCoversAStreamOpenedOnTheKwikConnectionDirectly() throws Exception {
+    int window = 20_000;
+    // all of it fits Kwik's 50 KB send buffer: the write returns at once, whatever the sender does
+    int size = 45_000;
+    try (KwikPeer peer = KwikPeer.holding(window)) {
+      QuicConnection c = graceful(peer);
+      tech.kwik.core.QuicStream raw = c.kwik().createStream(true);
+      var written =
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> {
+                try {
+                  raw.getOutputStream().write(new byte[size]);
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      written.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      var shutdown =
+          c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).toFuture();
+      reactor.core.publisher.Mono.delay(Duration.ofMillis(300)).block(); // the span measured
+      assertThat(shutdown).as("the drain waits for the held bytes").isNotDone();
+      peer.startReading();
+      ShutdownResult r = shutdown.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      peer.awaitEnd();
+      assertThat(peer.receivedAtClose.get()).isEqualTo(size);
     }
   }
 }

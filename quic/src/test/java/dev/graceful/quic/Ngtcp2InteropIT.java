@@ -215,6 +215,7 @@ class Ngtcp2InteropIT {
   // Q8: wait-peer completes when ngtcp2 closes with its own code: a DATA frame before HEADERS on
   // a request stream is H3_FRAME_UNEXPECTED (0x105), a connection error for the server.
   @Tag("Q8")
+  @Tag("Q12")
   @Test
   void waitPeerSeesNgtcp2sErrorCode() throws Exception {
     int port = freeUdpPort();
@@ -237,6 +238,14 @@ class Ngtcp2InteropIT {
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);
       assertThat(r.state().received()).isTrue();
       assertThat(r.peerErrorCode()).hasValue(0x105);
+      // Q12: ngtcp2's HTTP/3 close (H3_GENERAL_PROTOCOL_ERROR) as the peer's application close
+      assertThat(r.closeInfo())
+          .hasValueSatisfying(
+              i -> {
+                assertThat(i.errorCode()).isEqualTo(0x105);
+                assertThat(i.transport()).isFalse();
+                assertThat(i.local()).isFalse();
+              });
       assertThat(server.awaitLine("CONNECTION_CLOSE", WAIT)).contains("frm tx").contains("(0x105)");
     }
   }
@@ -244,6 +253,7 @@ class Ngtcp2InteropIT {
   // Q8: termination for another reason ends a wait-peer too: ngtcp2's 1 s idle timeout closes
   // silently, and the connection ends by idle timeout.
   @Tag("Q8")
+  @Tag("Q12")
   @Test
   void waitPeerEndsOnIdleTimeout() throws Exception {
     int port = freeUdpPort();
@@ -254,6 +264,15 @@ class Ngtcp2InteropIT {
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);
       assertThat(r.state()).isEqualTo(ShutdownState.RECEIVED);
       assertThat(r.peerErrorCode()).isEmpty();
+      // Q12: no CONNECTION_CLOSE from anyone: our idle timer ended it, a transport ending, code 0
+      assertThat(r.closeInfo())
+          .hasValueSatisfying(
+              i -> {
+                assertThat(i.errorCode()).isZero();
+                assertThat(i.transport()).isTrue();
+                assertThat(i.local()).isTrue();
+                assertThat(i.reason()).contains("idle timeout");
+              });
       server.awaitLine("Timer expired", WAIT);
       assertThat(Ngtcp2.receivedClose(server)).isEmpty();
     }

@@ -31,27 +31,56 @@ final class ScriptedKwik implements QuicConnection {
   static final long PTO_MS = SMOOTHED_RTT + 4 * RTT_VAR + 25;
 
   /**
-   * The peer's CONNECTION_CLOSE with an application code, as Kwik reports it (Kwik formats the
-   * description).
+   * The peer's CONNECTION_CLOSE with an application code, as Kwik reports it: a code of 0 is no
+   * error to Kwik, so it leaves the code out.
    */
   void peerCloses(long code, String reason) {
     listener.disconnected(
         new ConnectionTerminatedEvent(
-            this, ConnectionTerminatedEvent.CloseReason.ImmediateClose, true, null, code, reason));
+            this,
+            ConnectionTerminatedEvent.CloseReason.ImmediateClose,
+            true,
+            null,
+            code == 0 ? null : code,
+            reason));
+  }
+
+  /** The peer's CONNECTION_CLOSE of type 0x1c (a transport error), as Kwik reports it. */
+  void peerClosesWithTransportError(long code, String reason) {
+    listener.disconnected(
+        new ConnectionTerminatedEvent(
+            this, ConnectionTerminatedEvent.CloseReason.ImmediateClose, true, code, null, reason));
+  }
+
+  /**
+   * Kwik's own immediate close on a transport error it detected (a peer's protocol violation, say):
+   * reported as a local close with the transport code and reason Kwik sent.
+   */
+  void kwikClosesOnTransportError(long code, String reason) {
+    listener.disconnected(
+        new ConnectionTerminatedEvent(
+            this, ConnectionTerminatedEvent.CloseReason.ImmediateClose, false, code, null, reason));
   }
 
   /** Termination without a close from anyone (idle timeout, stateless reset, lost). */
   void terminates(ConnectionTerminatedEvent.CloseReason why) {
-    listener.disconnected(new ConnectionTerminatedEvent(this, why, false));
+    listener.disconnected(
+        new ConnectionTerminatedEvent(
+            this, why, why == ConnectionTerminatedEvent.CloseReason.StatelessReset));
   }
 
   @Override
   public synchronized void close(long applicationErrorCode, String reason) {
     closes.add(new Close(applicationErrorCode, reason));
-    // Kwik reports its own immediate close to the listener at once
+    // Kwik reports its own immediate close to the listener at once, with the code and reason sent
     listener.disconnected(
         new ConnectionTerminatedEvent(
-            this, ConnectionTerminatedEvent.CloseReason.ImmediateClose, false));
+            this,
+            ConnectionTerminatedEvent.CloseReason.ImmediateClose,
+            false,
+            null,
+            applicationErrorCode,
+            reason));
   }
 
   @Override
@@ -86,9 +115,19 @@ final class ScriptedKwik implements QuicConnection {
   @Override
   public void setDefaultBidirectionalStreamReceiveBufferSize(long size) {}
 
+  /** What {@link #createStream} does; by default, refuses. */
+  interface StreamFactory {
+    QuicStream create(boolean bidirectional) throws java.io.IOException;
+  }
+
+  volatile StreamFactory streams =
+      b -> {
+        throw new UnsupportedOperationException();
+      };
+
   @Override
-  public QuicStream createStream(boolean bidirectional) {
-    throw new UnsupportedOperationException();
+  public QuicStream createStream(boolean bidirectional) throws java.io.IOException {
+    return streams.create(bidirectional);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.graceful.samples;
 
-import dev.graceful.core.Initiator;
 import dev.graceful.core.LoopGroup;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
@@ -47,6 +46,7 @@ class QuicClientCommand implements Callable<Integer> {
     LoopGroup loops = LoopGroup.create(1);
     String peer = Report.hostPort(address);
     QuicConnection c = null;
+    long started = System.nanoTime(); // of the attempt; then of the shutdown
     try {
       c = client.connect(loops).block(quic.timeout.plusSeconds(30));
       QuicConnection conn = c;
@@ -59,8 +59,9 @@ class QuicClientCommand implements Callable<Integer> {
       QuicCommands.sendZeros(stream, quic.send).block();
       System.err.println(
           "graceful: sent " + quic.send + " bytes, shutting down by " + quic.mode.cliName());
+      started = System.nanoTime();
       ShutdownResult r = c.shutdown(quic.spec()).block();
-      report.add(QuicCommands.line(peer, quic, r, null, Initiator.LOCAL));
+      report.add(QuicCommands.line(peer, quic, r));
     } catch (RuntimeException e) {
       ShutdownException err =
           TlsClientCommand.asShutdownError(
@@ -69,10 +70,10 @@ class QuicClientCommand implements Callable<Integer> {
           QuicCommands.line(
               peer,
               quic,
-              null,
               err,
-              Initiator.LOCAL,
-              c == null ? ShutdownState.NONE : c.shutdownState()));
+              c == null ? ShutdownState.NONE : c.shutdownState(),
+              System.nanoTime() - started,
+              c == null ? 0 : c.bytesRead()));
     } finally {
       loops.shutdown().block(Duration.ofSeconds(10));
     }

@@ -47,32 +47,51 @@ final class QuicCommands {
         .then();
   }
 
-  static Report.Line line(
-      String peer, QuicOptions o, ShutdownResult r, ShutdownException e, Initiator initiator) {
-    return line(peer, o, r, e, initiator, e == null ? r.state() : e.state());
+  /**
+   * @param r the result
+   * @return its line: the result says everything
+   */
+  static Report.Line line(String peer, QuicOptions o, ShutdownResult r) {
+    return new Report.Line(
+        peer,
+        "QUICv1",
+        o.mode,
+        r.state(),
+        r.initiator(),
+        r.elapsed().toMillis(),
+        r.connectionBytesRead(),
+        false,
+        r,
+        null);
   }
 
+  /**
+   * @param e the error
+   * @param state the connection's state when it failed
+   * @param elapsedNanos from the start of the shutdown (or of the attempt, when it failed before)
+   * @param bytesRead application bytes read from the peer over the connection
+   * @return its line: the peer initiated when the close that ended the connection was the peer's
+   */
   static Report.Line line(
       String peer,
       QuicOptions o,
-      ShutdownResult r,
       ShutdownException e,
-      Initiator initiator,
-      ShutdownState state) {
-    if (r != null) {
-      return new Report.Line(
-          peer,
-          "QUICv1",
-          o.mode,
-          r.state(),
-          r.initiator(),
-          r.elapsed().toMillis(),
-          r.connectionBytesRead(),
-          false,
-          r,
-          null);
-    }
-    return new Report.Line(peer, "QUICv1", o.mode, state, initiator, 0, 0, false, null, e);
+      ShutdownState state,
+      long elapsedNanos,
+      long bytesRead) {
+    Initiator initiator =
+        e.closeInfo().map(i -> i.peer() ? Initiator.PEER : Initiator.LOCAL).orElse(Initiator.LOCAL);
+    return new Report.Line(
+        peer,
+        "QUICv1",
+        o.mode,
+        state,
+        initiator,
+        java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(elapsedNanos),
+        bytesRead,
+        false,
+        null,
+        e);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.graceful.samples;
 
 import dev.graceful.core.LoopGroup;
+import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.quic.QuicConnection;
@@ -42,6 +43,8 @@ class QuicServerCommand implements Callable<Integer> {
   private final class Served {
     final QuicConnection c;
     final Serving.Slot slot;
+    // when its shutdown began (a held one's peer wait included), or when it was accepted
+    private volatile long started = System.nanoTime();
 
     Served(QuicConnection c) {
       this.c = c;
@@ -49,26 +52,30 @@ class QuicServerCommand implements Callable<Integer> {
       byId.put(c.connectionId(), this);
     }
 
+    void shuttingDown() {
+      started = System.nanoTime();
+    }
+
     void report(ShutdownResult r, Throwable error) {
       if (!served.claim(slot)) {
         return;
       }
       String peer = QuicCommands.peer(c);
-      report.add(
-          r != null
-              ? QuicCommands.line(peer, quic, r, null, r.initiator())
-              : QuicCommands.line(
-                  peer,
-                  quic,
-                  null,
-                  TlsClientCommand.asShutdownError(error, c.connectionId()),
-                  dev.graceful.core.Initiator.LOCAL));
+      if (r != null) {
+        report.add(QuicCommands.line(peer, quic, r));
+      } else {
+        ShutdownException e = TlsClientCommand.asShutdownError(error, c.connectionId());
+        report.add(
+            QuicCommands.line(
+                peer, quic, e, e.state(), System.nanoTime() - started, c.bytesRead()));
+      }
       byId.remove(c.connectionId());
       served.release(slot);
     }
 
     Mono<Void> end() {
       return c.shutdown(quic.spec())
+          .doOnSubscribe(sub -> shuttingDown())
           .doOnNext(r -> report(r, null))
           .doOnError(e -> report(null, e))
           .onErrorResume(e -> Mono.empty())
@@ -156,12 +163,24 @@ class QuicServerCommand implements Callable<Integer> {
                                           .with(
                                               QuicShutdown.defaults()
                                                   .closeWith(quic.errorCode, quic.reason)))
+                                  .doOnSubscribe(sub -> s.shuttingDown())
                                   .subscribe(r -> s.report(r, null), e -> s.report(null, e)))) {
                     return Mono.empty();
                   }
                   return s.end();
                 }))
-        .subscribe(v -> {}, e -> s.report(null, e));
+        .subscribe(
+            v -> {},
+            e -> {
+              if (reactor.core.Exceptions.unwrap(e) instanceof ShutdownException refused
+                  && refused.reason() == ShutdownException.Reason.ILLEGAL_STATE) {
+                // the send was refused because a shutdown began (a signal's) or the connection
+                // ended: the shutdown's own result is this connection's line
+                s.end().subscribe();
+              } else {
+                s.report(null, e);
+              }
+            });
   }
 
   /**

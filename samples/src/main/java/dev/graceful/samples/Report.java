@@ -2,6 +2,7 @@ package dev.graceful.samples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.DrainStatus;
 import dev.graceful.core.Initiator;
 import dev.graceful.core.ShutdownException;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -111,6 +113,19 @@ final class Report {
       } else {
         o.putNull("peerErrorCode");
         o.putNull("peerReason");
+      }
+      Optional<CloseInfo> info =
+          r != null ? r.closeInfo() : l.error() != null ? l.error().closeInfo() : Optional.empty();
+      if (info.isPresent()) {
+        CloseInfo i = info.get();
+        ObjectNode c = o.putObject("closeInfo");
+        c.put("errorCode", i.errorCode());
+        c.put("frameType", i.frameType());
+        c.put("reason", i.reason());
+        c.put("transport", i.transport());
+        c.put("local", i.local());
+      } else {
+        o.putNull("closeInfo");
       }
     } else {
       o.put("resumed", l.resumed());

@@ -73,6 +73,7 @@ class QuicCommandLineIT {
   @Tag("Q1")
   @Tag("Q5")
   @Tag("Q8")
+  @Tag("Q12")
   @Test
   void clientDrainsAndServerWaitingSeesCodeAndReason() throws Exception {
     int port = freeUdpPort();
@@ -87,6 +88,13 @@ class QuicCommandLineIT {
       assertThat(c.get("bytesDrained").asLong()).isBetween(0L, 2_000_000L);
       assertThat(c.get("protocol").asText()).isEqualTo("QUICv1");
       assertThat(c.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
+      // Q12: our close, as sent
+      assertThat(c.get("closeInfo").toString())
+          .isEqualTo(
+              "{\"errorCode\":7,\"frameType\":0,\"reason\":\"bye now\",\"transport\":false,"
+                  + "\"local\":true}");
+      assertThat(c.get("initiator").asText()).isEqualTo("LOCAL");
+      assertThat(c.get("elapsedMs").asLong()).isPositive();
       assertThat(java.time.Instant.parse(c.get("time").asText()))
           .isBefore(java.time.Instant.now().plusSeconds(1));
       assertThat(server.awaitExit(WAIT)).as(() -> "server's output:\n" + server.output()).isZero();
@@ -95,6 +103,11 @@ class QuicCommandLineIT {
       assertThat(s.get(0).get("bytesRead").asLong()).isEqualTo(2_000_000L);
       assertThat(s.get(0).get("peerErrorCode").asLong()).isEqualTo(7);
       assertThat(s.get(0).get("peerReason").asText()).isEqualTo("bye now");
+      // Q12: the same close, as the peer's
+      assertThat(s.get(0).get("closeInfo").get("errorCode").asLong()).isEqualTo(7);
+      assertThat(s.get(0).get("closeInfo").get("reason").asText()).isEqualTo("bye now");
+      assertThat(s.get(0).get("closeInfo").get("local").asBoolean()).isFalse();
+      assertThat(s.get(0).get("closeInfo").get("transport").asBoolean()).isFalse();
       assertThat(s.get(0).get("peer").asText()).matches("127\\.0\\.0\\.1:\\d+");
       assertThat(s.get(0).get("time").asText()).isNotEmpty();
       assertThat(s.get(1).get("summary").get("outcomes").get("COMPLETE").asInt()).isEqualTo(1);
@@ -163,6 +176,31 @@ class QuicCommandLineIT {
       assertThat(c.get("initiator").asText()).isEqualTo("PEER");
       assertThat(c.get("peerErrorCode").asLong()).isEqualTo(3);
       assertThat(c.get("peerReason").asText()).isEqualTo("maintenance");
+    }
+  }
+
+  // Q12 on an error line: a client waiting for a peer that never closes times out after --timeout;
+  // its line says how long it waited, what it read (the server's 5,000 bytes) and who started, with
+  // no close info (nothing closed). Then the server, told to stop, closes; its line says so.
+  @Tag("Q12")
+  @Test
+  void anErrorLineCarriesItsRealTimingBytesAndInitiator() throws Exception {
+    int port = freeUdpPort();
+    try (PeerProcess server =
+            server(port, "--hold", "--send", "5000", "--error-code", "5", "--reason", "bye");
+        PeerProcess client = client(port, "--mode", "wait-peer", "--timeout", "1s")) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isEqualTo(1);
+      JsonNode c = json(client).get(0);
+      assertThat(c.get("error").asText()).isEqualTo("TIMEOUT");
+      assertThat(c.get("elapsedMs").asLong()).isBetween(1000L, 10_000L);
+      assertThat(c.get("bytesRead").asLong()).isEqualTo(5000L);
+      assertThat(c.get("initiator").asText()).isEqualTo("LOCAL");
+      assertThat(c.get("closeInfo").isNull()).isTrue();
+      server.signal("TERM");
+      assertThat(server.awaitExit(WAIT)).as(server.tail()).isZero();
+      JsonNode s = json(server).get(0);
+      assertThat(s.get("closeInfo").get("local").asBoolean()).isTrue();
+      assertThat(s.get("closeInfo").get("errorCode").asLong()).isEqualTo(5);
     }
   }
 

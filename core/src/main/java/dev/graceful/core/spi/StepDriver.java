@@ -202,13 +202,15 @@ final class StepDriver implements Runnable, SelectorLoop.DeadlineTarget {
               .deadlineReached(true)
               .build());
     } else {
+      // a QUIC engine describes how its connection was closed, if it was: the error carries it
       exchange.fail(
           new ShutdownException(
               ShutdownException.Reason.TIMEOUT,
               engine.connectionId(),
               engine.state(),
               "the shutdown did not end within " + timeout,
-              null));
+              null,
+              engine.describe().build().closeInfo().orElse(null)));
     }
   }
 

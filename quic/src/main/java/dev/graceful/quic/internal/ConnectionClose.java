@@ -55,6 +55,20 @@ final class ConnectionClose {
   }
 
   /**
+   * @return the application error code our close carries (or will)
+   */
+  long code() {
+    return closeCode;
+  }
+
+  /**
+   * @return the reason our close carries (or will), as fitted
+   */
+  String reason() {
+    return closeReason;
+  }
+
+  /**
    * @return true once the close was handed to Kwik
    */
   boolean started() {

@@ -1,5 +1,6 @@
 package dev.graceful.quic.internal;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.DrainStatus;
 import dev.graceful.core.Initiator;
 import dev.graceful.core.ShutdownException;
@@ -13,6 +14,9 @@ import dev.graceful.core.spi.Step;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import tech.kwik.core.QuicConnection;
 
 /**
@@ -70,8 +74,14 @@ public final class KwikEngine implements ShutdownEngine {
   private final Drain drain;
   private final SendWatch sendWatch;
   private long connectionBytesRead;
+  // a shutdown other than a peer wait took its first step, or the connection is over: new writes
+  // and streams are refused (written on the loop, read by writers)
+  private volatile boolean refusing;
 
   /**
+   * As {@link #KwikEngine(QuicConnection, Executor, String, Executor, Scheduler)} with Reactor's
+   * parallel scheduler for the send watch.
+   *
    * @param connection the Kwik connection, established
    * @param loop the loop that owns this engine: a serial executor every call and callback runs on
    * @param identity a name for results and errors
@@ -79,6 +89,23 @@ public final class KwikEngine implements ShutdownEngine {
    */
   public KwikEngine(
       QuicConnection connection, Executor loop, String identity, Executor blockingCalls) {
+    this(connection, loop, identity, blockingCalls, Schedulers.parallel());
+  }
+
+  /**
+   * @param connection the Kwik connection, established
+   * @param loop the loop that owns this engine: a serial executor every call and callback runs on
+   * @param identity a name for results and errors
+   * @param blockingCalls where Kwik calls that may wait for its locks run (never the loop)
+   * @param timer what times the send watch outside a shutdown (R3; a shutdown's own timers run on
+   *     its spec's scheduler)
+   */
+  public KwikEngine(
+      QuicConnection connection,
+      Executor loop,
+      String identity,
+      Executor blockingCalls,
+      Scheduler timer) {
     this.connection = connection;
     this.loop = loop;
     this.identity = identity;
@@ -101,7 +128,8 @@ public final class KwikEngine implements ShutdownEngine {
             readiness,
             streams,
             recovery,
-            () -> termination.over() || termination.terminated() || close.started());
+            () -> termination.over() || termination.terminated() || close.started(),
+            timer);
   }
 
   /**
@@ -118,12 +146,13 @@ public final class KwikEngine implements ShutdownEngine {
                   readiness.wake();
                   ended();
                 }));
+    // read now, not on the loop: a close made after wrapping (Kwik's own, say) is reported by its
+    // event, which the loop may see after this task
+    boolean overAlready = KwikInternals.state(connection).map(Termination::isOver).orElse(false);
     loop.execute(
         () -> {
-          if (!termination.terminated()
-              && !close.started()
-              && KwikInternals.state(connection).map(Termination::isOver).orElse(false)) {
-            termination.markTerminated(ShutdownState.RECEIVED);
+          if (overAlready && !termination.terminated() && !close.started()) {
+            termination.endedUnseen();
             readiness.wake();
             ended();
           }
@@ -154,10 +183,26 @@ public final class KwikEngine implements ShutdownEngine {
   }
 
   private void ended() {
+    refusing = true;
     if (termination.markOver()) {
       sendWatch.stop();
       termination.runEndListeners();
     }
+  }
+
+  /**
+   * @return true once a shutdown other than a peer wait took its first step (its drain, or its
+   *     close), or the connection is over: nothing more may be written or opened; any thread
+   */
+  public boolean refusing() {
+    return refusing;
+  }
+
+  /**
+   * @return how the connection was closed, once known (Q12); any thread
+   */
+  public @Nullable CloseInfo closeInfo() {
+    return termination.closeInfo();
   }
 
   /**
@@ -252,6 +297,9 @@ public final class KwikEngine implements ShutdownEngine {
   @Override
   public Step step(ShutdownRequest request) throws ShutdownException {
     ShutdownMode mode = quicMode(request.mode());
+    if (mode != ShutdownMode.WAIT_PEER) {
+      refusing = true; // before the drain reads the writes in flight (see QuicStreamHandle.write)
+    }
     if (!close.started()) {
       if (termination.terminated()) {
         // Q7: "COMPLETE if already terminated"; Q6: the peer's close moved us to draining.
@@ -278,6 +326,8 @@ public final class KwikEngine implements ShutdownEngine {
       } else if (!request.streamFlush() && drain.status() == DrainStatus.NOT_APPLICABLE) {
         drain.skip();
       }
+      termination.localClose(CloseInfo.application(close.code(), close.reason(), true));
+      refusing = true;
       close.closeNow(request.timer());
     }
     if (close.inFlight()) {
@@ -345,6 +395,7 @@ public final class KwikEngine implements ShutdownEngine {
         .drained(drained == DrainStatus.NOT_APPLICABLE ? DrainStatus.NOT_DRAINED : drained)
         .peerErrorCode(termination.peerErrorCode())
         .peerReason(termination.peerReason())
+        .closeInfo(java.util.Optional.ofNullable(termination.closeInfo()))
         .sessionResumable(false)
         .truncationRisk(drained != DrainStatus.DRAINED && !termination.terminated());
   }

@@ -110,6 +110,10 @@ public final class KwikInternals {
     }
     try {
       Object out = PROBE.outputStream.get(stream);
+      if (out != null && !PROBE.sendBuffer.getDeclaringClass().isInstance(out)) {
+        // a stream only the peer sends on: Kwik gives it an output stream that sends nothing
+        return Optional.of(new StreamProgress(false, false, 0, 0));
+      }
       Object sendBuffer = PROBE.sendBuffer.get(out);
       Object retransmit = PROBE.retransmitBuffer.get(out);
       return Optional.of(
@@ -120,6 +124,47 @@ public final class KwikInternals {
               ((AtomicInteger) PROBE.sendRequestsQueued.get(out)).get()));
     } catch (ReflectiveOperationException | RuntimeException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Every stream Kwik holds open on a connection, whoever opened it and however: through graceful,
+   * through the Kwik connection directly, or the peer. Kwik forgets a stream once both its
+   * directions are over.
+   *
+   * @param connection a Kwik connection
+   * @return its open streams, in no particular order; empty when unreadable
+   */
+  public static Optional<java.util.List<Object>> streams(Object connection) {
+    if (PROBE == null
+        || PROBE.getStreamManager == null
+        || !PROBE.getStreamManager.getDeclaringClass().isInstance(connection)) {
+      return Optional.empty();
+    }
+    try {
+      Object manager = PROBE.getStreamManager.invoke(connection);
+      java.util.Map<?, ?> open = (java.util.Map<?, ?>) PROBE.managedStreams.get(manager);
+      return Optional.of(java.util.List.copyOf(open.values()));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * @param stream a Kwik stream
+   * @return true when its sending side was reset (RESET_STREAM), through graceful or Kwik directly;
+   *     false as well when unreadable
+   */
+  public static boolean outputReset(Object stream) {
+    if (PROBE == null || PROBE.outputReset == null) {
+      return false;
+    }
+    try {
+      Object out = PROBE.outputStream.get(stream);
+      return PROBE.outputReset.getDeclaringClass().isInstance(out)
+          && (boolean) PROBE.outputReset.get(out);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
     }
   }
 
@@ -318,6 +363,44 @@ public final class KwikInternals {
     }
   }
 
+  /**
+   * The reason phrase of a termination as Kwik received or sent it: its report keeps it in a field
+   * of its own and shows it only within a description, which for a close without error code or with
+   * a TLS alert leaves it out.
+   *
+   * @param event Kwik's report of a connection's end
+   * @return the reason, possibly empty; empty as well when unreadable (then parse the description)
+   */
+  public static Optional<String> terminationReason(Object event) {
+    if (Reason.FIELD == null || !Reason.FIELD.getDeclaringClass().isInstance(event)) {
+      return Optional.empty();
+    }
+    try {
+      Object r = Reason.FIELD.get(event);
+      return Optional.of(r == null ? "" : r.toString());
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The reason field of Kwik's termination report, looked up apart from {@link Probe}. */
+  private static final class Reason {
+    static final Field FIELD;
+
+    static {
+      Field f = null;
+      try {
+        f =
+            Probe.open(
+                Class.forName("tech.kwik.core.ConnectionTerminatedEvent")
+                    .getDeclaredField("errorDescription"));
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "Kwik's termination reason unreadable: " + e);
+      }
+      FIELD = f;
+    }
+  }
+
   /** Kwik's client TLS engine, looked up apart from {@link Probe}: its absence only limits S1. */
   private static final class ClientTls {
     static final Method GET_TLS_ENGINE;
@@ -366,6 +449,9 @@ public final class KwikInternals {
     Method send;
     Class<?> ping;
     Field clientReceiverThread; // optional: null leaves clientReceiveThread() empty
+    Method getStreamManager; // optional: null leaves streams() empty
+    Field managedStreams;
+    Field outputReset; // optional: null makes outputReset() false
     // optional: the connection's scheduler and callback pools (startCloseThreads); empty when
     // unreadable
     java.util.List<Field> closeThreadPools = java.util.List.of();
@@ -407,6 +493,20 @@ public final class KwikInternals {
             open(
                 Class.forName("tech.kwik.core.stream.RetransmitBuffer")
                     .getDeclaredMethod("hasDataToRetransmit"));
+        try {
+          Method m = open(conn.getDeclaredMethod("getStreamManager"));
+          p.managedStreams =
+              open(
+                  Class.forName("tech.kwik.core.stream.StreamManager").getDeclaredField("streams"));
+          p.getStreamManager = m;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "Kwik's stream manager unreadable: " + e);
+        }
+        try {
+          p.outputReset = open(out.getDeclaredField("reset"));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "Kwik's stream reset flag unreadable: " + e);
+        }
         try {
           p.clientReceiverThread =
               open(

@@ -7,7 +7,6 @@ import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Kwik's lost wakeup outside a shutdown: from a write or a conclude on a tracked stream until every
@@ -35,7 +34,7 @@ final class SendWatch {
   private final TrackedStreams streams;
   private final LostWakeupRecovery recovery;
   private final BooleanSupplier sendingOver;
-  private final Scheduler watchTimer = Schedulers.parallel();
+  private final Scheduler watchTimer;
   private @Nullable Disposable sendWatch;
   // sendWatch != null, readable off the loop: a write then need not hop to the loop (and wake its
   // selector) to start a watch that is already running
@@ -48,12 +47,15 @@ final class SendWatch {
    * @param recovery restarts the stalled ones
    * @param sendingOver true once nothing more will be sent: Kwik reported the end, the connection
    *     was terminated, or a local close started
+   * @param watchTimer what times the looks (R3)
    */
   SendWatch(
       Readiness readiness,
       TrackedStreams streams,
       LostWakeupRecovery recovery,
-      BooleanSupplier sendingOver) {
+      BooleanSupplier sendingOver,
+      Scheduler watchTimer) {
+    this.watchTimer = watchTimer;
     this.readiness = readiness;
     this.streams = streams;
     this.recovery = recovery;

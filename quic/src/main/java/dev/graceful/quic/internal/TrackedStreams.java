@@ -3,13 +3,18 @@ package dev.graceful.quic.internal;
 import dev.graceful.quic.internal.KwikEngine.TrackedStream;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tech.kwik.core.QuicConnection;
 
 /**
- * The streams graceful handed out on one connection, and what Kwik says of the data written to
- * them: what is still to send, and whether everything sent was acknowledged. Loop thread.
+ * The streams of one connection a drain covers, and what Kwik says of the data written to them:
+ * what is still to send, and whether everything sent was acknowledged. Those graceful handed out
+ * are tracked from the start; the others Kwik holds (opened on the Kwik connection directly, or by
+ * the peer and not adopted) are found in Kwik's internals at each look, and count as reset when
+ * Kwik says their sending side was. Without internals only the tracked ones are seen. Loop thread.
  */
 final class TrackedStreams {
   private final QuicConnection connection;
@@ -30,11 +35,46 @@ final class TrackedStreams {
     streams.add(stream);
   }
 
+  // Kwik's streams graceful did not hand out, each seen as one stable TrackedStream
+  private final Map<Object, TrackedStream> untracked = new IdentityHashMap<>();
+
   /**
-   * @return every tracked stream, reset ones included, in the order they were tracked
+   * @return every tracked stream, reset ones included, in the order they were tracked, then every
+   *     other stream Kwik holds open
    */
   List<TrackedStream> all() {
-    return view;
+    Optional<List<Object>> open = KwikInternals.streams(connection);
+    if (open.isEmpty() || (open.get().isEmpty() && untracked.isEmpty())) {
+      return view;
+    }
+    Map<Object, Boolean> ours = new IdentityHashMap<>();
+    for (TrackedStream s : streams) {
+      ours.put(s.kwikStream(), Boolean.TRUE);
+    }
+    List<TrackedStream> every = new ArrayList<>(streams);
+    Map<Object, TrackedStream> seen = new IdentityHashMap<>();
+    for (Object k : open.get()) {
+      if (!ours.containsKey(k)) {
+        TrackedStream t = untracked.computeIfAbsent(k, Untracked::new);
+        seen.put(k, t);
+        every.add(t);
+      }
+    }
+    untracked.keySet().retainAll(seen.keySet());
+    return every;
+  }
+
+  /** A stream Kwik holds that graceful did not hand out: no writes of ours, reset as Kwik says. */
+  private record Untracked(Object kwikStream) implements TrackedStream {
+    @Override
+    public boolean isReset() {
+      return KwikInternals.outputReset(kwikStream);
+    }
+
+    @Override
+    public int writesInFlight() {
+      return 0;
+    }
   }
 
   /**
@@ -53,7 +93,7 @@ final class TrackedStreams {
    * @return true when a tracked, non-reset stream still has data (or its FIN) to send
    */
   boolean anyUnsent() {
-    for (TrackedStream s : streams) {
+    for (TrackedStream s : all()) {
       if (!s.isReset()
           && KwikInternals.progress(s.kwikStream())
               .map(KwikInternals.StreamProgress::unsent)
@@ -69,7 +109,7 @@ final class TrackedStreams {
    *     application has no write pending and nothing left to send
    */
   boolean everythingSent() {
-    for (TrackedStream s : streams) {
+    for (TrackedStream s : all()) {
       if (s.isReset() || s.applicationAckExpected()) {
         continue;
       }
@@ -86,7 +126,7 @@ final class TrackedStreams {
 
   /** Every tracked, non-reset stream expects the application's acknowledgement. */
   boolean everyStreamAckedByApplication() {
-    return streams.stream().allMatch(s -> s.isReset() || s.applicationAckExpected());
+    return all().stream().allMatch(s -> s.isReset() || s.applicationAckExpected());
   }
 
   /**
