@@ -64,6 +64,7 @@ public final class NettyTlsConnection implements Shutdownable {
   private final Sinks.Empty<Void> handshakeEnded = Sinks.empty();
   private volatile Supplier<Mono<Void>> idle = Mono::empty;
   private volatile ShutdownSpec answer = ANSWER;
+  private volatile boolean answerChosen;
 
   private NettyTlsConnection(Channel channel, @Nullable SslHandler ssl) {
     this.channel = channel;
@@ -164,7 +165,15 @@ public final class NettyTlsConnection implements Shutdownable {
    */
   public NettyTlsConnection answerWith(ShutdownSpec answer) {
     this.answer = Objects.requireNonNull(answer, "answer");
+    answerChosen = true;
     return this;
+  }
+
+  /** A server's policy for the answer, unless the application chose one for this connection. */
+  void answerByDefault(ShutdownSpec serverAnswer) {
+    if (!answerChosen) {
+      this.answer = serverAnswer;
+    }
   }
 
   /**

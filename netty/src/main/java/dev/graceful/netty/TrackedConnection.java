@@ -70,7 +70,7 @@ final class TrackedConnection implements Admission {
     if (NettyTlsConnection.tlsHandler(channel) != null) {
       NettyTlsConnection tls = NettyTlsConnection.of(channel);
       TrackedConnection t = new TrackedConnection(channel, tls, null);
-      tls.answerWhen(t::idle).answerWith(answer);
+      tls.answerWhen(t::idle).answerByDefault(answer);
       tls.readByApplication(); // reactor-netty reads every byte: what a policy refuses is its
       return t;
     }

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -73,13 +74,22 @@ final class WebSocketGoingAway {
       if (looks >= UPGRADE_LOOKS) {
         notice.settle();
       } else {
-        clock.schedule(
-            () ->
-                channel
-                    .eventLoop()
-                    .execute(() -> closeOnceUpgraded(channel, notice, clock, looks + 1)),
-            UPGRADE_LOOK.toNanos(),
-            TimeUnit.NANOSECONDS);
+        try {
+          clock.schedule(
+              () -> {
+                try {
+                  channel
+                      .eventLoop()
+                      .execute(() -> closeOnceUpgraded(channel, notice, clock, looks + 1));
+                } catch (RejectedExecutionException stopped) {
+                  notice.settle(); // the event loop is gone, and the connection with it
+                }
+              },
+              UPGRADE_LOOK.toNanos(),
+              TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException refused) {
+          notice.settle(); // the clock cannot time another look: no close frame, as after the last
+        }
       }
       return;
     }

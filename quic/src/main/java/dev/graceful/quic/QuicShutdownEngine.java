@@ -1,5 +1,6 @@
 package dev.graceful.quic;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
@@ -8,6 +9,7 @@ import dev.graceful.core.spi.ShutdownRequest;
 import dev.graceful.core.spi.Step;
 import dev.graceful.quic.internal.KwikEngine;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link KwikEngine} under each request's {@link QuicShutdown}: the engine names no type of this
@@ -79,6 +81,11 @@ final class QuicShutdownEngine implements ShutdownEngine {
   @Override
   public void closeTransport() {
     kwik.closeTransport();
+  }
+
+  @Override
+  public @Nullable CloseInfo closeInfo() {
+    return kwik.closeInfo();
   }
 
   @Override

@@ -82,7 +82,7 @@ public final class DtlsServer implements GracefulShutdown {
     this.context = context;
     this.configure = configure;
     this.timer = options.scheduler();
-    this.handshakeTimeout = options.handshakeTimeout();
+    this.handshakeTimeout = options.handshakeTimeoutOr(DEFAULT_HANDSHAKE_TIMEOUT);
     this.address = (InetSocketAddress) channel.getLocalAddress();
   }
 
@@ -102,20 +102,16 @@ public final class DtlsServer implements GracefulShutdown {
       Consumer<SSLEngine> configure,
       Scheduler timer) {
     Objects.requireNonNull(timer, "timer");
-    return bind(
-        bind,
-        context,
-        loops,
-        configure,
-        TlsServerOptions.defaults().handshakeTimeout(DEFAULT_HANDSHAKE_TIMEOUT).scheduler(timer));
+    return bind(bind, context, loops, configure, TlsServerOptions.defaults().scheduler(timer));
   }
 
   /**
    * As {@link #bind(InetSocketAddress, SSLContext, LoopGroup, Consumer, Scheduler)}, with {@code
-   * options}: a peer whose handshake has not completed within {@code options.handshakeTimeout()} of
-   * its first ClientHello (one that vanished half way, or a spoofed source that never answers) is
-   * dropped, nothing sent, and counted in {@link #handshakeFailures()}; retransmission timers and
-   * deadlines run on {@code options.scheduler()}.
+   * options}: a peer whose handshake has not completed within the deadline the options set ({@link
+   * #DEFAULT_HANDSHAKE_TIMEOUT} unless they set one) of its first ClientHello (one that vanished
+   * half way, or a spoofed source that never answers) is dropped, nothing sent, and counted in
+   * {@link #handshakeFailures()}; retransmission timers and deadlines run on {@code
+   * options.scheduler()}.
    *
    * @param bind the address (port 0 for an ephemeral port)
    * @param context a "DTLS" server context
@@ -325,15 +321,22 @@ public final class DtlsServer implements GracefulShutdown {
               settled();
             },
             e -> {
-              handshakeFailures.incrementAndGet();
-              LOG.log(
-                  System.Logger.Level.DEBUG,
-                  () ->
-                      e instanceof java.util.concurrent.TimeoutException
-                          ? "no DTLS handshake within " + handshakeTimeout + ": peer dropped"
-                          : "DTLS handshake failed: " + e.getMessage());
-              loop.execute(transport::close);
-              settled();
+              try {
+                handshakeFailures.incrementAndGet();
+                LOG.log(
+                    System.Logger.Level.DEBUG,
+                    () ->
+                        e instanceof java.util.concurrent.TimeoutException
+                            ? "no DTLS handshake within " + handshakeTimeout + ": peer dropped"
+                            : "DTLS handshake failed: " + e.getMessage());
+                try {
+                  loop.execute(transport::close);
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                  transport.close(); // the loop has stopped: nothing else touches the peer now
+                }
+              } finally {
+                settled();
+              }
             });
   }
 

@@ -116,7 +116,11 @@ final class PeerTransport implements TlsTransport {
     server.forget(peer, this);
     List<Runnable> wake = waiters.takeAll();
     for (Runnable w : wake) {
-      server.loop().execute(w);
+      try {
+        server.loop().execute(w); // they step again and see the closed transport
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        break; // a stopped loop runs nothing more: what waited was told by its deadline's refusal
+      }
     }
   }
 

@@ -239,7 +239,7 @@ public final class TlsServer implements GracefulShutdown {
                         "could not hand over a handshaken connection",
                         e);
                     open.remove(ready);
-                    loop.execute(transport::close);
+                    closeOnLoop(loop, transport);
                   } finally {
                     settled();
                   }
@@ -248,11 +248,23 @@ public final class TlsServer implements GracefulShutdown {
                   if (!p.end()) {
                     return;
                   }
-                  handshakeFailures.increment();
-                  LOG.log(System.Logger.Level.DEBUG, "handshake failed: " + e.getMessage());
-                  loop.execute(transport::close);
-                  settled();
+                  try {
+                    handshakeFailures.increment();
+                    LOG.log(System.Logger.Level.DEBUG, "handshake failed: " + e.getMessage());
+                    closeOnLoop(loop, transport);
+                  } finally {
+                    settled();
+                  }
                 }));
+  }
+
+  /** Closes on the loop; on a loop that has stopped, here: nothing else can touch it any more. */
+  private static void closeOnLoop(SelectorLoop loop, ChannelTransport transport) {
+    try {
+      loop.execute(transport::close);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      transport.close();
+    }
   }
 
   /** One handshake settled: after {@link #stopAccepting()}, the last one completes the flux. */

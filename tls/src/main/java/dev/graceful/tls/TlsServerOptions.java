@@ -2,6 +2,7 @@ package dev.graceful.tls;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -16,18 +17,23 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class TlsServerOptions {
   private static final TlsServerOptions DEFAULTS =
-      new TlsServerOptions(Duration.ofSeconds(10), Schedulers.parallel());
+      new TlsServerOptions(null, Schedulers.parallel());
 
-  private final Duration handshakeTimeout;
+  /** The handshake deadline of a TLS server unless set: 10 s. */
+  static final Duration TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  private final @Nullable Duration handshakeTimeout; // null: the server's own default
   private final Scheduler scheduler;
 
-  private TlsServerOptions(Duration handshakeTimeout, Scheduler scheduler) {
+  private TlsServerOptions(@Nullable Duration handshakeTimeout, Scheduler scheduler) {
     this.handshakeTimeout = handshakeTimeout;
     this.scheduler = scheduler;
   }
 
   /**
-   * @return a 10 s handshake deadline, timed on {@code Schedulers.parallel()}
+   * @return the server's own handshake deadline (10 s for a {@link TlsServer}, {@link
+   *     DtlsServer#DEFAULT_HANDSHAKE_TIMEOUT} for a {@link DtlsServer}), timed on {@code
+   *     Schedulers.parallel()}
    */
   public static TlsServerOptions defaults() {
     return DEFAULTS;
@@ -60,10 +66,19 @@ public final class TlsServerOptions {
   }
 
   /**
-   * @return the handshake deadline
+   * @return the handshake deadline of a {@link TlsServer}: the one set, else 10 s
    */
   public Duration handshakeTimeout() {
-    return handshakeTimeout;
+    return handshakeTimeoutOr(TLS_HANDSHAKE_TIMEOUT);
+  }
+
+  /**
+   * @param serverDefault the server kind's own default ({@link DtlsServer} waits longer, for
+   *     retransmissions)
+   * @return the deadline set, else {@code serverDefault}
+   */
+  Duration handshakeTimeoutOr(Duration serverDefault) {
+    return handshakeTimeout != null ? handshakeTimeout : serverDefault;
   }
 
   /**
@@ -76,7 +91,7 @@ public final class TlsServerOptions {
   @Override
   public String toString() {
     return "TlsServerOptions[handshakeTimeout="
-        + handshakeTimeout
+        + (handshakeTimeout != null ? handshakeTimeout : "server default")
         + ", scheduler="
         + scheduler
         + "]";

@@ -1,9 +1,11 @@
 package dev.graceful.core.spi;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownState;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One connection's non-blocking shutdown state machine, implemented by a protocol module. Every
@@ -94,5 +96,15 @@ public interface ShutdownEngine {
    */
   default long connectionBytesRead() {
     return describe().build().connectionBytesRead();
+  }
+
+  /**
+   * How the connection was closed, by either side, if it was: what an error carries (QUIC). Null
+   * for protocols without one (TLS, DTLS). Executor only.
+   *
+   * @return the close, or null
+   */
+  default @Nullable CloseInfo closeInfo() {
+    return null;
   }
 }

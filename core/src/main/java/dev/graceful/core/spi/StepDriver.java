@@ -210,7 +210,7 @@ final class StepDriver implements Runnable, SelectorLoop.DeadlineTarget {
               engine.state(),
               "the shutdown did not end within " + timeout,
               null,
-              engine.describe().build().closeInfo().orElse(null)));
+              engine.closeInfo()));
     }
   }
 

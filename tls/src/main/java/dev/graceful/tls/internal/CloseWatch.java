@@ -9,6 +9,8 @@ import reactor.core.publisher.Sinks;
  * callback or two, rather than a sink and a subscription for every connection a server holds.
  */
 final class CloseWatch {
+  private static final System.Logger LOG = System.getLogger(CloseWatch.class.getName());
+
   private boolean closed; // guarded by this
   private Sinks.@Nullable Empty<Void> sink; // guarded by this
   private @Nullable Runnable onClose; // guarded by this
@@ -36,13 +38,13 @@ final class CloseWatch {
             earlier == null
                 ? callback
                 : () -> {
-                  earlier.run();
-                  callback.run();
+                  run(earlier);
+                  run(callback);
                 };
         return;
       }
     }
-    callback.run();
+    run(callback);
   }
 
   void closed() {
@@ -62,7 +64,16 @@ final class CloseWatch {
       s.tryEmitEmpty();
     }
     if (r != null) {
-      r.run();
+      run(r);
+    }
+  }
+
+  /** A callback's failure is reported, and neither stops the close nor the other callbacks. */
+  private static void run(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "a close callback failed", e);
     }
   }
 }

@@ -105,7 +105,9 @@ public final class LoopTask implements Runnable {
     try {
       engine.executor().execute(task::abandon);
     } catch (RejectedExecutionException stopped) {
-      // nothing else can run the task now: the caller goes on (a stopping server closes sockets)
+      // the loop has stopped and runs nothing more, so nothing races this: end it here (its
+      // retransmission timer included) and let the caller go on (a stopping server closes sockets)
+      task.abandon();
     }
   }
 
@@ -157,7 +159,8 @@ public final class LoopTask implements Runnable {
                     try {
                       engine.executor().execute(this);
                     } catch (RejectedExecutionException stopped) {
-                      sink.error(stopped); // the loop stopped during the handshake's tasks
+                      abandon(); // the loop stopped during the handshake's tasks
+                      sink.error(stopped);
                     }
                   });
       default -> throw new AssertionError(p);

@@ -95,6 +95,12 @@ public final class SelectorLoop implements Executor {
     }
     pending.incrementAndGet();
     tasks.add(task);
+    if (!running && tasks.remove(task)) {
+      // the loop stopped between the check and the add: it may have run its last tasks already,
+      // so the task is refused rather than left in a queue nobody reads
+      pending.decrementAndGet();
+      throw new RejectedExecutionException("selector loop " + thread.getName() + " is shut down");
+    }
     if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
       selector.wakeup();
     }
