@@ -19,6 +19,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicConnectionPathStats;
+import io.netty.handler.codec.quic.QuicConnectionStats;
 import io.netty.util.concurrent.Future;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -118,6 +119,8 @@ public final class NettyQuicEngine implements ShutdownEngine {
   private long bytesDrained;
   private long connectionBytesRead;
   private long pto = -1;
+  private boolean closeUnsent;
+  private static final System.Logger LOG = System.getLogger(NettyQuicEngine.class.getName());
 
   /**
    * @param channel an active QUIC connection
@@ -171,7 +174,7 @@ public final class NettyQuicEngine implements ShutdownEngine {
             new CloseInfo(
                 Integer.toUnsignedLong(e.error()),
                 0,
-                new String(e.reason(), StandardCharsets.UTF_8),
+                reason(e),
                 !e.isApplicationClose(),
                 false);
         markTerminated(ShutdownState.RECEIVED);
@@ -190,6 +193,19 @@ public final class NettyQuicEngine implements ShutdownEngine {
     List<Runnable> todo = new ArrayList<>(endListeners);
     endListeners.clear();
     todo.forEach(Runnable::run);
+  }
+
+  /**
+   * The peer's reason. Netty holds none for an empty one, and its {@code reason()} then throws
+   * (it clones a null array): that is an empty reason.
+   */
+  private static String reason(QuicConnectionCloseEvent e) {
+    try {
+      byte[] r = e.reason();
+      return r == null ? "" : new String(r, StandardCharsets.UTF_8);
+    } catch (NullPointerException noReason) {
+      return "";
+    }
   }
 
   private void markTerminated(ShutdownState bits) {
@@ -419,9 +435,38 @@ public final class NettyQuicEngine implements ShutdownEngine {
       return;
     }
     pto = pto();
+    long before = packetsSent();
     byte[] reason = closeReason.getBytes(StandardCharsets.UTF_8);
     channel.close(true, (int) closeCode, Unpooled.wrappedBuffer(reason));
+    long after = packetsSent(); // Netty keeps the statistics of the close's last send
+    if (before >= 0 && after >= 0 && after <= before) {
+      // quiche had no room in its congestion window for the packet, and Netty frees the
+      // connection at once: no closing period will send it later
+      closeUnsent = true;
+      LOG.log(
+          System.Logger.Level.WARNING,
+          identity
+              + ": Netty's QUIC codec sent no CONNECTION_CLOSE (its congestion window was full of"
+              + " undrained stream data); the peer learns of the end by its idle timeout");
+    }
     armClosingPeriod(timer); // Q6/Q7: it runs from the close, whoever waits for it
+  }
+
+  private long packetsSent() {
+    try {
+      QuicConnectionStats s = channel.collectStats().getNow();
+      return s == null ? -1 : s.sent();
+    } catch (RuntimeException unavailable) {
+      return -1;
+    }
+  }
+
+  /**
+   * @return true when the codec sent no CONNECTION_CLOSE for our close (its congestion window was
+   *     full); loop thread
+   */
+  public boolean closeUnsent() {
+    return closeUnsent;
   }
 
   private void armClosingPeriod(Scheduler timer) {
@@ -507,7 +552,7 @@ public final class NettyQuicEngine implements ShutdownEngine {
         .peerErrorCode(
             e == null ? OptionalLong.empty() : OptionalLong.of(Integer.toUnsignedLong(e.error())))
         .peerReason(
-            e == null ? Optional.empty() : Optional.of(new String(e.reason(), StandardCharsets.UTF_8)))
+            e == null ? Optional.empty() : Optional.of(reason(e)))
         .closeInfo(Optional.ofNullable(closeInfo))
         .sessionResumable(false)
         .truncationRisk(drained != DrainStatus.DRAINED && !terminated);
