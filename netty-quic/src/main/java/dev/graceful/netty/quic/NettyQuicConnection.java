@@ -123,9 +123,9 @@ public final class NettyQuicConnection implements Shutdownable {
   }
 
   /**
-   * Tracks a stream the peer opened, so its writes are drained too; graceful's reading handler
-   * goes at the end of its pipeline. Call on the stream's event loop, from its initializer, so
-   * nothing it receives passes by unread.
+   * Tracks a stream the peer opened, so its writes are drained too; graceful's reading handler goes
+   * at the end of its pipeline. Call on the stream's event loop, from its initializer, so nothing
+   * it receives passes by unread.
    *
    * @param stream a stream of this connection
    * @return the handle

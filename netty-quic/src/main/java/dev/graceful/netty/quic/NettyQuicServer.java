@@ -28,10 +28,11 @@ import reactor.core.publisher.Sinks;
 
 /**
  * Graceful shutdown of a Netty QUIC server (G1–G5, G10), as {@code QuicServer} does for Kwik. Give
- * its two handlers to Netty's {@code QuicServerCodecBuilder} ({@code .handler(server.connectionHandler())},
- * {@code .streamHandler(server.streamHandler())}), then {@link #bind} the UDP channel the codec
- * runs on: every connection the codec accepts is wrapped as a {@link NettyQuicConnection} and
- * handed out by {@link #connections()}, with the streams its peer opens.
+ * its two handlers to Netty's {@code QuicServerCodecBuilder} ({@code
+ * .handler(server.connectionHandler())}, {@code .streamHandler(server.streamHandler())}), then
+ * {@link #bind} the UDP channel the codec runs on: every connection the codec accepts is wrapped as
+ * a {@link NettyQuicConnection} and handed out by {@link #connections()}, with the streams its peer
+ * opens.
  *
  * <pre>{@code
  * NettyQuicServer server = NettyQuicServer.create();
@@ -116,7 +117,8 @@ public final class NettyQuicServer implements GracefulShutdown {
             Unpooled.wrappedBuffer(REFUSED_REASON.getBytes(StandardCharsets.UTF_8)));
         return;
       }
-      NettyQuicConnection c = NettyQuicConnection.of(ch, "netty-quic-server#" + count.incrementAndGet());
+      NettyQuicConnection c =
+          NettyQuicConnection.of(ch, "netty-quic-server#" + count.incrementAndGet());
       Sinks.Many<NettyQuicStream> streams = Sinks.many().unicast().onBackpressureBuffer();
       ch.attr(CONNECTION).set(c);
       ch.attr(STREAMS).set(streams);

@@ -154,12 +154,13 @@ enum Backend {
         try {
           QuicChannel quic =
               QuicChannel.newBootstrap(udp)
-                  .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
-                    @Override
-                    protected void initChannel(QuicStreamChannel ch) {
-                      // the peer's own streams (HTTP/3 control streams): read and released
-                    }
-                  })
+                  .streamHandler(
+                      new ChannelInitializer<QuicStreamChannel>() {
+                        @Override
+                        protected void initChannel(QuicStreamChannel ch) {
+                          // the peer's own streams (HTTP/3 control streams): read and released
+                        }
+                      })
                   .remoteAddress(server)
                   .connect()
                   .get(5, TimeUnit.SECONDS);

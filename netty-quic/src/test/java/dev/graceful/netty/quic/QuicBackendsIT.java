@@ -33,10 +33,10 @@ import reactor.core.publisher.Mono;
 import tech.kwik.core.ConnectionTerminatedEvent;
 
 /**
- * Q13: Q1–Q12 for every QUIC stack graceful supports, one suite run once per {@link Backend}
- * (Kwik through {@code graceful-quic}, Netty's codec through this module). Each stack meets two
- * independent peers in both roles: a plain Kwik peer, and ngtcp2's HTTP/3 example programs
- * ({@code gtlsserver}, {@code gtlsclient}), whose frame logs witness what arrived.
+ * Q13: Q1–Q12 for every QUIC stack graceful supports, one suite run once per {@link Backend} (Kwik
+ * through {@code graceful-quic}, Netty's codec through this module). Each stack meets two
+ * independent peers in both roles: a plain Kwik peer, and ngtcp2's HTTP/3 example programs ({@code
+ * gtlsserver}, {@code gtlsclient}), whose frame logs witness what arrived.
  */
 @Tag("Q13")
 class QuicBackendsIT {
@@ -347,8 +347,7 @@ class QuicBackendsIT {
   @EnumSource(Backend.class)
   void waitPeerEndsOnIdleTimeout(Backend backend) throws Exception {
     try (KwikPeer peer = KwikPeer.server(certs, 30)) {
-      Subject c =
-          backend.connect(local(peer.port), KwikPeer.ALPN, certs, Duration.ofSeconds(1));
+      Subject c = backend.connect(local(peer.port), KwikPeer.ALPN, certs, Duration.ofSeconds(1));
       ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().waitPeer()).block(WAIT);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.state()).isEqualTo(ShutdownState.RECEIVED);
@@ -374,7 +373,8 @@ class QuicBackendsIT {
       s.write(ByteBuffer.allocate(SIZE / 2)).then(s.conclude()).subscribe();
       ShutdownReport report =
           server
-              .shutdown(ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(20)))
+              .shutdown(
+                  ServerShutdown.of(ShutdownSpec.bidirectional()).deadline(Duration.ofSeconds(20)))
               .block(WAIT);
       assertThat(report.connections()).isEqualTo(1);
       assertThat(report.outcomes()).containsEntry(Outcome.COMPLETE, 1);
@@ -477,7 +477,9 @@ class QuicBackendsIT {
       Subject c = h3Client(backend, port);
       CompletableFuture<ShutdownResult> waiting =
           c.shutdown(ShutdownSpec.bidirectional().waitPeer()).toFuture();
-      c.open(true).flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00}))).block(WAIT);
+      c.open(true)
+          .flatMap(s -> s.write(ByteBuffer.wrap(new byte[] {0x00, 0x01, 0x00})))
+          .block(WAIT);
       ShutdownResult r = withPeerLog(waiting, server);
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.initiator()).isEqualTo(Initiator.PEER);

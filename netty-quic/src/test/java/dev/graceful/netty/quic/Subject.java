@@ -8,8 +8,8 @@ import java.util.Optional;
 import reactor.core.publisher.Mono;
 
 /**
- * A graceful QUIC connection under test, whichever stack carries it: the one face the shared
- * suite drives. Test code.
+ * A graceful QUIC connection under test, whichever stack carries it: the one face the shared suite
+ * drives. Test code.
  */
 interface Subject {
   Mono<ShutdownResult> shutdown(ShutdownSpec spec);

@@ -172,11 +172,7 @@ public final class NettyQuicEngine implements ShutdownEngine {
         // Q6, Q11, Q12: the peer's CONNECTION_CLOSE; quiche drains without answering it
         closeInfo =
             new CloseInfo(
-                Integer.toUnsignedLong(e.error()),
-                0,
-                reason(e),
-                !e.isApplicationClose(),
-                false);
+                Integer.toUnsignedLong(e.error()), 0, reason(e), !e.isApplicationClose(), false);
         markTerminated(ShutdownState.RECEIVED);
       } else if (channel.isTimedOut()) {
         // Q8, Q12: quiche's idle timer ended it: no CONNECTION_CLOSE either way (RFC 9000 §10.1)
@@ -196,8 +192,8 @@ public final class NettyQuicEngine implements ShutdownEngine {
   }
 
   /**
-   * The peer's reason. Netty holds none for an empty one, and its {@code reason()} then throws
-   * (it clones a null array): that is an empty reason.
+   * The peer's reason. Netty holds none for an empty one, and its {@code reason()} then throws (it
+   * clones a null array): that is an empty reason.
    */
   private static String reason(QuicConnectionCloseEvent e) {
     try {
@@ -388,7 +384,9 @@ public final class NettyQuicEngine implements ShutdownEngine {
         continue;
       }
       Optional<Boolean> released =
-          channel.isActive() ? NettyQuicInternals.released(channel, s.streamId()) : Optional.empty();
+          channel.isActive()
+              ? NettyQuicInternals.released(channel, s.streamId())
+              : Optional.empty();
       if (released.isEmpty()) {
         unprovable = true;
       } else if (released.get()) {
@@ -485,7 +483,9 @@ public final class NettyQuicEngine implements ShutdownEngine {
     }
   }
 
-  /** RFC 9002 §6.2.1, PTO = smoothed_rtt + max(4 × rttvar, 1 ms) + max_ack_delay, rttvar ≈ rtt/2. */
+  /**
+   * RFC 9002 §6.2.1, PTO = smoothed_rtt + max(4 × rttvar, 1 ms) + max_ack_delay, rttvar ≈ rtt/2.
+   */
   private long pto() {
     try {
       Future<QuicConnectionPathStats> f = channel.collectPathStats(0);
@@ -551,8 +551,7 @@ public final class NettyQuicEngine implements ShutdownEngine {
         .drained(drained == DrainStatus.NOT_APPLICABLE ? DrainStatus.NOT_DRAINED : drained)
         .peerErrorCode(
             e == null ? OptionalLong.empty() : OptionalLong.of(Integer.toUnsignedLong(e.error())))
-        .peerReason(
-            e == null ? Optional.empty() : Optional.of(reason(e)))
+        .peerReason(e == null ? Optional.empty() : Optional.of(reason(e)))
         .closeInfo(Optional.ofNullable(closeInfo))
         .sessionResumable(false)
         .truncationRisk(drained != DrainStatus.DRAINED && !terminated);
