@@ -100,6 +100,8 @@ final class NettyQuicStack {
       ChannelHandler codec =
           limits(new QuicClientCodecBuilder())
               .sslEngineProvider(ch -> ssl.newEngine(ch.alloc(), verifiedName, address.getPort()))
+              // the JDK's certificate checks may block: never on the event loop
+              .sslTaskExecutor(java.util.concurrent.ForkJoinPool.commonPool())
               .build();
       udp =
           new Bootstrap()
