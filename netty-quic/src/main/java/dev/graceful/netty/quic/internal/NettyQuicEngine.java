@@ -166,6 +166,19 @@ public final class NettyQuicEngine implements ShutdownEngine {
       return;
     }
     over = true;
+    try {
+      recordEnding();
+    } finally {
+      // whatever the codec reported, nobody waits past the end
+      wake();
+      List<Runnable> todo = new ArrayList<>(endListeners);
+      endListeners.clear();
+      todo.forEach(Runnable::run);
+    }
+  }
+
+  /** Q11, Q12: how the connection ended, when our close did not end it. */
+  private void recordEnding() {
     if (!localCloseStarted) {
       QuicConnectionCloseEvent e = peerClose;
       if (e != null) {
@@ -185,10 +198,6 @@ public final class NettyQuicEngine implements ShutdownEngine {
         markTerminated(ShutdownState.SENT_AND_RECEIVED);
       }
     }
-    wake();
-    List<Runnable> todo = new ArrayList<>(endListeners);
-    endListeners.clear();
-    todo.forEach(Runnable::run);
   }
 
   /**
