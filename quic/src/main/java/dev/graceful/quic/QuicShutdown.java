@@ -91,12 +91,15 @@ public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
   }
 
   /**
+   * The arguments a QUIC stack sends, checked when the shutdown runs: every graceful QUIC backend
+   * (Kwik here, Netty's codec in {@code graceful-netty-quic}) reads them through this.
+   *
    * @param connectionId for the error
    * @return the arguments to send
    * @throws ShutdownException {@code INVALID_ARGUMENT} when {@link #closeWith(long, String)}
    *     refused its code (Q2)
    */
-  QuicCloseArguments checkedClose(String connectionId) throws ShutdownException {
+  public QuicCloseArguments checkedClose(String connectionId) throws ShutdownException {
     if (refused != null) {
       throw new ShutdownException(
           ShutdownException.Reason.INVALID_ARGUMENT,

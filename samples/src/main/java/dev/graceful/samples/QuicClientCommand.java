@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     name = "quic-client",
     mixinStandardHelpOptions = true,
     description =
-        "Connect over QUIC (Kwik), open one bidirectional stream, write --send bytes on it without"
+        "Connect over QUIC (Kwik, or Netty's codec with --stack netty), open one bidirectional stream, write --send bytes on it without"
             + " concluding it, end the connection by --mode, print one JSON line.")
 class QuicClientCommand implements Callable<Integer> {
   @Option(
@@ -36,6 +36,9 @@ class QuicClientCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (quic.stack == QuicOptions.Stack.NETTY) {
+      return NettyQuicStack.client(this);
+    }
     InetSocketAddress target = Traffic.hostPort(connect);
     QuicCommands.validate(quic);
     security.validate();

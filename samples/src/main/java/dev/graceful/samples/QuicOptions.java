@@ -8,6 +8,19 @@ import picocli.CommandLine.Option;
 
 /** Options every QUIC subcommand shares. */
 final class QuicOptions {
+  /** Which QUIC implementation carries the connection. */
+  enum Stack {
+    KWIK,
+    NETTY
+  }
+
+  @Option(
+      names = "--stack",
+      description = "QUIC implementation: kwik (default) or netty (Netty's QUIC codec)",
+      paramLabel = "S",
+      converter = StackConverter.class)
+  Stack stack = Stack.KWIK;
+
   @Option(
       names = "--alpn",
       description = "application protocol (default graceful)",
@@ -58,6 +71,19 @@ final class QuicOptions {
             .timeout(timeout)
             .with(QuicShutdown.defaults().closeWith(errorCode, reason));
     return noStreamFlush && mode != ShutdownMode.WAIT_PEER ? s.noStreamFlush() : s;
+  }
+
+  static final class StackConverter implements picocli.CommandLine.ITypeConverter<Stack> {
+    @Override
+    public Stack convert(String value) {
+      return switch (value) {
+        case "kwik" -> Stack.KWIK;
+        case "netty" -> Stack.NETTY;
+        default ->
+            throw new picocli.CommandLine.TypeConversionException(
+                "'" + value + "' is not a QUIC stack: kwik or netty");
+      };
+    }
   }
 
   static final class ModeConverter implements picocli.CommandLine.ITypeConverter<ShutdownMode> {

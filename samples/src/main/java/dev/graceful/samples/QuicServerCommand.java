@@ -85,6 +85,9 @@ class QuicServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (quic.stack == QuicOptions.Stack.NETTY) {
+      return new NettyQuicStack.Server(this).call();
+    }
     QuicCommands.validate(quic);
     serving.validate();
     served = new Serving(serving.accept);

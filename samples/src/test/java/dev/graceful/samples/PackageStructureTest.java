@@ -51,6 +51,7 @@ class PackageStructureTest {
           "dev.graceful.tls",
           "dev.graceful.quic",
           "dev.graceful.netty",
+          "dev.graceful.netty.quic",
           "dev.graceful.spring");
 
   private static final Pattern TEST_JAR = Pattern.compile(".*-tests\\.jar.*");
@@ -82,7 +83,9 @@ class PackageStructureTest {
             "dev.graceful.quic.QuicConnection",
             "dev.graceful.quic.internal.KwikEngine",
             "dev.graceful.netty.GracefulServer",
-            "dev.graceful.netty.internal.NettyTlsEngine")) {
+            "dev.graceful.netty.internal.NettyTlsEngine",
+            "dev.graceful.netty.quic.NettyQuicConnection",
+            "dev.graceful.netty.quic.internal.NettyQuicEngine")) {
       assertThat(library.contain(anchor)).as(anchor).isTrue();
     }
   }

@@ -29,10 +29,24 @@ final class TrackedStreams {
   }
 
   /**
-   * @param stream a stream handed out by graceful
+   * @param stream a stream handed out by graceful; one this side cannot send on (a unidirectional
+   *     stream the peer opened) has nothing to drain and is not tracked, since Kwik keeps no send
+   *     progress for it and a drain would wait for it until its deadline
    */
   void track(TrackedStream stream) {
-    streams.add(stream);
+    if (!receiveOnly(stream.kwikStream())) {
+      streams.add(stream);
+    }
+  }
+
+  /** RFC 9000 §2.1: bit 0x1 of a stream id is its initiator (1: server), bit 0x2 unidirectional. */
+  private boolean receiveOnly(Object kwikStream) {
+    if (!(kwikStream instanceof tech.kwik.core.QuicStream s) || !s.isUnidirectional()) {
+      return false;
+    }
+    boolean serverInitiated = (s.getStreamId() & 0x1) != 0;
+    boolean weAreServer = !(connection instanceof tech.kwik.core.QuicClientConnection);
+    return serverInitiated != weAreServer;
   }
 
   // Kwik's streams graceful did not hand out, each seen as one stable TrackedStream
