@@ -100,6 +100,7 @@ public final class QuicShutdown implements ShutdownSpec.ProtocolOption {
    *     refused its code (Q2)
    */
   public QuicCloseArguments checkedClose(String connectionId) throws ShutdownException {
+    Objects.requireNonNull(connectionId, "connectionId");
     if (refused != null) {
       throw new ShutdownException(
           ShutdownException.Reason.INVALID_ARGUMENT,

@@ -1,6 +1,5 @@
 package dev.graceful.samples;
 
-import dev.graceful.core.Initiator;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
@@ -96,6 +95,7 @@ final class NettyQuicStack {
     String peer = Report.hostPort(address);
     NettyQuicConnection c = null;
     Channel udp = null;
+    long started = System.nanoTime(); // until the shutdown starts: the connection attempt's
     try {
       ChannelHandler codec =
           limits(new QuicClientCodecBuilder())
@@ -136,8 +136,9 @@ final class NettyQuicStack {
       sendZeros(stream, quic.send).then(stream.conclude()).block();
       System.err.println(
           "graceful: sent " + quic.send + " bytes, shutting down by " + quic.mode.cliName());
+      started = System.nanoTime();
       ShutdownResult r = c.shutdown(quic.spec()).block();
-      report.add(QuicCommands.line(peer, quic, r, null, Initiator.LOCAL));
+      report.add(QuicCommands.line(peer, quic, r));
     } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
       Throwable cause =
           e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
@@ -151,10 +152,10 @@ final class NettyQuicStack {
           QuicCommands.line(
               peer,
               quic,
-              null,
               err,
-              Initiator.LOCAL,
-              c == null ? ShutdownState.NONE : c.shutdownState()));
+              c == null ? ShutdownState.NONE : c.shutdownState(),
+              System.nanoTime() - started,
+              c == null ? 0 : c.bytesRead()));
     } finally {
       if (udp != null) {
         udp.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -203,6 +204,8 @@ final class NettyQuicStack {
       final NettyQuicConnection c;
       final Serving.Slot slot;
       final String peer;
+      // when its shutdown began, or when it was accepted
+      private volatile long started = System.nanoTime();
 
       Served(NettyQuicConnection c) {
         this.c = c;
@@ -215,20 +218,20 @@ final class NettyQuicStack {
         if (!served.claim(slot)) {
           return;
         }
-        report.add(
-            r != null
-                ? QuicCommands.line(peer, quic, r, null, r.initiator())
-                : QuicCommands.line(
-                    peer,
-                    quic,
-                    null,
-                    TlsClientCommand.asShutdownError(error, c.connectionId()),
-                    Initiator.LOCAL));
+        if (r != null) {
+          report.add(QuicCommands.line(peer, quic, r));
+        } else {
+          ShutdownException e = TlsClientCommand.asShutdownError(error, c.connectionId());
+          report.add(
+              QuicCommands.line(
+                  peer, quic, e, e.state(), System.nanoTime() - started, c.bytesRead()));
+        }
         byId.remove(c.connectionId());
         served.release(slot);
       }
 
       Mono<Void> end() {
+        started = System.nanoTime();
         return c.shutdown(quic.spec())
             .doOnNext(r -> report(r, null))
             .doOnError(e -> report(null, e))

@@ -182,6 +182,14 @@ public final class NettyQuicConnection implements Shutdownable {
             null));
   }
 
+  /**
+   * @return application bytes read from the peer through this connection's streams so far, as a
+   *     shutdown result's {@code connectionBytesRead} counts them; any thread
+   */
+  public long bytesRead() {
+    return engine.connectionBytesRead();
+  }
+
   @Override
   public String connectionId() {
     return engine.connectionId();

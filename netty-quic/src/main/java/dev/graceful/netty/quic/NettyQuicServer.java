@@ -55,7 +55,13 @@ public final class NettyQuicServer implements GracefulShutdown {
   private static final int CONNECTION_REFUSED = 0x2;
 
   /** One accepted connection and the streams its peer opens. */
-  public record Accepted(NettyQuicConnection connection, Flux<NettyQuicStream> peerStreams) {}
+  public record Accepted(NettyQuicConnection connection, Flux<NettyQuicStream> peerStreams) {
+    /** Checks that both are present. */
+    public Accepted {
+      Objects.requireNonNull(connection, "connection");
+      Objects.requireNonNull(peerStreams, "peerStreams");
+    }
+  }
 
   private static final AttributeKey<Sinks.Many<NettyQuicStream>> STREAMS =
       AttributeKey.valueOf(NettyQuicServer.class, "streams");

@@ -117,7 +117,7 @@ public final class NettyQuicEngine implements ShutdownEngine {
   private DrainStatus drain = DrainStatus.NOT_APPLICABLE;
   private long drainEndsAt = Long.MIN_VALUE;
   private long bytesDrained;
-  private long connectionBytesRead;
+  private volatile long connectionBytesRead; // written on the event loop only
   private long pto = -1;
   private boolean closeUnsent;
   private static final System.Logger LOG = System.getLogger(NettyQuicEngine.class.getName());
