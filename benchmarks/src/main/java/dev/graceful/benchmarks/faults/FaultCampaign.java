@@ -68,6 +68,9 @@ public final class FaultCampaign implements Callable<Integer> {
       rows.addAll(new TlsFaults(env).scenarios());
       rows.addAll(new DtlsFaults(env).scenarios());
       rows.addAll(quic.scenarios());
+      // 10,000 connections per server shutdown in a 30-minute run, fewer in shorter ones
+      int crowd = (int) Math.max(100, Math.min(10_000, duration.toSeconds() * 6));
+      rows.addAll(new ServerFaults(env, crowd).scenarios());
       if (only != null) {
         rows.removeIf(
             s -> !s.name().toLowerCase(Locale.ROOT).contains(only.toLowerCase(Locale.ROOT)));
