@@ -141,7 +141,15 @@ public final class FaultRelay implements AutoCloseable {
       }
       end(to);
     } catch (IOException ended) {
-      // reset or closed
+      // reset (or closed by the relay): the other side is reset too, as a router would pass it on
+      if (!silent) {
+        try {
+          to.setSoLinger(true, 0);
+          to.close();
+        } catch (IOException ignored) {
+          // gone already
+        }
+      }
     }
   }
 

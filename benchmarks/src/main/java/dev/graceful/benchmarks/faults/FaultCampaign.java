@@ -41,7 +41,9 @@ public final class FaultCampaign implements Callable<Integer> {
   @Option(names = "--json", description = "write the rows to this JSON file")
   Path json;
 
-  @Option(names = "--only", description = "run only the rows whose name contains this text")
+  @Option(
+      names = "--only",
+      description = "run only the rows whose protocol, role, fault or peer contains this text")
   String only;
 
   @Option(
@@ -66,6 +68,7 @@ public final class FaultCampaign implements Callable<Integer> {
         QuicFaults quic = new QuicFaults(env)) {
       List<Scenario> rows = new ArrayList<>();
       rows.addAll(new TlsFaults(env).scenarios());
+      rows.addAll(new OpenSslFaults(env).scenarios());
       rows.addAll(new DtlsFaults(env).scenarios());
       rows.addAll(quic.scenarios());
       // 10,000 connections per server shutdown in a 30-minute run, fewer in shorter ones
@@ -73,7 +76,10 @@ public final class FaultCampaign implements Callable<Integer> {
       rows.addAll(new ServerFaults(env, crowd).scenarios());
       if (only != null) {
         rows.removeIf(
-            s -> !s.name().toLowerCase(Locale.ROOT).contains(only.toLowerCase(Locale.ROOT)));
+            s ->
+                !(s.name() + " " + s.peer())
+                    .toLowerCase(Locale.ROOT)
+                    .contains(only.toLowerCase(Locale.ROOT)));
       }
       if (trial != null) {
         long s = Long.parseUnsignedLong(trial, 16);
