@@ -67,12 +67,14 @@ public final class FaultCampaign implements Callable<Integer> {
     try (Campaign.Env env = new Campaign.Env();
         QuicFaults quic = new QuicFaults(env)) {
       List<Scenario> rows = new ArrayList<>();
+      // 10,000 connections per server shutdown in a 30-minute run, fewer in shorter ones (100 in
+      // a one-minute run)
+      long seconds = duration.toSeconds();
+      int crowd = (int) Math.max(100, Math.min(10_000, seconds * seconds / 324));
       rows.addAll(new TlsFaults(env).scenarios());
       rows.addAll(new OpenSslFaults(env).scenarios());
       rows.addAll(new DtlsFaults(env).scenarios());
       rows.addAll(quic.scenarios());
-      // 10,000 connections per server shutdown in a 30-minute run, fewer in shorter ones
-      int crowd = (int) Math.max(100, Math.min(10_000, duration.toSeconds() * 6));
       rows.addAll(new ServerFaults(env, crowd).scenarios());
       if (only != null) {
         rows.removeIf(
