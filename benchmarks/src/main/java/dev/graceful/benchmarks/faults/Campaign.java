@@ -28,15 +28,12 @@ final class Campaign implements AutoCloseable {
     /** graceful used as the peer of graceful (DTLS servers, crowds of clients). */
     final LoopGroup peerLoops = LoopGroup.create(1);
 
-    /** graceful as flooding peers, apart from the well-behaved ones. */
-    final LoopGroup floodLoops = LoopGroup.create(1);
-
     final ExecutorService peers = Executors.newCachedThreadPool(named("fault-peer"));
     final ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(named("fault-peer-timer"));
 
     List<LoopGroup> groups() {
-      return List.of(loops, peerLoops, floodLoops);
+      return List.of(loops, peerLoops);
     }
 
     @Override
@@ -45,7 +42,6 @@ final class Campaign implements AutoCloseable {
       timer.shutdownNow();
       loops.shutdown().block(Duration.ofSeconds(30));
       peerLoops.shutdown().block(Duration.ofSeconds(30));
-      floodLoops.shutdown().block(Duration.ofSeconds(30));
     }
   }
 

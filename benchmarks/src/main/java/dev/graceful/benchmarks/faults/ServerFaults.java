@@ -105,17 +105,14 @@ final class ServerFaults {
           kind[i] = 'a';
         }
       }
-      // the flooding clients get a loop of their own: on the loop of the answering clients they
-      // would hold up those clients' answers, which is not what the row measures
+      // flooding clients share their loop with the answering ones: a flood must not hold up the
+      // others' answers
       clients.addAll(
           Flux.range(0, n)
               .flatMapSequential(
                   i ->
                       TlsConnection.connect(
-                          server.address(),
-                          env.certs.client(),
-                          kind[i] == 'f' ? env.floodLoops : env.peerLoops,
-                          e -> {}),
+                          server.address(), env.certs.client(), env.peerLoops, e -> {}),
                   32)
               .collectList()
               .block(Duration.ofMinutes(10)));
