@@ -71,6 +71,8 @@ public final class FaultCampaign implements Callable<Integer> {
       // a one-minute run)
       long seconds = duration.toSeconds();
       int crowd = (int) Math.max(100, Math.min(10_000, seconds * seconds / 324));
+      // both ends of every connection are in this process: two descriptors each, and room left
+      crowd = (int) Math.min(crowd, Math.max(100, (openFileLimit() - 2_000) / 2));
       rows.addAll(new TlsFaults(env).scenarios());
       rows.addAll(new OpenSslFaults(env).scenarios());
       rows.addAll(new DtlsFaults(env).scenarios());
@@ -131,6 +133,20 @@ public final class FaultCampaign implements Callable<Integer> {
           tried, unexpected, lost, leaked, hung);
       return unexpected + lost + leaked + hung == 0 ? 0 : 1;
     }
+  }
+
+  /** The process's limit on open files ({@code /proc/self/limits}), or 20,000 if unknown. */
+  static long openFileLimit() {
+    try {
+      for (String l : java.nio.file.Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (l.startsWith("Max open files")) {
+          return Long.parseLong(l.substring("Max open files".length()).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux, or an unlimited limit: the default below
+    }
+    return 20_000;
   }
 
   static String header() {

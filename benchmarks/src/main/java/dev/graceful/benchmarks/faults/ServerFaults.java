@@ -93,7 +93,7 @@ final class ServerFaults {
                     // closed already: the report names it all the same
                   }
                 });
-    List<TlsConnection> clients = new ArrayList<>();
+    List<TlsConnection> clients = java.util.Collections.synchronizedList(new ArrayList<>());
     List<Disposable> floods = new ArrayList<>();
     try {
       char[] kind = new char[n];
@@ -107,15 +107,15 @@ final class ServerFaults {
       }
       // flooding clients share their loop with the answering ones: a flood must not hold up the
       // others' answers
-      clients.addAll(
-          Flux.range(0, n)
-              .flatMapSequential(
-                  i ->
-                      TlsConnection.connect(
-                          server.address(), env.certs.client(), env.peerLoops, e -> {}),
-                  32)
-              .collectList()
-              .block(Duration.ofMinutes(10)));
+      // each one kept as it comes, so that a failing connect leaves none unreleased
+      Flux.range(0, n)
+          .flatMapSequential(
+              i ->
+                  TlsConnection.connect(
+                      server.address(), env.certs.client(), env.peerLoops, e -> {}),
+              32)
+          .doOnNext(clients::add)
+          .blockLast(Duration.ofMinutes(10));
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (byPort.size() < n && System.nanoTime() < until) {
         Thread.sleep(10);
