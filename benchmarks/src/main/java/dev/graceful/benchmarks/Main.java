@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       QuicBenchmark.class,
       dev.graceful.benchmarks.tls.TlsBenchmark.class,
+      dev.graceful.benchmarks.faults.FaultCampaign.class,
       dev.graceful.benchmarks.boot.BootShutdownBenchmark.class,
       dev.graceful.tls.VirtualTimeBenchmark.class
     })

@@ -393,7 +393,10 @@ public final class TlsConnection implements Shutdownable {
         return;
       }
       try {
-        if (engine.read(into, false) == Progress.DONE) {
+        // Each record's data is handed out only on demand and only to a live subscriber: what
+        // was not asked for, or comes after a cancel, stays in the connection for the next
+        // reader (a later receive(), a shutdown's readInto) instead of being dropped (T5).
+        if (engine.read(into, false, this::wanted) == Progress.DONE) {
           stopped = true;
           sink.complete();
         } else if (!waiting) {
@@ -404,6 +407,10 @@ public final class TlsConnection implements Shutdownable {
         stopped = true;
         sink.error(e);
       }
+    }
+
+    private boolean wanted() {
+      return !stopped && !sink.isCancelled() && sink.requestedFromDownstream() > 0;
     }
 
     void stop() {

@@ -241,6 +241,45 @@ class TlsShutdownTest {
     done(s);
   }
 
+  // T5: "never dropped silently": a receive() cancelled after some records leaves the records it
+  // did not emit to the next reader, here the shutdown's consumer, whether the subscriber had
+  // asked for them or not.
+  @Tag("T5")
+  @ParameterizedTest
+  @ValueSource(strings = {"1.2", "1.3"})
+  void cancelledReceiveLeavesTheRestToTheNextReader(String tls) {
+    BioPair p = BioPair.handshaken(certs, tls);
+    var w1 = p.server.send(utf8("one,")).toFuture();
+    var w2 = p.server.send(utf8("two,")).toFuture();
+    var w3 = p.server.send(utf8("three")).toFuture();
+    p.pump();
+    done(w1);
+    done(w2);
+    done(w3);
+    StringBuilder got = new StringBuilder();
+    var first =
+        p.client
+            .receive()
+            .take(1)
+            .doOnNext(b -> got.append(StandardCharsets.UTF_8.decode(b)))
+            .then()
+            .toFuture();
+    p.pump();
+    done(first);
+    assertThat(got.toString()).isEqualTo("one,");
+    var c =
+        p.client
+            .shutdown(
+                ShutdownSpec.bidirectional()
+                    .readInto(b -> got.append(StandardCharsets.UTF_8.decode(b))))
+            .toFuture();
+    var s = p.server.shutdown(ShutdownSpec.bidirectional().discardUnread()).toFuture();
+    p.pump();
+    assertThat(got.toString()).isEqualTo("one,two,three");
+    assertThat(done(c).outcome()).isEqualTo(Outcome.COMPLETE);
+    done(s);
+  }
+
   // T5: the step that writes our close_notify does not read (nothing can have answered it yet); the
   // wait is for readiness, which is level-triggered, so the peer's answer is read when it arrives.
   @Tag("T5")

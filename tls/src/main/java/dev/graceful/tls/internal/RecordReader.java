@@ -4,6 +4,7 @@ import dev.graceful.core.Inbound;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownException.Reason;
 import java.nio.ByteBuffer;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 
@@ -66,9 +67,23 @@ final class RecordReader {
    */
   Pumped pump(Inbound inbound, boolean ignoreUnexpectedEof, boolean mayRead)
       throws ShutdownException {
+    return pump(inbound, ignoreUnexpectedEof, mayRead, null);
+  }
+
+  /**
+   * As {@link #pump(Inbound, boolean, boolean)}, handing out data only while {@code wanted} says
+   * so: data nobody wants yet stays in the connection, unread, for the next reader, and nothing
+   * more is unwrapped meanwhile.
+   *
+   * @param wanted asked before each hand-out; null for always
+   */
+  Pumped pump(Inbound inbound, boolean ignoreUnexpectedEof, boolean mayRead, BooleanSupplier wanted)
+      throws ShutdownException {
     int budget = RECORDS_PER_STEP;
     for (; ; ) {
-      deliver(inbound);
+      if (!deliver(inbound, wanted)) {
+        return Pumped.YIELD;
+      }
       if (ledger.state().received()) {
         return Pumped.CLOSED;
       }
@@ -111,11 +126,18 @@ final class RecordReader {
     }
   }
 
-  /** Hands decrypted bytes to the inbound policy; refuses with UNREAD_DATA, keeping them. */
-  private void deliver(Inbound inbound) throws ShutdownException {
+  /**
+   * Hands decrypted bytes to the inbound policy; refuses with UNREAD_DATA, keeping them.
+   *
+   * @return false when there were bytes and {@code wanted} declined them: they stay pending
+   */
+  private boolean deliver(Inbound inbound, BooleanSupplier wanted) throws ShutdownException {
     ByteBuffer appIn = buffers.appIn();
     if (appIn.position() == 0) {
-      return;
+      return true;
+    }
+    if (wanted != null && !wanted.getAsBoolean()) {
+      return false;
     }
     if (inbound instanceof Inbound.Refuse) {
       throw ledger.error(
@@ -130,6 +152,7 @@ final class RecordReader {
     }
     appIn.clear();
     ledger.countRead(n);
+    return true;
   }
 
   private void afterPostHandshake(SSLEngineResult r) throws ShutdownException {

@@ -273,10 +273,27 @@ public final class TlsEngine implements ShutdownEngine {
    * @throws ShutdownException TRUNCATED, PROTOCOL, TRANSPORT, or UNREAD_DATA for {@code refuse}
    */
   public Progress read(Inbound inbound, boolean ignoreUnexpectedEof) throws ShutdownException {
+    return read(inbound, ignoreUnexpectedEof, null);
+  }
+
+  /**
+   * As {@link #read(Inbound, boolean)}, handing out each record's data only while {@code wanted}
+   * says so (a subscriber's demand): what is not wanted stays in the connection for the next reader
+   * and ends this read.
+   *
+   * @param inbound where data goes
+   * @param ignoreUnexpectedEof whether EOF without close_notify counts as the peer's close
+   * @param wanted asked before each hand-out; null for always
+   * @return DONE when the peer closed (RECEIVED set), WANT_READ to wait for more
+   * @throws ShutdownException TRUNCATED, PROTOCOL, TRANSPORT, or UNREAD_DATA for {@code refuse}
+   */
+  public Progress read(
+      Inbound inbound, boolean ignoreUnexpectedEof, java.util.function.BooleanSupplier wanted)
+      throws ShutdownException {
     BufferPool lent = buffers.hold();
     try {
       ledger.checkUsable();
-      return reader.pump(inbound, ignoreUnexpectedEof, true) == Pumped.CLOSED
+      return reader.pump(inbound, ignoreUnexpectedEof, true, wanted) == Pumped.CLOSED
           ? Progress.DONE
           : Progress.WANT_READ;
     } finally {

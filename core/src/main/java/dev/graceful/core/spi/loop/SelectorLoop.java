@@ -280,7 +280,9 @@ public final class SelectorLoop implements Executor {
         }
         dispatch();
       }
-      runTasks();
+      while (!tasks.isEmpty()) { // stopping: what was submitted before still runs
+        runTasks();
+      }
       abandonDeadlines();
     } catch (IOException | RuntimeException e) {
       // only the selector itself fails here (tasks and handlers are guarded): it cannot serve
@@ -331,9 +333,16 @@ public final class SelectorLoop implements Executor {
     selector.select();
   }
 
+  /**
+   * Runs the tasks queued when the round began. Tasks they submit wait for the next round, after
+   * the loop has looked at readiness (the {@code selectNow} that follows a non-empty queue): a task
+   * that resubmits itself, such as an application writing in a loop whose writes complete on the
+   * loop, cannot hold up the loop's other channels.
+   */
   private void runTasks() {
+    int round = pending.get();
     Runnable task;
-    while ((task = tasks.poll()) != null) {
+    while (round-- > 0 && (task = tasks.poll()) != null) {
       pending.decrementAndGet();
       try {
         task.run();

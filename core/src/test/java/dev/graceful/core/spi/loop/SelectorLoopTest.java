@@ -153,6 +153,55 @@ class SelectorLoopTest {
     }
   }
 
+  // R4: a task that submits another at once (an application writing in a loop, each write
+  // completing on the loop) holds up no other channel of the loop: tasks submitted while the loop
+  // runs its tasks wait for the next round, after the loop has looked at readiness.
+  @Tag("R4")
+  @Test
+  void aTaskResubmittingItselfDoesNotStarveReadiness() throws Exception {
+    SelectorLoop loop = SelectorLoop.start("test-loop");
+    java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+    java.util.concurrent.atomic.AtomicBoolean spinning =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    try (java.nio.channels.Pipe.SinkChannel sink = pipe.sink();
+        java.nio.channels.Pipe.SourceChannel source = pipe.source()) {
+      source.configureBlocking(false);
+      CompletableFuture<Boolean> handled = new CompletableFuture<>();
+      CompletableFuture<Void> registered = new CompletableFuture<>();
+      loop.execute(
+          () -> {
+            try {
+              loop.register(
+                      source,
+                      k -> {
+                        k.interestOps(0);
+                        handled.complete(true);
+                      })
+                  .interestOps(java.nio.channels.SelectionKey.OP_READ);
+              registered.complete(null);
+            } catch (java.io.IOException e) {
+              registered.completeExceptionally(e);
+            }
+          });
+      assertThat(registered).succeedsWithin(WAIT);
+      Runnable again =
+          new Runnable() {
+            @Override
+            public void run() {
+              if (spinning.get()) {
+                loop.execute(this);
+              }
+            }
+          };
+      loop.execute(again);
+      sink.write(java.nio.ByteBuffer.wrap(new byte[] {1})); // the source is readable now
+      assertThat(handled).succeedsWithin(WAIT).isEqualTo(true);
+    } finally {
+      spinning.set(false);
+      loop.shutdown().block(WAIT);
+    }
+  }
+
   @Test
   void censusCountsKeysAndTasks() {
     SelectorLoop loop = SelectorLoop.start("test-loop");
