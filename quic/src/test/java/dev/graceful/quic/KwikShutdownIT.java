@@ -460,6 +460,40 @@ class KwikShutdownIT {
     }
   }
 
+  // Q5 with the application's acknowledgement while the peer holds a stream open towards us, as
+  // an HTTP/3 control stream is: Kwik holds it, but this side has nothing to send on it, so the
+  // acknowledgement alone still ends the drain (DRAINED), even with none of our packets
+  // acknowledged by the peer's QUIC stack.
+  @Tag("Q5")
+  @Test
+  void aPeersReceiveOnlyStreamLeavesTheApplicationAcknowledgementEnough() throws Exception {
+    try (KwikPeer peer = new KwikPeer();
+        LossyRelay relay =
+            new LossyRelay(
+                new java.net.InetSocketAddress("127.0.0.1", peer.port), (up, d) -> false)) {
+      tech.kwik.core.QuicClientConnection kwik =
+          peer.client(Duration.ofSeconds(30), relay.address().getPort());
+      var fromPeer = new java.util.concurrent.CompletableFuture<tech.kwik.core.QuicStream>();
+      kwik.setPeerInitiatedStreamCallback(fromPeer::complete);
+      QuicConnection c = QuicConnection.of(kwik, loops, "client->127.0.0.1:" + peer.port);
+      tech.kwik.core.QuicStream control =
+          peer.connected.get(10, java.util.concurrent.TimeUnit.SECONDS).createStream(false);
+      control.getOutputStream().write(0); // opened, never concluded
+      control.getOutputStream().flush();
+      assertThat(fromPeer.get(10, java.util.concurrent.TimeUnit.SECONDS).isUnidirectional())
+          .as("Kwik holds the peer's stream on this side")
+          .isTrue();
+      QuicStreamHandle s = c.openStream().block(WAIT);
+      s.acknowledgedBy(reactor.core.publisher.Mono.just(1));
+      relay.drop((toServer, d) -> toServer); // from now on, nothing of ours is acknowledged
+      s.write(ByteBuffer.allocate(10_000)).block(WAIT); // fits Kwik's send buffer: returns at once
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(Duration.ofSeconds(4)))
+              .block(WAIT);
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+    }
+  }
+
   // Q12 against a real Kwik peer: our RFC close is reported as sent (local, application, our code
   // and reason), and the peer received exactly that.
   @Tag("Q12")
