@@ -55,8 +55,10 @@ public final class QuicConnection implements Shutdownable {
     if (options.closeThreads() == QuicOptions.CloseThreads.AHEAD) {
       engine.startCloseThreadsAhead();
     }
-    // Q7: a fresh JVM's first close would pay for linking its path before SENT
-    CloseWarmUp.closePath(kwik, options.blockingCalls().orElse(ELASTIC));
+    // Q7: a fresh JVM's first close would pay for linking its path before SENT; warmed up on
+    // graceful's own pool, never ahead of the application's executor's real work nor on the thread
+    // that wraps the connection (Kwik's accept thread, say)
+    CloseWarmUp.closePath(kwik, ELASTIC);
   }
 
   /**
