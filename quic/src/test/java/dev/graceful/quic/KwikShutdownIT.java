@@ -41,6 +41,14 @@ class KwikShutdownIT {
     return QuicConnection.of(peer.client(), loops, "client->127.0.0.1:" + peer.port);
   }
 
+  /** Waits, within {@link #WAIT}, until {@code condition} holds: a state, not a span of time. */
+  static void awaitState(java.util.function.BooleanSupplier condition) {
+    reactor.core.publisher.Mono.fromCallable(condition::getAsBoolean)
+        .filter(Boolean::booleanValue)
+        .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(1)))
+        .block(WAIT);
+  }
+
   static ShutdownException error(reactor.core.publisher.Mono<?> m) {
     try {
       m.block(WAIT);
@@ -623,7 +631,11 @@ class KwikShutdownIT {
       var shutdown =
           c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).toFuture();
       // the drain waits for the peer, which does not read yet; a write now is refused
-      reactor.core.publisher.Mono.delay(Duration.ofMillis(200)).block();
+      awaitState(c::refusing); // the shutdown's first step ran: its drain began
+      c.stallRecoveries().block(WAIT); // a hop through the loop: that step is over
+      assertThat(c.shutdownState())
+          .as("no close before the drain ends")
+          .isEqualTo(ShutdownState.NONE);
       assertThat(shutdown).isNotDone();
       assertThat(error(s.write(ByteBuffer.allocate(10))).reason())
           .isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
@@ -661,7 +673,15 @@ class KwikShutdownIT {
       written.get(30, java.util.concurrent.TimeUnit.SECONDS);
       var shutdown =
           c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).toFuture();
-      reactor.core.publisher.Mono.delay(Duration.ofMillis(300)).block(); // the span measured
+      awaitState(c::refusing); // the drain began
+      // everything the peer's window let through is acknowledged: a drain blind to this stream
+      // would end now, at its next look
+      awaitState(
+          () -> dev.graceful.quic.internal.KwikInternals.bytesInFlight(c.kwik()).orElse(-1) == 0);
+      c.stallRecoveries().block(WAIT); // a hop through the loop
+      assertThat(c.shutdownState())
+          .as("no close before the drain ends")
+          .isEqualTo(ShutdownState.NONE);
       assertThat(shutdown).as("the drain waits for the held bytes").isNotDone();
       peer.startReading();
       ShutdownResult r = shutdown.get(30, java.util.concurrent.TimeUnit.SECONDS);
