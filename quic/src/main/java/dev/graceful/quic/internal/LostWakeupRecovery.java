@@ -43,6 +43,13 @@ final class LostWakeupRecovery {
     return kicks;
   }
 
+  /**
+   * @return how many streams the last looks remember
+   */
+  int remembered() {
+    return Math.max(lastOffsets.size(), stuckSince.size());
+  }
+
   /** Forgets every earlier look: the next look sees no stream as standing still. */
   void forget() {
     lastOffsets.clear();
