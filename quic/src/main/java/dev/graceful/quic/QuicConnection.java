@@ -26,6 +26,7 @@ public final class QuicConnection implements Shutdownable {
   private final KwikEngine engine;
   private final ShutdownCoordinator coordinator;
   private final reactor.core.scheduler.Scheduler timer;
+  private final java.util.concurrent.Executor blockingCalls;
   private final java.util.concurrent.atomic.AtomicLong bytesRead =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -47,6 +48,7 @@ public final class QuicConnection implements Shutdownable {
   private QuicConnection(
       tech.kwik.core.QuicConnection kwik, SelectorLoop loop, String identity, QuicOptions options) {
     this.timer = options.timer();
+    this.blockingCalls = options.blockingCalls().orElse(ELASTIC);
     this.engine =
         new KwikEngine(
             kwik, loop, identity, options.blockingCalls().orElse(ELASTIC), options.timer());
@@ -55,8 +57,10 @@ public final class QuicConnection implements Shutdownable {
     if (options.closeThreads() == QuicOptions.CloseThreads.AHEAD) {
       engine.startCloseThreadsAhead();
     }
-    // Q7: a fresh JVM's first close would pay for linking its path before SENT
-    CloseWarmUp.closePath(kwik, options.blockingCalls().orElse(ELASTIC));
+    // Q7: a fresh JVM's first close would pay for linking its path before SENT; warmed up on
+    // graceful's own pool, never ahead of the application's executor's real work nor on the thread
+    // that wraps the connection (Kwik's accept thread, say)
+    CloseWarmUp.closePath(kwik, ELASTIC);
   }
 
   /**
@@ -154,7 +158,51 @@ public final class QuicConnection implements Shutdownable {
                 .filter(
                     e ->
                         e instanceof java.io.IOException && "not connected".equals(e.getMessage())))
-        .flatMap(s -> track(new QuicStreamHandle(s, this)));
+        .flatMap(this::trackOpened);
+  }
+
+  /**
+   * Tracks a stream this side opened, unless a shutdown began while Kwik created it: the check and
+   * the tracking run on the loop, where a shutdown's first step sets the refusal, so a stream is
+   * either tracked before the shutdown (and drained) or abandoned and refused.
+   */
+  private Mono<QuicStreamHandle> trackOpened(tech.kwik.core.QuicStream s) {
+    QuicStreamHandle h = new QuicStreamHandle(s, this);
+    return Mono.create(
+        sink ->
+            engine
+                .executor()
+                .execute(
+                    () -> {
+                      if (engine.refusing()) {
+                        abandon(s);
+                        sink.error(
+                            refused(
+                                "no stream is opened once the connection's shutdown has begun"));
+                        return;
+                      }
+                      engine.track(h.tracked());
+                      sink.success(h);
+                    }));
+  }
+
+  /** Resets a stream opened behind a shutdown, off the loop: nothing of it is drained. */
+  private void abandon(tech.kwik.core.QuicStream s) {
+    try {
+      blockingCalls.execute(
+          () -> {
+            try {
+              s.resetStream(0);
+              if (s.isBidirectional()) {
+                s.abortReading(0);
+              }
+            } catch (RuntimeException ignored) {
+              // the connection is over already: nothing of the stream can go out
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the application is stopping: the close ends the stream with the connection
+    }
   }
 
   /**

@@ -41,6 +41,14 @@ class KwikShutdownIT {
     return QuicConnection.of(peer.client(), loops, "client->127.0.0.1:" + peer.port);
   }
 
+  /** Waits, within {@link #WAIT}, until {@code condition} holds: a state, not a span of time. */
+  static void awaitState(java.util.function.BooleanSupplier condition) {
+    reactor.core.publisher.Mono.fromCallable(condition::getAsBoolean)
+        .filter(Boolean::booleanValue)
+        .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(1)))
+        .block(WAIT);
+  }
+
   static ShutdownException error(reactor.core.publisher.Mono<?> m) {
     try {
       m.block(WAIT);
@@ -460,6 +468,40 @@ class KwikShutdownIT {
     }
   }
 
+  // Q5 with the application's acknowledgement while the peer holds a stream open towards us, as
+  // an HTTP/3 control stream is: Kwik holds it, but this side has nothing to send on it, so the
+  // acknowledgement alone still ends the drain (DRAINED), even with none of our packets
+  // acknowledged by the peer's QUIC stack.
+  @Tag("Q5")
+  @Test
+  void aPeersReceiveOnlyStreamLeavesTheApplicationAcknowledgementEnough() throws Exception {
+    try (KwikPeer peer = new KwikPeer();
+        LossyRelay relay =
+            new LossyRelay(
+                new java.net.InetSocketAddress("127.0.0.1", peer.port), (up, d) -> false)) {
+      tech.kwik.core.QuicClientConnection kwik =
+          peer.client(Duration.ofSeconds(30), relay.address().getPort());
+      var fromPeer = new java.util.concurrent.CompletableFuture<tech.kwik.core.QuicStream>();
+      kwik.setPeerInitiatedStreamCallback(fromPeer::complete);
+      QuicConnection c = QuicConnection.of(kwik, loops, "client->127.0.0.1:" + peer.port);
+      tech.kwik.core.QuicStream control =
+          peer.connected.get(10, java.util.concurrent.TimeUnit.SECONDS).createStream(false);
+      control.getOutputStream().write(0); // opened, never concluded
+      control.getOutputStream().flush();
+      assertThat(fromPeer.get(10, java.util.concurrent.TimeUnit.SECONDS).isUnidirectional())
+          .as("Kwik holds the peer's stream on this side")
+          .isTrue();
+      QuicStreamHandle s = c.openStream().block(WAIT);
+      s.acknowledgedBy(reactor.core.publisher.Mono.just(1));
+      relay.drop((toServer, d) -> toServer); // from now on, nothing of ours is acknowledged
+      s.write(ByteBuffer.allocate(10_000)).block(WAIT); // fits Kwik's send buffer: returns at once
+      ShutdownResult r =
+          c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(Duration.ofSeconds(4)))
+              .block(WAIT);
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+    }
+  }
+
   // Q12 against a real Kwik peer: our RFC close is reported as sent (local, application, our code
   // and reason), and the peer received exactly that.
   @Tag("Q12")
@@ -589,7 +631,11 @@ class KwikShutdownIT {
       var shutdown =
           c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).toFuture();
       // the drain waits for the peer, which does not read yet; a write now is refused
-      reactor.core.publisher.Mono.delay(Duration.ofMillis(200)).block();
+      awaitState(c::refusing); // the shutdown's first step ran: its drain began
+      c.stallRecoveries().block(WAIT); // a hop through the loop: that step is over
+      assertThat(c.shutdownState())
+          .as("no close before the drain ends")
+          .isEqualTo(ShutdownState.NONE);
       assertThat(shutdown).isNotDone();
       assertThat(error(s.write(ByteBuffer.allocate(10))).reason())
           .isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
@@ -627,7 +673,15 @@ class KwikShutdownIT {
       written.get(30, java.util.concurrent.TimeUnit.SECONDS);
       var shutdown =
           c.shutdown(ShutdownSpec.bidirectional().rfc().timeout(Duration.ofSeconds(20))).toFuture();
-      reactor.core.publisher.Mono.delay(Duration.ofMillis(300)).block(); // the span measured
+      awaitState(c::refusing); // the drain began
+      // everything the peer's window let through is acknowledged: a drain blind to this stream
+      // would end now, at its next look
+      awaitState(
+          () -> dev.graceful.quic.internal.KwikInternals.bytesInFlight(c.kwik()).orElse(-1) == 0);
+      c.stallRecoveries().block(WAIT); // a hop through the loop
+      assertThat(c.shutdownState())
+          .as("no close before the drain ends")
+          .isEqualTo(ShutdownState.NONE);
       assertThat(shutdown).as("the drain waits for the held bytes").isNotDone();
       peer.startReading();
       ShutdownResult r = shutdown.get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -18,7 +18,7 @@ import tech.kwik.core.send.SendStatistics;
  * tested against real Kwik and ngtcp2 peers in the integration tests.
  */
 @SuppressWarnings("deprecation") // Kwik's interface still declares its deprecated setters
-final class ScriptedKwik implements QuicConnection {
+class ScriptedKwik implements QuicConnection {
   record Close(long code, String reason) {}
 
   final List<Close> closes = new ArrayList<>();

@@ -152,6 +152,28 @@ public final class KwikInternals {
 
   /**
    * @param stream a Kwik stream
+   * @return true when its sending side was never given anything: a stream only the peer sends on,
+   *     or one with no data written and no FIN queued; false as well when unreadable
+   */
+  public static boolean sendsNothing(Object stream) {
+    if (PROBE == null || PROBE.outputClosed == null) {
+      return false;
+    }
+    try {
+      Object out = PROBE.outputStream.get(stream);
+      if (out != null && !PROBE.sendBuffer.getDeclaringClass().isInstance(out)) {
+        return true; // a stream only the peer sends on
+      }
+      return (long) PROBE.currentOffset.get(out) == 0
+          && !(boolean) PROBE.outputClosed.get(out)
+          && (boolean) PROBE.sendBufferIsEmpty.invoke(PROBE.sendBuffer.get(out));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * @param stream a Kwik stream
    * @return true when its sending side was reset (RESET_STREAM), through graceful or Kwik directly;
    *     false as well when unreadable
    */
@@ -452,6 +474,7 @@ public final class KwikInternals {
     Method getStreamManager; // optional: null leaves streams() empty
     Field managedStreams;
     Field outputReset; // optional: null makes outputReset() false
+    Field outputClosed; // optional: null makes sendsNothing() false
     // optional: the connection's scheduler and callback pools (startCloseThreads); empty when
     // unreadable
     java.util.List<Field> closeThreadPools = java.util.List.of();
@@ -506,6 +529,11 @@ public final class KwikInternals {
           p.outputReset = open(out.getDeclaredField("reset"));
         } catch (ReflectiveOperationException | RuntimeException e) {
           LOG.log(System.Logger.Level.DEBUG, "Kwik's stream reset flag unreadable: " + e);
+        }
+        try {
+          p.outputClosed = open(out.getDeclaredField("closed"));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "Kwik's stream closed flag unreadable: " + e);
         }
         try {
           p.clientReceiverThread =

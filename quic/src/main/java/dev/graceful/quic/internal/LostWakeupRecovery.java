@@ -3,8 +3,11 @@ package dev.graceful.quic.internal;
 import dev.graceful.quic.internal.KwikEngine.TrackedStream;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
@@ -40,6 +43,13 @@ final class LostWakeupRecovery {
     return kicks;
   }
 
+  /**
+   * @return how many streams the last looks remember
+   */
+  int remembered() {
+    return Math.max(lastOffsets.size(), stuckSince.size());
+  }
+
   /** Forgets every earlier look: the next look sees no stream as standing still. */
   void forget() {
     lastOffsets.clear();
@@ -55,7 +65,15 @@ final class LostWakeupRecovery {
    * @param now the looking clock's time, in nanoseconds
    */
   void restartStalledStreams(long now) {
-    for (TrackedStream s : streams.all()) {
+    List<TrackedStream> current = streams.all();
+    if (!lastOffsets.isEmpty()) {
+      // only the streams of this look are remembered: one Kwik forgot (both its directions over)
+      // is not seen again, and a long connection would keep every stream it ever had
+      Set<TrackedStream> present = new HashSet<>(current);
+      lastOffsets.keySet().retainAll(present);
+      stuckSince.keySet().retainAll(present);
+    }
+    for (TrackedStream s : current) {
       if (s.isReset()) {
         continue;
       }

@@ -138,9 +138,22 @@ final class TrackedStreams {
     return true;
   }
 
-  /** Every tracked, non-reset stream expects the application's acknowledgement. */
+  /**
+   * Every non-reset stream that was given something to send expects the application's
+   * acknowledgement: every tracked one, and every other one Kwik holds but for those this side
+   * never sent on (a stream only the peer sends on, such as an HTTP/3 control stream, or one no
+   * data and no FIN was written to), which have nothing to acknowledge.
+   */
   boolean everyStreamAckedByApplication() {
-    return all().stream().allMatch(s -> s.isReset() || s.applicationAckExpected());
+    for (TrackedStream s : all()) {
+      if (s.isReset()
+          || s.applicationAckExpected()
+          || (s instanceof Untracked && KwikInternals.sendsNothing(s.kwikStream()))) {
+        continue;
+      }
+      return false;
+    }
+    return true;
   }
 
   /**
