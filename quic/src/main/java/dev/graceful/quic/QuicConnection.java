@@ -181,7 +181,12 @@ public final class QuicConnection implements Shutdownable {
                                 "no stream is opened once the connection's shutdown has begun"));
                         return;
                       }
-                      engine.track(h.tracked());
+                      try {
+                        engine.track(h.tracked());
+                      } catch (RuntimeException e) {
+                        sink.error(e); // never a subscriber left waiting by a failed step
+                        return;
+                      }
                       sink.success(h);
                     }));
   }

@@ -57,6 +57,7 @@ class QuicConnectionTest {
                 switch (method.getName()) {
                   case "getStreamId" -> id;
                   case "isBidirectional" -> true;
+                  case "isUnidirectional" -> false;
                   case "hashCode" -> System.identityHashCode(proxy);
                   case "equals" -> proxy == args[0];
                   default -> null;
