@@ -40,6 +40,15 @@ final class KwikPeer implements AutoCloseable {
 
   private final java.util.List<tech.kwik.core.QuicStream> streams =
       new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * How each stream the peer read ended, by stream id: {@code "FIN after N bytes"}, or {@code
+   * "reset after N bytes: <Kwik's message>"} when it was reset (Kwik does not keep the reset's
+   * error code).
+   */
+  final java.util.Map<Integer, CompletableFuture<String>> streamEnds =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final long ackAfter;
 
   /**
@@ -154,9 +163,41 @@ final class KwikPeer implements AutoCloseable {
     server.start();
   }
 
+  /**
+   * @param streamId a stream the peer opened or the client opened towards it
+   * @return how it ended, as the peer's application saw it
+   */
+  CompletableFuture<String> streamEnd(int streamId) {
+    return streamEnds.computeIfAbsent(streamId, id -> new CompletableFuture<>());
+  }
+
+  /**
+   * @param streamId a stream the client opened
+   * @return whether Kwik received a RESET_STREAM on it, and the final size it carried (-1 when none
+   *     was received), read from Kwik's internals
+   */
+  long resetFinalSize(int streamId) {
+    for (tech.kwik.core.QuicStream s : streams) {
+      if (s.getStreamId() == streamId) {
+        try {
+          Object in = s.getInputStream();
+          java.lang.reflect.Field reset = in.getClass().getDeclaredField("reset");
+          java.lang.reflect.Field size = in.getClass().getDeclaredField("finalSize");
+          reset.setAccessible(true);
+          size.setAccessible(true);
+          return (boolean) reset.get(in) ? (long) size.get(in) : -1;
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException("Kwik's stream state is not readable", e);
+        }
+      }
+    }
+    return -1;
+  }
+
   private void drain(tech.kwik.core.QuicStream stream) {
     byte[] buf = new byte[64 * 1024];
     long onThisStream = 0;
+    CompletableFuture<String> end = streamEnd(stream.getStreamId());
     try {
       reading.await();
       InputStream in = stream.getInputStream();
@@ -170,8 +211,10 @@ final class KwikPeer implements AutoCloseable {
           stream.getOutputStream().flush();
         }
       }
-    } catch (java.io.IOException ignored) {
-      // the connection ended
+      end.complete("FIN after " + onThisStream + " bytes");
+    } catch (java.io.IOException ended) {
+      // reset, or the connection ended
+      end.complete("reset after " + onThisStream + " bytes: " + ended.getMessage());
     } catch (InterruptedException stopped) {
       Thread.currentThread().interrupt();
     }

@@ -15,6 +15,7 @@ import dev.graceful.testkit.LogWatch;
 import dev.graceful.testkit.LossyRelay;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -319,6 +320,36 @@ class KwikShutdownIT {
           .isEqualTo(ShutdownException.Reason.ILLEGAL_STATE);
       assertThat(error(s.reset(-1)).reason()).isEqualTo(ShutdownException.Reason.INVALID_ARGUMENT);
       c.shutdown(ShutdownSpec.bidirectional().rapid()).block(WAIT);
+    }
+  }
+
+  // Q10 on the wire: what a real Kwik peer's application sees of a concluded stream (its bytes,
+  // then the FIN at their end) and of a reset one (RESET_STREAM after the bytes that preceded it);
+  // the connection's close then leaves both as they were.
+  @Tag("Q10")
+  @Test
+  void concludedAndResetStreamsReachThePeerAsFinAndReset() throws Exception {
+    try (KwikPeer peer = new KwikPeer()) {
+      QuicConnection c = graceful(peer);
+      QuicStreamHandle concluded = c.openStream().block(WAIT);
+      concluded.write(ByteBuffer.wrap(new byte[1_000])).then(concluded.conclude()).block(WAIT);
+      assertThat(peer.streamEnd(concluded.streamId()).get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isEqualTo("FIN after 1000 bytes");
+
+      QuicStreamHandle reset = c.openStream().block(WAIT);
+      reset.write(ByteBuffer.wrap(new byte[10])).block(WAIT);
+      reset.reset(9).block(WAIT);
+      // Kwik keeps neither the code nor wakes a blocked reader: its stream state shows the
+      // RESET_STREAM and the final size it carried, the 10 bytes written before it
+      assertThat(
+              reactor.core.publisher.Flux.interval(Duration.ofMillis(20))
+                  .map(i -> peer.resetFinalSize(reset.streamId()))
+                  .filter(size -> size >= 0)
+                  .blockFirst(WAIT))
+          .isEqualTo(10L);
+
+      ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid()).block(WAIT);
+      assertThat(r.state().sent()).isTrue();
     }
   }
 
