@@ -10,6 +10,7 @@ import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
+import dev.graceful.testkit.Ngtcp2;
 import dev.graceful.testkit.PeerProcess;
 import dev.graceful.testkit.TestCerts;
 import java.net.DatagramSocket;

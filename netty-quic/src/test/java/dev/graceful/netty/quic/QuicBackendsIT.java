@@ -13,6 +13,7 @@ import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
 import dev.graceful.quic.QuicShutdown;
+import dev.graceful.testkit.Ngtcp2;
 import dev.graceful.testkit.PeerProcess;
 import dev.graceful.testkit.TestCerts;
 import java.net.InetSocketAddress;

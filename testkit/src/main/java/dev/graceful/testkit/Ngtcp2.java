@@ -1,7 +1,5 @@
-package dev.graceful.netty.quic;
+package dev.graceful.testkit;
 
-import dev.graceful.testkit.PeerProcess;
-import dev.graceful.testkit.TestCerts;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,12 +14,14 @@ import java.util.regex.Pattern;
 /**
  * ngtcp2's example peers (Debian {@code ngtcp2-server} / {@code ngtcp2-client}: {@code gtlsserver},
  * {@code gtlsclient}, HTTP/3 over QUIC v1, ALPN {@code h3}) and what their debug logs say. Test
- * code: the logs are ngtcp2's own account of what arrived, independent of Kwik, Netty and graceful.
+ * code: the logs are ngtcp2's own account of what arrived, independent of the QUIC stack under test
+ * and of graceful.
  */
-final class Ngtcp2 {
+public final class Ngtcp2 {
   private Ngtcp2() {}
 
-  static final Duration START = Duration.ofSeconds(10);
+  /** How long a peer is given to start. */
+  public static final Duration START = Duration.ofSeconds(10);
 
   /** Debian installs the server in /usr/sbin, which is not on every PATH. */
   private static final String SERVER =
@@ -30,7 +30,7 @@ final class Ngtcp2 {
           : "gtlsserver";
 
   /** {@code gtlsserver} on 127.0.0.1:{@code port} serving {@code htdocs}, frame log on. */
-  static PeerProcess server(int port, TestCerts certs, Path htdocs, String... extra) {
+  public static PeerProcess server(int port, TestCerts certs, Path htdocs, String... extra) {
     List<String> cmd =
         new ArrayList<>(List.of(SERVER, "--no-quic-dump", "--no-http-dump", "--htdocs=" + htdocs));
     cmd.addAll(List.of(extra));
@@ -46,7 +46,7 @@ final class Ngtcp2 {
   }
 
   /** {@code gtlsclient} fetching {@code path} from 127.0.0.1:{@code port} into {@code download}. */
-  static PeerProcess client(int port, String path, Path download, String... extra) {
+  public static PeerProcess client(int port, String path, Path download, String... extra) {
     List<String> cmd =
         new ArrayList<>(
             List.of("gtlsclient", "--no-quic-dump", "--no-http-dump", "--download=" + download));
@@ -56,7 +56,7 @@ final class Ngtcp2 {
   }
 
   /** A CONNECTION_CLOSE as ngtcp2 logged it (non-printable reason bytes appear as '.'). */
-  record Close(long code, int reasonLength, String reason) {}
+  public record Close(long code, int reasonLength, String reason) {}
 
   private static final Pattern CLOSE =
       Pattern.compile(
@@ -66,7 +66,7 @@ final class Ngtcp2 {
           "frm rx \\d+ \\S+ STREAM\\(0x[0-9a-f]+\\) id=0x([0-9a-f]+) fin=\\d offset=(\\d+) len=(\\d+)");
 
   /** The first CONNECTION_CLOSE the peer received, if any. */
-  static Optional<Close> receivedClose(PeerProcess p) {
+  public static Optional<Close> receivedClose(PeerProcess p) {
     for (String l : p.lines()) {
       Matcher m = CLOSE.matcher(l);
       if (m.find()) {
@@ -81,7 +81,7 @@ final class Ngtcp2 {
    * The contiguous prefix of stream {@code id} that the peer received before any CONNECTION_CLOSE:
    * received frames merged by offset, duplicates and reordering included.
    */
-  static long contiguousBeforeClose(PeerProcess p, long id) {
+  public static long contiguousBeforeClose(PeerProcess p, long id) {
     TreeMap<Long, Long> ranges = new TreeMap<>();
     for (String l : p.lines()) {
       if (CLOSE.matcher(l).find()) {
@@ -107,7 +107,7 @@ final class Ngtcp2 {
   // well-behaved peer of ngtcp2's examples.
 
   /** A control stream's opening: stream type 0x00, then an empty SETTINGS frame. */
-  static byte[] controlStream() {
+  public static byte[] controlStream() {
     return new byte[] {0x00, 0x04, 0x00};
   }
 
@@ -115,7 +115,7 @@ final class Ngtcp2 {
    * HEADERS for {@code POST /} to {@code authority}, then a DATA frame header for {@code
    * bodyLength}.
    */
-  static byte[] postHead(String authority, int bodyLength) {
+  public static byte[] postHead(String authority, int bodyLength) {
     byte[] auth = authority.getBytes(StandardCharsets.US_ASCII);
     ByteArrayOutputStream fields = new ByteArrayOutputStream();
     // field section prefix (no dynamic table), :method POST (static 20), :scheme https (23), :path
@@ -128,7 +128,7 @@ final class Ngtcp2 {
   }
 
   /** HEADERS for {@code :status 200}, then a DATA frame header for {@code bodyLength}. */
-  static byte[] responseHead(int bodyLength) {
+  public static byte[] responseHead(int bodyLength) {
     return frames(new byte[] {0x00, 0x00, (byte) 0xD9}, bodyLength);
   }
 
