@@ -1,4 +1,4 @@
-package dev.graceful.netty.internal;
+package dev.graceful.testkit;
 
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
@@ -6,9 +6,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
 /**
  * Netty 4.2.18's adaptive allocator takes a {@code StampedLock} when it grows its magazines, on the
  * event loop, and Netty's own BlockHound integration does not allow it. BlockHound then throws
- * inside whatever allocated: once in a few thousand server shutdowns with Netty's OpenSSL engine,
- * the {@code SslHandler}'s wrap of the close_notify. That is Netty's lock, held briefly, not a
- * blocking call of graceful's: allowed here, for the tests. Test code.
+ * inside whatever allocated: the {@code SslHandler}'s wrap of a close_notify, or a response being
+ * written (which then fails with a 500). That is Netty's lock, held briefly, not a blocking call of
+ * graceful's: allowed in every test run that has this kit and BlockHound on its class path (the
+ * ServiceLoader finds it), whichever module's.
  */
 public final class NettyAllocatorBlockHound implements BlockHoundIntegration {
   /** For the ServiceLoader. */
