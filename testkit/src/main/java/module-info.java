@@ -6,6 +6,7 @@ module dev.graceful.testkit {
   requires org.bouncycastle.provider;
   requires org.bouncycastle.util;
   requires static org.assertj.core;
+  requires static reactor.blockhound; // only for the allowance of Netty's allocator lock
 
   exports dev.graceful.testkit;
 }

@@ -1,4 +1,4 @@
-package dev.graceful.testkit;
+package dev.graceful.testkit.internal;
 
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
