@@ -137,16 +137,21 @@ final class KwikStack implements QuicStack {
     }
     long t0 = System.nanoTime();
     long[] written = new long[1];
+    Throwable[] failed = new Throwable[1];
     s.write(ByteBuffer.allocate(config.size()))
-        .subscribe(null, null, () -> written[0] = System.nanoTime());
+        .subscribe(null, e -> failed[0] = e, () -> written[0] = System.nanoTime());
     ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(WAIT)).block(WAIT);
     long t1 = System.nanoTime();
     check(r != null && r.drained() == DrainStatus.DRAINED, "drain gave " + r);
+    check(failed[0] == null, "the drained write failed: " + failed[0]);
     if (config.verbose()) {
       System.out.printf(
-          "  kwik drain%s: write returned after %.1f ms, closed after %.1f ms, %d stall restarts%n",
+          "  kwik drain%s: %s, closed after %.1f ms, %d stall restarts%n",
           hook ? " (acknowledgedBy)" : "",
-          (written[0] - t0) / 1e6,
+          written[0] != 0
+              ? String.format(
+                  java.util.Locale.ROOT, "write returned after %.1f ms", (written[0] - t0) / 1e6)
+              : failed[0] != null ? "write failed (" + failed[0] + ")" : "write not returned",
           (t1 - t0) / 1e6,
           c.stallRecoveries().block(WAIT));
     }

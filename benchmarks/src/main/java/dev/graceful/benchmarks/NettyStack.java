@@ -259,19 +259,34 @@ final class NettyStack implements QuicStack {
       }
       long t0 = System.nanoTime();
       long[] written = new long[1];
-      s.write(ByteBuffer.allocate(config.size()))
-          .subscribe(null, null, () -> written[0] = System.nanoTime());
-      if (!hook) {
-        // Netty's codec proves delivery only for a concluded stream that quiche released
+      Throwable[] failed = new Throwable[1];
+      Mono<Void> write = s.write(ByteBuffer.allocate(config.size()));
+      if (hook) {
+        write.subscribe(null, e -> failed[0] = e, () -> written[0] = System.nanoTime());
+      } else {
+        // Netty's codec proves delivery only for a concluded stream that quiche released; and
+        // Netty's shutdownOutput fails writes still queued in the channel, so the FIN waits
+        // until quiche has taken every byte
+        write.block(WAIT);
+        written[0] = System.nanoTime();
         s.conclude().subscribe(null, e -> {});
       }
       ShutdownResult r = c.shutdown(ShutdownSpec.bidirectional().rapid().timeout(WAIT)).block(WAIT);
       long t1 = System.nanoTime();
       check(r != null && r.drained() == DrainStatus.DRAINED, "drain gave " + r);
+      check(failed[0] == null, "the drained write failed: " + failed[0]);
       if (config.verbose()) {
         System.out.printf(
-            "  netty drain%s: write returned after %.1f ms, closed after %.1f ms%n",
-            hook ? " (acknowledgedBy)" : " (concluded)", (written[0] - t0) / 1e6, (t1 - t0) / 1e6);
+            "  netty drain%s: %s, closed after %.1f ms, the peer's answer %s%n",
+            hook ? " (acknowledgedBy)" : " (concluded)",
+            written[0] != 0
+                ? String.format(
+                    java.util.Locale.ROOT, "write returned after %.1f ms", (written[0] - t0) / 1e6)
+                : failed[0] != null ? "write failed (" + failed[0] + ")" : "write not returned",
+            (t1 - t0) / 1e6,
+            ack.scan(reactor.core.Scannable.Attr.TERMINATED) == Boolean.TRUE
+                ? "had arrived"
+                : "had not arrived");
       }
       return (t1 - t0) / 1e6;
     } finally {

@@ -494,8 +494,8 @@ final class QuicBenchmark implements Callable<Integer> {
         f(h.median(), 1));
     if (s.name().equals("netty")) {
       System.out.println(
-          "# netty: the drained stream is concluded (FIN) after its bytes: Netty's codec proves"
-              + " delivery only for a concluded stream quiche released");
+          "# netty: the drained stream is concluded (FIN) once quiche has taken its bytes: Netty's"
+              + " codec proves delivery only for a concluded stream quiche released");
     }
     System.out.printf(
         "application acks that never came (nothing restarted the stack's own stream within %d s): %d"
