@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Rerunnable measurements of graceful's shutdowns on loopback.",
     subcommands = {
       QuicBenchmark.class,
+      QuicFirstClose.class,
       dev.graceful.benchmarks.tls.TlsBenchmark.class,
       dev.graceful.benchmarks.faults.FaultCampaign.class,
       dev.graceful.benchmarks.boot.BootShutdownBenchmark.class,

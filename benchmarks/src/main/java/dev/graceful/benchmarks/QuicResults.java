@@ -8,13 +8,15 @@ import java.util.Map;
 /**
  * The quic subcommand's figures in the results file: each kind of timed close as its percentiles
  * and its values in the order timed (null for a value that could not be had), all in milliseconds.
+ * The top-level figures are the Kwik stack's (null where it was not run); {@code stacks} has every
+ * stack's, Kwik's included, measured against the same in-process Kwik peer.
  *
  * @param vm the JVM
  * @param kwikInternals whether graceful could read Kwik's internals (the PTO)
  * @param closeThreads when Kwik's close threads were started: AHEAD (on wrapping) or AT_CLOSE
- * @param settleMs the pause between handshake and a timed rapid or Kwik close
- * @param warmup untimed connections first
- * @param rapid graceful's rapid close, subscription to SENT
+ * @param settleMs the pause between handshake and a timed rapid or native close
+ * @param warmup untimed connections first, per stack
+ * @param rapid graceful's rapid close on Kwik, subscription to SENT
  * @param kwikClose Kwik's close(code, reason) called directly, interleaved with the above
  * @param rapidCollected rapid closes during which the JVM collected garbage
  * @param kwikCollected Kwik closes during which it did
@@ -33,6 +35,11 @@ import java.util.Map;
  * @param applicationAckStalls acknowledgements that never came
  * @param applicationAckAttempts acknowledgements awaited, warm-up included
  * @param drainOverApplicationAck median drain over median acknowledgement
+ * @param stacks every stack measured, in the order given
+ * @param firstCloseRuns fresh JVMs per stack of --first-close (0: not run)
+ * @param firstCloseTargetMs the target for a fresh JVM's first rapid close
+ * @param rapidP99TargetMs the target for a steady-state rapid close's p99
+ * @param rfcOverThreePtoTargetMs the most an RFC close may take past 3×PTO
  */
 public record QuicResults(
     String vm,
@@ -42,8 +49,8 @@ public record QuicResults(
     int warmup,
     Sample rapid,
     Sample kwikClose,
-    int rapidCollected,
-    int kwikCollected,
+    Integer rapidCollected,
+    Integer kwikCollected,
     Double rapidP99WithoutCollectionsMs,
     Double kwikP99WithoutCollectionsMs,
     Sample rfc,
@@ -55,9 +62,155 @@ public record QuicResults(
     Sample drain,
     Sample applicationAck,
     Sample drainAcknowledgedBy,
-    int applicationAckStalls,
-    int applicationAckAttempts,
-    Double drainOverApplicationAck) {
+    Integer applicationAckStalls,
+    Integer applicationAckAttempts,
+    Double drainOverApplicationAck,
+    java.util.List<Stack> stacks,
+    int firstCloseRuns,
+    double firstCloseTargetMs,
+    double rapidP99TargetMs,
+    double rfcOverThreePtoTargetMs) {
+
+  /**
+   * @param stacks every stack measured
+   * @param vm the JVM
+   * @param kwikInternals whether graceful could read Kwik's internals
+   * @param closeThreads AHEAD or AT_CLOSE
+   * @param settleMs the pause between handshake and close
+   * @param warmup untimed connections first
+   * @param drainBytes bytes per drain
+   * @param firstCloseRuns fresh JVMs per stack
+   * @return the results, the top-level figures taken from the Kwik stack
+   */
+  static QuicResults of(
+      java.util.List<Stack> stacks,
+      String vm,
+      boolean kwikInternals,
+      String closeThreads,
+      int settleMs,
+      int warmup,
+      int drainBytes,
+      int firstCloseRuns) {
+    Stack k = stacks.stream().filter(s -> s.stack().equals("kwik")).findFirst().orElse(null);
+    return new QuicResults(
+        vm,
+        kwikInternals,
+        closeThreads,
+        settleMs,
+        warmup,
+        k == null ? null : k.rapid(),
+        k == null ? null : k.nativeClose(),
+        k == null ? null : k.rapidCollected(),
+        k == null ? null : k.nativeCollected(),
+        k == null ? null : k.rapidP99WithoutCollectionsMs(),
+        k == null ? null : k.nativeP99WithoutCollectionsMs(),
+        k == null ? null : k.rfc(),
+        k == null ? null : k.rfcThreePto(),
+        k == null ? null : k.rfcOverThreePto(),
+        k == null ? null : k.silentThreePto(),
+        k == null ? null : k.silentOverThreePto(),
+        drainBytes,
+        k == null ? null : k.drain(),
+        k == null ? null : k.applicationAck(),
+        k == null ? null : k.drainAcknowledgedBy(),
+        k == null ? null : k.applicationAckStalls(),
+        k == null ? null : k.applicationAckAttempts(),
+        k == null ? null : k.drainOverApplicationAck(),
+        stacks,
+        firstCloseRuns,
+        QuicBenchmark.FIRST_CLOSE_TARGET_MS,
+        QuicBenchmark.RAPID_P99_TARGET_MS,
+        QuicBenchmark.RFC_OVER_3PTO_TARGET_MS);
+  }
+
+  /**
+   * One stack's figures, against the same peer as the others.
+   *
+   * @param stack kwik or netty
+   * @param description what its connections are
+   * @param nativeCloseCall the stack's own close, the rapid close's baseline
+   * @param threePtoSource where its 3×PTO figures come from
+   * @param rapid graceful's rapid close, subscription to SENT
+   * @param nativeClose the stack's own close, interleaved with the above
+   * @param rapidCollected rapid closes during which the JVM collected garbage
+   * @param nativeCollected native closes during which it did
+   * @param rapidP99WithoutCollectionsMs the rapid p99 without those
+   * @param nativeP99WithoutCollectionsMs the native p99 without those
+   * @param rfc graceful's RFC close, subscription to COMPLETE, answering peer
+   * @param rfcThreePto 3×PTO when each of those began
+   * @param rfcOverThreePto each of those less its 3×PTO
+   * @param silentThreePto 3×PTO of each RFC close into a peer silent after the handshake
+   * @param silentOverThreePto each of those closes' duration less its 3×PTO
+   * @param drain graceful's drain, first write to CONNECTION_CLOSE
+   * @param applicationAck the peer application's one-byte acknowledgement of the same bytes,
+   *     written on the stack's own stream (null: it never came)
+   * @param drainAcknowledgedBy graceful's drain ended by the acknowledgedBy hook
+   * @param applicationAckStalls acknowledgements that never came
+   * @param applicationAckAttempts acknowledgements awaited, warm-up included
+   * @param drainOverApplicationAck median drain over median acknowledgement
+   * @param cpu CPU per close
+   * @param firstClose fresh JVMs' first rapid close (null: not run)
+   * @param failures measurements that failed: measure, then how many and the first error
+   */
+  public record Stack(
+      String stack,
+      String description,
+      String nativeCloseCall,
+      String threePtoSource,
+      Sample rapid,
+      Sample nativeClose,
+      int rapidCollected,
+      int nativeCollected,
+      Double rapidP99WithoutCollectionsMs,
+      Double nativeP99WithoutCollectionsMs,
+      Sample rfc,
+      Sample rfcThreePto,
+      Sample rfcOverThreePto,
+      Sample silentThreePto,
+      Sample silentOverThreePto,
+      Sample drain,
+      Sample applicationAck,
+      Sample drainAcknowledgedBy,
+      int applicationAckStalls,
+      int applicationAckAttempts,
+      Double drainOverApplicationAck,
+      Cpu cpu,
+      FirstClose firstClose,
+      java.util.Map<String, String> failures) {}
+
+  /**
+   * CPU per close: process CPU time (all threads, the in-process peer's included) over a batch of
+   * closes of connections opened ahead, less the process's CPU at rest over as long, per close.
+   *
+   * @param closesPerBatch connections closed per batch (0: not measured)
+   * @param rapidMsPerClose graceful's rapid close
+   * @param nativeMsPerClose the stack's own close
+   * @param note how it was measured
+   */
+  public record Cpu(
+      int closesPerBatch, Double rapidMsPerClose, Double nativeMsPerClose, String note) {}
+
+  /**
+   * A fresh JVM's first rapid close, subscription to SENT, its handshake done.
+   *
+   * @param ms one per child JVM, null where it failed
+   * @param minMs the fastest
+   * @param medianMs the median
+   * @param maxMs the slowest
+   * @param errors why children failed
+   */
+  public record FirstClose(
+      Sample ms, Double minMs, Double medianMs, Double maxMs, java.util.List<String> errors) {
+    static FirstClose of(double[] ms, java.util.List<String> errors) {
+      Stats s = new Stats(QuicSummary.known(ms));
+      return new FirstClose(
+          Sample.of(ms),
+          Json.number(s.n() == 0 ? Double.NaN : s.p(0)),
+          Json.number(s.median()),
+          Json.number(s.max()),
+          errors);
+    }
+  }
 
   /**
    * A kind of timed close.
@@ -95,25 +248,32 @@ public record QuicResults(
    */
   public void plot(Path dir) throws IOException {
     Map<String, double[]> ratios = new LinkedHashMap<>();
-    ratios.put("rapid close / Kwik close, pair by pair", ratio(rapid, kwikClose));
-    ratios.put("drain / application ack, round by round", ratio(drain, applicationAck));
+    for (Stack s : stacks) {
+      ratios.put(
+          s.stack() + ": rapid close / its own close, pair by pair",
+          ratio(s.rapid(), s.nativeClose()));
+      ratios.put(
+          s.stack() + ": drain / application ack, round by round",
+          ratio(s.drain(), s.applicationAck()));
+    }
     Charts.ratios(
         dir.resolve("quic-ratios.png"),
-        "QUIC on Kwik: graceful over the baseline, same pair or round",
+        "QUIC: graceful over each stack's baseline, same pair or round",
         "pair or round",
         "time ratio, logarithmic (below 1: graceful faster)",
         true,
         ratios);
     Map<String, double[]> latencies = new LinkedHashMap<>();
-    latencies.put("rapid close (to SENT)", rapid.known());
-    latencies.put("Kwik close(code, reason)", kwikClose.known());
-    latencies.put("RFC close (to COMPLETE)", rfc.known());
-    latencies.put("drain " + drainBytes + " B", drain.known());
-    latencies.put("application ack", applicationAck.known());
-    latencies.put("drain with acknowledgedBy", drainAcknowledgedBy.known());
+    for (Stack s : stacks) {
+      latencies.put(s.stack() + ": rapid close (to SENT)", s.rapid().known());
+      latencies.put(s.stack() + ": its own close", s.nativeClose().known());
+      latencies.put(s.stack() + ": RFC close (to COMPLETE)", s.rfc().known());
+      latencies.put(s.stack() + ": drain " + drainBytes + " B", s.drain().known());
+      latencies.put(s.stack() + ": application ack", s.applicationAck().known());
+    }
     Charts.percentiles(
         dir.resolve("quic-latency.png"),
-        "QUIC on Kwik: close latencies",
+        "QUIC: close latencies by stack",
         "ms (logarithmic)",
         true,
         latencies);
