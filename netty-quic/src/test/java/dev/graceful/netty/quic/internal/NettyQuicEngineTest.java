@@ -2,8 +2,10 @@ package dev.graceful.netty.quic.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.DrainStatus;
 import dev.graceful.core.Outcome;
+import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
 import dev.graceful.core.ShutdownState;
@@ -11,9 +13,11 @@ import dev.graceful.core.spi.ShutdownCoordinator;
 import dev.graceful.quic.QuicShutdown;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import reactor.core.Exceptions;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
@@ -60,6 +64,16 @@ class NettyQuicEngineTest {
 
   static ShutdownSpec closeWith(long code, String reason) {
     return ShutdownSpec.bidirectional().with(QuicShutdown.defaults().closeWith(code, reason));
+  }
+
+  static ShutdownException failure(CompletableFuture<?> f) {
+    assertThat(f).isCompletedExceptionally();
+    try {
+      f.join();
+      throw new AssertionError("not failed");
+    } catch (CompletionException e) {
+      return (ShutdownException) Exceptions.unwrap(e.getCause());
+    }
   }
 
   // Q6, R3: the RFC close goes out at once and the shutdown answers COMPLETE when three PTOs,
@@ -126,6 +140,24 @@ class NettyQuicEngineTest {
     assertThat(r.outcome()).isEqualTo(Outcome.SENT);
     assertThat(r.truncationRisk()).isTrue();
     assertThat(quic.closes).containsExactly(new ScriptedQuicChannel.Close(true, 3, "late"));
+  }
+
+  // R3, Q12: a deadline shorter than the closing period ends the shutdown with TIMEOUT at the
+  // deadline, and the error says how the connection was closed: our application close.
+  @Tag("R3")
+  @Tag("Q12")
+  @Test
+  void deadlineInTheClosingPeriodFailsWithTheCloseInformation() {
+    CompletableFuture<ShutdownResult> f =
+        start(closeWith(9, "soon").noStreamFlush().timeout(Duration.ofMillis(100)));
+    advance(Duration.ofMillis(99));
+    assertThat(f).isNotDone();
+    advance(Duration.ofMillis(1));
+
+    ShutdownException e = failure(f);
+    assertThat(e.reason()).isEqualTo(ShutdownException.Reason.TIMEOUT);
+    assertThat(e.state()).isEqualTo(ShutdownState.SENT);
+    assertThat(e.closeInfo()).hasValue(CloseInfo.application(9, "soon", true));
   }
 
   /** A stream whose data the application acknowledges, and never does. */
