@@ -1,16 +1,19 @@
 package dev.graceful.quic;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.LoopGroup;
+import dev.graceful.quic.internal.HandshakeClose;
 import dev.graceful.quic.internal.KwikInternals;
 import dev.graceful.quic.internal.ServerCertificateCheck;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLHandshakeException;
@@ -35,6 +38,9 @@ import tech.kwik.core.QuicClientConnection;
  * in force too, so that a connect by IP address then fails closed.
  */
 public final class QuicClient {
+  /** How long a failed connect waits for Kwik's report of the close that ended the handshake. */
+  static final Duration CLOSE_REPORT_WAIT = Duration.ofSeconds(1);
+
   private final InetSocketAddress server;
   private final String alpn;
   private final @Nullable String serverName; // null: the host of server
@@ -195,10 +201,14 @@ public final class QuicClient {
    * Connects (Kwik's connect blocks, so it runs on {@code Schedulers.boundedElastic()}) and wraps
    * the connection; its shutdown runs on one loop of {@code loops}.
    *
-   * <p>Errors: an {@link SSLHandshakeException} when the server's certificate is refused (its
-   * message the JDK's, for example "No subject alternative DNS name matching ... found"), an {@link
-   * UnknownHostException} for a host that does not resolve, Kwik's {@link IOException} otherwise
-   * (no answer within its connect timeout, a handshake the server ended).
+   * <p>Errors: a {@link QuicHandshakeException} (an {@link SSLHandshakeException}) when a
+   * CONNECTION_CLOSE ended the handshake, with that close as its {@link
+   * QuicHandshakeException#closeInfo() closeInfo()}: this side's when the server's certificate is
+   * refused (its message the JDK's, for example "No subject alternative DNS name matching ...
+   * found"; a TLS alert as CRYPTO_ERROR, 0x100 plus the alert), the server's when it refused the
+   * client (no common application protocol, for one); an {@link UnknownHostException} for a host
+   * that does not resolve; Kwik's {@link IOException} otherwise (no answer within its connect
+   * timeout).
    *
    * @param loops the loop group; one loop is picked
    * @return a cold Mono of the connected client
@@ -209,8 +219,7 @@ public final class QuicClient {
         .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic());
   }
 
-  private QuicConnection connectBlocking(LoopGroup loops)
-      throws IOException, GeneralSecurityException {
+  private QuicConnection connectBlocking(LoopGroup loops) throws Exception {
     // Q7: graceful's close path is linked while the handshake runs, not by the first close
     CloseWarmUp.graceful(task -> QuicConnection.KWIK_CALLS.schedule(task));
     if (server.isUnresolved()) {
@@ -241,20 +250,45 @@ public final class QuicClient {
     QuicClientConnection connection = b.build();
     // the JDK's check (in the trust manager) replaces Kwik's; where it cannot, Kwik's stays too
     KwikInternals.acceptAnyHostname(connection);
+    HandshakeClose ending = new HandshakeClose();
+    connection.setConnectionListener(ending); // graceful's own listener replaces it once connected
     try {
       connection.connect();
     } catch (IOException | RuntimeException e) {
-      SSLHandshakeException refused = check.refusal(e);
-      if (refused != null) {
-        throw refused;
-      }
-      throw e;
+      throw failure(e, check.refusal(e), ending);
     }
     return QuicConnection.of(
         connection,
         loops,
         "quic-client->" + server.getHostString() + ":" + server.getPort(),
         options);
+  }
+
+  /**
+   * Q12 for a connect: a handshake that ended in a CONNECTION_CLOSE, either side's, fails as a
+   * {@link QuicHandshakeException} carrying that close. Kwik reports the close on its callback
+   * thread around the moment its connect throws, so it is waited for (up to {@link
+   * #CLOSE_REPORT_WAIT}) when the handshake failed; a failure without any close (no answer within
+   * Kwik's connect timeout) is thrown as it is, at once.
+   */
+  private static Exception failure(
+      Exception kwikFailure, @Nullable SSLHandshakeException refused, HandshakeClose ending) {
+    // Kwik 0.10.9 says "Handshake error: ..." when a CONNECTION_CLOSE ended the handshake
+    boolean closed =
+        refused != null || String.valueOf(kwikFailure.getMessage()).startsWith("Handshake error");
+    Optional<CloseInfo> close = closed ? ending.await(CLOSE_REPORT_WAIT) : ending.now();
+    if (close.isEmpty()) {
+      return refused != null ? refused : kwikFailure;
+    }
+    if (refused == null) {
+      return new QuicHandshakeException(
+          String.valueOf(kwikFailure.getMessage()), close.get(), kwikFailure);
+    }
+    QuicHandshakeException e =
+        new QuicHandshakeException(
+            String.valueOf(refused.getMessage()), close.get(), refused.getCause());
+    e.addSuppressed(kwikFailure);
+    return e;
   }
 
   static boolean isIpAddress(String host) {

@@ -107,6 +107,44 @@ class Ngtcp2InteropIT {
     return Ngtcp2.server(port, certs, Files.createDirectories(dir.resolve("htdocs")), extra);
   }
 
+  // Q12 for a connect: gtlsserver serves h3 only and refuses another application protocol with a
+  // TLS alert; the connect fails with ngtcp2's close: CRYPTO_ERROR (no_application_protocol,
+  // 0x100 + 120), a transport close, the peer's.
+  @Tag("Q12")
+  @Test
+  void handshakeRefusedByNgtcp2FailsWithItsClose() throws Exception {
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port)) {
+      QuicClient client =
+          QuicClient.to(new java.net.InetSocketAddress("127.0.0.1", port), "graceful")
+              .trustManager(trusting(certs))
+              .kwik(
+                  b ->
+                      b.connectTimeout(Duration.ofSeconds(3))
+                          .logger(new tech.kwik.core.log.NullLogger()));
+      Throwable e = null;
+      // as in client(..): a first Initial can meet a port not bound yet (a connect timeout)
+      for (int attempt = 1; attempt <= 3; attempt++) {
+        try {
+          client.connect(loops).block(WAIT);
+          throw new AssertionError("gtlsserver accepted ALPN graceful");
+        } catch (RuntimeException failed) {
+          e = Exceptions.unwrap(failed);
+          if (!(e instanceof java.net.ConnectException)) {
+            break;
+          }
+        }
+      }
+      assertThat(e)
+          .as("gtlsserver's last lines:%n%s", server.tail())
+          .isInstanceOf(QuicHandshakeException.class);
+      dev.graceful.core.CloseInfo close = ((QuicHandshakeException) e).closeInfo();
+      assertThat(close.errorCode()).isEqualTo(0x100 + 120);
+      assertThat(close.transport()).isTrue();
+      assertThat(close.local()).isFalse();
+    }
+  }
+
   // Q5, Q1: the default drain delivers a 2 MB request body written just before the shutdown, then
   // the CONNECTION_CLOSE carries the code and reason: ngtcp2 logged every byte before the close.
   @Tag("Q1")

@@ -110,6 +110,8 @@ class PublicApiNullSweepTest {
         .setDefault(ShutdownSpec.class, ShutdownSpec.bidirectional())
         .setDefault(ShutdownReport.class, new ShutdownReport(List.of(), Duration.ZERO))
         .setDefault(QuicOptions.class, QuicOptions.defaults())
+        .setDefault(
+            dev.graceful.core.CloseInfo.class, dev.graceful.core.CloseInfo.application(0, "", true))
         .setDefault(HostnameVerification.class, HostnameVerification.defaults())
         .setDefault(TlsServerOptions.class, TlsServerOptions.defaults())
         .setDefault(SSLEngine.class, context.createSSLEngine())

@@ -3,6 +3,7 @@ package dev.graceful.netty.quic;
 import dev.graceful.core.GracefulShutdown;
 import dev.graceful.core.ServerShutdown;
 import dev.graceful.core.ShutdownReport;
+import dev.graceful.core.spi.InFlight;
 import dev.graceful.core.spi.SharedShutdown;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -12,6 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,7 +29,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * Graceful shutdown of a Netty QUIC server (G1–G5, G10), as {@code QuicServer} does for Kwik. Give
+ * Graceful shutdown of a Netty QUIC server (G1–G6, G10), as {@code QuicServer} does for Kwik. Give
  * its two handlers to Netty's {@code QuicServerCodecBuilder} ({@code
  * .handler(server.connectionHandler())}, {@code .streamHandler(server.streamHandler())}), then
  * {@link #bind} the UDP channel the codec runs on: every connection the codec accepts is wrapped as
@@ -46,6 +48,15 @@ import reactor.core.publisher.Sinks;
  *     .bind(port).sync().channel());
  * server.shutdown(ServerShutdown.of(ShutdownSpec.bidirectional())).block();
  * }</pre>
+ *
+ * <p>What is in flight (G2), as for {@code QuicServer}: a request stream, that is a bidirectional
+ * stream the peer opened (one request per stream, as in HTTP/3), from its arrival until the
+ * server's side of it is over (concluded with FIN by {@link NettyQuicStream#conclude()}, reset by
+ * {@link NettyQuicStream#reset(long)}, or its stream channel closed); and any unit of work the
+ * application marks with {@link #track}. Unidirectional peer streams are not exchanges (HTTP/3
+ * keeps its control streams open for the connection's life), nor are streams the server opens. A
+ * connection that ends is no longer in flight, whatever its streams. A {@link #shutdown} waits for
+ * in-flight connections within its grace period; idle ones are shut down at once.
  */
 public final class NettyQuicServer implements GracefulShutdown {
   /** Reason sent to connections arriving after {@link #stopAccepting()}. */
@@ -67,8 +78,10 @@ public final class NettyQuicServer implements GracefulShutdown {
       AttributeKey.valueOf(NettyQuicServer.class, "streams");
   private static final AttributeKey<NettyQuicConnection> CONNECTION =
       AttributeKey.valueOf(NettyQuicServer.class, "connection");
+  private static final AttributeKey<InFlight> IN_FLIGHT =
+      AttributeKey.valueOf(NettyQuicServer.class, "inFlight");
 
-  private final Map<NettyQuicConnection, Boolean> open = new ConcurrentHashMap<>();
+  private final Map<NettyQuicConnection, InFlight> open = new ConcurrentHashMap<>();
   private final Sinks.Many<Accepted> accepted = Sinks.many().unicast().onBackpressureBuffer();
   private final SharedShutdown shutdown = new SharedShutdown(this::run);
   private final AtomicLong count = new AtomicLong();
@@ -102,11 +115,18 @@ public final class NettyQuicServer implements GracefulShutdown {
       protected void initChannel(QuicStreamChannel ch) {
         NettyQuicConnection c = ch.parent().attr(CONNECTION).get();
         Sinks.Many<NettyQuicStream> s = ch.parent().attr(STREAMS).get();
-        if (c == null || s == null) {
+        InFlight inFlight = ch.parent().attr(IN_FLIGHT).get();
+        if (c == null || s == null || inFlight == null) {
           ch.close(); // a stream of a refused connection
           return;
         }
-        s.tryEmitNext(c.adopt(ch));
+        NettyQuicStream stream = c.adopt(ch);
+        if (ch.type() == QuicStreamType.BIDIRECTIONAL) {
+          // a request: in flight from its arrival until the server's side of it is over
+          inFlight.begin();
+          stream.outputEnded().subscribe(null, e -> inFlight.end(), inFlight::end);
+        }
+        s.tryEmitNext(stream);
       }
     };
   }
@@ -128,7 +148,9 @@ public final class NettyQuicServer implements GracefulShutdown {
       Sinks.Many<NettyQuicStream> streams = Sinks.many().unicast().onBackpressureBuffer();
       ch.attr(CONNECTION).set(c);
       ch.attr(STREAMS).set(streams);
-      open.put(c, Boolean.TRUE);
+      InFlight inFlight = new InFlight();
+      ch.attr(IN_FLIGHT).set(inFlight);
+      open.put(c, inFlight);
       c.ended()
           .subscribe(
               null,
@@ -169,6 +191,26 @@ public final class NettyQuicServer implements GracefulShutdown {
   }
 
   /**
+   * G2: counts {@code exchange}, a unit of work the application marks on {@code connection}, as in
+   * flight from subscription until it terminates or is cancelled (besides the request streams
+   * counted on their own); a {@link #shutdown} lets it finish within its grace period. On a
+   * connection this server does not hold (or that ended), {@code exchange} runs uncounted.
+   *
+   * @param connection one of this server's connections
+   * @param exchange the work
+   * @return {@code exchange}, counted
+   */
+  public Mono<Void> track(NettyQuicConnection connection, Mono<Void> exchange) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(exchange, "exchange");
+    return Mono.defer(
+        () -> {
+          InFlight f = open.get(connection);
+          return f == null ? exchange : f.count(exchange);
+        });
+  }
+
+  /**
    * G1: from now on new connections are closed at once (transport error CONNECTION_REFUSED, 0x2,
    * with {@link #REFUSED_REASON}); open ones are untouched.
    *
@@ -185,10 +227,11 @@ public final class NettyQuicServer implements GracefulShutdown {
   }
 
   /**
-   * G1–G5, G10 for QUIC on Netty: stops accepting, shuts every open connection down by {@code how}
-   * concurrently (typically {@code ShutdownSpec.bidirectional()}: drain, then an RFC close), forces
-   * the stragglers at the deadline, then closes the UDP channel given to {@link #bind}. Once: see
-   * {@link GracefulShutdown}.
+   * G1–G6, G10 for QUIC on Netty: stops accepting, lets in-flight requests and tracked work finish
+   * within the grace period (G2; see the class description), shuts every open connection down by
+   * {@code how} concurrently (typically {@code ShutdownSpec.bidirectional()}: drain, then an RFC
+   * close), forces the stragglers at the deadline, then closes the UDP channel given to {@link
+   * #bind}. Once: see {@link GracefulShutdown}.
    *
    * @param how the server shutdown
    * @return the report, once every connection ended and the channel is closed
@@ -208,7 +251,12 @@ public final class NettyQuicServer implements GracefulShutdown {
             stopAccepting(),
             () -> {
               List<ServerShutdown.Member> members = new ArrayList<>();
-              open.keySet().forEach(c -> members.add(ServerShutdown.Member.of(c, c.ended())));
+              // a connection that ends is idle, whatever its streams
+              open.forEach(
+                  (c, inFlight) ->
+                      members.add(
+                          ServerShutdown.Member.of(
+                              c, Mono.firstWithSignal(inFlight.idle(), c.ended()))));
               return members;
             })
         .flatMap(report -> closeChannel().thenReturn(report));

@@ -36,6 +36,7 @@ public final class NettyQuicStream {
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong read = new AtomicLong();
   private final Sinks.One<Long> inputEnded = Sinks.one();
+  private final Sinks.Empty<Void> outputEnded = Sinks.empty();
   private volatile boolean reset;
   private volatile boolean concluded;
   private volatile boolean appAckExpected;
@@ -70,6 +71,7 @@ public final class NettyQuicStream {
       @Override
       public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         inputEnded.tryEmitValue(read.get());
+        endOutput(); // a closed stream sends nothing more
         super.channelInactive(ctx);
       }
     };
@@ -113,6 +115,7 @@ public final class NettyQuicStream {
           f.addListener(
               done -> {
                 writesPending.decrementAndGet();
+                endOutput();
                 connection.poke();
               });
           return future(f);
@@ -135,8 +138,24 @@ public final class NettyQuicStream {
         () -> {
           reset = true;
           connection.poke();
-          return future(channel.shutdownOutput((int) errorCode));
+          ChannelFuture f = channel.shutdownOutput((int) errorCode);
+          endOutput();
+          return future(f);
         });
+  }
+
+  private void endOutput() {
+    synchronized (outputEnded) {
+      outputEnded.tryEmitEmpty();
+    }
+  }
+
+  /**
+   * @return completes once this side of the stream is over: concluded, reset, or the stream channel
+   *     closed
+   */
+  Mono<Void> outputEnded() {
+    return outputEnded.asMono();
   }
 
   /**

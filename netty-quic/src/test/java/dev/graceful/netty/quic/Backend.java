@@ -99,7 +99,9 @@ enum Backend {
               .map(
                   a ->
                       new Subject.Accepted(
-                          kwik(a.connection()), a.peerStreams().map(Backend::kwikStream)))
+                          kwik(a.connection()),
+                          a.peerStreams().map(Backend::kwikStream),
+                          work -> server.track(a.connection(), work)))
               .replay()
               .autoConnect();
       accepted.subscribe();
@@ -208,7 +210,9 @@ enum Backend {
               .map(
                   a ->
                       new Subject.Accepted(
-                          netty(a.connection()), a.peerStreams().map(Backend::nettyStream)))
+                          netty(a.connection()),
+                          a.peerStreams().map(Backend::nettyStream),
+                          work -> server.track(a.connection(), work)))
               .replay()
               .autoConnect();
       accepted.subscribe();

@@ -15,6 +15,7 @@ import dev.graceful.core.ShutdownState;
 import dev.graceful.quic.QuicShutdown;
 import dev.graceful.testkit.Ngtcp2;
 import dev.graceful.testkit.PeerProcess;
+import dev.graceful.testkit.ReportShape;
 import dev.graceful.testkit.TestCerts;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -31,6 +32,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
 import tech.kwik.core.ConnectionTerminatedEvent;
 
 /**
@@ -387,6 +390,156 @@ class QuicBackendsIT {
       assertThat(e.closedByPeer()).isTrue();
       assertThat(KwikPeer.code(e)).isZero();
       assertThat(client.bytesAtClose.get(10, TimeUnit.SECONDS)).isEqualTo(SIZE / 2);
+    }
+  }
+
+  /** A grace period long enough that a test ending well before it proves nobody waited. */
+  static final ServerShutdown GRACEFUL =
+      ServerShutdown.of(ShutdownSpec.bidirectional())
+          .grace(Duration.ofSeconds(20))
+          .deadline(Duration.ofSeconds(25));
+
+  /** The Kwik client sends {@code body} on a new bidirectional stream and reads the response. */
+  private static CompletableFuture<Long> request(KwikPeer client, String body) throws Exception {
+    tech.kwik.core.QuicStream s = client.kwikClient().createStream(true);
+    s.getOutputStream().write(body.getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().close();
+    return CompletableFuture.supplyAsync(() -> readAll(s.getInputStream()));
+  }
+
+  private static long readAll(java.io.InputStream in) {
+    byte[] buf = new byte[16384];
+    long total = 0;
+    try {
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        total += n;
+      }
+    } catch (java.io.IOException e) {
+      return -total - 1; // cut short
+    }
+    return total;
+  }
+
+  /** The connection is still open half a second after the server's shutdown started. */
+  private static void assertHeldOpen(Subject c) {
+    StepVerifier.create(c.ended())
+        .expectSubscription()
+        .expectNoEvent(Duration.ofMillis(500))
+        .thenCancel()
+        .verify(WAIT);
+    assertThat(c.state()).as("not shut down while in flight").isEqualTo(ShutdownState.NONE);
+  }
+
+  // G2, G6, G10: a request stream the Kwik client opened is in flight until the server's side of
+  // it is over: the shutdown, already under way, leaves the connection open until the response is
+  // written and concluded, then closes it; the client read all of the response.
+  @Tag("G2")
+  @Tag("G6")
+  @Tag("G10")
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void requestStreamInFlightIsAnsweredBeforeTheClose(Backend backend) throws Exception {
+    int size = 100_000;
+    try (Subject.Server server = backend.serve(KwikPeer.ALPN, certs);
+        KwikPeer client = KwikPeer.client(server.port(), certs)) {
+      Subject.Accepted a = server.connections().blockFirst(WAIT);
+      CompletableFuture<Long> response = request(client, "request");
+      Subject.Stream s = a.peerStreams().filter(Subject.Stream::bidirectional).blockFirst(WAIT);
+      assertThat(s.readAll().block(WAIT)).isEqualTo(7);
+
+      Mono<ShutdownReport> shutdown = server.shutdown(GRACEFUL).cache();
+      shutdown.subscribe();
+      assertHeldOpen(a.connection());
+      s.write(ByteBuffer.allocate(size)).then(s.conclude()).block(WAIT);
+      ShutdownReport report = shutdown.block(WAIT);
+
+      assertThat(response.get(30, TimeUnit.SECONDS)).isEqualTo(size);
+      ReportShape.assertClean(report, 1, Outcome.COMPLETE);
+      assertThat(report.elapsed()).isLessThan(Duration.ofSeconds(10));
+      assertThat(client.ended.get(10, TimeUnit.SECONDS).closedByPeer()).isTrue();
+    }
+  }
+
+  // G2, G10: work the application tracks on a connection holds it open within the grace period
+  // until the work ends; then the connection is closed by the policy.
+  @Tag("G2")
+  @Tag("G10")
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void trackedWorkHoldsItsConnectionUntilItEnds(Backend backend) throws Exception {
+    try (Subject.Server server = backend.serve(KwikPeer.ALPN, certs);
+        KwikPeer client = KwikPeer.client(server.port(), certs)) {
+      Subject.Accepted a = server.connections().blockFirst(WAIT);
+      Sinks.Empty<Void> work = Sinks.empty();
+      a.track().apply(work.asMono()).subscribe();
+
+      Mono<ShutdownReport> shutdown = server.shutdown(GRACEFUL).cache();
+      shutdown.subscribe();
+      assertHeldOpen(a.connection());
+      work.tryEmitEmpty();
+
+      ReportShape.assertClean(shutdown.block(WAIT), 1, Outcome.COMPLETE);
+      assertThat(client.ended.get(10, TimeUnit.SECONDS).closedByPeer()).isTrue();
+    }
+  }
+
+  // G2: what is not in flight does not hold the grace period: a unidirectional stream the client
+  // keeps open (as HTTP/3 keeps its control stream) and a request already answered. The report
+  // comes long before the 20 s grace would end.
+  @Tag("G2")
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void connectionWithNothingInFlightIsShutDownAtOnce(Backend backend) throws Exception {
+    try (Subject.Server server = backend.serve(KwikPeer.ALPN, certs);
+        KwikPeer client = KwikPeer.client(server.port(), certs)) {
+      Subject.Accepted a = server.connections().blockFirst(WAIT);
+      tech.kwik.core.QuicStream control = client.kwikClient().createStream(false);
+      control.getOutputStream().write(new byte[] {0x00});
+      control.getOutputStream().flush();
+      CompletableFuture<Long> response = request(client, "request");
+      a.peerStreams()
+          .take(2)
+          .flatMap(
+              s ->
+                  s.bidirectional()
+                      ? s.readAll().then(s.write(ByteBuffer.allocate(10))).then(s.conclude())
+                      : Mono.empty())
+          .blockLast(WAIT);
+      assertThat(response.get(30, TimeUnit.SECONDS)).isEqualTo(10);
+
+      ShutdownReport report = server.shutdown(GRACEFUL).block(Duration.ofSeconds(5));
+
+      ReportShape.assertClean(report, 1, Outcome.COMPLETE);
+      assertThat(client.ended.get(10, TimeUnit.SECONDS).closedByPeer()).isTrue();
+    }
+  }
+
+  // G2: a request never answered holds its connection for the grace period only; then the policy
+  // closes it, and the client's request ends unanswered.
+  @Tag("G2")
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void requestNeverAnsweredHoldsTheConnectionForTheGraceOnly(Backend backend) throws Exception {
+    try (Subject.Server server = backend.serve(KwikPeer.ALPN, certs);
+        KwikPeer client = KwikPeer.client(server.port(), certs)) {
+      Subject.Accepted a = server.connections().blockFirst(WAIT);
+      CompletableFuture<Long> response = request(client, "request");
+      Subject.Stream s = a.peerStreams().filter(Subject.Stream::bidirectional).blockFirst(WAIT);
+      assertThat(s.readAll().block(WAIT)).isEqualTo(7);
+
+      ShutdownReport report =
+          server
+              .shutdown(
+                  ServerShutdown.of(ShutdownSpec.bidirectional())
+                      .grace(Duration.ofSeconds(1))
+                      .deadline(Duration.ofSeconds(10)))
+              .block(WAIT);
+
+      assertThat(report.elapsed()).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(9));
+      assertThat(report.connections()).isEqualTo(1);
+      assertThat(report.stragglers()).isEmpty();
+      assertThat(client.ended.get(10, TimeUnit.SECONDS).closedByPeer()).isTrue();
+      assertThat(response.get(30, TimeUnit.SECONDS)).as("no response").isLessThanOrEqualTo(0);
     }
   }
 

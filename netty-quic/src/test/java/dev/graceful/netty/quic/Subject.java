@@ -45,8 +45,14 @@ interface Subject {
     Stream acknowledgedBy(org.reactivestreams.Publisher<?> ack);
   }
 
-  /** A connection a subject server accepted, with the streams its peer opens. */
-  record Accepted(Subject connection, reactor.core.publisher.Flux<Stream> peerStreams) {}
+  /**
+   * A connection a subject server accepted, with the streams its peer opens and the server's way to
+   * count work on it as in flight (G2).
+   */
+  record Accepted(
+      Subject connection,
+      reactor.core.publisher.Flux<Stream> peerStreams,
+      java.util.function.UnaryOperator<Mono<Void>> track) {}
 
   /** A graceful QUIC server under test. */
   interface Server extends AutoCloseable {

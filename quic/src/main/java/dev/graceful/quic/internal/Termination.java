@@ -117,20 +117,39 @@ final class Termination {
       // Q8, Q11: idle timeout, stateless reset, connection lost: no CONNECTION_CLOSE at all. The
       // idle timer and the loss detector are this side's; a stateless reset is the peer's packet.
       boolean reset = why == ConnectionTerminatedEvent.CloseReason.StatelessReset;
-      String reason =
-          switch (why) {
-            case IdleTimeout -> "idle timeout";
-            case StatelessReset -> "stateless reset";
-            // Kwik's idle timeout when its last packets went unacknowledged
-            default -> "connection lost: idle timeout with probes unacknowledged";
-          };
       if (!reset || !close.started()) {
         // Kwik reports an idle timeout or a loss only when it was not closing already; a
         // stateless reset, also during our closing period, where our close came first
-        closeInfo = CloseInfo.transport(0, 0, reason, !reset);
+        closeInfo = CloseInfo.transport(0, 0, silentEnd(why), !reset);
       }
       markTerminated(ShutdownState.RECEIVED);
     }
+  }
+
+  /** The reason graceful gives an end without any CONNECTION_CLOSE. */
+  private static String silentEnd(ConnectionTerminatedEvent.CloseReason why) {
+    return switch (why) {
+      case IdleTimeout -> "idle timeout";
+      case StatelessReset -> "stateless reset";
+      // Kwik's idle timeout when its last packets went unacknowledged
+      default -> "connection lost: idle timeout with probes unacknowledged";
+    };
+  }
+
+  /**
+   * Q12 for a connection that ended on its own, no close of ours involved (a handshake that
+   * failed): the CONNECTION_CLOSE either side sent, or the silent end.
+   *
+   * @param e Kwik's report of the end
+   * @return how the connection was closed
+   */
+  static CloseInfo of(ConnectionTerminatedEvent e) {
+    ConnectionTerminatedEvent.CloseReason why = e.closeReason();
+    if (why == ConnectionTerminatedEvent.CloseReason.ImmediateClose) {
+      return closeFrame(e, reason(e), !e.closedByPeer());
+    }
+    return CloseInfo.transport(
+        0, 0, silentEnd(why), why != ConnectionTerminatedEvent.CloseReason.StatelessReset);
   }
 
   /**

@@ -570,4 +570,10 @@ public final class NettyQuicEngine implements ShutdownEngine {
   public long connectionBytesRead() {
     return connectionBytesRead;
   }
+
+  /** Q12: how the connection was closed, for an error to carry (a shutdown's deadline). */
+  @Override
+  public @Nullable CloseInfo closeInfo() {
+    return closeInfo;
+  }
 }
