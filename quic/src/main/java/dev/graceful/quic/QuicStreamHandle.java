@@ -31,6 +31,15 @@ public final class QuicStreamHandle {
   private final AtomicInteger writesInFlight = new AtomicInteger();
   private final AtomicLong written = new AtomicLong();
   private volatile boolean reset;
+  private volatile boolean writeFailed;
+
+  /** Completes when the last write or conclude subscribed has ended: the next one goes after it. */
+  private final java.util.concurrent.atomic.AtomicReference<
+          java.util.concurrent.CompletableFuture<Void>>
+      last =
+          new java.util.concurrent.atomic.AtomicReference<>(
+              java.util.concurrent.CompletableFuture.completedFuture(null));
+
   private volatile boolean appAckExpected;
   private volatile boolean appAcked;
   private final reactor.core.publisher.Sinks.Empty<Void> outputEnded =
@@ -42,8 +51,10 @@ public final class QuicStreamHandle {
   }
 
   /**
-   * Writes {@code data}, in order with earlier writes of this handle (subscribe one at a time).
-   * Never zero-length: Kwik's lost wakeup gets worse with empty writes, so they are skipped.
+   * Writes {@code data} after every write (and before any conclude) of this handle subscribed
+   * earlier, in the order of subscription: the application need not wait for one to end before it
+   * subscribes the next. Never zero-length: Kwik's lost wakeup gets worse with empty writes, so
+   * they are skipped.
    *
    * <p>Once a shutdown other than a peer wait has begun (its drain or its close), or the connection
    * has ended, the write fails with {@code ILLEGAL_STATE} and nothing is written: no data is queued
@@ -66,7 +77,30 @@ public final class QuicStreamHandle {
                 connection.refused("nothing is written once the connection's shutdown has begun"));
           }
           connection.sending();
-          return writeNow(data).doFinally(s -> writesInFlight.decrementAndGet());
+          return inTurn(writeNow(data))
+              .doOnError(
+                  e -> {
+                    if (!reset) {
+                      writeFailed = true; // bytes the peer will never get: no FIN may follow
+                    }
+                  })
+              .doFinally(s -> writesInFlight.decrementAndGet());
+        });
+  }
+
+  /**
+   * @return {@code op}, started once the write or conclude subscribed before it has ended (whatever
+   *     its end), and ending the turn of the next one when it ends
+   */
+  private Mono<Void> inTurn(Mono<Void> op) {
+    return Mono.defer(
+        () -> {
+          java.util.concurrent.CompletableFuture<Void> mine =
+              new java.util.concurrent.CompletableFuture<>();
+          java.util.concurrent.CompletableFuture<Void> before = last.getAndSet(mine);
+          return Mono.fromFuture(before.exceptionally(e -> null), false)
+              .then(op)
+              .doFinally(s -> mine.complete(null));
         });
   }
 
@@ -88,15 +122,26 @@ public final class QuicStreamHandle {
   }
 
   /**
-   * @return concludes the stream normally: FIN after the data written (SSL_stream_conclude)
+   * Concludes the stream normally (SSL_stream_conclude): its FIN follows every write of this handle
+   * subscribed before, once they have ended. If one of them failed, no FIN is sent: the peer must
+   * not take a stream that lost data for a whole one.
+   *
+   * @return completes when Kwik has the FIN; an error if a write before it failed
    */
   public Mono<Void> conclude() {
-    return Mono.<Void>fromCallable(
-            () -> {
-              stream.getOutputStream().close();
-              return null;
-            })
-        .subscribeOn(Schedulers.boundedElastic())
+    return inTurn(
+            Mono.<Void>fromCallable(
+                    () -> {
+                      if (writeFailed) {
+                        throw new java.io.IOException(
+                            "stream "
+                                + stream.getStreamId()
+                                + " not concluded: a write before its FIN failed");
+                      }
+                      stream.getOutputStream().close();
+                      return null;
+                    })
+                .subscribeOn(Schedulers.boundedElastic()))
         .doOnSuccess(
             v -> {
               connection.concluded(); // the FIN can stall like data
@@ -240,6 +285,11 @@ public final class QuicStreamHandle {
       @Override
       public int writesInFlight() {
         return writesInFlight.get();
+      }
+
+      @Override
+      public boolean writeFailed() {
+        return writeFailed;
       }
 
       @Override

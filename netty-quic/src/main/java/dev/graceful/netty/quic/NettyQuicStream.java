@@ -10,12 +10,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -39,6 +41,8 @@ public final class NettyQuicStream {
   private final Sinks.Empty<Void> outputEnded = Sinks.empty();
   private volatile boolean reset;
   private volatile boolean concluded;
+  private volatile boolean writeFailed;
+  private volatile @Nullable ChannelFuture lastWrite;
   private volatile boolean appAckExpected;
   private volatile boolean appAcked;
 
@@ -94,8 +98,12 @@ public final class NettyQuicStream {
           writesPending.incrementAndGet();
           written.addAndGet(n);
           ChannelFuture f = channel.writeAndFlush(Unpooled.copiedBuffer(b));
+          lastWrite = f;
           f.addListener(
               done -> {
+                if (!done.isSuccess() && !reset) {
+                  writeFailed = true; // its bytes never reach the peer: no drain can prove them
+                }
                 writesPending.decrementAndGet();
                 connection.poke();
               });
@@ -104,21 +112,46 @@ public final class NettyQuicStream {
   }
 
   /**
-   * @return concludes the stream normally: FIN after the data written (SSL_stream_conclude)
+   * Concludes the stream normally: its FIN follows the data written before (SSL_stream_conclude),
+   * once quiche has taken all of it. (Netty's codec would fail writes still queued when the output
+   * shuts down, so the FIN waits for them.) If one of those writes failed, no FIN is sent: the peer
+   * must not take a stream that lost data for a whole one.
+   *
+   * @return completes when the FIN was handed to quiche; an error if a write before it failed or
+   *     the stream could not be concluded
    */
   public Mono<Void> conclude() {
     return Mono.defer(
         () -> {
           concluded = true;
           writesPending.incrementAndGet();
-          ChannelFuture f = channel.shutdownOutput();
-          f.addListener(
+          ChannelPromise fin = channel.newPromise();
+          fin.addListener(
               done -> {
                 writesPending.decrementAndGet();
                 endOutput();
                 connection.poke();
               });
-          return future(f);
+          ChannelFuture before = lastWrite;
+          if (before == null) {
+            channel.shutdownOutput(fin);
+          } else {
+            // writes complete in order: once the last one is done, every earlier one is
+            before.addListener(
+                done -> {
+                  if (writeFailed) {
+                    fin.tryFailure(
+                        new java.io.IOException(
+                            "stream "
+                                + channel.streamId()
+                                + " not concluded: a write before its FIN failed",
+                            done.cause()));
+                  } else {
+                    channel.shutdownOutput(fin);
+                  }
+                });
+          }
+          return future(fin);
         });
   }
 
@@ -261,6 +294,11 @@ public final class NettyQuicStream {
       @Override
       public boolean concluded() {
         return concluded;
+      }
+
+      @Override
+      public boolean writeFailed() {
+        return writeFailed;
       }
 
       @Override

@@ -194,6 +194,29 @@ class QuicBackendsIT {
     }
   }
 
+  // Q5, Q10: a conclude asked for while the write before it is still queued waits for it: the FIN
+  // follows every byte, the drain proves them, and the peer read them all before the close.
+  // (Netty's
+  // codec fails writes still queued when a stream's output shuts down.)
+  @Tag("Q5")
+  @Tag("Q10")
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void concludeAskedDuringAWriteFollowsItsBytes(Backend backend) throws Exception {
+    try (KwikPeer peer = KwikPeer.server(certs, 30)) {
+      Subject c = backend.connect(local(peer.port), KwikPeer.ALPN, certs);
+      Subject.Stream s = c.open(false).block(WAIT);
+      java.util.concurrent.CompletableFuture<Void> written =
+          s.write(ByteBuffer.allocate(SIZE)).toFuture();
+      java.util.concurrent.CompletableFuture<Void> concluded = s.conclude().toFuture();
+      ShutdownResult r = c.shutdown(closeWith(0, "done").timeout(Duration.ofSeconds(20))).block();
+      assertThat(written).succeedsWithin(WAIT);
+      assertThat(concluded).succeedsWithin(WAIT);
+      assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      assertThat(peer.bytesAtClose.get(10, TimeUnit.SECONDS)).isEqualTo(SIZE);
+    }
+  }
+
   // Q5: noStreamFlush closes without draining and says so; the peer never gets the whole body.
   // (Netty's codec may send no CONNECTION_CLOSE at all here: its congestion window is full of the
   // undrained data, and it frees the connection as it closes. The peer then ends by idle timeout.)

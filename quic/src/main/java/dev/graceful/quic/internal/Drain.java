@@ -101,7 +101,8 @@ final class Drain {
       recovery.forget();
     }
     if (streams.drained()) {
-      end(DrainStatus.DRAINED);
+      // what a failed write held never left: everything sent is not everything written
+      end(streams.anyWriteFailed() ? DrainStatus.NOT_DRAINED : DrainStatus.DRAINED);
       return null;
     }
     if (receiver.deaf()) {

@@ -47,6 +47,14 @@ public final class KwikEngine implements ShutdownEngine {
     int writesInFlight();
 
     /**
+     * @return true once a write failed (and the stream was not reset): bytes the peer will never
+     *     get, so its drain is never proven
+     */
+    default boolean writeFailed() {
+      return false;
+    }
+
+    /**
      * @return true when the application acknowledges this stream's data itself
      */
     default boolean applicationAckExpected() {

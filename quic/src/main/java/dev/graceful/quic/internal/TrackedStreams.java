@@ -104,6 +104,18 @@ final class TrackedStreams {
   }
 
   /**
+   * @return true when a write on a tracked stream failed without the stream being reset
+   */
+  boolean anyWriteFailed() {
+    for (TrackedStream s : all()) {
+      if (!s.isReset() && s.writeFailed()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * @return true when a tracked, non-reset stream still has data (or its FIN) to send
    */
   boolean anyUnsent() {

@@ -81,6 +81,14 @@ public final class NettyQuicEngine implements ShutdownEngine {
     int writesPending();
 
     /**
+     * @return true once a write failed (and the stream was not reset): bytes the peer will never
+     *     get, so its drain is never proven
+     */
+    default boolean writeFailed() {
+      return false;
+    }
+
+    /**
      * @return bytes written through the handle
      */
     long bytesWritten();
@@ -372,6 +380,10 @@ public final class NettyQuicEngine implements ShutdownEngine {
     boolean unprovable = false;
     for (TrackedStream s : streams) {
       if (s.isReset()) {
+        continue;
+      }
+      if (s.writeFailed()) {
+        unprovable = true;
         continue;
       }
       if (s.applicationAckExpected()) {
