@@ -66,7 +66,8 @@ public final class FaultCampaign implements Callable<Integer> {
         text(duration));
     try (Campaign.Env env = new Campaign.Env();
         QuicFaults quic = new QuicFaults(env);
-        QuicServerFaults quicServer = new QuicServerFaults(env, quic)) {
+        QuicServerFaults quicServer = new QuicServerFaults(env, quic);
+        NettyQuicFaults nettyQuic = new NettyQuicFaults(env, quic)) {
       List<Scenario> rows = new ArrayList<>();
       // 10,000 connections per server shutdown in a 30-minute run, fewer in shorter ones (100 in
       // a one-minute run)
@@ -79,6 +80,7 @@ public final class FaultCampaign implements Callable<Integer> {
       rows.addAll(new DtlsFaults(env).scenarios());
       rows.addAll(quic.scenarios());
       rows.addAll(quicServer.scenarios());
+      rows.addAll(nettyQuic.scenarios());
       rows.addAll(new ServerFaults(env, crowd).scenarios());
       if (only != null) {
         rows.removeIf(

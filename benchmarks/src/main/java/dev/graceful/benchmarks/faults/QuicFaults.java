@@ -5,6 +5,7 @@ import dev.graceful.core.Outcome;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
 import dev.graceful.core.ShutdownSpec;
+import dev.graceful.core.Shutdownable;
 import dev.graceful.quic.QuicConnection;
 import dev.graceful.quic.QuicStreamHandle;
 import dev.graceful.testkit.DatagramFaultRelay;
@@ -117,7 +118,8 @@ final class QuicFaults implements AutoCloseable {
     return trusted;
   }
 
-  private synchronized int port() throws Exception {
+  /** The plain Kwik server's port, started by the first trial that asks. */
+  synchronized int port() throws Exception {
     if (server == null) {
       server = start();
     }
@@ -264,7 +266,7 @@ final class QuicFaults implements AutoCloseable {
    * Shuts {@code c} down as the row says: an RFC shutdown within {@link #DEADLINE}, or one
    * cancelled after 0–59 ms and then a rapid one.
    */
-  static Ending close(QuicConnection c, Kind k, Random rnd) throws InterruptedException {
+  static Ending close(Shutdownable c, Kind k, Random rnd) throws InterruptedException {
     ShutdownSpec spec = ShutdownSpec.bidirectional().rfc().timeout(DEADLINE);
     if (k.cancel()) {
       Disposable first = c.shutdown(spec).subscribe(r -> {}, err -> {});
@@ -343,7 +345,7 @@ final class QuicFaults implements AutoCloseable {
   }
 
   /** Ends what a trial left of {@code c}: a rapid close without a drain, errors ignored. */
-  static void release(QuicConnection c) {
+  static void release(Shutdownable c) {
     c.shutdown(ShutdownSpec.bidirectional().rapid().noStreamFlush())
         .timeout(TlsPair.SETUP)
         .onErrorResume(err -> Mono.empty())
@@ -351,7 +353,7 @@ final class QuicFaults implements AutoCloseable {
   }
 
   /** What the server's application read of a trial's stream, waiting a moment for its reader. */
-  private long awaitRead(long id, long size) throws InterruptedException {
+  long awaitRead(long id, long size) throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     for (; ; ) {
       Long got = read.get(id);
