@@ -39,8 +39,8 @@ import tech.kwik.core.server.ServerConnector;
  * QUIC client rows: graceful's {@code QuicConnection} over a Kwik client against a plain Kwik
  * server (no graceful on that side), through a {@link DatagramFaultRelay} armed once the connection
  * is up: the drain and the close run under loss, reordering, duplication or silence. Also what the
- * server rows ({@link QuicServerFaults}) share with them: the faults, the Kwik ends and the
- * judgement.
+ * server rows ({@link QuicServerFaults}) and the Netty rows ({@link NettyQuicFaults}) share with
+ * them: the faults, the Kwik ends and the judgement.
  */
 final class QuicFaults implements AutoCloseable {
   static final String ALPN = "faults";
