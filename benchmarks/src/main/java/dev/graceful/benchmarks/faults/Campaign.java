@@ -95,10 +95,10 @@ final class Campaign implements AutoCloseable {
     Row row = new Row(s);
     long t0 = System.nanoTime();
     AtomicLong next = new AtomicLong(0);
-    if (warmed.add(s.protocol() + " " + s.peer())) {
-      // the first row of a protocol and peer runs one trial alone (counted) before the baseline,
-      // so that what such trials start once (a scheduler's threads, a class's first descriptors,
-      // a shared server) is not a leak
+    if (warmed.add(s.protocol() + " " + s.stack() + " " + s.peer())) {
+      // the first row of a protocol, graceful's stack and peer runs one trial alone (counted)
+      // before the baseline, so that what such trials start once (a scheduler's threads, a class's
+      // first descriptors, a shared server) is not a leak
       trial(row, s, trialSeed(seed, index, next.getAndIncrement()));
     }
     Resources base = settle(env, null);

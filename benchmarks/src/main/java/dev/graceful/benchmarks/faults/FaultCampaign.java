@@ -65,7 +65,9 @@ public final class FaultCampaign implements Callable<Integer> {
         Long.toUnsignedString(campaignSeed, 16),
         text(duration));
     try (Campaign.Env env = new Campaign.Env();
-        QuicFaults quic = new QuicFaults(env)) {
+        QuicFaults quic = new QuicFaults(env);
+        QuicServerFaults quicServer = new QuicServerFaults(env, quic);
+        NettyQuicFaults nettyQuic = new NettyQuicFaults(env, quic)) {
       List<Scenario> rows = new ArrayList<>();
       // 10,000 connections per server shutdown in a 30-minute run, fewer in shorter ones (100 in
       // a one-minute run)
@@ -77,6 +79,8 @@ public final class FaultCampaign implements Callable<Integer> {
       rows.addAll(new OpenSslFaults(env).scenarios());
       rows.addAll(new DtlsFaults(env).scenarios());
       rows.addAll(quic.scenarios());
+      rows.addAll(quicServer.scenarios());
+      rows.addAll(nettyQuic.scenarios());
       rows.addAll(new ServerFaults(env, crowd).scenarios());
       if (only != null) {
         rows.removeIf(

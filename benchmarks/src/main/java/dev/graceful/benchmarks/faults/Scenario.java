@@ -11,6 +11,8 @@ package dev.graceful.benchmarks.faults;
  * @param parallel how many trials run at once
  * @param weight its share of the campaign's time
  * @param trial one trial
+ * @param stack graceful's implementation where a protocol has more than one (Netty's QUIC codec
+ *     beside Kwik), or empty
  */
 record Scenario(
     String protocol,
@@ -20,7 +22,21 @@ record Scenario(
     String accepts,
     int parallel,
     double weight,
-    Trial trial) {
+    Trial trial,
+    String stack) {
+  /** A row of graceful's only implementation of its protocol. */
+  Scenario(
+      String protocol,
+      String role,
+      String fault,
+      String peer,
+      String accepts,
+      int parallel,
+      double weight,
+      Trial trial) {
+    this(protocol, role, fault, peer, accepts, parallel, weight, trial, "");
+  }
+
   String name() {
     return protocol + " " + role + " " + fault;
   }
