@@ -48,13 +48,15 @@ class AcceptBackoffIT {
       server.awaitLine("accept failed", WAIT);
 
       long cpuBefore = cpuTicks(server.pid());
-      long warningsBefore = warnings(server);
       Thread.sleep(WINDOW.toMillis()); // a measuring window, not a poll: what does it do meanwhile?
       long cpu = cpuTicks(server.pid()) - cpuBefore;
-      long warnings = warnings(server) - warningsBefore;
 
-      assertThat(warnings).as("no more warnings within the episode").isZero();
-      assertThat(warnings(server)).as("one warning for the episode").isEqualTo(1);
+      // one warning an episode: a new one only once an accept worked again (the process may free
+      // a descriptor of its own, and the next accept takes it)
+      long episodesEnded = episodesEnded(server);
+      assertThat(warnings(server))
+          .as("warnings, against %d episodes ended; output:%n%s", episodesEnded, server.tail())
+          .isBetween(1L, 1 + episodesEnded);
       // a spinning accept loop burns a whole core: 100 ticks a second
       assertThat(cpu)
           .as("CPU ticks of the server in %s", WINDOW)
@@ -70,6 +72,10 @@ class AcceptBackoffIT {
 
   private static long warnings(PeerProcess p) {
     return p.lines().stream().filter(l -> l.contains("accept failed")).count();
+  }
+
+  private static long episodesEnded(PeerProcess p) {
+    return p.lines().stream().filter(l -> l.contains("accepting again")).count();
   }
 
   /**
