@@ -160,6 +160,7 @@ final class QuicBenchmark implements Callable<Integer> {
     double cpuRapid = Double.NaN;
     double cpuNative = Double.NaN;
     final double[] firstClose = nan(firstCloseRuns);
+    final double[] firstCloseClasses = nan(firstCloseRuns);
     final List<String> firstCloseErrors = new ArrayList<>();
     final Map<String, int[]> failed = new LinkedHashMap<>();
     final Map<String, String> firstError = new LinkedHashMap<>();
@@ -382,6 +383,7 @@ final class QuicBenchmark implements Callable<Integer> {
               QuicFirstClose.run(
                   r.stack.name(), port, settleMs, noCloseThreadsAhead, CHILD_TIMEOUT);
           r.firstClose[i] = c.ms();
+          r.firstCloseClasses[i] = c.classes();
           if (c.error() != null) {
             r.firstCloseErrors.add("JVM " + (i + 1) + ": " + c.error());
           }
@@ -512,6 +514,9 @@ final class QuicBenchmark implements Callable<Integer> {
           "first rapid close in a fresh JVM (call to SENT, after the handshake), %d JVMs: min / median"
               + " / max %s ms (target %s ms)%n",
           firstCloseRuns, QuicSummary.range(r.firstClose, 2), f(FIRST_CLOSE_TARGET_MS, 0));
+      System.out.printf(
+          "  classes the JVM loaded during that close (every thread), min / median / max: %s%n",
+          QuicSummary.range(r.firstCloseClasses, 0));
       for (String e : r.firstCloseErrors) {
         System.out.printf("  first close failed: %s%n", e);
       }
@@ -565,6 +570,10 @@ final class QuicBenchmark implements Callable<Integer> {
               + f(FIRST_CLOSE_TARGET_MS, 0)
               + " ms)",
           r -> QuicSummary.range(r.firstClose, 2));
+      line(
+          runs,
+          "classes loaded during the first close, min / median / max",
+          r -> QuicSummary.range(r.firstCloseClasses, 0));
     }
     Run k = runs.stream().filter(r -> r.stack.name().equals("kwik")).findFirst().orElse(null);
     StringBuilder summary = new StringBuilder("summary:");
@@ -643,7 +652,8 @@ final class QuicBenchmark implements Callable<Integer> {
                 + " ms just before), per close"),
         firstCloseRuns == 0
             ? null
-            : QuicResults.FirstClose.of(r.firstClose, List.copyOf(r.firstCloseErrors)),
+            : QuicResults.FirstClose.of(
+                r.firstClose, r.firstCloseClasses, List.copyOf(r.firstCloseErrors)),
         r.failures());
   }
 

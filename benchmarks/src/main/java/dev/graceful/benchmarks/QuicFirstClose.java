@@ -31,6 +31,9 @@ import picocli.CommandLine.Option;
 final class QuicFirstClose implements Callable<Integer> {
   static final String PREFIX = "first-close-ms ";
 
+  /** The child's second line: classes the JVM loaded during that close. */
+  static final String CLASSES_PREFIX = "first-close-classes ";
+
   @Option(names = "--stack", required = true)
   String stack;
 
@@ -48,7 +51,14 @@ final class QuicFirstClose implements Callable<Integer> {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");
     reactor.core.publisher.Hooks.onErrorDropped(e -> {});
     ShutdownSpec rapid = ShutdownSpec.bidirectional().rapid().noStreamFlush();
+    // every thread's class loading counts: the close's hops run on several
+    java.lang.management.ClassLoadingMXBean classes =
+        java.lang.management.ManagementFactory.getClassLoadingMXBean();
+    java.lang.management.RuntimeMXBean runtime =
+        java.lang.management.ManagementFactory.getRuntimeMXBean();
+    long since;
     double ms;
+    long loaded;
     switch (stack) {
       case "kwik" -> {
         LoopGroup loops = LoopGroup.create(1);
@@ -63,9 +73,12 @@ final class QuicFirstClose implements Callable<Integer> {
                             ? QuicOptions.CloseThreads.AT_CLOSE
                             : QuicOptions.CloseThreads.AHEAD));
         QuicStack.settle(settleMs);
+        long c0 = classes.getTotalLoadedClassCount();
+        since = runtime.getUptime();
         long t0 = System.nanoTime();
         ShutdownResult r = c.shutdown(rapid).block(QuicStack.WAIT);
         ms = (System.nanoTime() - t0) / 1e6;
+        loaded = classes.getTotalLoadedClassCount() - c0;
         QuicStack.check(r != null && r.outcome() == Outcome.SENT, "rapid gave " + r);
       }
       case "netty" -> {
@@ -73,9 +86,12 @@ final class QuicFirstClose implements Callable<Integer> {
           NettyStack.Conn conn = netty.connect(port);
           NettyQuicConnection c = NettyQuicConnection.of(conn.quic(), "first-close");
           QuicStack.settle(settleMs);
+          long c0 = classes.getTotalLoadedClassCount();
+          since = runtime.getUptime();
           long t0 = System.nanoTime();
           ShutdownResult r = c.shutdown(rapid).block(QuicStack.WAIT);
           ms = (System.nanoTime() - t0) / 1e6;
+          loaded = classes.getTotalLoadedClassCount() - c0;
           QuicStack.check(r != null && r.outcome() == Outcome.SENT, "rapid gave " + r);
           conn.release();
         }
@@ -83,6 +99,10 @@ final class QuicFirstClose implements Callable<Integer> {
       default -> throw new IllegalArgumentException("no QUIC stack " + stack);
     }
     System.out.println(PREFIX + ms);
+    System.out.println(CLASSES_PREFIX + loaded);
+    // for a class-loading log of the child (-Xlog:class+load with uptimemillis decorations): the
+    // close's window on the JVM's uptime clock
+    System.out.println("first-close-window-ms " + since + " " + (since + (long) Math.ceil(ms)));
     System.out.flush();
     // Kwik's and Netty's threads are not all daemons: Main exits the JVM
     return 0;
@@ -92,9 +112,10 @@ final class QuicFirstClose implements Callable<Integer> {
    * What one child gave.
    *
    * @param ms its first close, NaN if it failed
+   * @param classes classes the JVM loaded during that close, NaN if unknown
    * @param error why it failed, null if it did not
    */
-  record Child(double ms, String error) {}
+  record Child(double ms, double classes, String error) {}
 
   /**
    * Runs one child JVM with this JVM's java binary and class path.
@@ -138,20 +159,21 @@ final class QuicFirstClose implements Callable<Integer> {
         p.waitFor(10, TimeUnit.SECONDS);
         return new Child(
             Double.NaN,
+            Double.NaN,
             "killed after " + timeout.toSeconds() + " s" + stderrTail(Files.readString(err)));
       }
       String stdout = Files.readString(out, StandardCharsets.UTF_8);
       String stderr = Files.readString(err, StandardCharsets.UTF_8);
-      double ms = parse(stdout);
+      double ms = parse(stdout, PREFIX);
       if (p.exitValue() != 0 || Double.isNaN(ms)) {
-        return new Child(Double.NaN, "exit code " + p.exitValue() + stderrTail(stderr));
+        return new Child(Double.NaN, Double.NaN, "exit code " + p.exitValue() + stderrTail(stderr));
       }
-      return new Child(ms, null);
+      return new Child(ms, parse(stdout, CLASSES_PREFIX), null);
     } catch (IOException | RuntimeException e) {
-      return new Child(Double.NaN, "could not run the child JVM: " + e);
+      return new Child(Double.NaN, Double.NaN, "could not run the child JVM: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Child(Double.NaN, "interrupted");
+      return new Child(Double.NaN, Double.NaN, "interrupted");
     } finally {
       if (p != null && p.isAlive()) {
         p.destroyForcibly();
@@ -163,14 +185,15 @@ final class QuicFirstClose implements Callable<Integer> {
 
   /**
    * @param stdout a child's standard output
-   * @return the figure of its last {@code first-close-ms} line; NaN if there is none
+   * @param prefix the line's label
+   * @return the figure of its last line with that label; NaN if there is none
    */
-  static double parse(String stdout) {
+  static double parse(String stdout, String prefix) {
     double ms = Double.NaN;
     for (String line : stdout.split("\\R")) {
-      if (line.startsWith(PREFIX)) {
+      if (line.startsWith(prefix)) {
         try {
-          ms = Double.parseDouble(line.substring(PREFIX.length()).trim());
+          ms = Double.parseDouble(line.substring(prefix.length()).trim());
         } catch (NumberFormatException e) {
           ms = Double.NaN;
         }

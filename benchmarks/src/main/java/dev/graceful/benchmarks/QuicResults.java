@@ -197,17 +197,25 @@ public record QuicResults(
    * @param minMs the fastest
    * @param medianMs the median
    * @param maxMs the slowest
+   * @param classesLoaded classes each child JVM loaded during its close (all threads), null where
+   *     unknown
    * @param errors why children failed
    */
   public record FirstClose(
-      Sample ms, Double minMs, Double medianMs, Double maxMs, java.util.List<String> errors) {
-    static FirstClose of(double[] ms, java.util.List<String> errors) {
+      Sample ms,
+      Double minMs,
+      Double medianMs,
+      Double maxMs,
+      Sample classesLoaded,
+      java.util.List<String> errors) {
+    static FirstClose of(double[] ms, double[] classes, java.util.List<String> errors) {
       Stats s = new Stats(QuicSummary.known(ms));
       return new FirstClose(
           Sample.of(ms),
           Json.number(s.n() == 0 ? Double.NaN : s.p(0)),
           Json.number(s.median()),
           Json.number(s.max()),
+          Sample.of(classes),
           errors);
     }
   }

@@ -53,10 +53,11 @@ class QuicSummaryTest {
 
   @Test
   void aChildsFigureIsItsLastResultLine() {
-    assertThat(QuicFirstClose.parse("noise\nfirst-close-ms 4.5\nfirst-close-ms 6.25\n"))
-        .isEqualTo(6.25);
-    assertThat(QuicFirstClose.parse("first-close-ms oops\n")).isNaN();
-    assertThat(QuicFirstClose.parse("")).isNaN();
+    String out = "noise\nfirst-close-ms 4.5\nfirst-close-ms 6.25\nfirst-close-classes 37\n";
+    assertThat(QuicFirstClose.parse(out, QuicFirstClose.PREFIX)).isEqualTo(6.25);
+    assertThat(QuicFirstClose.parse(out, QuicFirstClose.CLASSES_PREFIX)).isEqualTo(37);
+    assertThat(QuicFirstClose.parse("first-close-ms oops\n", QuicFirstClose.PREFIX)).isNaN();
+    assertThat(QuicFirstClose.parse("", QuicFirstClose.CLASSES_PREFIX)).isNaN();
   }
 
   @Test
