@@ -165,7 +165,7 @@ final class NettyStack implements QuicStack {
     }
   }
 
-  private static void closeNatively(QuicChannel quic) {
+  static void closeNatively(QuicChannel quic) {
     io.netty.channel.ChannelFuture f = quic.close(true, 0, Unpooled.EMPTY_BUFFER);
     check(f.awaitUninterruptibly(WAIT.toMillis()), "Netty's close did not complete");
     check(f.isSuccess(), "Netty's close failed: " + f.cause());

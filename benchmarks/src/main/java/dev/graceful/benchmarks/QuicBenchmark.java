@@ -98,7 +98,7 @@ final class QuicBenchmark implements Callable<Integer> {
       paramLabel = "N",
       description =
           "also run N fresh JVMs per stack, interleaved, each timing its first rapid close (call to SENT)"
-              + " after the handshake (default 0)")
+              + " after the handshake, and N more timing the stack's own first close (default 0)")
   int firstCloseRuns;
 
   @Option(names = "--verbose", description = "print every drain")
@@ -161,6 +161,8 @@ final class QuicBenchmark implements Callable<Integer> {
     double cpuNative = Double.NaN;
     final double[] firstClose = nan(firstCloseRuns);
     final double[] firstCloseClasses = nan(firstCloseRuns);
+    final double[] firstOwnClose = nan(firstCloseRuns);
+    final double[] firstOwnCloseClasses = nan(firstCloseRuns);
     final List<String> firstCloseErrors = new ArrayList<>();
     final Map<String, int[]> failed = new LinkedHashMap<>();
     final Map<String, String> firstError = new LinkedHashMap<>();
@@ -381,14 +383,23 @@ final class QuicBenchmark implements Callable<Integer> {
         for (Run r : runs) {
           QuicFirstClose.Child c =
               QuicFirstClose.run(
-                  r.stack.name(), port, settleMs, noCloseThreadsAhead, CHILD_TIMEOUT);
+                  r.stack.name(), port, settleMs, noCloseThreadsAhead, false, CHILD_TIMEOUT);
           r.firstClose[i] = c.ms();
           r.firstCloseClasses[i] = c.classes();
           if (c.error() != null) {
             r.firstCloseErrors.add("JVM " + (i + 1) + ": " + c.error());
           }
+          // the stack's own first close, in a JVM of its own: the floor graceful's stands on
+          QuicFirstClose.Child o =
+              QuicFirstClose.run(
+                  r.stack.name(), port, settleMs, noCloseThreadsAhead, true, CHILD_TIMEOUT);
+          r.firstOwnClose[i] = o.ms();
+          r.firstOwnCloseClasses[i] = o.classes();
+          if (o.error() != null) {
+            r.firstCloseErrors.add("JVM " + (i + 1) + " (own close): " + o.error());
+          }
         }
-        children.step("one child JVM per stack");
+        children.step("two child JVMs per stack");
       }
     }
   }
@@ -517,6 +528,13 @@ final class QuicBenchmark implements Callable<Integer> {
       System.out.printf(
           "  classes the JVM loaded during that close (every thread), min / median / max: %s%n",
           QuicSummary.range(r.firstCloseClasses, 0));
+      System.out.printf(
+          "the stack's own first close in a fresh JVM (%s), %d JVMs: min / median / max %s ms;"
+              + " classes loaded %s%n",
+          r.stack.nativeClose(),
+          firstCloseRuns,
+          QuicSummary.range(r.firstOwnClose, 2),
+          QuicSummary.range(r.firstOwnCloseClasses, 0));
       for (String e : r.firstCloseErrors) {
         System.out.printf("  first close failed: %s%n", e);
       }
@@ -574,6 +592,10 @@ final class QuicBenchmark implements Callable<Integer> {
           runs,
           "classes loaded during the first close, min / median / max",
           r -> QuicSummary.range(r.firstCloseClasses, 0));
+      line(
+          runs,
+          "the stack's own first close in a fresh JVM, min / median / max ms",
+          r -> QuicSummary.range(r.firstOwnClose, 2));
     }
     Run k = runs.stream().filter(r -> r.stack.name().equals("kwik")).findFirst().orElse(null);
     StringBuilder summary = new StringBuilder("summary:");
@@ -653,7 +675,11 @@ final class QuicBenchmark implements Callable<Integer> {
         firstCloseRuns == 0
             ? null
             : QuicResults.FirstClose.of(
-                r.firstClose, r.firstCloseClasses, List.copyOf(r.firstCloseErrors)),
+                r.firstClose,
+                r.firstCloseClasses,
+                r.firstOwnClose,
+                r.firstOwnCloseClasses,
+                List.copyOf(r.firstCloseErrors)),
         r.failures());
   }
 

@@ -46,6 +46,10 @@ final class QuicFirstClose implements Callable<Integer> {
   @Option(names = "--no-close-threads-ahead")
   boolean noCloseThreadsAhead;
 
+  /** Times the stack's own close instead (Kwik's close(0, ""), Netty's close to its future). */
+  @Option(names = "--own")
+  boolean own;
+
   @Override
   public Integer call() throws Exception {
     System.setProperty("tech.kwik.core.no-security-warnings", "true");
@@ -61,7 +65,19 @@ final class QuicFirstClose implements Callable<Integer> {
     long loaded;
     switch (stack) {
       case "kwik" -> {
+        if (own) {
+          var kwik = KwikStack.connect(port);
+          QuicStack.settle(settleMs);
+          long c0 = classes.getTotalLoadedClassCount();
+          since = runtime.getUptime();
+          long t0 = System.nanoTime();
+          kwik.close(0, "");
+          ms = (System.nanoTime() - t0) / 1e6;
+          loaded = classes.getTotalLoadedClassCount() - c0;
+          break;
+        }
         LoopGroup loops = LoopGroup.create(1);
+        QuicConnection.warmUp(); // as an application that connects with Kwik itself does
         QuicConnection c =
             QuicConnection.of(
                 KwikStack.connect(port),
@@ -83,6 +99,19 @@ final class QuicFirstClose implements Callable<Integer> {
       }
       case "netty" -> {
         try (NettyStack netty = new NettyStack(new QuicStack.Config(port, 0, settleMs, false))) {
+          if (own) {
+            NettyStack.Conn conn = netty.connect(port);
+            QuicStack.settle(settleMs);
+            long c0 = classes.getTotalLoadedClassCount();
+            since = runtime.getUptime();
+            long t0 = System.nanoTime();
+            NettyStack.closeNatively(conn.quic());
+            ms = (System.nanoTime() - t0) / 1e6;
+            loaded = classes.getTotalLoadedClassCount() - c0;
+            conn.release();
+            break;
+          }
+          NettyQuicConnection.warmUp(); // as a client application does before it connects
           NettyStack.Conn conn = netty.connect(port);
           NettyQuicConnection c = NettyQuicConnection.of(conn.quic(), "first-close");
           QuicStack.settle(settleMs);
@@ -124,11 +153,17 @@ final class QuicFirstClose implements Callable<Integer> {
    * @param port the peer's port
    * @param settleMs pause between handshake and close
    * @param noCloseThreadsAhead Kwik's close threads left to the close
+   * @param own time the stack's own close instead of graceful's rapid close
    * @param timeout the child is killed after this
    * @return its figure or its failure
    */
   static Child run(
-      String stack, int port, int settleMs, boolean noCloseThreadsAhead, Duration timeout) {
+      String stack,
+      int port,
+      int settleMs,
+      boolean noCloseThreadsAhead,
+      boolean own,
+      Duration timeout) {
     Path out = null;
     Path err = null;
     Process p = null;
@@ -146,6 +181,9 @@ final class QuicFirstClose implements Callable<Integer> {
       cmd.add("--settle=" + settleMs);
       if (noCloseThreadsAhead) {
         cmd.add("--no-close-threads-ahead");
+      }
+      if (own) {
+        cmd.add("--own");
       }
       p =
           new ProcessBuilder(cmd)

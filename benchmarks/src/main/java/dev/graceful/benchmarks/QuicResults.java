@@ -199,6 +199,9 @@ public record QuicResults(
    * @param maxMs the slowest
    * @param classesLoaded classes each child JVM loaded during its close (all threads), null where
    *     unknown
+   * @param ownCloseMs the stack's own first close, one per further child JVM (Kwik's close(0, "")
+   *     to its return, Netty's close to its future), null where it failed
+   * @param ownCloseClassesLoaded classes those children loaded during it
    * @param errors why children failed
    */
   public record FirstClose(
@@ -207,8 +210,15 @@ public record QuicResults(
       Double medianMs,
       Double maxMs,
       Sample classesLoaded,
+      Sample ownCloseMs,
+      Sample ownCloseClassesLoaded,
       java.util.List<String> errors) {
-    static FirstClose of(double[] ms, double[] classes, java.util.List<String> errors) {
+    static FirstClose of(
+        double[] ms,
+        double[] classes,
+        double[] ownMs,
+        double[] ownClasses,
+        java.util.List<String> errors) {
       Stats s = new Stats(QuicSummary.known(ms));
       return new FirstClose(
           Sample.of(ms),
@@ -216,6 +226,8 @@ public record QuicResults(
           Json.number(s.median()),
           Json.number(s.max()),
           Sample.of(classes),
+          Sample.of(ownMs),
+          Sample.of(ownClasses),
           errors);
     }
   }

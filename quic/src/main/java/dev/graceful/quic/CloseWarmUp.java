@@ -40,7 +40,14 @@ final class CloseWarmUp {
    */
   static void graceful(Executor where) {
     if (GRACEFUL.compareAndSet(false, true)) {
-      run(where, CloseWarmUp::standInClose);
+      // the messages' shapes do not depend on the connection: linked here, before any handshake
+      // ends, and not beside a first close that follows its connection's wrapping at once
+      run(
+          where,
+          () -> {
+            standInClose();
+            messageShapes("graceful's close warm-up");
+          });
     }
   }
 
@@ -154,12 +161,22 @@ final class CloseWarmUp {
    * JDK links on first use; the strings are dropped.
    */
   static void kwikMessages(QuicConnection connection) {
+    messageShapes(connection);
+    LOG.log(System.Logger.Level.TRACE, () -> "close messages warmed up: " + KWIK.size());
+  }
+
+  /**
+   * @param connection what the messages name: a Kwik connection, whose class's description this
+   *     builds too, or any object, for the shapes alone
+   */
+  private static void messageShapes(Object connection) {
+    QuicConnection named = connection instanceof QuicConnection c ? c : null;
     ConnectionTerminatedEvent ours =
         new ConnectionTerminatedEvent(
-            connection, ConnectionTerminatedEvent.CloseReason.ImmediateClose, false, null, 0L, "");
+            named, ConnectionTerminatedEvent.CloseReason.ImmediateClose, false, null, 0L, "");
     ConnectionTerminatedEvent silent =
         new ConnectionTerminatedEvent(
-            connection, ConnectionTerminatedEvent.CloseReason.IdleTimeout, false);
+            named, ConnectionTerminatedEvent.CloseReason.IdleTimeout, false);
     int length = 0;
     for (ConnectionTerminatedEvent e : new ConnectionTerminatedEvent[] {ours, silent}) {
       String message =
@@ -170,7 +187,6 @@ final class CloseWarmUp {
                   : " (reason: " + e.closeReason() + ")");
       length += message.length();
     }
-    LOG.log(System.Logger.Level.TRACE, () -> "close messages warmed up: " + KWIK.size());
     if (length < 0) {
       throw new AssertionError(); // keeps the messages built
     }

@@ -64,6 +64,17 @@ public final class QuicConnection implements Shutdownable {
   }
 
   /**
+   * Q7: links graceful's close path ahead of the first close, once per JVM, on graceful's own pool
+   * (it returns at once). {@link QuicClient} does this when it starts connecting and {@code of}
+   * when it wraps a connection; an application that builds its Kwik connections itself calls it
+   * before the first handshake, so that the warm-up runs while the handshake does instead of beside
+   * the first close. Nothing it does reaches a connection or the network.
+   */
+  public static void warmUp() {
+    CloseWarmUp.graceful(ELASTIC);
+  }
+
+  /**
    * @param kwik an established Kwik connection; graceful takes its connection listener
    * @param loops the group whose next loop this connection's shutdown runs on
    * @param identity a name for results and errors, e.g. the peer's address

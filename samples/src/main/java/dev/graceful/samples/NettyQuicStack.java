@@ -96,6 +96,7 @@ final class NettyQuicStack {
     NettyQuicConnection c = null;
     Channel udp = null;
     long started = System.nanoTime(); // until the shutdown starts: the connection attempt's
+    NettyQuicConnection.warmUp(); // the close path links while the handshake runs
     try {
       ChannelHandler codec =
           limits(new QuicClientCodecBuilder())
@@ -145,9 +146,8 @@ final class NettyQuicStack {
               ? e.getCause()
               : e;
       ShutdownException err =
-          TlsClientCommand.asShutdownError(
-              cause instanceof RuntimeException re ? re : new RuntimeException(cause),
-              c == null ? "quic-client->" + peer : c.connectionId());
+          QuicCommands.asShutdownError(
+              cause, c == null ? "quic-client->" + peer : c.connectionId());
       report.add(
           QuicCommands.line(
               peer,
@@ -221,7 +221,7 @@ final class NettyQuicStack {
         if (r != null) {
           report.add(QuicCommands.line(peer, quic, r));
         } else {
-          ShutdownException e = TlsClientCommand.asShutdownError(error, c.connectionId());
+          ShutdownException e = QuicCommands.asShutdownError(error, c.connectionId());
           report.add(
               QuicCommands.line(
                   peer, quic, e, e.state(), System.nanoTime() - started, c.bytesRead()));

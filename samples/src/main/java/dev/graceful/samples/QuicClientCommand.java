@@ -67,8 +67,7 @@ class QuicClientCommand implements Callable<Integer> {
       report.add(QuicCommands.line(peer, quic, r));
     } catch (RuntimeException e) {
       ShutdownException err =
-          TlsClientCommand.asShutdownError(
-              e, c == null ? "quic-client->" + peer : c.connectionId());
+          QuicCommands.asShutdownError(e, c == null ? "quic-client->" + peer : c.connectionId());
       report.add(
           QuicCommands.line(
               peer,

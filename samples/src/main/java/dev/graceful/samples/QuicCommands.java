@@ -1,5 +1,6 @@
 package dev.graceful.samples;
 
+import dev.graceful.core.CloseInfo;
 import dev.graceful.core.Initiator;
 import dev.graceful.core.ShutdownException;
 import dev.graceful.core.ShutdownResult;
@@ -92,6 +93,59 @@ final class QuicCommands {
         false,
         null,
         e);
+  }
+
+  /**
+   * As {@link TlsClientCommand#asShutdownError}, keeping how the connection was closed when the
+   * failure says it: a handshake that failed on either stack ends with a CONNECTION_CLOSE whose
+   * code, reason and side the line's {@code closeInfo} then carries.
+   *
+   * @param t what failed, wrapped or not
+   * @param id the connection's identity
+   * @return the typed error
+   */
+  static ShutdownException asShutdownError(Throwable t, String id) {
+    Throwable u = reactor.core.Exceptions.unwrap(t);
+    if (u instanceof java.util.concurrent.ExecutionException && u.getCause() != null) {
+      u = u.getCause(); // Netty's connect future
+    }
+    if (u instanceof dev.graceful.quic.QuicHandshakeException h) {
+      return new ShutdownException(
+          ShutdownException.Reason.PROTOCOL,
+          id,
+          ShutdownState.NONE,
+          "handshake failed: " + h.getMessage(),
+          h,
+          h.closeInfo());
+    }
+    if (u instanceof io.netty.handler.codec.quic.QuicClosedChannelException c) {
+      io.netty.handler.codec.quic.QuicConnectionCloseEvent e = c.event();
+      String reason = reason(e);
+      boolean tls = !e.isApplicationClose() && e.error() >= 0x100 && e.error() <= 0x1ff;
+      return new ShutdownException(
+          tls ? ShutdownException.Reason.PROTOCOL : ShutdownException.Reason.TRANSPORT,
+          id,
+          ShutdownState.NONE,
+          (tls ? "handshake failed: " : "connection closed: ")
+              + (e.isApplicationClose() ? "application" : "transport")
+              + " error 0x"
+              + Integer.toHexString(e.error())
+              + (reason.isEmpty() ? "" : " (" + reason + ")"),
+          c,
+          new CloseInfo(
+              Integer.toUnsignedLong(e.error()), 0, reason, !e.isApplicationClose(), false));
+    }
+    return TlsClientCommand.asShutdownError(u, id);
+  }
+
+  /** Netty's reason, empty when it holds none (its {@code reason()} then throws). */
+  private static String reason(io.netty.handler.codec.quic.QuicConnectionCloseEvent e) {
+    try {
+      byte[] r = e.reason();
+      return r == null ? "" : new String(r, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (NullPointerException none) {
+      return "";
+    }
   }
 
   /**

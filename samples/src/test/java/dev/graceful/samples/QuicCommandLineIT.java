@@ -14,6 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code quic-client} and {@code quic-server} as a user runs them, against each other (Kwik on both
@@ -226,6 +228,56 @@ class QuicCommandLineIT {
           .contains("handshake failed")
           .contains("No subject alternative names matching IP address 127.0.0.1 found");
       assertThat(o.get("peer").asText()).isEqualTo("127.0.0.1:" + port);
+      assertThat(server.output()).doesNotContain("accepted quic-server");
+    }
+  }
+
+  // Q12 through quic-client: a handshake that failed says how the connection was closed. The
+  // client's own certificate check sends the TLS alert as a crypto error (0x100 + bad_certificate,
+  // 42), locally; the line says so, and the server it refused is the one that did not start.
+  @Tag("Q12")
+  @Test
+  void aFailedHandshakeLineCarriesTheAlertItSent() throws Exception {
+    TestCerts elsewhere = TestCerts.forNames("elsewhere.example");
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, elsewhere, "--accept", "1");
+        PeerProcess client =
+            graceful(
+                "quic-client",
+                "--connect",
+                "127.0.0.1:" + port,
+                "--cacert",
+                elsewhere.certFile().toString())) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isEqualTo(1);
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("initiator").asText()).isEqualTo("LOCAL");
+      JsonNode info = o.get("closeInfo");
+      assertThat(info.get("errorCode").asLong()).isEqualTo(0x100 + 42);
+      assertThat(info.get("transport").asBoolean()).isTrue();
+      assertThat(info.get("local").asBoolean()).isTrue();
+      assertThat(server.output()).doesNotContain("accepted quic-server");
+    }
+  }
+
+  // Q12 through quic-client on both stacks: a server that ends the handshake (no application
+  // protocol in common: CONNECTION_CLOSE 0x178, RFC 9001 §4.8) is named the initiator, and its
+  // code and reason are the line's close information.
+  @Tag("Q12")
+  @ParameterizedTest
+  @ValueSource(strings = {"kwik", "netty"})
+  void aHandshakeThePeerEndedCarriesThePeersClose(String stack) throws Exception {
+    int port = freeUdpPort();
+    try (PeerProcess server = server(port, "--accept", "1");
+        PeerProcess client = client(port, "--stack", stack, "--alpn", "nope")) {
+      assertThat(client.awaitExit(WAIT)).as(client::output).isEqualTo(1);
+      JsonNode o = json(client).get(0);
+      assertThat(o.get("error").asText()).isEqualTo("PROTOCOL");
+      assertThat(o.get("initiator").asText()).isEqualTo("PEER");
+      JsonNode info = o.get("closeInfo");
+      assertThat(info.get("errorCode").asLong()).isEqualTo(0x178);
+      assertThat(info.get("reason").asText()).contains("nope");
+      assertThat(info.get("transport").asBoolean()).isTrue();
+      assertThat(info.get("local").asBoolean()).isFalse();
       assertThat(server.output()).doesNotContain("accepted quic-server");
     }
   }

@@ -39,6 +39,18 @@ public final class NettyQuicConnection implements Shutdownable {
     this.engine = new NettyQuicEngine(channel, identity);
     this.coordinator = new ShutdownCoordinator(engine);
     engine.listen();
+    CloseWarmUp.start();
+  }
+
+  /**
+   * Q7: links graceful's close path ahead of the first close, once per JVM, on a short-lived daemon
+   * thread of its own (it returns at once). {@code of} and {@link NettyQuicServer#bind} do this
+   * too; a client calls it before its first handshake, so that the warm-up runs while the handshake
+   * does instead of beside the first close. Nothing it does reaches a connection or the network.
+   * Netty's own close path, behind its native code, is not part of it.
+   */
+  public static void warmUp() {
+    CloseWarmUp.start();
   }
 
   /**
