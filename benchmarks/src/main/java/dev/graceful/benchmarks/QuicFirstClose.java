@@ -21,8 +21,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The quic subcommand's --first-close child: in a fresh JVM, one connection to the parent's peer,
- * its handshake done, then graceful's first rapid close timed from the call to SENT. It prints one
- * line, {@code first-close-ms <ms>}, and exits.
+ * its handshake done, then graceful's first rapid close timed from the call to SENT, or with {@code
+ * --own} the stack's own first close (Kwik's {@code close(0, "")} to its return, Netty's close to
+ * its future). It prints {@code first-close-ms <ms>}, the classes loaded during the close and the
+ * close's window on the JVM's uptime clock, and exits.
  */
 @Command(
     name = "quic-first-close",

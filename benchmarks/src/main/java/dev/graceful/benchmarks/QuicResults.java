@@ -36,7 +36,8 @@ import java.util.Map;
  * @param applicationAckAttempts acknowledgements awaited, warm-up included
  * @param drainOverApplicationAck median drain over median acknowledgement
  * @param stacks every stack measured, in the order given
- * @param firstCloseRuns fresh JVMs per stack of --first-close (0: not run)
+ * @param firstCloseRuns --first-close's N: fresh JVMs per stack for graceful's close, and as many
+ *     for the stack's own (0: not run)
  * @param firstCloseTargetMs the target for a fresh JVM's first rapid close
  * @param rapidP99TargetMs the target for a steady-state rapid close's p99
  * @param rfcOverThreePtoTargetMs the most an RFC close may take past 3×PTO
@@ -79,7 +80,7 @@ public record QuicResults(
    * @param settleMs the pause between handshake and close
    * @param warmup untimed connections first
    * @param drainBytes bytes per drain
-   * @param firstCloseRuns fresh JVMs per stack
+   * @param firstCloseRuns fresh JVMs per stack for each kind of first close
    * @return the results, the top-level figures taken from the Kwik stack
    */
   static QuicResults of(
@@ -201,7 +202,7 @@ public record QuicResults(
    *     unknown
    * @param ownCloseMs the stack's own first close, one per further child JVM (Kwik's close(0, "")
    *     to its return, Netty's close to its future), null where it failed
-   * @param ownCloseClassesLoaded classes those children loaded during it
+   * @param ownCloseClassesLoaded classes those children loaded during it, null where unknown
    * @param errors why children failed
    */
   public record FirstClose(

@@ -97,8 +97,10 @@ final class QuicCommands {
 
   /**
    * As {@link TlsClientCommand#asShutdownError}, keeping how the connection was closed when the
-   * failure says it: a handshake that failed on either stack ends with a CONNECTION_CLOSE whose
-   * code, reason and side the line's {@code closeInfo} then carries.
+   * failure says it: Kwik's failed handshake names the CONNECTION_CLOSE that ended it (the alert
+   * the client sent, or the peer's close), and Netty's closed connection the peer's
+   * CONNECTION_CLOSE when one arrived. Netty's own failed certificate check, and a connection it
+   * closed without a peer's close, say nothing of it: their errors carry no close information.
    *
    * @param t what failed, wrapped or not
    * @param id the connection's identity
@@ -110,15 +112,19 @@ final class QuicCommands {
       u = u.getCause(); // Netty's connect future
     }
     if (u instanceof dev.graceful.quic.QuicHandshakeException h) {
+      String m = String.valueOf(h.getMessage());
       return new ShutdownException(
           ShutdownException.Reason.PROTOCOL,
           id,
           ShutdownState.NONE,
-          "handshake failed: " + h.getMessage(),
+          "handshake failed: "
+              + (m.startsWith(KWIK_PREFIX) ? m.substring(KWIK_PREFIX.length()) : m),
           h,
           h.closeInfo());
     }
-    if (u instanceof io.netty.handler.codec.quic.QuicClosedChannelException c) {
+    if (u instanceof io.netty.handler.codec.quic.QuicClosedChannelException c
+        && c.event() != null) {
+      // the event is the peer's CONNECTION_CLOSE; Netty has none when quiche ended the connection
       io.netty.handler.codec.quic.QuicConnectionCloseEvent e = c.event();
       String reason = reason(e);
       boolean tls = !e.isApplicationClose() && e.error() >= 0x100 && e.error() <= 0x1ff;
@@ -137,6 +143,9 @@ final class QuicCommands {
     }
     return TlsClientCommand.asShutdownError(u, id);
   }
+
+  /** How Kwik begins the message of a failed handshake. */
+  private static final String KWIK_PREFIX = "Handshake error: ";
 
   /** Netty's reason, empty when it holds none (its {@code reason()} then throws). */
   private static String reason(io.netty.handler.codec.quic.QuicConnectionCloseEvent e) {

@@ -57,7 +57,6 @@ final class CloseWarmUp {
             },
             "graceful-netty-quic-warm-up");
     t.setDaemon(true);
-    t.setPriority(Thread.MIN_PRIORITY);
     try {
       t.start();
     } catch (OutOfMemoryError | IllegalThreadStateException noThread) {
@@ -93,7 +92,6 @@ final class CloseWarmUp {
       for (int round = 0; round < MAX_ROUNDS && !f.isDone(); round++) {
         loop.runPendingTasks();
       }
-      loop.runPendingTasks(); // the channel's close, which the close scheduled
       return f;
     } finally {
       loop.finishAndReleaseAll();

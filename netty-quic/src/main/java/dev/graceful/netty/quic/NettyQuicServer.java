@@ -169,8 +169,8 @@ public final class NettyQuicServer implements GracefulShutdown {
   /**
    * @param datagramChannel the UDP channel Netty's server codec runs on; closed when a shutdown
    *     ends
-   * @return this server; graceful's close path is linked from now on, before the first connection
-   *     ({@link NettyQuicConnection#warmUp()})
+   * @return this server; graceful's close path starts linking now, in the background, before the
+   *     first connection ({@link NettyQuicConnection#warmUp()})
    */
   public NettyQuicServer bind(Channel datagramChannel) {
     udp.set(Objects.requireNonNull(datagramChannel, "datagramChannel"));
