@@ -84,6 +84,53 @@ public final class KwikInternals {
   }
 
   /**
+   * Evaluates {@code condition} between two looks at Kwik's sender, and holds it true only when the
+   * sender's thread was idle (waiting for work) at both and sent no packet from the first to the
+   * last. Kwik's sender takes a stream's data into a frame, sends the packet, counts it, and only
+   * then adds it to the bytes in flight: a look at the streams and at the bytes in flight in that
+   * window sees every byte sent and nothing in flight, though nothing was acknowledged. The looks
+   * are ordered so that such a window cannot pass: packets counted, thread state, the condition,
+   * thread state, packets counted. Where the sender cannot be read, the condition alone decides.
+   *
+   * @param connection a Kwik connection
+   * @param condition what must hold, e.g. every stream sent and nothing in flight
+   * @return true when it held while the sender was idle
+   */
+  public static boolean holdsWhileSenderIdle(
+      Object connection, java.util.function.BooleanSupplier condition) {
+    Object sender = null;
+    if (PROBE != null && PROBE.senderThread != null && PROBE.packetsSent != null) {
+      try {
+        sender = PROBE.getSender.invoke(connection);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        sender = null;
+      }
+    }
+    if (sender == null) {
+      return condition.getAsBoolean();
+    }
+    try {
+      Thread thread = (Thread) PROBE.senderThread.get(sender);
+      long before = PROBE.packetsSent.getLong(sender);
+      boolean idleBefore = idle(thread);
+      boolean held = condition.getAsBoolean();
+      boolean idleAfter = idle(thread);
+      long after = PROBE.packetsSent.getLong(sender);
+      return held && idleBefore && idleAfter && before == after;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return condition.getAsBoolean();
+    }
+  }
+
+  /** Kwik's sender waits on its condition between rounds, and only there; a stopped one is idle. */
+  private static boolean idle(Thread sender) {
+    Thread.State s = sender.getState();
+    return s == Thread.State.WAITING
+        || s == Thread.State.TIMED_WAITING
+        || s == Thread.State.TERMINATED;
+  }
+
+  /**
    * What the sender still has to do for one stream.
    *
    * @param unsent the send buffer holds data (or the FIN) not yet put in a frame
@@ -460,6 +507,8 @@ public final class KwikInternals {
     Method getPto;
     Method getCongestionController;
     Method getBytesInFlight;
+    Field senderThread; // optional, with packetsSent: null leaves holdsWhileSenderIdle to the
+    Field packetsSent; // condition alone
     Field outputStream;
     Field sendBuffer;
     Field retransmitBuffer;
@@ -524,6 +573,16 @@ public final class KwikInternals {
           p.getStreamManager = m;
         } catch (ReflectiveOperationException | RuntimeException e) {
           LOG.log(System.Logger.Level.DEBUG, "Kwik's stream manager unreadable: " + e);
+        }
+        try {
+          Field thread = open(sender.getDeclaredField("senderThread"));
+          Field packets = open(sender.getDeclaredField("packetsSent"));
+          if (thread.getType() == Thread.class && packets.getType() == long.class) {
+            p.senderThread = thread;
+            p.packetsSent = packets;
+          }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "Kwik's sender thread unreadable: " + e);
         }
         try {
           p.outputReset = open(out.getDeclaredField("reset"));

@@ -180,8 +180,13 @@ final class TrackedStreams {
         return false; // (a write not yet returned would fail under the close)
       }
     }
-    return everythingSent()
-        && (everyStreamAckedByApplication()
-            || KwikInternals.bytesInFlight(connection).orElse(1) == 0);
+    if (everyStreamAckedByApplication()) {
+      return everythingSent();
+    }
+    // Kwik's acknowledgements: nothing unsent and nothing in flight, seen while its sender was
+    // idle, so that no packet was between taking a stream's data and counting it in flight
+    return KwikInternals.holdsWhileSenderIdle(
+        connection,
+        () -> everythingSent() && KwikInternals.bytesInFlight(connection).orElse(1) == 0);
   }
 }
