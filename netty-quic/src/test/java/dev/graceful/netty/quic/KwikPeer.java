@@ -26,6 +26,9 @@ final class KwikPeer implements AutoCloseable {
   final CompletableFuture<tech.kwik.core.QuicConnection> connected = new CompletableFuture<>();
   final AtomicLong bytesRead = new AtomicLong();
 
+  /** Bytes of the first stream whose end (its FIN) the peer's application read, when it did. */
+  final CompletableFuture<Long> firstStreamReadToItsEnd = new CompletableFuture<>();
+
   /** Bytes read when the close arrived. */
   final CompletableFuture<Long> bytesAtClose = new CompletableFuture<>();
 
@@ -149,9 +152,12 @@ final class KwikPeer implements AutoCloseable {
               try {
                 InputStream in = stream.getInputStream();
                 int n;
+                long got = 0;
                 while ((n = in.read(buf)) >= 0) {
                   bytesRead.addAndGet(n);
+                  got += n;
                 }
+                firstStreamReadToItsEnd.complete(got);
               } catch (java.io.IOException connectionEnded) {
                 // the count stays as it was
               }

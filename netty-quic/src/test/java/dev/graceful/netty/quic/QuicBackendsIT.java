@@ -195,9 +195,11 @@ class QuicBackendsIT {
   }
 
   // Q5, Q10: a conclude asked for while the write before it is still queued waits for it: the FIN
-  // follows every byte, the drain proves them, and the peer read them all before the close.
-  // (Netty's
-  // codec fails writes still queued when a stream's output shuts down.)
+  // follows every byte, and the peer's application read every byte and then the FIN before the
+  // close. (Netty's codec fails writes still queued when a stream's output shuts down.) The drain
+  // waits for that reading as an application acknowledgement: the QUIC-level drain proves the
+  // peer's stack has the bytes, and Kwik, as the receiver, drops what its application has not read
+  // yet when the close arrives.
   @Tag("Q5")
   @Tag("Q10")
   @ParameterizedTest
@@ -206,6 +208,7 @@ class QuicBackendsIT {
     try (KwikPeer peer = KwikPeer.server(certs, 30)) {
       Subject c = backend.connect(local(peer.port), KwikPeer.ALPN, certs);
       Subject.Stream s = c.open(false).block(WAIT);
+      s.acknowledgedBy(Mono.fromFuture(peer.firstStreamReadToItsEnd));
       java.util.concurrent.CompletableFuture<Void> written =
           s.write(ByteBuffer.allocate(SIZE)).toFuture();
       java.util.concurrent.CompletableFuture<Void> concluded = s.conclude().toFuture();
@@ -213,6 +216,7 @@ class QuicBackendsIT {
       assertThat(written).succeedsWithin(WAIT);
       assertThat(concluded).succeedsWithin(WAIT);
       assertThat(r.drained()).isEqualTo(DrainStatus.DRAINED);
+      assertThat(peer.firstStreamReadToItsEnd).isCompletedWithValue((long) SIZE);
       assertThat(peer.bytesAtClose.get(10, TimeUnit.SECONDS)).isEqualTo(SIZE);
     }
   }
