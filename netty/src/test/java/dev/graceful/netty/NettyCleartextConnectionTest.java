@@ -142,6 +142,9 @@ class NettyCleartextConnectionTest {
             () -> vts,
             1)
         .expectSubscription()
+        // the shutdown's first step runs on the channel's loop and arms the deadline there: let
+        // it run before virtual time moves, or a deadline armed after the move waits for the next
+        .then(() -> channel.eventLoop().submit(() -> {}).syncUninterruptibly())
         .thenAwait(Duration.ofSeconds(30))
         .expectErrorSatisfies(
             e -> {
