@@ -84,9 +84,10 @@ public final class GracefulClient {
 
   /**
    * Retries a request that its connection's close met before any response arrived (reactor-netty's
-   * "prematurely closed BEFORE response"), or that was written onto a TLS connection already
-   * closed: a graceful server did not process it. Immediately, at most {@code maxRetries} times.
-   * For idempotent requests only: a server that is not graceful may have processed it.
+   * "prematurely closed BEFORE response"), that was written onto a TLS connection already closed,
+   * or whose connection was refused (a server that stopped listening, as one shutting down does): a
+   * graceful server did not process it. Immediately, at most {@code maxRetries} times. For
+   * idempotent requests only: a server that is not graceful may have processed it.
    *
    * @param maxRetries how many times, at least 1
    * @return the retry spec, for {@code retryWhen}
@@ -106,6 +107,8 @@ public final class GracefulClient {
     Objects.requireNonNull(error, "error");
     return (error instanceof PrematureCloseException p
             && String.valueOf(p.getMessage()).contains("BEFORE response"))
-        || error instanceof SslClosedEngineException;
+        || error instanceof SslClosedEngineException
+        // refused: no connection, so nothing of the request was sent
+        || error instanceof java.net.ConnectException;
   }
 }

@@ -62,6 +62,24 @@ class GracefulClientTest {
         .isFalse();
   }
 
+  // G9: a connection refused (the old server stopped listening before the client picked the new
+  // one) sent nothing of the request: it is retried.
+  @Test
+  void aRefusedConnectionIsRetried() {
+    AtomicInteger attempts = new AtomicInteger();
+    Mono<String> request =
+        Mono.defer(
+            () ->
+                attempts.incrementAndGet() == 1
+                    ? Mono.error(new java.net.ConnectException("Connection refused"))
+                    : Mono.just("ok"));
+    StepVerifier.create(request.retryWhen(GracefulClient.retryUnanswered(3)))
+        .expectNext("ok")
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+    assertThat(attempts).hasValue(2);
+  }
+
   @Test
   void badArgumentsAreRefused() {
     assertThatThrownBy(() -> GracefulClient.retryUnanswered(0))
