@@ -606,7 +606,9 @@ class KwikShutdownIT {
       ShutdownResult r =
           c.shutdown(ShutdownSpec.bidirectional().waitPeer().timeout(Duration.ofSeconds(60)))
               .block(WAIT);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+      // well before the 60 s deadline: Kwik's idle timer (1 s, stretched by its probe timeouts,
+      // which a loaded 2-core machine lengthens) ends it, not the deadline
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(40));
       assertThat(r.outcome()).isEqualTo(Outcome.COMPLETE);
       assertThat(r.state().received()).isTrue();
       // Kwik calls it a loss when its last packets went unacknowledged (the peer timed out first)
